@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* resolver/metrics.h - per-worker counters and their Prometheus text. */
+#ifndef RESOLVER_METRICS_H
+#define RESOLVER_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resolver/upstream.h"
+
+/*
+ * Each worker owns one struct nd_metrics and is its only writer; the HTTP
+ * thread sums all of them when /metrics is read. Counters are bumped with
+ * ND_METRIC_INC so the reader sees whole values (relaxed atomics: a plain
+ * add on x86, no lock).
+ */
+#define ND_METRIC_ADD(field, n) \
+	__atomic_store_n(&(field), __atomic_load_n(&(field), __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED)
+#define ND_METRIC_INC(field) ND_METRIC_ADD(field, 1)
+
+enum nd_metric_proto { ND_PROTO_UDP = 0, ND_PROTO_TCP = 1, ND_PROTO_COUNT };
+
+/* Query types with their own label; others count as "other". */
+enum nd_metric_qtype {
+	ND_MQT_A, ND_MQT_AAAA, ND_MQT_CNAME, ND_MQT_MX, ND_MQT_TXT,
+	ND_MQT_SRV, ND_MQT_PTR, ND_MQT_NS, ND_MQT_SOA, ND_MQT_ANY,
+	ND_MQT_OTHER, ND_MQT_COUNT
+};
+
+/* Response codes with their own label; others count as "other". */
+enum nd_metric_rcode {
+	ND_MRC_NOERROR, ND_MRC_FORMERR, ND_MRC_SERVFAIL, ND_MRC_NXDOMAIN,
+	ND_MRC_NOTIMP, ND_MRC_REFUSED, ND_MRC_BADVERS, ND_MRC_OTHER,
+	ND_MRC_COUNT
+};
+
+/* Duration histogram: upper bounds in microseconds, then +Inf. */
+#define ND_HIST_BUCKETS 16
+extern const uint32_t nd_hist_bounds_us[ND_HIST_BUCKETS];
+
+struct nd_hist {
+	uint64_t bucket[ND_HIST_BUCKETS + 1]; /* non-cumulative counts; last = +Inf */
+	uint64_t count;			      /* observations */
+	uint64_t sum_us;		      /* their sum in microseconds */
+};
+
+/* Add one observation of us microseconds (single writer). */
+void nd_hist_observe(struct nd_hist *h, uint64_t us);
+
+struct nd_metrics {
+	uint64_t requests[ND_PROTO_COUNT][ND_MQT_COUNT]; /* queries served */
+	uint64_t responses[ND_MRC_COUNT];		 /* replies by rcode */
+	uint64_t dropped;	/* packets dropped unanswered (malformed, QR=1) */
+	uint64_t truncated;	/* UDP replies sent with TC=1 */
+	struct nd_hist duration; /* request duration, receive to send */
+	uint64_t cache_hits;	 /* answered fresh from the cache */
+	uint64_t cache_misses;	 /* not in the cache */
+	uint64_t cache_stale;	 /* answered stale (RFC 8767) */
+	uint64_t inflight_joined; /* queries that joined an identical one in flight */
+	uint64_t tcp_connections; /* TCP connections accepted */
+	uint64_t tcp_rejected;	  /* refused at the connection cap */
+	uint64_t fwd_requests[ND_MAX_UPSTREAMS]; /* attempts sent, per upstream */
+	uint64_t fwd_responses[ND_MAX_UPSTREAMS][ND_UP_OUTCOMES]; /* how they ended */
+	uint64_t fwd_tcp[ND_MAX_UPSTREAMS];	/* attempts over TCP (TC fallback) */
+	struct nd_hist fwd_duration[ND_MAX_UPSTREAMS]; /* attempt RTT */
+};
+
+/* Label index for a query type / rcode. */
+enum nd_metric_qtype nd_metrics_qtype_index(uint16_t qtype);
+enum nd_metric_rcode nd_metrics_rcode_index(int rcode);
+
+/* Gauges the reader adds that no worker counts. */
+struct nd_metrics_gauges {
+	uint64_t cache_entries;
+	uint64_t cache_bytes;
+	uint64_t cache_evictions;
+	const char *const *upstream_names; /* "1.2.3.4:53" per upstream */
+	size_t n_upstreams;
+	uint32_t upstream_srtt_us[ND_MAX_UPSTREAMS];
+	uint64_t uptime_s;
+	int is_ready;  /* 1 once ready to serve */
+};
+
+/*
+ * Render the sum of workers[0..n) and the gauges in the Prometheus text
+ * exposition format (version 0.0.4), every family with HELP and TYPE, names
+ * prefixed nodedns_.
+ * out: receives a malloc'd NUL-terminated text (caller frees); *out_len its length.
+ * Returns 0 or -ENOMEM.
+ */
+int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
+		      const struct nd_metrics_gauges *g, char **out,
+		      size_t *out_len);
+
+#endif /* RESOLVER_METRICS_H */

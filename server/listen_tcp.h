@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* server/listen_tcp.h - DNS over TCP per RFC 7766: accept, frame, pipeline, time out. */
+#ifndef SERVER_LISTEN_TCP_H
+#define SERVER_LISTEN_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct nd_worker;
+struct nd_tcp_listener;
+struct nd_tcp_conn;
+
+/*
+ * Listen on addr (SO_REUSEPORT, so every worker has its own socket) in
+ * worker w's event base. Each complete message read from a connection is
+ * handed to nd_worker_handle_query() with an nd_client of proto TCP.
+ * Connections beyond max_conns (per worker) are closed at accept; a
+ * connection idle (no complete message, nothing pending) for idle_ms is
+ * closed; a client that sends half a message and stops is closed after
+ * idle_ms too, so it never holds the worker.
+ * Returns the listener or NULL (logged).
+ */
+struct nd_tcp_listener *nd_tcp_listener_new(struct nd_worker *w,
+					    const struct sockaddr *addr,
+					    unsigned max_conns,
+					    uint32_t idle_ms);
+
+/* Stop accepting: close the listening socket (SIGTERM). Open connections
+ * keep being served until their pending answers are written. */
+void nd_tcp_listener_stop(struct nd_tcp_listener *l);
+/* Close everything and free; NULL is fine. */
+void nd_tcp_listener_free(struct nd_tcp_listener *l);
+
+/*
+ * Queue one DNS message (without the 2-byte length, which this adds) on
+ * conn. Answers may leave in any order (RFC 7766 6.2.1.1). Only on conn's
+ * worker thread. A message for a connection already closed is dropped.
+ */
+void nd_tcp_conn_send(struct nd_tcp_conn *conn, const uint8_t *msg,
+		      size_t len);
+
+/* A pending query holds the connection so it is not freed under it;
+ * release when its answer was sent (or dropped). Worker thread only. */
+void nd_tcp_conn_hold(struct nd_tcp_conn *conn);
+void nd_tcp_conn_release(struct nd_tcp_conn *conn);
+
+/* The worker a connection belongs to. */
+struct nd_worker *nd_tcp_conn_worker(const struct nd_tcp_conn *conn);
+
+/* Open connections of this listener (for tests and shutdown). */
+size_t nd_tcp_listener_conns(const struct nd_tcp_listener *l);
+
+#endif /* SERVER_LISTEN_TCP_H */
