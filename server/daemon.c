@@ -1,2 +1,332 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/* Copyright (c) 2026 the nodedns authors */
+#include "server/daemon.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "resolver/cache.h"
+#include "resolver/metrics.h"
+#include "resolver/upstream.h"
+#include "server/http.h"
+#include "server/inflight.h"
+#include "server/request.h"
+#include "server/worker_internal.h"
+#include "util/clock.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+/* Extra time a stopping worker gets beyond the query timeout. */
+#define STOP_GRACE_MS 1000
+
+struct nd_runtime *nd_daemon_runtime(struct nd_daemon *d)
+{
+	return __atomic_load_n(&d->rt, __ATOMIC_ACQUIRE);
+}
+
+static void runtime_free(struct nd_runtime *rt)
+{
+	if (rt == NULL)
+		return;
+	if (rt->owns_ups) {
+		nd_upstreams_free(rt->ups);
+		for (size_t i = 0; i < ND_MAX_UPSTREAMS; i++)
+			free(rt->upstream_names[i]);
+	}
+	free(rt);
+}
+
+/* A snapshot of what cfg says the query path should use. */
+static struct nd_runtime *runtime_new(const struct nd_config *cfg)
+{
+	struct nd_runtime *rt = calloc(1, sizeof(*rt));
+
+	if (rt == NULL)
+		return NULL;
+	rt->acl.n = cfg->n_allow;
+	memcpy(rt->acl.net, cfg->allow, cfg->n_allow * sizeof(cfg->allow[0]));
+	rt->cache_max_ttl_s = cfg->cache_max_ttl_s;
+	rt->owns_ups = true;
+	rt->ups = nd_upstreams_new(cfg->upstreams, cfg->n_upstreams);
+	if (rt->ups == NULL)
+		goto fail;
+	for (size_t i = 0; i < cfg->n_upstreams; i++) {
+		char name[ND_ADDR_STRLEN];
+		nd_addr_format((const struct sockaddr *)&cfg->upstreams[i], name,
+			       sizeof(name));
+		rt->upstream_names[i] = strdup(name);
+		if (rt->upstream_names[i] == NULL)
+			goto fail;
+	}
+	return rt;
+fail:
+	runtime_free(rt);
+	return NULL;
+}
+
+static void cache_options(const struct nd_config *cfg,
+			  struct nd_cache_options *o)
+{
+	o->max_bytes = cfg->cache_bytes;
+	o->min_ttl_s = cfg->cache_min_ttl_s;
+	o->max_ttl_s = cfg->cache_max_ttl_s;
+	o->neg_max_ttl_s = cfg->cache_neg_max_ttl_s;
+	o->stale_s = cfg->stale_s;
+}
+
+static bool same_upstreams(const struct nd_config *a, const struct nd_config *b)
+{
+	if (a->n_upstreams != b->n_upstreams)
+		return false;
+	for (size_t i = 0; i < a->n_upstreams; i++)
+		if (!nd_addr_equal((const struct sockaddr *)&a->upstreams[i],
+				   (const struct sockaddr *)&b->upstreams[i]))
+			return false;
+	return true;
+}
+
+/*
+ * SIGHUP: read the configuration again. What the query path reads is
+ * replaced as one snapshot; the old snapshot stays allocated until exit
+ * because a worker may be reading it right now (a reload leaks a few
+ * kilobytes, bounded by how often an operator reloads).
+ */
+static void reload(struct nd_daemon *d)
+{
+	char err[ND_CONFIG_ERRLEN] = "";
+	struct nd_config cfg;
+	struct nd_runtime *old = nd_daemon_runtime(d), *rt;
+	struct nd_cache_options co;
+
+	nd_config_init(&cfg);
+	if (nd_config_load(&cfg, d->argc, d->argv, err, sizeof(err)) != 0) {
+		nd_err("config", "reload failed, keeping the running "
+				 "configuration: %s", err);
+		nd_config_deinit(&cfg);
+		return;
+	}
+	if (cfg.n_listen != d->cfg.n_listen || cfg.threads != d->cfg.threads ||
+	    memcmp(cfg.listen, d->cfg.listen,
+		   cfg.n_listen * sizeof(cfg.listen[0])) != 0 ||
+	    !nd_addr_equal((struct sockaddr *)&cfg.http_listen,
+			   (struct sockaddr *)&d->cfg.http_listen))
+		nd_warn("config", "listen addresses and threads change only "
+				  "with a restart");
+	rt = runtime_new(&cfg);
+	if (rt == NULL) {
+		nd_err("config", "reload failed: out of memory");
+		nd_config_deinit(&cfg);
+		return;
+	}
+	if (same_upstreams(&cfg, &d->cfg)) {
+		/* Keep the set so its health and RTT history survive. */
+		nd_upstreams_free(rt->ups);
+		rt->ups = old->ups;
+		for (size_t i = 0; i < ND_MAX_UPSTREAMS; i++) {
+			free(rt->upstream_names[i]);
+			rt->upstream_names[i] = NULL;
+		}
+		memcpy(rt->upstream_names, old->upstream_names,
+		       sizeof(rt->upstream_names));
+		/* Readers of the old snapshot still use these pointers; it
+		 * lives until exit, only the duty to free them moves. */
+		rt->owns_ups = old->owns_ups;
+		old->owns_ups = false;
+	}
+	cache_options(&cfg, &co);
+	nd_cache_set_options(d->cache, &co);
+	nd_log_set_level(cfg.log_level);
+	rt->retired_next = old;
+	__atomic_store_n(&d->rt, rt, __ATOMIC_RELEASE);
+	/* Keep the listen-related settings of the running process. */
+	memcpy(cfg.listen, d->cfg.listen, sizeof(cfg.listen));
+	cfg.n_listen = d->cfg.n_listen;
+	cfg.threads = d->cfg.threads;
+	cfg.http_listen = d->cfg.http_listen;
+	nd_config_deinit(&d->cfg);
+	d->cfg = cfg;
+	for (unsigned i = 0; i < d->n_workers; i++)
+		nd_worker_reload(d->workers[i]);
+	nd_info("config", "reloaded: %zu upstreams, %zu allowed networks",
+		d->cfg.n_upstreams, d->cfg.n_allow);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct nd_daemon *d = arg;
+	(void)what;
+
+	if (sig == SIGHUP) {
+		reload(d);
+		return;
+	}
+	if (__atomic_exchange_n(&d->is_stopping, 1, __ATOMIC_ACQ_REL))
+		return;
+	nd_info("server", "signal %d: no new queries, finishing those in flight",
+		(int)sig);
+	uint64_t deadline = nd_clock_ms() + d->cfg.query_timeout_ms +
+			    STOP_GRACE_MS;
+	for (unsigned i = 0; i < d->n_workers; i++)
+		nd_worker_stop(d->workers[i], deadline);
+	event_base_loopexit(d->control, NULL);
+}
+
+static int http_metrics(void *arg, char **text, size_t *len)
+{
+	struct nd_daemon *d = arg;
+	struct nd_runtime *rt = nd_daemon_runtime(d);
+	struct nd_metrics *ms[d->n_workers];
+	struct nd_metrics_gauges g;
+	struct nd_cache_stats cs;
+
+	memset(&g, 0, sizeof(g));
+	for (unsigned i = 0; i < d->n_workers; i++)
+		ms[i] = nd_worker_metrics(d->workers[i]);
+	nd_cache_get_stats(d->cache, &cs);
+	g.cache_entries = cs.entries;
+	g.cache_bytes = cs.bytes;
+	g.cache_evictions = cs.evictions;
+	g.upstream_names = (const char *const *)rt->upstream_names;
+	g.n_upstreams = nd_upstreams_count(rt->ups);
+	for (size_t i = 0; i < g.n_upstreams; i++)
+		g.upstream_srtt_us[i] = nd_upstreams_srtt_us(rt->ups, i);
+	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
+	g.is_ready = __atomic_load_n(&d->is_ready, __ATOMIC_RELAXED);
+	return nd_metrics_render(ms, d->n_workers, &g, text, len);
+}
+
+static int http_is_ready(void *arg)
+{
+	struct nd_daemon *d = arg;
+
+	return __atomic_load_n(&d->is_ready, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&d->is_stopping, __ATOMIC_RELAXED);
+}
+
+static int http_is_healthy(void *arg)
+{
+	struct nd_daemon *d = arg;
+
+	return !__atomic_load_n(&d->is_stopping, __ATOMIC_RELAXED);
+}
+
+static unsigned cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (n > 256 ? 256 : (unsigned)n);
+}
+
+int nd_daemon_start(struct nd_daemon *d)
+{
+	struct nd_cache_options co;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+
+	d->start_ms = nd_clock_ms();
+	/* A client that goes away mid-answer must not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() != 0) {
+		nd_err("server", "libevent has no thread support");
+		return -ENOSYS;
+	}
+	d->rt = runtime_new(&d->cfg);
+	cache_options(&d->cfg, &co);
+	d->cache = nd_cache_new(&co);
+	d->inflight = nd_inflight_new();
+	d->control = event_base_new();
+	if (d->rt == NULL || d->cache == NULL || d->inflight == NULL ||
+	    d->control == NULL) {
+		nd_err("server", "out of memory at start-up");
+		return -ENOMEM;
+	}
+	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
+	d->workers = calloc(d->n_workers, sizeof(*d->workers));
+	if (d->workers == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		d->workers[i] = nd_worker_new(d, i);
+		if (d->workers[i] == NULL) {
+			nd_err("server", "worker %u could not start", i);
+			return -EIO;
+		}
+	}
+	struct nd_http_hooks hooks = {
+		.arg = d,
+		.metrics = http_metrics,
+		.is_ready = http_is_ready,
+		.is_healthy = http_is_healthy,
+	};
+	d->http = nd_http_new(d->control,
+			      (const struct sockaddr *)&d->cfg.http_listen,
+			      &hooks);
+	if (d->http == NULL)
+		return -EIO;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct event *ev = evsignal_new(d->control, sigs[i], on_signal, d);
+		d->sig_ev[i] = ev;
+		if (ev == NULL || event_add(ev, NULL) != 0)
+			return -EIO;
+	}
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		int rc = nd_worker_start(d->workers[i]);
+		if (rc != 0) {
+			nd_err("server", "worker thread: %s", nd_strerror(rc));
+			return rc;
+		}
+	}
+	for (size_t i = 0; i < d->cfg.n_listen; i++) {
+		char name[ND_ADDR_STRLEN];
+		nd_addr_format((const struct sockaddr *)&d->cfg.listen[i], name,
+			       sizeof(name));
+		nd_info("server", "serving DNS on %s (udp, tcp) with %u workers",
+			name, d->n_workers);
+	}
+	for (size_t i = 0; i < d->cfg.n_upstreams; i++)
+		nd_info("server", "upstream %s", d->rt->upstream_names[i]);
+	__atomic_store_n(&d->is_ready, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int nd_daemon_run(struct nd_daemon *d)
+{
+	event_base_dispatch(d->control);
+	for (unsigned i = 0; i < d->n_workers; i++)
+		nd_worker_join(d->workers[i]);
+	nd_info("server", "stopped");
+	return 0;
+}
+
+static void free_req(struct nd_request *r)
+{
+	free(r);
+}
+
+void nd_daemon_free(struct nd_daemon *d)
+{
+	if (d == NULL)
+		return;
+	for (unsigned i = 0; d->workers && i < d->n_workers; i++)
+		nd_worker_cancel(d->workers[i]);
+	for (unsigned i = 0; d->workers && i < d->n_workers; i++)
+		nd_worker_free(d->workers[i]);
+	free(d->workers);
+	nd_http_free(d->http);
+	for (size_t i = 0; i < 3; i++)
+		if (d->sig_ev[i])
+			event_free(d->sig_ev[i]);
+	nd_inflight_free(d->inflight, free_req);
+	nd_cache_free(d->cache);
+	if (d->control)
+		event_base_free(d->control);
+	struct nd_runtime *rt = d->rt, *next;
+	for (; rt != NULL; rt = next) {
+		next = rt->retired_next;
+		runtime_free(rt);
+	}
+	nd_config_deinit(&d->cfg);
+}

@@ -1,1 +1,75 @@
-/* placeholder */
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* server/daemon.h - the process-wide state the workers share, start-up, reload and shutdown. */
+#ifndef SERVER_DAEMON_H
+#define SERVER_DAEMON_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+struct event_base;
+struct nd_cache;
+struct nd_http;
+struct nd_inflight;
+struct nd_upstreams;
+struct nd_worker;
+
+/* Who may query, published as one immutable snapshot (replaced on SIGHUP). */
+struct nd_acl {
+	size_t n;			   /* networks in net */
+	struct nd_cidr net[ND_MAX_ALLOW];
+};
+
+/* Settings the query path reads, replaced as a whole on SIGHUP. */
+struct nd_runtime {
+	struct nd_acl acl;		/* who may query */
+	struct nd_upstreams *ups;	/* forward targets (owned) */
+	char *upstream_names[ND_MAX_UPSTREAMS]; /* "addr:port" (owned) */
+	bool owns_ups;			/* ups and the names are freed with
+					   this snapshot (a reload that keeps
+					   the same upstreams moves them) */
+	uint32_t cache_max_ttl_s;	/* TTL cap when rendering fresh answers */
+	struct nd_runtime *retired_next; /* older snapshots kept until exit */
+};
+
+struct nd_daemon {
+	struct nd_config cfg;		/* the configuration in force */
+	int argc;			/* command line, kept for SIGHUP */
+	char **argv;
+	struct nd_runtime *rt;		/* current snapshot: read with
+					   nd_daemon_runtime(), never freed
+					   while workers run */
+	struct nd_cache *cache;		/* shared answer cache */
+	struct nd_inflight *inflight;	/* shared in-flight table */
+	struct nd_worker **workers;	/* n_workers */
+	unsigned n_workers;
+	struct event_base *control;	/* main thread: signals, HTTP */
+	struct nd_http *http;
+	struct event *sig_ev[3];	/* SIGTERM, SIGINT, SIGHUP */
+	uint64_t start_ms;		/* monotonic start time */
+	int is_ready;			/* 1 once listeners are up (atomic) */
+	int is_stopping;		/* 1 after SIGTERM (atomic) */
+};
+
+/* The current runtime snapshot (acquire load). */
+struct nd_runtime *nd_daemon_runtime(struct nd_daemon *d);
+
+/*
+ * Build everything from d->cfg (already loaded): cache, upstream set,
+ * workers and their sockets, the HTTP endpoint. Every error is fatal at
+ * start-up: logged with its reason, returns negative.
+ */
+int nd_daemon_start(struct nd_daemon *d);
+
+/* Run the control loop until SIGTERM/SIGINT and the workers have
+ * drained; returns the exit status. */
+int nd_daemon_run(struct nd_daemon *d);
+
+/* Free everything (after run, or a failed start). */
+void nd_daemon_free(struct nd_daemon *d);
+
+#endif /* SERVER_DAEMON_H */
