@@ -1,2 +1,1166 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/* Copyright (c) 2026 the nodedns authors */
+#include "config/config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/errors.h"
+#include "util/log.h"
+
+/* Without a generated config header, automake passes it with -D. */
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0.1.0"
+#endif
+
+#define ND_DNS_PORT 53
+#define ND_HTTP_PORT 9153
+#define ND_RESOLV_CONF_DEFAULT "/etc/resolv.conf"
+#define ND_CONFIG_LINE_MAX 4096
+#define ND_CACHE_MIN_BYTES ((size_t)64 * 1024)
+
+enum opt_kind {
+	K_CONFIG,	/* command line only */
+	K_HELP,		/* command line only */
+	K_VERSION,	/* command line only */
+	K_LISTEN,	/* repeatable */
+	K_HTTP_LISTEN,
+	K_UPSTREAM,	/* repeatable */
+	K_ALLOW,	/* repeatable */
+	K_PATH,		/* char * at off */
+	K_DOMAIN,
+	K_URL,
+	K_PODS,
+	K_U32,		/* uint32_t at off, min..max */
+	K_UINT,		/* unsigned at off, min..max */
+	K_SIZE,
+	K_LOGLEVEL,
+};
+
+struct opt_def {
+	const char *name;	/* long name, also the file key */
+	char short_name;	/* 0 = none */
+	enum opt_kind kind;
+	size_t off;		/* field offset for K_PATH, K_U32, K_UINT */
+	uint32_t min, max;	/* range for K_U32, K_UINT */
+	const char *arg;	/* value placeholder in --help; NULL = none */
+	const char *help;	/* lines for --help, '\n' separated */
+	const char *dflt;	/* default, as --help shows it */
+};
+
+#define OFF(f) offsetof(struct nd_config, f)
+
+/* One table drives the command line, the file and --help, so they agree. */
+static const struct opt_def opts[] = {
+	{ "config", 'c', K_CONFIG, 0, 0, 0, "FILE",
+	  "Read options from FILE first (\"key value\" lines, the long\n"
+	  "option names without dashes); the command line wins.",
+	  "none" },
+	{ "listen", 0, K_LISTEN, 0, 0, 0, "ADDR[:PORT]",
+	  "Answer DNS on UDP and TCP at this address; repeatable.\n"
+	  "The port is 53 when absent.",
+	  "127.0.0.1:53" },
+	{ "http-listen", 0, K_HTTP_LISTEN, 0, 0, 0, "ADDR[:PORT]",
+	  "Serve /metrics, /health, /ready and /debug/* over HTTP.\n"
+	  "The port is 9153 when absent.",
+	  "127.0.0.1:9153" },
+	{ "upstream", 0, K_UPSTREAM, 0, 0, 0, "ADDR[:PORT]",
+	  "Forward names outside the cluster zone here; repeatable.\n"
+	  "The port is 53 when absent. An upstream that is one of our own\n"
+	  "listen addresses is dropped with a warning (a forwarding loop).",
+	  "the nameservers of --resolv-conf" },
+	{ "resolv-conf", 0, K_PATH, OFF(resolv_conf), 0, 0, "FILE",
+	  "Where the upstreams come from when none is given.",
+	  ND_RESOLV_CONF_DEFAULT },
+	{ "cluster-domain", 0, K_DOMAIN, 0, 0, 0, "NAME",
+	  "The cluster zone, answered from the Kubernetes API.",
+	  "cluster.local" },
+	{ "kube-api", 0, K_URL, 0, 0, 0, "URL",
+	  "Kubernetes API server: http:// (as kubectl proxy serves it)\n"
+	  "or https://.",
+	  "in-cluster settings when present" },
+	{ "kubeconfig", 0, K_PATH, OFF(kubeconfig), 0, 0, "FILE",
+	  "Take server, CA and credentials from a kubeconfig.",
+	  "none" },
+	{ "kube-token-file", 0, K_PATH, OFF(kube_token_file), 0, 0, "FILE",
+	  "Bearer token for the API, re-read when it changes.",
+	  "the in-cluster service account token" },
+	{ "kube-ca-file", 0, K_PATH, OFF(kube_ca_file), 0, 0, "FILE",
+	  "CA bundle that signs the API server's certificate.",
+	  "the in-cluster service account CA" },
+	{ "kube-snapshot", 0, K_PATH, OFF(kube_snapshot), 0, 0, "FILE",
+	  "Serve the output of `kubectl get services,endpointslices -A\n"
+	  "-o json` from FILE instead of watching the API.",
+	  "none" },
+	{ "pods", 0, K_PODS, 0, 0, 0, "MODE",
+	  "Pod A records: disabled, insecure or verified (the CoreDNS\n"
+	  "modes).",
+	  "insecure" },
+	{ "ttl", 0, K_U32, OFF(ttl_s), 0, 3600, "SECONDS",
+	  "TTL of cluster records, 0..3600.",
+	  "5" },
+	{ "threads", 0, K_UINT, OFF(threads), 0, 256, "N",
+	  "Worker threads, 0..256; 0 = one per CPU.",
+	  "0 (one per CPU)" },
+	{ "allow", 0, K_ALLOW, 0, 0, 0, "CIDR",
+	  "Clients that may query; repeatable. Others get REFUSED.",
+	  "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12,\n"
+	  "192.168.0.0/16, 169.254.0.0/16, fc00::/7, fe80::/10,\n"
+	  "100.64.0.0/10" },
+	{ "cache-size", 0, K_SIZE, 0, 0, 0, "BYTES",
+	  "Memory for cached answers; suffix k, m or g (powers of 1024);\n"
+	  "at least 64k.",
+	  "64m" },
+	{ "cache-min-ttl", 0, K_U32, OFF(cache_min_ttl_s), 0, 86400,
+	  "SECONDS",
+	  "Keep cached answers at least this long, 0..86400.",
+	  "0" },
+	{ "cache-max-ttl", 0, K_U32, OFF(cache_max_ttl_s), 1, 604800,
+	  "SECONDS",
+	  "Keep cached answers at most this long, 1..604800; at least\n"
+	  "cache-min-ttl.",
+	  "86400" },
+	{ "cache-neg-max-ttl", 0, K_U32, OFF(cache_neg_max_ttl_s), 0, 86400,
+	  "SECONDS",
+	  "Keep negative answers (NXDOMAIN, NODATA; RFC 2308) at most\n"
+	  "this long, 0..86400; 0 = do not cache them.",
+	  "3600" },
+	{ "stale-ttl", 0, K_U32, OFF(stale_s), 0, 604800, "SECONDS",
+	  "Serve an expired answer for this long after expiry when every\n"
+	  "upstream fails (RFC 8767), 0..604800; 0 = off.",
+	  "86400" },
+	{ "upstream-timeout", 0, K_U32, OFF(upstream_timeout_ms), 50, 30000,
+	  "MS",
+	  "Wait this long for one attempt at one upstream before trying\n"
+	  "the next, 50..30000.",
+	  "1000" },
+	{ "query-timeout", 0, K_U32, OFF(query_timeout_ms), 100, 60000, "MS",
+	  "Give a forwarded query this long, retries included, then answer\n"
+	  "SERVFAIL, 100..60000; at least upstream-timeout.",
+	  "4000" },
+	{ "tcp-max-conns", 0, K_UINT, OFF(tcp_max_conns), 1, 65535, "N",
+	  "Open DNS TCP connections per worker, 1..65535.",
+	  "256" },
+	{ "tcp-idle-timeout", 0, K_U32, OFF(tcp_idle_timeout_ms), 100, 600000,
+	  "MS",
+	  "Close a DNS TCP connection idle this long (RFC 7766),\n"
+	  "100..600000.",
+	  "10000" },
+	{ "log-level", 0, K_LOGLEVEL, 0, 0, 0, "LEVEL",
+	  "error, warn, info or debug.",
+	  "info" },
+	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
+	  "Print this summary and exit.", NULL },
+	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
+	  "Print the version and exit.", NULL },
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* Why a value was refused: "what" reads on its own, "hint" is optional. */
+struct why {
+	char what[ND_CONFIG_ERRLEN];
+	char hint[128];
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int why_set(struct why *w, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int why_set(struct why *w, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->what, sizeof(w->what), fmt, ap);
+	va_end(ap);
+	snprintf(w->hint, sizeof(w->hint), "%s", hint ? hint : "");
+	return ND_EPARSE;
+}
+
+static bool is_cmdline_only(const struct opt_def *o)
+{
+	return o->kind == K_CONFIG || o->kind == K_HELP ||
+	       o->kind == K_VERSION;
+}
+
+static bool is_list(const struct opt_def *o)
+{
+	return o->kind == K_LISTEN || o->kind == K_UPSTREAM ||
+	       o->kind == K_ALLOW;
+}
+
+static const struct opt_def *find_opt(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (strlen(opts[i].name) == len &&
+		    strncmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static const struct opt_def *find_short(char ch)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].short_name != 0 && opts[i].short_name == ch)
+			return &opts[i];
+	return NULL;
+}
+
+/* Empty the list an option appends to, so that a new source replaces it. */
+static void clear_list(struct nd_config *c, const struct opt_def *o)
+{
+	if (o->kind == K_LISTEN)
+		c->n_listen = 0;
+	else if (o->kind == K_UPSTREAM)
+		c->n_upstreams = 0;
+	else if (o->kind == K_ALLOW)
+		c->n_allow = 0;
+}
+
+/* Digits only: strtoull alone would take a sign, spaces and "0x". */
+static int parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s == '\0')
+		return -1;
+	for (const char *p = s; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p))
+			return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -2; /* only overflow is left */
+	*out = v;
+	return 0;
+}
+
+static int parse_range(const char *s, uint32_t min, uint32_t max,
+		       uint32_t *out, struct why *w)
+{
+	char hint[64];
+	uint64_t v;
+	int rc;
+
+	snprintf(hint, sizeof(hint), "want %u..%u", min, max);
+	rc = parse_u64(s, &v);
+	if (rc == -1)
+		return why_set(w, hint, "bad number '%s'", s);
+	if (rc != 0 || v < min || v > max)
+		return why_set(w, hint, "'%s' out of range", s);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_size(const char *s, size_t *out, struct why *w)
+{
+	static const char hint[] = "want BYTES with an optional k, m or g; "
+				   "at least 64k";
+	char digits[32];
+	size_t len = strlen(s);
+	uint64_t v, mult = 1;
+	int rc;
+
+	if (len > 0) {
+		switch (s[len - 1]) {
+		case 'k': case 'K':
+			mult = 1ULL << 10;
+			break;
+		case 'm': case 'M':
+			mult = 1ULL << 20;
+			break;
+		case 'g': case 'G':
+			mult = 1ULL << 30;
+			break;
+		default:
+			break;
+		}
+		if (mult != 1)
+			len--;
+	}
+	if (len == 0 || len >= sizeof(digits))
+		return why_set(w, hint, "bad size '%s'", s);
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	rc = parse_u64(digits, &v);
+	if (rc == -1)
+		return why_set(w, hint, "bad size '%s'", s);
+	if (rc != 0 || v > SIZE_MAX / mult)
+		return why_set(w, hint, "'%s' out of range", s);
+	v *= mult;
+	if (v < ND_CACHE_MIN_BYTES)
+		return why_set(w, hint, "'%s' too small", s);
+	*out = (size_t)v;
+	return 0;
+}
+
+/*
+ * RFC 1035 section 2.3.4 limits; the letters-digits-hyphen set keeps the
+ * zone something every stub resolver will send us unchanged.
+ */
+static int parse_domain(const char *s, char *out, size_t outlen,
+			struct why *w)
+{
+	static const char hint[] = "want labels of 1-63 letters, digits or "
+				   "'-', 253 characters in all";
+	size_t len = strlen(s), label = 0;
+
+	if (len > 1 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || (len == 1 && s[0] == '.'))
+		return why_set(w, hint, "empty domain '%s'", s);
+	if (len > 253 || len >= outlen)
+		return why_set(w, hint, "domain '%s' too long", s);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '.') {
+			if (label == 0)
+				return why_set(w, hint,
+					       "empty label in '%s'", s);
+			label = 0;
+			continue;
+		}
+		if (!isalnum(ch) && ch != '-')
+			return why_set(w, hint, "bad character in '%s'", s);
+		if (++label > 63)
+			return why_set(w, hint, "label too long in '%s'", s);
+	}
+	if (label == 0)
+		return why_set(w, hint, "empty label in '%s'", s);
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[len] = '\0';
+	return 0;
+}
+
+static int set_string(char **field, const char *value)
+{
+	char *dup = strdup(value);
+
+	if (dup == NULL)
+		return -ENOMEM;
+	free(*field);
+	*field = dup;
+	return 0;
+}
+
+static int add_addr(struct sockaddr_storage *list, size_t *n, size_t max,
+		    const char *value, bool upstream, struct why *w)
+{
+	static const char hint[] = "want ADDR[:PORT]";
+	struct sockaddr_storage ss;
+	char buf[ND_ADDR_STRLEN];
+	char maxs[32];
+
+	if (nd_addr_parse(value, ND_DNS_PORT, &ss, NULL) != 0)
+		return why_set(w, hint, "bad address '%s'", value);
+	/* Linux sends to 0.0.0.0 or :: as to the host itself. */
+	if (upstream && nd_addr_is_any((struct sockaddr *)&ss))
+		return why_set(w, "want a server's address",
+			       "unusable address '%s'", value);
+	nd_addr_format((struct sockaddr *)&ss, buf, sizeof(buf));
+	for (size_t i = 0; i < *n; i++)
+		if (nd_addr_equal((struct sockaddr *)&list[i],
+				  (struct sockaddr *)&ss))
+			return why_set(w, NULL, "duplicate address %s", buf);
+	if (*n >= max) {
+		snprintf(maxs, sizeof(maxs), "at most %zu", max);
+		return why_set(w, maxs, "too many addresses");
+	}
+	list[(*n)++] = ss;
+	return 0;
+}
+
+/* Apply one option; on ND_EPARSE, w says why without naming the option. */
+static int apply(struct nd_config *c, const struct opt_def *o,
+		 const char *value, struct why *w)
+{
+	struct sockaddr_storage ss;
+	char *base = (char *)c;
+	uint32_t v;
+	int rc;
+
+	if (value[0] == '\0')
+		return why_set(w, NULL, "missing value");
+	switch (o->kind) {
+	case K_LISTEN:
+		return add_addr(c->listen, &c->n_listen, ND_MAX_LISTEN, value,
+				false, w);
+	case K_UPSTREAM:
+		return add_addr(c->upstreams, &c->n_upstreams,
+				ND_MAX_UPSTREAMS, value, true, w);
+	case K_HTTP_LISTEN:
+		if (nd_addr_parse(value, ND_HTTP_PORT, &ss, NULL) != 0)
+			return why_set(w, "want ADDR[:PORT]",
+				       "bad address '%s'", value);
+		c->http_listen = ss;
+		return 0;
+	case K_ALLOW:
+		if (c->n_allow >= ND_MAX_ALLOW)
+			return why_set(w, "at most 64", "too many networks");
+		if (nd_cidr_parse(value, &c->allow[c->n_allow]) != 0)
+			return why_set(w, "want ADDR/PREFIX or ADDR",
+				       "bad network '%s'", value);
+		c->n_allow++;
+		return 0;
+	case K_PATH:
+		return set_string((char **)(base + o->off), value);
+	case K_DOMAIN:
+		return parse_domain(value, c->cluster_domain,
+				    sizeof(c->cluster_domain), w);
+	case K_URL: {
+		size_t skip = 0;
+
+		if (strncasecmp(value, "http://", 7) == 0)
+			skip = 7;
+		else if (strncasecmp(value, "https://", 8) == 0)
+			skip = 8;
+		if (skip == 0)
+			return why_set(w, "want http://HOST[:PORT] or "
+					  "https://HOST[:PORT]",
+				       "bad URL '%s'", value);
+		if (value[skip] == '\0' || value[skip] == '/')
+			return why_set(w, NULL, "no host in URL '%s'", value);
+		return set_string(&c->kube_api, value);
+	}
+	case K_PODS:
+		if (strcmp(value, "disabled") == 0)
+			c->pods = ND_PODS_DISABLED;
+		else if (strcmp(value, "insecure") == 0)
+			c->pods = ND_PODS_INSECURE;
+		else if (strcmp(value, "verified") == 0)
+			c->pods = ND_PODS_VERIFIED;
+		else
+			return why_set(w, "want disabled, insecure or verified",
+				       "bad mode '%s'", value);
+		return 0;
+	case K_U32:
+		rc = parse_range(value, o->min, o->max, &v, w);
+		if (rc == 0)
+			*(uint32_t *)(base + o->off) = v;
+		return rc;
+	case K_UINT:
+		rc = parse_range(value, o->min, o->max, &v, w);
+		if (rc == 0)
+			*(unsigned *)(base + o->off) = v;
+		return rc;
+	case K_SIZE:
+		return parse_size(value, &c->cache_bytes, w);
+	case K_LOGLEVEL:
+		rc = nd_log_level_parse(value);
+		if (rc < 0)
+			return why_set(w, "want error, warn, info or debug",
+				       "bad level '%s'", value);
+		c->log_level = rc;
+		return 0;
+	case K_CONFIG:
+	case K_HELP:
+	case K_VERSION:
+		break;
+	}
+	return why_set(w, NULL, "only allowed on the command line");
+}
+
+/* "<what> for <key> (<hint>)": how the file and nd_config_set() say it. */
+static void format_for_key(char *err, size_t errlen, const char *prefix,
+			   const char *key, const struct why *w)
+{
+	if (w->hint[0] != '\0')
+		seterr(err, errlen, "%s%s for %s (%s)", prefix, w->what, key,
+		       w->hint);
+	else
+		seterr(err, errlen, "%s%s for %s", prefix, w->what, key);
+}
+
+static int apply_reported(struct nd_config *c, const struct opt_def *o,
+			  const char *value, const char *prefix, char *err,
+			  size_t errlen)
+{
+	struct why w;
+	int rc = apply(c, o, value, &w);
+
+	if (rc == ND_EPARSE)
+		format_for_key(err, errlen, prefix, o->name, &w);
+	else if (rc < 0)
+		seterr(err, errlen, "%s%s: %s", prefix, o->name,
+		       nd_strerror(rc));
+	return rc;
+}
+
+void nd_config_init(struct nd_config *c)
+{
+	if (c == NULL)
+		return;
+	memset(c, 0, sizeof(*c));
+	nd_addr_parse("127.0.0.1", ND_DNS_PORT, &c->listen[0], NULL);
+	c->n_listen = 1;
+	nd_addr_parse("127.0.0.1", ND_HTTP_PORT, &c->http_listen, NULL);
+	/* NULL on ENOMEM is read as the default path; see rc_path(). */
+	c->resolv_conf = strdup(ND_RESOLV_CONF_DEFAULT);
+	snprintf(c->cluster_domain, sizeof(c->cluster_domain), "%s",
+		 "cluster.local");
+	c->pods = ND_PODS_INSECURE;
+	c->ttl_s = 5;
+	c->threads = 0;
+	c->cache_bytes = (size_t)64 << 20;
+	c->cache_min_ttl_s = 0;
+	c->cache_max_ttl_s = 86400;
+	c->cache_neg_max_ttl_s = 3600;
+	c->stale_s = 86400;
+	c->upstream_timeout_ms = 1000;
+	c->query_timeout_ms = 4000;
+	c->tcp_max_conns = 256;
+	c->tcp_idle_timeout_ms = 10000;
+	c->log_level = ND_LOG_INFO;
+}
+
+void nd_config_deinit(struct nd_config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->config_file);
+	c->config_file = NULL;
+	free(c->resolv_conf);
+	c->resolv_conf = NULL;
+	free(c->kube_api);
+	c->kube_api = NULL;
+	free(c->kubeconfig);
+	c->kubeconfig = NULL;
+	free(c->kube_token_file);
+	c->kube_token_file = NULL;
+	free(c->kube_ca_file);
+	c->kube_ca_file = NULL;
+	free(c->kube_snapshot);
+	c->kube_snapshot = NULL;
+}
+
+int nd_config_set(struct nd_config *c, const char *key, const char *value,
+		  char *err, size_t errlen)
+{
+	const struct opt_def *o;
+
+	if (c == NULL || key == NULL || value == NULL)
+		return -EINVAL;
+	o = find_opt(key, strlen(key));
+	if (o == NULL) {
+		seterr(err, errlen, "unknown option '%s'", key);
+		return ND_EPARSE;
+	}
+	return apply_reported(c, o, value, "", err, errlen);
+}
+
+/*
+ * Read one line into buf (without its newline). Returns 1 for a line,
+ * 0 at the end, -2 for a line over the limit, -3 for a NUL byte, -errno.
+ */
+static int read_line(FILE *f, char *buf, size_t size)
+{
+	size_t len = 0;
+	int ch;
+
+	for (;;) {
+		ch = getc(f);
+		if (ch == EOF) {
+			if (ferror(f))
+				return errno ? -errno : -EIO;
+			if (len == 0)
+				return 0;
+			break;
+		}
+		if (ch == '\n')
+			break;
+		if (ch == '\0')
+			return -3;
+		if (len + 1 >= size)
+			return -2;
+		buf[len++] = (char)ch;
+	}
+	buf[len] = '\0';
+	return 1;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+int nd_config_parse_file(struct nd_config *c, const char *path, char *err,
+			 size_t errlen)
+{
+	/* One list option seen in this file: the first clears the list. */
+	bool seen[N_OPTS] = { false };
+	char line[ND_CONFIG_LINE_MAX + 1];
+	char prefix[ND_CONFIG_ERRLEN];
+	unsigned lineno = 0;
+	FILE *f;
+	int rc = 0;
+
+	if (c == NULL || path == NULL)
+		return -EINVAL;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		rc = -errno;
+		seterr(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	for (;;) {
+		const struct opt_def *o;
+		char *key, *value, *hash;
+		size_t klen;
+		int r;
+
+		errno = 0;
+		r = read_line(f, line, sizeof(line));
+		if (r == 0)
+			break;
+		lineno++;
+		snprintf(prefix, sizeof(prefix), "%s:%u: ", path, lineno);
+		if (r == -2 || r == -3) {
+			seterr(err, errlen, "%s%s", prefix,
+			       r == -2 ? "line longer than 4096 bytes"
+				       : "NUL byte in line");
+			rc = ND_EPARSE;
+			break;
+		}
+		if (r < 0) {
+			seterr(err, errlen, "%s: %s", path, strerror(-r));
+			rc = r;
+			break;
+		}
+		hash = strchr(line, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		key = trim(line);
+		if (*key == '\0')
+			continue;
+		for (klen = 0; key[klen] != '\0'; klen++)
+			if (isspace((unsigned char)key[klen]))
+				break;
+		value = trim(key + klen);
+		key[klen] = '\0';
+		o = find_opt(key, klen);
+		if (o == NULL) {
+			seterr(err, errlen, "%sunknown option '%s'", prefix,
+			       key);
+			rc = ND_EPARSE;
+			break;
+		}
+		if (is_cmdline_only(o)) {
+			seterr(err, errlen,
+			       "%soption '%s' is only for the command line",
+			       prefix, key);
+			rc = ND_EPARSE;
+			break;
+		}
+		if (is_list(o) && !seen[o - opts] && *value != '\0') {
+			/* The file's list replaces the built-in default. */
+			clear_list(c, o);
+			seen[o - opts] = true;
+		}
+		rc = apply_reported(c, o, value, prefix, err, errlen);
+		if (rc != 0)
+			break;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Address of upstream as IPv4 when it is IPv4-mapped IPv6, else a copy. */
+static void unmap(const struct sockaddr_storage *in,
+		  struct sockaddr_storage *out)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)in;
+
+	*out = *in;
+	if (in->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)out;
+		uint16_t port = s6->sin6_port;
+		uint8_t a[4];
+
+		memcpy(a, &s6->sin6_addr.s6_addr[12], 4);
+		memset(out, 0, sizeof(*out));
+		s4->sin_family = AF_INET;
+		s4->sin_port = port;
+		memcpy(&s4->sin_addr, a, 4);
+	}
+}
+
+/* Same family and address, port ignored. */
+static bool same_ip(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			      &((const struct sockaddr_in6 *)b)->sin6_addr,
+			      16) == 0;
+	return false;
+}
+
+/*
+ * Would a packet to sa reach a socket bound to the wildcard address?
+ * Loopback and the wildcard itself always do; so does any address of
+ * this host's interfaces (a node's own IP in its resolv.conf).
+ */
+static bool is_local(const struct sockaddr *sa, struct ifaddrs *ifs)
+{
+	if (nd_addr_is_any(sa))
+		return true;
+	if (sa->sa_family == AF_INET) {
+		const uint8_t *a =
+			(const uint8_t *)&((const struct sockaddr_in *)sa)
+				->sin_addr;
+		if (a[0] == 127)
+			return true;
+	} else if (sa->sa_family == AF_INET6) {
+		if (IN6_IS_ADDR_LOOPBACK(
+			    &((const struct sockaddr_in6 *)sa)->sin6_addr))
+			return true;
+	}
+	for (struct ifaddrs *i = ifs; i != NULL; i = i->ifa_next)
+		if (i->ifa_addr != NULL && same_ip(i->ifa_addr, sa))
+			return true;
+	return false;
+}
+
+static bool is_own_listener(const struct nd_config *c,
+			    const struct sockaddr_storage *up,
+			    struct ifaddrs *ifs, size_t *which)
+{
+	struct sockaddr_storage u;
+	const struct sockaddr *us = (const struct sockaddr *)&u;
+
+	unmap(up, &u);
+	for (size_t i = 0; i < c->n_listen; i++) {
+		const struct sockaddr *l =
+			(const struct sockaddr *)&c->listen[i];
+
+		*which = i;
+		if (nd_addr_equal(l, us))
+			return true;
+		if (nd_addr_is_any(l) && l->sa_family == us->sa_family &&
+		    nd_addr_port(l) == nd_addr_port(us) && is_local(us, ifs))
+			return true;
+	}
+	return false;
+}
+
+static bool any_wildcard_listen(const struct nd_config *c)
+{
+	for (size_t i = 0; i < c->n_listen; i++)
+		if (nd_addr_is_any((const struct sockaddr *)&c->listen[i]))
+			return true;
+	return false;
+}
+
+static const char *rc_path(const struct nd_config *c)
+{
+	return c->resolv_conf ? c->resolv_conf : ND_RESOLV_CONF_DEFAULT;
+}
+
+static const char *const default_allow[] = {
+	"127.0.0.0/8",	  "::1/128",	    "10.0.0.0/8",
+	"172.16.0.0/12",  "192.168.0.0/16", "169.254.0.0/16",
+	"fc00::/7",	  "fe80::/10",	    "100.64.0.0/10",
+};
+
+int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
+{
+	struct ifaddrs *ifs = NULL;
+	bool from_resolv = false;
+	size_t kept = 0, dropped = 0;
+	int rc;
+
+	if (c == NULL)
+		return -EINVAL;
+	if (c->n_upstreams == 0) {
+		rc = nd_resolv_conf_nameservers(rc_path(c), c->upstreams,
+						ND_MAX_UPSTREAMS,
+						&c->n_upstreams);
+		if (rc < 0) {
+			seterr(err, errlen,
+			       "no upstream: cannot read %s (%s); give one "
+			       "with --upstream ADDR[:PORT]",
+			       rc_path(c), nd_strerror(rc));
+			return rc;
+		}
+		from_resolv = true;
+	}
+
+	/* getifaddrs only matters for a wildcard listener; failing it
+	 * leaves loopback, which is the common loop (systemd-resolved,
+	 * a previous node-local cache). */
+	if (any_wildcard_listen(c) && getifaddrs(&ifs) != 0)
+		ifs = NULL;
+	for (size_t i = 0; i < c->n_upstreams; i++) {
+		size_t which = 0;
+
+		if (is_own_listener(c, &c->upstreams[i], ifs, &which)) {
+			char ub[ND_ADDR_STRLEN], lb[ND_ADDR_STRLEN];
+
+			nd_addr_format((struct sockaddr *)&c->upstreams[i], ub,
+				       sizeof(ub));
+			nd_addr_format((struct sockaddr *)&c->listen[which],
+				       lb, sizeof(lb));
+			nd_warn("config",
+				"upstream %s%s%s is our own listen address %s: "
+				"dropped, it would forward to ourselves",
+				ub, from_resolv ? " from " : "",
+				from_resolv ? rc_path(c) : "", lb);
+			dropped++;
+			continue;
+		}
+		c->upstreams[kept++] = c->upstreams[i];
+	}
+	if (ifs != NULL)
+		freeifaddrs(ifs);
+	c->n_upstreams = kept;
+	if (kept == 0) {
+		if (dropped > 0) {
+			seterr(err, errlen,
+			       "no upstream left: every upstream%s%s is one of "
+			       "our listen addresses; give another with "
+			       "--upstream ADDR[:PORT]",
+			       from_resolv ? " in " : "",
+			       from_resolv ? rc_path(c) : "");
+			return ND_ELOOP;
+		}
+		seterr(err, errlen,
+		       "no upstream left: %s has no nameserver line; give one "
+		       "with --upstream ADDR[:PORT]",
+		       rc_path(c));
+		return ND_EPARSE;
+	}
+
+	if (c->n_allow == 0) {
+		for (size_t i = 0; i < sizeof(default_allow) /
+					       sizeof(default_allow[0]);
+		     i++)
+			if (nd_cidr_parse(default_allow[i],
+					  &c->allow[c->n_allow]) == 0)
+				c->n_allow++;
+	}
+
+	if (c->query_timeout_ms < c->upstream_timeout_ms) {
+		seterr(err, errlen,
+		       "query-timeout %u ms is shorter than upstream-timeout "
+		       "%u ms; it must be at least as long",
+		       c->query_timeout_ms, c->upstream_timeout_ms);
+		return ND_EPARSE;
+	}
+	if (c->cache_min_ttl_s > c->cache_max_ttl_s) {
+		seterr(err, errlen,
+		       "cache-min-ttl %u is above cache-max-ttl %u",
+		       c->cache_min_ttl_s, c->cache_max_ttl_s);
+		return ND_EPARSE;
+	}
+	return 0;
+}
+
+/* One "nameserver ADDR" value as resolv.conf(5) spells it; 0 or -1. */
+static int parse_nameserver(const char *tok, struct sockaddr_storage *out)
+{
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	struct sockaddr_in *s4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
+	char *scope;
+
+	if (strlen(tok) >= sizeof(host))
+		return -1;
+	snprintf(host, sizeof(host), "%s", tok);
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(ND_DNS_PORT);
+		return 0;
+	}
+	scope = strchr(host, '%');
+	if (scope != NULL)
+		*scope++ = '\0';
+	if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+		return -1;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(ND_DNS_PORT);
+	/* A link-local upstream cannot be reached without its interface. */
+	if (scope != NULL && *scope != '\0') {
+		char *end;
+		unsigned long idx = strtoul(scope, &end, 10);
+
+		if (*end != '\0' || end == scope)
+			idx = if_nametoindex(scope);
+		if (idx <= UINT32_MAX)
+			s6->sin6_scope_id = (uint32_t)idx;
+	}
+	return 0;
+}
+
+int nd_resolv_conf_nameservers(const char *path,
+			       struct sockaddr_storage *out, size_t max,
+			       size_t *n)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int rc = 0;
+
+	if (path == NULL || n == NULL || (out == NULL && max > 0))
+		return -EINVAL;
+	*n = 0;
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -errno;
+	while (getline(&line, &cap, f) >= 0) {
+		struct sockaddr_storage ss;
+		char *p = line, *tok;
+		bool dup = false;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		/* Like glibc: a keyword, then a blank, then the address. */
+		if (strncmp(p, "nameserver", 10) != 0 ||
+		    (p[10] != ' ' && p[10] != '\t'))
+			continue;
+		p += 10;
+		p += strspn(p, " \t");
+		tok = p;
+		p += strcspn(p, " \t\r\n#;");
+		*p = '\0';
+		if (parse_nameserver(tok, &ss) != 0) {
+			nd_debug("config", "%s: ignoring nameserver '%s'",
+				 path, tok);
+			continue;
+		}
+		for (size_t i = 0; i < *n; i++)
+			if (nd_addr_equal((struct sockaddr *)&out[i],
+					  (struct sockaddr *)&ss))
+				dup = true;
+		if (dup || *n >= max)
+			continue;
+		out[(*n)++] = ss;
+	}
+	/* getline sets errno only when it fails, as it just did. */
+	if (ferror(f))
+		rc = errno ? -errno : -EIO;
+	free(line);
+	fclose(f);
+	if (rc < 0)
+		*n = 0;
+	return rc;
+}
+
+/*
+ * Split argv[*i] into an option and its value. Returns 1 with *o and
+ * *value (NULL for options without one) set, 0 past the end, or ND_EPARSE.
+ */
+static int next_arg(int argc, char **argv, int *i, const struct opt_def **o,
+		    const char **value, char *err, size_t errlen)
+{
+	const char *a, *eq;
+
+	if (*i >= argc)
+		return 0;
+	a = argv[(*i)++];
+	*value = NULL;
+	if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
+		const char *name = a + 2;
+
+		eq = strchr(name, '=');
+		*o = find_opt(name, eq ? (size_t)(eq - name) : strlen(name));
+		if (*o == NULL) {
+			seterr(err, errlen, "unknown option '%.*s'",
+			       eq ? (int)(eq - a) : (int)strlen(a), a);
+			return ND_EPARSE;
+		}
+		if ((*o)->arg == NULL) {
+			if (eq != NULL) {
+				seterr(err, errlen,
+				       "option --%s: takes no value",
+				       (*o)->name);
+				return ND_EPARSE;
+			}
+			return 1;
+		}
+		if (eq != NULL) {
+			*value = eq + 1;
+			return 1;
+		}
+	} else if (a[0] == '-' && a[1] != '\0' && a[1] != '-') {
+		*o = find_short(a[1]);
+		if (*o == NULL || ((*o)->arg == NULL && a[2] != '\0')) {
+			seterr(err, errlen, "unknown option '%s'", a);
+			return ND_EPARSE;
+		}
+		if ((*o)->arg == NULL)
+			return 1;
+		if (a[2] != '\0') {
+			*value = a + 2;
+			return 1;
+		}
+	} else {
+		seterr(err, errlen, "unexpected argument '%s'", a);
+		return ND_EPARSE;
+	}
+	/*
+	 * The value is the next word. No value of ours starts with "--",
+	 * so such a word means the value was forgotten.
+	 */
+	if (*i >= argc || strncmp(argv[*i], "--", 2) == 0) {
+		seterr(err, errlen, "option --%s: missing value", (*o)->name);
+		return ND_EPARSE;
+	}
+	*value = argv[(*i)++];
+	return 1;
+}
+
+int nd_config_load(struct nd_config *c, int argc, char **argv, char *err,
+		   size_t errlen)
+{
+	bool seen[N_OPTS] = { false };
+	const struct opt_def *o;
+	const char *value, *file = NULL;
+	int i, rc;
+
+	if (c == NULL || argc < 0 || (argc > 0 && argv == NULL))
+		return -EINVAL;
+
+	/* First pass: syntax, --help, --version and the file to read. */
+	i = 1;
+	while ((rc = next_arg(argc, argv, &i, &o, &value, err, errlen)) > 0) {
+		if (o->kind == K_HELP) {
+			nd_config_usage(stdout, argc > 0 ? argv[0] : NULL);
+			return 1;
+		}
+		if (o->kind == K_VERSION) {
+			printf("nodedns %s\n", PACKAGE_VERSION);
+			return 1;
+		}
+		if (o->kind == K_CONFIG)
+			file = value;
+	}
+	if (rc < 0)
+		return rc;
+
+	if (file != NULL) {
+		if (file[0] == '\0') {
+			seterr(err, errlen, "option --config: missing value");
+			return ND_EPARSE;
+		}
+		rc = set_string(&c->config_file, file);
+		if (rc < 0)
+			return rc;
+		rc = nd_config_parse_file(c, file, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+
+	i = 1;
+	while (next_arg(argc, argv, &i, &o, &value, err, errlen) > 0) {
+		struct why w;
+
+		if (is_cmdline_only(o))
+			continue;
+		if (is_list(o) && !seen[o - opts]) {
+			/* The command line's list replaces the file's. */
+			clear_list(c, o);
+			seen[o - opts] = true;
+		}
+		rc = apply(c, o, value, &w);
+		if (rc == ND_EPARSE) {
+			if (w.hint[0] != '\0')
+				seterr(err, errlen, "option --%s: %s (%s)",
+				       o->name, w.what, w.hint);
+			else
+				seterr(err, errlen, "option --%s: %s",
+				       o->name, w.what);
+		} else if (rc < 0) {
+			seterr(err, errlen, "option --%s: %s", o->name,
+			       nd_strerror(rc));
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return nd_config_finalize(c, err, errlen);
+}
+
+static void print_indented(FILE *f, const char *lead, const char *text)
+{
+	const char *nl;
+
+	while (text != NULL && *text != '\0') {
+		nl = strchr(text, '\n');
+		fprintf(f, "        %s%.*s\n", lead,
+			nl ? (int)(nl - text) : (int)strlen(text), text);
+		text = nl ? nl + 1 : NULL;
+		lead = "";
+	}
+}
+
+void nd_config_usage(FILE *f, const char *argv0)
+{
+	if (f == NULL)
+		return;
+	fprintf(f,
+		"Usage: %s [OPTION]...\n"
+		"nodedns - node-local DNS caching resolver for Kubernetes.\n"
+		"\n"
+		"Every option but -c, -h and -V may also be a \"key value\" "
+		"line in the\n"
+		"configuration file, the long name without dashes. The "
+		"command line wins;\n"
+		"listen, upstream and allow given there replace the file's "
+		"list.\n"
+		"Options take \"--opt value\" or \"--opt=value\".\n"
+		"\n"
+		"OPTIONS\n",
+		argv0 && *argv0 ? argv0 : "nodedns");
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct opt_def *o = &opts[i];
+
+		if (o->short_name != 0)
+			fprintf(f, "    -%c, --%s%s%s\n", o->short_name,
+				o->name, o->arg ? " " : "",
+				o->arg ? o->arg : "");
+		else
+			fprintf(f, "    --%s%s%s\n", o->name,
+				o->arg ? " " : "", o->arg ? o->arg : "");
+		print_indented(f, "", o->help);
+		if (o->dflt != NULL)
+			print_indented(f, "Default: ", o->dflt);
+		fputc('\n', f);
+	}
+}

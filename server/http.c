@@ -1,2 +1,267 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/* Copyright (c) 2026 the nodedns authors */
+#include "server/http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+
+#include "util/addr.h"
+#include "util/log.h"
+
+/* A scraper or probe that stalls must not hold a connection for long. */
+#define ND_HTTP_TIMEOUT_S 10
+#define ND_HTTP_MAX_HEADERS 8192
+/* We take no request bodies; a small cap ends an upload early. */
+#define ND_HTTP_MAX_BODY 4096
+#define ND_HTTP_BACKLOG 64
+
+#define ND_CT_TEXT "text/plain; charset=utf-8"
+#define ND_CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
+
+struct nd_http {
+	struct evhttp *http;
+	struct nd_http_hooks hooks;
+};
+
+/*
+ * evhttp sends no body for HEAD and then no Content-Length either; give
+ * the length GET would have (RFC 9110 9.3.2). Frees buf.
+ */
+static void send_reply(struct evhttp_request *req, int code,
+		       const char *reason, struct evbuffer *buf)
+{
+	char len[32];
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(buf));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+				  "Content-Length", len);
+	}
+	evhttp_send_reply(req, code, reason, buf);
+	evbuffer_free(buf);
+}
+
+/* Send a short plain-text reply; HEAD gets the headers only. */
+static void reply_text(struct evhttp_request *req, int code,
+		       const char *reason, const char *body)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = evbuffer_new();
+
+	evhttp_add_header(hdr, "Content-Type", ND_CT_TEXT);
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	if (buf == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evbuffer_add(buf, body, strlen(body));
+	send_reply(req, code, reason, buf);
+}
+
+static void free_text(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)data);
+}
+
+static void serve_metrics(struct nd_http *h, struct evhttp_request *req)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = -ENOSYS;
+
+	if (h->hooks.metrics != NULL)
+		rc = h->hooks.metrics(h->hooks.arg, &text, &len);
+	if (rc < 0 || text == NULL) {
+		free(text);
+		nd_warn("http", "/metrics: cannot render: %s",
+			strerror(rc < 0 ? -rc : ENOMEM));
+		reply_text(req, HTTP_INTERNAL, "Internal Server Error",
+			   "metrics unavailable\n");
+		return;
+	}
+	buf = evbuffer_new();
+	/* Hand the hook's buffer to evhttp rather than copying a large page. */
+	if (buf == NULL ||
+	    evbuffer_add_reference(buf, text, len, free_text, NULL) != 0) {
+		free(text);
+		if (buf != NULL)
+			evbuffer_free(buf);
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evhttp_add_header(hdr, "Content-Type", ND_CT_METRICS);
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	send_reply(req, HTTP_OK, "OK", buf);
+}
+
+static void serve_health(struct nd_http *h, struct evhttp_request *req)
+{
+	/* Without a hook the process answering is all "alive" can mean. */
+	int ok = h->hooks.is_healthy ? h->hooks.is_healthy(h->hooks.arg) : 1;
+
+	if (ok)
+		reply_text(req, HTTP_OK, "OK", "ok\n");
+	else
+		reply_text(req, 503, "Service Unavailable", "shutting down\n");
+}
+
+static void serve_ready(struct nd_http *h, struct evhttp_request *req)
+{
+	/* Not ready unless told: early traffic is the worse mistake. */
+	int ok = h->hooks.is_ready ? h->hooks.is_ready(h->hooks.arg) : 0;
+
+	if (ok)
+		reply_text(req, HTTP_OK, "OK", "ready\n");
+	else
+		reply_text(req, 503, "Service Unavailable", "not ready\n");
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct nd_http *h = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	void (*serve)(struct nd_http *, struct evhttp_request *) = NULL;
+
+	if (path == NULL)
+		path = "";
+	if (strcmp(path, "/metrics") == 0)
+		serve = serve_metrics;
+	else if (strcmp(path, "/health") == 0)
+		serve = serve_health;
+	else if (strcmp(path, "/ready") == 0)
+		serve = serve_ready;
+
+	if (serve == NULL) {
+		reply_text(req, HTTP_NOTFOUND, "Not Found", "not found\n");
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		/* RFC 9110 15.5.6: a 405 lists the methods that would work. */
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+				  "Allow", "GET, HEAD");
+		reply_text(req, HTTP_BADMETHOD, "Method Not Allowed",
+			   "method not allowed\n");
+		return;
+	}
+	serve(h, req);
+}
+
+/*
+ * Our own listening socket rather than evhttp_bind_socket_with_handle(),
+ * which takes a host string: this way an IPv6 sockaddr (and its scope)
+ * binds as given. Returns the fd or -errno.
+ */
+static int open_listener(const struct sockaddr *addr)
+{
+	socklen_t alen = nd_addr_len(addr);
+	int fd, one = 1, err;
+
+	if (alen == 0)
+		return -EAFNOSUPPORT;
+	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A restarted daemon must rebind while old connections linger. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, addr, alen) != 0 || listen(fd, ND_HTTP_BACKLOG) != 0 ||
+	    evutil_make_socket_nonblocking(fd) != 0) {
+		err = errno ? errno : EINVAL;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+struct nd_http *nd_http_new(struct event_base *base,
+			    const struct sockaddr *addr,
+			    const struct nd_http_hooks *hooks)
+{
+	char name[ND_ADDR_STRLEN];
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof(bound);
+	struct nd_http *h;
+	int fd;
+
+	if (base == NULL || addr == NULL || hooks == NULL) {
+		nd_err("http", "nd_http_new: missing argument");
+		return NULL;
+	}
+	if (nd_addr_format(addr, name, sizeof(name)) != 0)
+		strcpy(name, "(unknown address)");
+
+	h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		nd_err("http", "cannot serve HTTP on %s: %s", name,
+		       strerror(ENOMEM));
+		return NULL;
+	}
+	h->hooks = *hooks;
+	h->http = evhttp_new(base);
+	if (h->http == NULL) {
+		nd_err("http", "cannot serve HTTP on %s: evhttp_new failed",
+		       name);
+		goto fail;
+	}
+	evhttp_set_timeout(h->http, ND_HTTP_TIMEOUT_S);
+	evhttp_set_max_headers_size(h->http, ND_HTTP_MAX_HEADERS);
+	evhttp_set_max_body_size(h->http, ND_HTTP_MAX_BODY);
+	/*
+	 * Let every method reach on_request, so a POST gets our 405 with
+	 * its Allow header instead of evhttp's bare one.
+	 */
+	evhttp_set_allowed_methods(h->http,
+				   EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+					   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+					   EVHTTP_REQ_DELETE |
+					   EVHTTP_REQ_OPTIONS |
+					   EVHTTP_REQ_TRACE |
+					   EVHTTP_REQ_CONNECT |
+					   EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(h->http, on_request, h);
+
+	fd = open_listener(addr);
+	if (fd < 0) {
+		nd_err("http", "cannot listen on %s: %s", name, strerror(-fd));
+		goto fail;
+	}
+	/* On success evhttp owns fd and closes it in evhttp_free(). */
+	if (evhttp_accept_socket_with_handle(h->http, fd) == NULL) {
+		nd_err("http", "cannot listen on %s: evhttp refused the socket",
+		       name);
+		close(fd);
+		goto fail;
+	}
+	/* With port 0 the kernel chose one: log that, tests read it. */
+	if (getsockname(fd, (struct sockaddr *)&bound, &blen) == 0)
+		nd_addr_format((struct sockaddr *)&bound, name, sizeof(name));
+	nd_info("http", "listening on http://%s (/metrics /health /ready)",
+		name);
+	return h;
+fail:
+	nd_http_free(h);
+	return NULL;
+}
+
+void nd_http_free(struct nd_http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->http != NULL)
+		evhttp_free(h->http);
+	free(h);
+}

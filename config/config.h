@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* config/config.h - options from the command line and the config file, validated into one struct. */
+#ifndef CONFIG_CONFIG_H
+#define CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "resolver/upstream.h"
+#include "util/addr.h"
+
+#define ND_MAX_LISTEN 16
+#define ND_MAX_ALLOW 64
+#define ND_CONFIG_ERRLEN 512
+
+enum nd_pods_mode {
+	ND_PODS_DISABLED = 0,
+	ND_PODS_INSECURE = 1,
+	ND_PODS_VERIFIED = 2,
+};
+
+struct nd_config {
+	char *config_file; /* -c FILE; NULL = none; owned */
+	struct sockaddr_storage listen[ND_MAX_LISTEN]; /* DNS UDP+TCP */
+	size_t n_listen;			       /* default: 127.0.0.1:53 */
+	struct sockaddr_storage http_listen; /* default 127.0.0.1:9153 */
+	struct sockaddr_storage upstreams[ND_MAX_UPSTREAMS];
+	size_t n_upstreams;	 /* default: nameservers of resolv_conf */
+	char *resolv_conf;	 /* where default upstreams come from;
+				    default /etc/resolv.conf; owned */
+	char cluster_domain[254]; /* presentation form, no trailing dot;
+				     default cluster.local */
+	char *kube_api;		 /* URL or NULL; owned */
+	char *kubeconfig;	 /* path or NULL; owned */
+	char *kube_token_file;	 /* path or NULL; owned */
+	char *kube_ca_file;	 /* path or NULL; owned */
+	char *kube_snapshot;	 /* path or NULL; owned */
+	enum nd_pods_mode pods;	 /* default insecure */
+	uint32_t ttl_s;		 /* TTL of cluster records; default 5 */
+	unsigned threads;	 /* workers; 0 = one per CPU (the default) */
+	struct nd_cidr allow[ND_MAX_ALLOW]; /* who may query */
+	size_t n_allow;	      /* default: loopback, link-local, private */
+	size_t cache_bytes;   /* cache budget; default 64 MiB */
+	uint32_t cache_min_ttl_s;     /* default 0 */
+	uint32_t cache_max_ttl_s;     /* default 86400 */
+	uint32_t cache_neg_max_ttl_s; /* default 3600 */
+	uint32_t stale_s;	      /* serve-stale window; default 86400, 0 = off */
+	uint32_t upstream_timeout_ms; /* one attempt; default 1000 */
+	uint32_t query_timeout_ms;    /* whole forwarded query, all retries;
+					 SERVFAIL after it; default 4000 */
+	unsigned tcp_max_conns;	      /* per worker; default 256 */
+	uint32_t tcp_idle_timeout_ms; /* default 10000 */
+	int log_level;		      /* nd_log_level; default info */
+};
+
+/* Fill c with the defaults (no resolv.conf read yet). */
+void nd_config_init(struct nd_config *c);
+/* Free what c owns; c may then be init'ed again. Safe to call twice;
+ * NULL is fine. */
+void nd_config_deinit(struct nd_config *c);
+
+/*
+ * Read the configuration: the file named by -c/--config first, then the
+ * command line, which wins (a repeatable option given on the command line
+ * replaces the file's list). Then nd_config_finalize().
+ * c: nd_config_init()ed by the caller; nd_config_deinit() it afterwards,
+ *    whatever this returns.
+ * argc, argv: as main() got them; argv[0] is the program name. Options
+ *    take "--opt value" or "--opt=value"; -c FILE, -h, -V.
+ * err: receives "FILE:LINE: reason", "option --x: reason",
+ *    "unknown option '--x'" or a finalize message.
+ * Returns 0; 1 when --help or --version was printed to stdout (exit 0);
+ * ND_EPARSE, ND_ELOOP or -errno on error.
+ */
+int nd_config_load(struct nd_config *c, int argc, char **argv, char *err,
+		   size_t errlen);
+
+/*
+ * Parse a file of "key value" lines (long option names without dashes;
+ * '#' starts a comment; blank lines ignored; lines up to 4096 bytes) into
+ * c. The first listen, upstream or allow line replaces that list.
+ * Returns 0 or ND_EPARSE with err "FILE:LINE: reason" (-errno with
+ * "FILE: strerror" if unreadable).
+ */
+int nd_config_parse_file(struct nd_config *c, const char *path, char *err,
+			 size_t errlen);
+
+/*
+ * Apply one option by its long name (no dashes) and value, as the file and
+ * the command line both do. listen, upstream and allow append to their
+ * list (the callers above clear it first). config, help and version are
+ * refused: they exist only on the command line.
+ * Returns 0, -EINVAL for NULL c/key/value, -ENOMEM, or ND_EPARSE with a
+ * reason naming the option in err ("bad address 'x' for upstream (...)").
+ */
+int nd_config_set(struct nd_config *c, const char *key, const char *value,
+		  char *err, size_t errlen);
+
+/*
+ * Fill what is still unset (upstreams from resolv_conf, the allow list),
+ * drop upstreams that are one of our own listen addresses (a forwarding
+ * loop; logged), and check the whole (no upstream left is an error).
+ * A listen on 0.0.0.0 or :: also matches, at its port, loopback and the
+ * addresses of this host's interfaces (same family).
+ * Returns 0; -errno when resolv_conf is needed and unreadable; ND_ELOOP
+ * when every upstream was one of ours; ND_EPARSE for other checks
+ * (no nameserver, query-timeout < upstream-timeout, cache-min-ttl >
+ * cache-max-ttl). err says which, mentioning --upstream where it helps.
+ */
+int nd_config_finalize(struct nd_config *c, char *err, size_t errlen);
+
+/*
+ * The nameserver lines of a resolv.conf file, port 53, in file order,
+ * duplicates and unparsable addresses skipped, at most max kept. An IPv6
+ * "%scope" suffix is stripped from the address and becomes sin6_scope_id
+ * when the interface is known.
+ * Returns 0 with *n set, -EINVAL for bad arguments, or -errno when the
+ * file cannot be read.
+ */
+int nd_resolv_conf_nameservers(const char *path,
+			       struct sockaddr_storage *out, size_t max,
+			       size_t *n);
+
+/* Print the option summary with every default (--help) to f; argv0 names
+ * the program (NULL = "nodedns"). */
+void nd_config_usage(FILE *f, const char *argv0);
+
+#endif /* CONFIG_CONFIG_H */
