@@ -25,6 +25,12 @@ struct nd_forwarder_options {
  * already matched to the question and classified ND_FWD_ACCEPT); or
  * negative (every attempt failed or the query timeout passed) with
  * reply NULL.
+ * The negative codes: -ETIMEDOUT (query_timeout_ms passed, or attempts
+ * timed out until the attempt cap), -EHOSTUNREACH (every upstream
+ * refused the connection or was unreachable, one round in a row; or no
+ * upstream left after a set swap), -EPROTO (upstreams answered, but with
+ * SERVFAIL, REFUSED or a bad reply), -ECANCELED (nd_forwarder_free), or a
+ * local -errno such as -EMFILE (no socket could be made).
  */
 typedef void (*nd_forwarder_done_fn)(void *arg, int status,
 				     const uint8_t *reply, size_t len);
@@ -33,12 +39,18 @@ typedef void (*nd_forwarder_done_fn)(void *arg, int status,
  * A forwarder on base that sends to the upstreams of ups (borrowed; may be
  * swapped with nd_forwarder_set_upstreams) and counts into m (borrowed).
  * NULL on failure.
+ * ups may be NULL (every query then fails with -EHOSTUNREACH); m may be
+ * NULL (nothing counted); both timeouts in opt must be > 0.
  */
 struct nd_forwarder *nd_forwarder_new(struct event_base *base,
 				      struct nd_upstreams *ups,
 				      const struct nd_forwarder_options *opt,
 				      struct nd_metrics *m);
-/* Cancel every query (their done is called with -ECANCELED) and free. */
+/*
+ * Cancel every query (their done is called with -ECANCELED) and free.
+ * NULL is fine. A query started from one of those done calls is refused
+ * with -ECANCELED.
+ */
 void nd_forwarder_free(struct nd_forwarder *f);
 
 /*
@@ -48,11 +60,19 @@ void nd_forwarder_free(struct nd_forwarder *f);
  * REFUSED or an ICMP error the next upstream is tried; on TC the same
  * upstream is asked over TCP.
  * Returns 0 (done will be called, never before this returns) or negative.
+ * Negative returns (done is then never called): -EINVAL (NULL argument or
+ * a name that is not an uncompressed wire name), -EHOSTUNREACH (no
+ * upstreams), -ENOMEM, -ECANCELED (nd_forwarder_free is running).
  */
 int nd_forwarder_query(struct nd_forwarder *f, const struct nd_question *qs,
 		       nd_forwarder_done_fn done, void *arg);
 
-/* Use another upstream set for queries started from now on (SIGHUP). */
+/*
+ * Use another upstream set for queries started from now on (SIGHUP).
+ * Queries in flight finish their current attempt and make any further
+ * ones in the new set; f does not touch the old set after this returns,
+ * so the caller may free it once every forwarder using it was switched.
+ */
 void nd_forwarder_set_upstreams(struct nd_forwarder *f,
 				struct nd_upstreams *ups);
 
