@@ -35,6 +35,13 @@ struct nd_answer {
  * it in the additional section dropped, ARCOUNT fixed, ID zeroed).
  * ttl_buf, ttl_cap: receive the TTL offsets.
  * out: filled; its pointers point into wire_buf and ttl_buf.
+ * Every record is bounds-checked (compression pointers are stepped over,
+ * not followed); QR must be set; an OPT outside the additional section,
+ * a second OPT or a malformed SOA is ND_EMALFORMED.
+ * out->ttl_s: positive answers, the lowest TTL of every record kept (all
+ * sections); negative ones, that and the SOA MINIMUM, 0 without an SOA in
+ * the authority section; 0 for other rcodes and for TC=1 replies. An
+ * extended rcode in the upstream's OPT is stored as SERVFAIL.
  * Returns 0, ND_EMALFORMED, ND_ENOSPACE or -EINVAL.
  */
 int nd_answer_parse(const uint8_t *pkt, size_t len, uint8_t *wire_buf,
@@ -50,7 +57,8 @@ int nd_answer_parse(const uint8_t *pkt, size_t len, uint8_t *wire_buf,
  * - OPT appended when q->has_edns.
  * - When the result exceeds limit: header, question and OPT only, TC=1.
  * out, cap: the caller's buffer.
- * Returns the length written, ND_ENOSPACE or -EINVAL.
+ * Returns the length written, ND_ENOSPACE or -EINVAL (also when a's
+ * question is not q's: QDCOUNT != 1, another length, name, type or class).
  */
 int nd_answer_render(const struct nd_answer *a, const struct nd_query *q,
 		     uint32_t age_s, uint32_t ttl_cap_s, bool is_stale,
