@@ -305,6 +305,7 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 	SUM(t, w, cache_misses);
 	SUM(t, w, cache_stale);
 	SUM(t, w, inflight_joined);
+	SUM(t, w, kube_answers);
 	SUM(t, w, tcp_connections);
 	SUM(t, w, tcp_rejected);
 	SUM(t, w, fwd_requests);
@@ -401,6 +402,9 @@ static void render_conn(struct obuf *b, const struct nd_metrics *t)
 	family(b, "nodedns_inflight_joined_total", "counter",
 	       "Queries that joined an identical query already in flight.");
 	sample(b, "nodedns_inflight_joined_total", "", t->inflight_joined);
+	family(b, "nodedns_kube_answers_total", "counter",
+	       "Queries answered from the cluster zone.");
+	sample(b, "nodedns_kube_answers_total", "", t->kube_answers);
 	family(b, "nodedns_tcp_connections_total", "counter",
 	       "TCP connections accepted.");
 	sample(b, "nodedns_tcp_connections_total", "", t->tcp_connections);
@@ -527,6 +531,8 @@ int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 	family(&b, "nodedns_ready", "gauge",
 	       "1 once the daemon is ready to serve (first sync done), else 0.");
 	sample(&b, "nodedns_ready", "", g->is_ready ? 1 : 0);
+	if (g->extra != NULL && g->extra_len > 0)
+		ob_add(&b, g->extra, g->extra_len);
 
 	free(t);
 	free(lb.p);

@@ -58,6 +58,7 @@ struct nd_metrics {
 	uint64_t cache_misses;	 /* not in the cache */
 	uint64_t cache_stale;	 /* answered stale (RFC 8767) */
 	uint64_t inflight_joined; /* queries that joined an identical one in flight */
+	uint64_t kube_answers;	  /* answered from the cluster zone */
 	uint64_t tcp_connections; /* TCP connections accepted */
 	uint64_t tcp_rejected;	  /* refused at the connection cap */
 	uint64_t fwd_requests[ND_MAX_UPSTREAMS]; /* attempts sent, per upstream */
@@ -80,6 +81,9 @@ struct nd_metrics_gauges {
 	uint32_t upstream_srtt_us[ND_MAX_UPSTREAMS];
 	uint64_t uptime_s;
 	int is_ready;  /* 1 once ready to serve */
+	const char *extra; /* more families in exposition format, appended
+			      as is (the Kubernetes client's); may be NULL */
+	size_t extra_len;  /* bytes in extra */
 };
 
 /*

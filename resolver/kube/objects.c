@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* resolver/kube/objects.c - releasing what decoded Kubernetes objects own. */
+#include "resolver/kube/objects.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void nd_kube_service_deinit(struct nd_kube_service *s)
+{
+	if (s == NULL)
+		return;
+	free(s->ports);
+	/* Zeroed, a deinit'ed struct can be deinit'ed or refilled again. */
+	memset(s, 0, sizeof(*s));
+}
+
+void nd_kube_slice_deinit(struct nd_kube_slice *s)
+{
+	if (s == NULL)
+		return;
+	/* eps[] may be longer than n_eps while a decode is under way, but
+	 * only the first n_eps entries ever own addresses. */
+	for (size_t i = 0; s->eps != NULL && i < s->n_eps; i++)
+		free(s->eps[i].addrs);
+	free(s->eps);
+	free(s->ports);
+	memset(s, 0, sizeof(*s));
+}
