@@ -15,6 +15,8 @@ struct event_base;
 struct nd_cache;
 struct nd_http;
 struct nd_inflight;
+struct nd_kube_client;
+struct nd_kube_store;
 struct nd_upstreams;
 struct nd_worker;
 
@@ -45,6 +47,11 @@ struct nd_daemon {
 					   while workers run */
 	struct nd_cache *cache;		/* shared answer cache */
 	struct nd_inflight *inflight;	/* shared in-flight table */
+	struct nd_kube_store *kube;	/* the cluster zone; NULL when no
+					   Kubernetes source is configured
+					   (then every name is forwarded) */
+	struct nd_kube_client *kube_client; /* API watch; NULL with a
+					   snapshot or without Kubernetes */
 	struct nd_worker **workers;	/* n_workers */
 	unsigned n_workers;
 	struct event_base *control;	/* main thread: signals, HTTP */

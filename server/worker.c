@@ -11,6 +11,7 @@
 #include "resolver/answer.h"
 #include "resolver/cache.h"
 #include "resolver/forward.h"
+#include "resolver/kube/store.h"
 #include "resolver/query.h"
 #include "resolver/response.h"
 #include "server/daemon.h"
@@ -287,6 +288,14 @@ void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
 	size_t limit = c->proto == ND_PROTO_UDP ? nd_query_udp_limit(&q)
 						: ND_DNS_MAX_MSG;
 	size_t got = 0;
+	/* The cluster zone first: those names never go upstream. */
+	if (w->d->kube != NULL &&
+	    nd_kube_store_answer(w->d->kube, &q, limit, out, cap, &got) ==
+		    ND_KUBE_ANSWERED) {
+		ND_METRIC_INC(w->metrics.kube_answers);
+		reply_now(w, -1, got, start_us, out, out_len);
+		return;
+	}
 	int st = nd_cache_answer(w->d->cache, &q, start_us / 1000, false,
 				 limit, out, cap, &got);
 	if (st == ND_CACHE_HIT) {
@@ -412,7 +421,10 @@ static void *worker_main(void *arg)
 {
 	struct nd_worker *w = arg;
 
+	/* The cluster zone is read under RCU: every reader thread registers. */
+	nd_kube_reader_register();
 	event_base_dispatch(w->base);
+	nd_kube_reader_unregister();
 	return NULL;
 }
 

@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+#include "resolver/kube/store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolver/kube/pod_addrs.h"
+#include "resolver/kube/store_internal.h"
+#include "util/log.h"
+#include "util/rand.h"
+
+/* The name table starts at this many buckets and resizes itself. */
+#define NAMES_INITIAL_BUCKETS 1024
+
+/*
+ * Objects on the writer side. A group is one Service name in one
+ * namespace: the Service when it exists, and every slice labelled with
+ * that name whether or not the Service has arrived yet, so a slice seen
+ * before its Service is used as soon as the Service comes.
+ */
+struct group {
+	struct nd_kmap_node kn; /* in s->groups; key "ns/name" */
+	char key[2 * ND_KUBE_NAME_MAX];
+	bool has_svc;		    /* svc holds the Service */
+	struct nd_kube_service svc; /* owned */
+	uint32_t gen;		    /* relist generation of svc */
+	struct slice_ent *slices;   /* labelled with this name */
+	size_t n_slices;
+	struct nd_kube_cset cs; /* what the Service gives the zone */
+};
+
+struct slice_ent {
+	struct nd_kmap_node kn; /* in s->slices; key "ns/name" */
+	char key[ND_KUBE_NAME_MAX + ND_KUBE_FQDN_MAX];
+	struct nd_kube_slice obj; /* owned */
+	uint32_t gen;		  /* relist generation */
+	struct group *g; /* its Service's group; NULL when unlabelled */
+	struct slice_ent *prev, *next; /* in g's list */
+	uint64_t n_ready;	       /* ready addresses (stats) */
+	uint64_t n_not_ready;	       /* other addresses (stats) */
+};
+
+struct ns_ent {
+	struct nd_kmap_node kn; /* in s->namespaces; key name */
+	char name[ND_KUBE_NAME_MAX];
+	uint32_t gen;		/* relist generation */
+	struct nd_kube_cset cs; /* <ns>.svc.<zone> (and pod) */
+};
+
+/*
+ * RCU registration. The writer must be a registered thread too (the
+ * lock-free table resizes under it), and store.h does not ask the
+ * control thread to register: the writer entry points register their
+ * thread on first use, and a thread-specific key unregisters it when the
+ * thread exits.
+ */
+static __thread bool tls_is_registered;
+static pthread_key_t reg_key;
+static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
+
+static void reg_dtor(void *arg)
+{
+	(void)arg;
+	if (tls_is_registered) {
+		urcu_memb_unregister_thread();
+		tls_is_registered = false;
+	}
+}
+
+static void reg_key_init(void)
+{
+	if (pthread_key_create(&reg_key, reg_dtor) != 0)
+		nd_err("kube", "no thread key: RCU threads are not "
+			       "unregistered at exit");
+}
+
+static void ensure_registered(void)
+{
+	if (tls_is_registered)
+		return;
+	urcu_memb_register_thread();
+	tls_is_registered = true;
+	pthread_once(&reg_once, reg_key_init);
+	pthread_setspecific(reg_key, &tls_is_registered);
+}
+
+void nd_kube_reader_register(void)
+{
+	ensure_registered();
+}
+
+void nd_kube_reader_unregister(void)
+{
+	if (!tls_is_registered)
+		return;
+	urcu_memb_unregister_thread();
+	tls_is_registered = false;
+	pthread_setspecific(reg_key, NULL);
+}
+
+/* A name field: NUL-terminated inside its array and not empty. */
+static bool is_valid(const char *s, size_t cap)
+{
+	return s != NULL && s[0] != '\0' && strnlen(s, cap) < cap;
+}
+
+static void bump_serial(struct nd_kube_store *s)
+{
+	__atomic_fetch_add(&s->serial, 1, __ATOMIC_RELAXED);
+}
+
+/* --- groups ------------------------------------------------------------ */
+
+static struct group *group_get(struct nd_kube_store *s, const char *ns,
+			       const char *name, bool create)
+{
+	char key[2 * ND_KUBE_NAME_MAX];
+	int n = snprintf(key, sizeof(key), "%s/%s", ns, name);
+
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return NULL;
+
+	struct nd_kmap_node *kn = nd_kmap_get(&s->groups, key, (size_t)n);
+
+	if (kn != NULL || !create)
+		return kn ? caa_container_of(kn, struct group, kn) : NULL;
+
+	struct group *g = calloc(1, sizeof(*g));
+
+	if (g == NULL)
+		return NULL;
+	memcpy(g->key, key, (size_t)n + 1);
+	g->kn.key = g->key;
+	g->kn.key_len = (size_t)n;
+	nd_kmap_put(&s->groups, &g->kn);
+	return g;
+}
+
+/* A group with neither Service nor slices gives nothing and goes. */
+static void group_maybe_free(struct nd_kube_store *s, struct group *g)
+{
+	if (g->has_svc || g->n_slices > 0 || g->cs.n > 0)
+		return;
+	nd_kmap_del(&s->groups, &g->kn);
+	free(g->cs.v);
+	free(g);
+}
+
+/*
+ * Recompute what g's Service gives the zone from the Service and its
+ * slices, and publish the difference. Costs the size of this Service.
+ */
+static int render_group(struct nd_kube_store *s, struct group *g)
+{
+	struct nd_kube_nameset ns;
+	int r = 0;
+
+	nd_kube_nameset_init(&ns);
+	if (g->has_svc) {
+		const struct nd_kube_slice **v = NULL;
+		size_t n = 0;
+
+		if (g->n_slices > 0) {
+			v = malloc(g->n_slices * sizeof(*v));
+			if (v == NULL)
+				r = -ENOMEM;
+		}
+		for (struct slice_ent *e = g->slices; v && e; e = e->next)
+			v[n++] = &e->obj;
+		if (r == 0)
+			r = nd_kube_names_service(&s->zone, &g->svc, v, n, &ns);
+		free(v);
+		if (r == 0)
+			r = nd_kube_nameset_finish(&ns);
+		if (ns.n_skipped > 0)
+			nd_debug("kube",
+				 "service %s: %zu names or records "
+				 "too long for DNS left out",
+				 g->key, ns.n_skipped);
+	}
+	if (r == 0)
+		r = nd_kube_table_apply(s, &g->cs, &ns);
+	nd_kube_nameset_deinit(&ns);
+	ND_KUBE_STAT_ADD(s, renders, 1);
+	if (r > 0)
+		bump_serial(s);
+	if (r < 0)
+		nd_warn("kube",
+			"service %s: %s; the previous records keep "
+			"serving",
+			g->key,
+			r == -ENOMEM ? "out of memory" : "render failed");
+	group_maybe_free(s, g);
+	return r < 0 ? r : 0;
+}
+
+/* --- Services ---------------------------------------------------------- */
+
+int nd_kube_store_put_service(struct nd_kube_store *s,
+			      struct nd_kube_service *obj)
+{
+	if (s == NULL || obj == NULL || !is_valid(obj->ns, sizeof(obj->ns)) ||
+	    !is_valid(obj->name, sizeof(obj->name)) ||
+	    (obj->ports == NULL && obj->n_ports > 0) || obj->n_ips > 2)
+		return -EINVAL;
+	ensure_registered();
+
+	struct group *g = group_get(s, obj->ns, obj->name, true);
+
+	if (g == NULL) {
+		nd_kube_service_deinit(obj);
+		return -ENOMEM;
+	}
+	if (g->has_svc)
+		nd_kube_service_deinit(&g->svc);
+	else
+		ND_KUBE_STAT_ADD(s, services, 1);
+	g->svc = *obj;
+	memset(obj, 0, sizeof(*obj));
+	g->has_svc = true;
+	g->gen = s->gen[ND_KIND_SERVICE];
+	return render_group(s, g);
+}
+
+static int del_service(struct nd_kube_store *s, struct group *g)
+{
+	nd_kube_service_deinit(&g->svc);
+	g->has_svc = false;
+	ND_KUBE_STAT_SUB(s, services, 1);
+	return render_group(s, g);
+}
+
+int nd_kube_store_del_service(struct nd_kube_store *s, const char *ns,
+			      const char *name)
+{
+	if (s == NULL || !is_valid(ns, ND_KUBE_NAME_MAX) ||
+	    !is_valid(name, ND_KUBE_NAME_MAX))
+		return -EINVAL;
+	ensure_registered();
+
+	struct group *g = group_get(s, ns, name, false);
+
+	/* A delete for what we never saw (a watch replaying history) is
+	 * already done. */
+	if (g == NULL || !g->has_svc)
+		return 0;
+	return del_service(s, g);
+}
+
+/* --- EndpointSlices ---------------------------------------------------- */
+
+static void slice_link(struct slice_ent *e, struct group *g)
+{
+	e->g = g;
+	e->prev = NULL;
+	e->next = NULL;
+	if (g == NULL)
+		return;
+	e->next = g->slices;
+	if (g->slices != NULL)
+		g->slices->prev = e;
+	g->slices = e;
+	g->n_slices++;
+}
+
+static void slice_unlink(struct slice_ent *e)
+{
+	struct group *g = e->g;
+
+	if (g == NULL)
+		return;
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		g->slices = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	g->n_slices--;
+	e->g = NULL;
+}
+
+/* Count the slice's addresses in or out of the stats and pod table. */
+static void slice_count(struct nd_kube_store *s, struct slice_ent *e, int delta)
+{
+	if (delta > 0) {
+		e->n_ready = 0;
+		e->n_not_ready = 0;
+		for (size_t i = 0; i < e->obj.n_eps; i++) {
+			if (e->obj.eps[i].is_ready)
+				e->n_ready += e->obj.eps[i].n_addrs;
+			else
+				e->n_not_ready += e->obj.eps[i].n_addrs;
+		}
+		ND_KUBE_STAT_ADD(s, endpoints_ready, e->n_ready);
+		ND_KUBE_STAT_ADD(s, endpoints_not_ready, e->n_not_ready);
+	} else {
+		ND_KUBE_STAT_SUB(s, endpoints_ready, e->n_ready);
+		ND_KUBE_STAT_SUB(s, endpoints_not_ready, e->n_not_ready);
+	}
+	nd_kube_pods_count(s, &e->obj, delta);
+}
+
+static bool slice_is_valid(const struct nd_kube_slice *o)
+{
+	if (!is_valid(o->ns, sizeof(o->ns)) ||
+	    !is_valid(o->name, sizeof(o->name)) ||
+	    strnlen(o->service, sizeof(o->service)) >= sizeof(o->service) ||
+	    (o->eps == NULL && o->n_eps > 0) ||
+	    (o->ports == NULL && o->n_ports > 0))
+		return false;
+	for (size_t i = 0; i < o->n_eps; i++)
+		if (o->eps[i].addrs == NULL && o->eps[i].n_addrs > 0)
+			return false;
+	return true;
+}
+
+int nd_kube_store_put_slice(struct nd_kube_store *s, struct nd_kube_slice *obj)
+{
+	char key[ND_KUBE_NAME_MAX + ND_KUBE_FQDN_MAX];
+
+	if (s == NULL || obj == NULL || !slice_is_valid(obj))
+		return -EINVAL;
+	ensure_registered();
+
+	int n = snprintf(key, sizeof(key), "%s/%s", obj->ns, obj->name);
+	struct nd_kmap_node *kn = nd_kmap_get(&s->slices, key, (size_t)n);
+	struct slice_ent *e =
+		kn ? caa_container_of(kn, struct slice_ent, kn) : NULL;
+	struct group *ng = NULL, *og = NULL;
+
+	if (obj->service[0] != '\0') {
+		ng = group_get(s, obj->ns, obj->service, true);
+		if (ng == NULL)
+			goto nomem;
+	}
+	if (e == NULL) {
+		e = calloc(1, sizeof(*e));
+		if (e == NULL)
+			goto nomem;
+		memcpy(e->key, key, (size_t)n + 1);
+		e->kn.key = e->key;
+		e->kn.key_len = (size_t)n;
+		nd_kmap_put(&s->slices, &e->kn);
+		ND_KUBE_STAT_ADD(s, slices, 1);
+	} else {
+		og = e->g;
+		slice_unlink(e);
+		slice_count(s, e, -1);
+		nd_kube_slice_deinit(&e->obj);
+	}
+	e->obj = *obj;
+	memset(obj, 0, sizeof(*obj));
+	e->gen = s->gen[ND_KIND_SLICE];
+	slice_count(s, e, +1);
+	slice_link(e, ng);
+
+	int r = 0, r2 = 0;
+
+	/* A slice relabelled to another Service leaves the first one. */
+	if (og != NULL && og != ng)
+		r = render_group(s, og);
+	if (ng != NULL)
+		r2 = render_group(s, ng);
+	return r < 0 ? r : r2;
+nomem:
+	if (ng != NULL)
+		group_maybe_free(s, ng);
+	nd_kube_slice_deinit(obj);
+	return -ENOMEM;
+}
+
+static int del_slice(struct nd_kube_store *s, struct slice_ent *e)
+{
+	struct group *g = e->g;
+
+	slice_unlink(e);
+	slice_count(s, e, -1);
+	nd_kube_slice_deinit(&e->obj);
+	nd_kmap_del(&s->slices, &e->kn);
+	free(e);
+	ND_KUBE_STAT_SUB(s, slices, 1);
+	return g != NULL ? render_group(s, g) : 0;
+}
+
+int nd_kube_store_del_slice(struct nd_kube_store *s, const char *ns,
+			    const char *name)
+{
+	char key[ND_KUBE_NAME_MAX + ND_KUBE_FQDN_MAX];
+
+	if (s == NULL || !is_valid(ns, ND_KUBE_NAME_MAX) ||
+	    !is_valid(name, ND_KUBE_FQDN_MAX))
+		return -EINVAL;
+	ensure_registered();
+
+	int n = snprintf(key, sizeof(key), "%s/%s", ns, name);
+	struct nd_kmap_node *kn = nd_kmap_get(&s->slices, key, (size_t)n);
+
+	if (kn == NULL)
+		return 0;
+	return del_slice(s, caa_container_of(kn, struct slice_ent, kn));
+}
+
+/* --- Namespaces -------------------------------------------------------- */
+
+int nd_kube_store_put_namespace(struct nd_kube_store *s, const char *name)
+{
+	if (s == NULL || !is_valid(name, ND_KUBE_NAME_MAX))
+		return -EINVAL;
+	ensure_registered();
+
+	size_t len = strlen(name);
+	struct nd_kmap_node *kn = nd_kmap_get(&s->namespaces, name, len);
+
+	if (kn != NULL) {
+		caa_container_of(kn, struct ns_ent, kn)->gen =
+			s->gen[ND_KIND_NAMESPACE];
+		return 0;
+	}
+
+	struct ns_ent *e = calloc(1, sizeof(*e));
+	struct nd_kube_nameset ns;
+	int r;
+
+	if (e == NULL)
+		return -ENOMEM;
+	memcpy(e->name, name, len + 1);
+	e->kn.key = e->name;
+	e->kn.key_len = len;
+	e->gen = s->gen[ND_KIND_NAMESPACE];
+	nd_kube_nameset_init(&ns);
+	r = nd_kube_names_namespace(&s->zone, name, &ns);
+	if (r == 0)
+		r = nd_kube_nameset_finish(&ns);
+	if (r == 0)
+		r = nd_kube_table_apply(s, &e->cs, &ns);
+	nd_kube_nameset_deinit(&ns);
+	if (r < 0 && e->cs.n == 0) {
+		free(e->cs.v);
+		free(e);
+		return r;
+	}
+	nd_kmap_put(&s->namespaces, &e->kn);
+	ND_KUBE_STAT_ADD(s, namespaces, 1);
+	bump_serial(s);
+	return r < 0 ? r : 0;
+}
+
+static int del_namespace(struct nd_kube_store *s, struct ns_ent *e)
+{
+	/* Withdrawing names that only exist never renders, so this cannot
+	 * fail half-way. */
+	int r = nd_kube_table_clear(s, &e->cs);
+
+	nd_kmap_del(&s->namespaces, &e->kn);
+	free(e->cs.v);
+	free(e);
+	ND_KUBE_STAT_SUB(s, namespaces, 1);
+	bump_serial(s);
+	return r < 0 ? r : 0;
+}
+
+int nd_kube_store_del_namespace(struct nd_kube_store *s, const char *name)
+{
+	if (s == NULL || !is_valid(name, ND_KUBE_NAME_MAX))
+		return -EINVAL;
+	ensure_registered();
+
+	struct nd_kmap_node *kn =
+		nd_kmap_get(&s->namespaces, name, strlen(name));
+
+	if (kn == NULL)
+		return 0;
+	return del_namespace(s, caa_container_of(kn, struct ns_ent, kn));
+}
+
+/* --- relist ------------------------------------------------------------ */
+
+/* For logs; decode.c has the same names, but the store does not need
+ * the JSON decoder linked in. */
+static const char *const kind_name[ND_KIND_COUNT] = {
+	[ND_KIND_SERVICE] = "services",
+	[ND_KIND_SLICE] = "endpointslices",
+	[ND_KIND_NAMESPACE] = "namespaces",
+};
+
+void nd_kube_store_relist_begin(struct nd_kube_store *s, enum nd_kube_kind k)
+{
+	if (s == NULL || k < 0 || k >= ND_KIND_COUNT)
+		return;
+	/* Every object put from now on carries the new generation; those
+	 * still on the old one at relist_end were not in the list. */
+	s->gen[k]++;
+}
+
+size_t nd_kube_store_relist_end(struct nd_kube_store *s, enum nd_kube_kind k)
+{
+	size_t deleted = 0;
+	struct nd_kmap_node *kn, *next;
+
+	if (s == NULL || k < 0 || k >= ND_KIND_COUNT)
+		return 0;
+	ensure_registered();
+
+	uint32_t gen = s->gen[k];
+
+	switch (k) {
+	case ND_KIND_SERVICE:
+		for (kn = nd_kmap_first(&s->groups); kn; kn = next) {
+			struct group *g =
+				caa_container_of(kn, struct group, kn);
+
+			next = nd_kmap_next(&s->groups, kn);
+			if (g->has_svc && g->gen != gen) {
+				del_service(s, g);
+				deleted++;
+			}
+		}
+		break;
+	case ND_KIND_SLICE:
+		for (kn = nd_kmap_first(&s->slices); kn; kn = next) {
+			struct slice_ent *e =
+				caa_container_of(kn, struct slice_ent, kn);
+
+			next = nd_kmap_next(&s->slices, kn);
+			if (e->gen != gen) {
+				del_slice(s, e);
+				deleted++;
+			}
+		}
+		break;
+	case ND_KIND_NAMESPACE:
+		for (kn = nd_kmap_first(&s->namespaces); kn; kn = next) {
+			struct ns_ent *e =
+				caa_container_of(kn, struct ns_ent, kn);
+
+			next = nd_kmap_next(&s->namespaces, kn);
+			if (e->gen != gen) {
+				del_namespace(s, e);
+				deleted++;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	if (deleted > 0)
+		nd_info("kube", "relist of %s removed %zu objects",
+			kind_name[k], deleted);
+	return deleted;
+}
+
+/* --- the store --------------------------------------------------------- */
+
+/* The SOA a negative answer carries for names under owner. */
+static int soa_rr_init(struct nd_kube_store *s, struct nd_kube_soa_rr *soa,
+		       const uint8_t *owner, size_t owner_len)
+{
+	uint8_t rd[ND_KUBE_SOA_RDATA_MAX];
+	int n = nd_kube_soa_rdata(&s->zone, 0, rd, sizeof(rd));
+
+	if (n < 0 || owner_len + 10 + (size_t)n > sizeof(soa->rr))
+		return -EINVAL;
+
+	uint8_t *p = soa->rr;
+
+	memcpy(p, owner, owner_len);
+	p += owner_len;
+	nd_put16(p, ND_TYPE_SOA);
+	nd_put16(p + 2, ND_CLASS_IN);
+	soa->ttl_off = (uint16_t)(p + 4 - soa->rr);
+	/* RFC 2308 3: the SOA of a negative answer is the negative TTL. */
+	nd_put32(p + 4, s->zone.ttl_s);
+	nd_put16(p + 8, (uint16_t)n);
+	p += 10;
+	memcpy(p, rd, (size_t)n);
+	soa->serial_off = (uint16_t)(p + n - 20 - soa->rr);
+	soa->len = (uint16_t)(p + n - soa->rr);
+	return 0;
+}
+
+struct nd_kube_store *nd_kube_store_new(const struct nd_kube_store_options *o)
+{
+	static const uint8_t v4[] = ND_KUBE_V4_TREE;
+	static const uint8_t v6[] = ND_KUBE_V6_TREE;
+
+	if (o == NULL || o->zone == NULL ||
+	    (o->pods != ND_KUBE_PODS_DISABLED &&
+	     o->pods != ND_KUBE_PODS_INSECURE &&
+	     o->pods != ND_KUBE_PODS_VERIFIED))
+		return NULL;
+
+	struct nd_kube_store *s = calloc(1, sizeof(*s));
+	struct nd_kube_nameset ns;
+
+	if (s == NULL)
+		return NULL;
+	if (nd_kube_zone_init(&s->zone, o->zone, o->ttl_s, o->pods) < 0) {
+		nd_err("kube", "cluster zone '%s' is not a usable name",
+		       o->zone);
+		free(s);
+		return NULL;
+	}
+	ensure_registered();
+	s->seed = ((uint64_t)nd_rand_u32() << 32) | nd_rand_u32();
+	/* Serial 1 at start: a counter, since resolver/ reads no clock. */
+	s->serial = 1;
+	if (nd_kmap_init(&s->wnames) < 0 || nd_kmap_init(&s->groups) < 0 ||
+	    nd_kmap_init(&s->slices) < 0 || nd_kmap_init(&s->namespaces) < 0 ||
+	    nd_kmap_init(&s->pod_refs) < 0)
+		goto fail;
+	s->names =
+		cds_lfht_new_flavor(NAMES_INITIAL_BUCKETS, 64, 0,
+				    CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+				    &urcu_memb_flavor, NULL);
+	if (s->names == NULL)
+		goto fail;
+	if (o->pods == ND_KUBE_PODS_VERIFIED && nd_kube_pods_init(s) < 0)
+		goto fail;
+	if (soa_rr_init(s, &s->soa[ND_KUBE_SOA_ZONE], s->zone.apex,
+			s->zone.apex_len) < 0 ||
+	    soa_rr_init(s, &s->soa[ND_KUBE_SOA_V4], v4, sizeof(v4)) < 0 ||
+	    soa_rr_init(s, &s->soa[ND_KUBE_SOA_V6], v6, sizeof(v6)) < 0)
+		goto fail;
+
+	int r;
+
+	nd_kube_nameset_init(&ns);
+	r = nd_kube_names_static(&s->zone, &ns);
+	if (r == 0)
+		r = nd_kube_nameset_finish(&ns);
+	if (r == 0)
+		r = nd_kube_table_apply(s, &s->static_cs, &ns);
+	nd_kube_nameset_deinit(&ns);
+	if (r < 0)
+		goto fail;
+	return s;
+fail:
+	nd_kube_store_free(s);
+	return NULL;
+}
+
+void nd_kube_store_free(struct nd_kube_store *s)
+{
+	struct nd_kmap_node *kn, *next;
+
+	if (s == NULL)
+		return;
+	ensure_registered();
+	for (kn = nd_kmap_first(&s->slices); kn; kn = next) {
+		struct slice_ent *e =
+			caa_container_of(kn, struct slice_ent, kn);
+
+		next = nd_kmap_next(&s->slices, kn);
+		nd_kube_slice_deinit(&e->obj);
+		free(e);
+	}
+	for (kn = nd_kmap_first(&s->groups); kn; kn = next) {
+		struct group *g = caa_container_of(kn, struct group, kn);
+
+		next = nd_kmap_next(&s->groups, kn);
+		nd_kube_service_deinit(&g->svc);
+		nd_kube_table_forget(&g->cs);
+		free(g);
+	}
+	for (kn = nd_kmap_first(&s->namespaces); kn; kn = next) {
+		struct ns_ent *e = caa_container_of(kn, struct ns_ent, kn);
+
+		next = nd_kmap_next(&s->namespaces, kn);
+		nd_kube_table_forget(&e->cs);
+		free(e);
+	}
+	nd_kube_table_forget(&s->static_cs);
+	if (s->names != NULL)
+		nd_kube_table_teardown(s);
+	nd_kube_pods_teardown(s);
+	/* Nodes replaced earlier wait in call_rcu queues; let them go
+	 * before the table they came from. */
+	urcu_memb_barrier();
+	if (s->names != NULL)
+		cds_lfht_destroy(s->names, NULL);
+	nd_kmap_deinit(&s->wnames);
+	nd_kmap_deinit(&s->groups);
+	nd_kmap_deinit(&s->slices);
+	nd_kmap_deinit(&s->namespaces);
+	nd_kmap_deinit(&s->pod_refs);
+	free(s);
+}
+
+void nd_kube_store_get_stats(struct nd_kube_store *s,
+			     struct nd_kube_store_stats *out)
+{
+	if (s == NULL || out == NULL)
+		return;
+	out->services = __atomic_load_n(&s->stats.services, __ATOMIC_RELAXED);
+	out->slices = __atomic_load_n(&s->stats.slices, __ATOMIC_RELAXED);
+	out->namespaces =
+		__atomic_load_n(&s->stats.namespaces, __ATOMIC_RELAXED);
+	out->endpoints_ready =
+		__atomic_load_n(&s->stats.endpoints_ready, __ATOMIC_RELAXED);
+	out->endpoints_not_ready = __atomic_load_n(
+		&s->stats.endpoints_not_ready, __ATOMIC_RELAXED);
+	out->names = __atomic_load_n(&s->stats.names, __ATOMIC_RELAXED);
+	out->bytes = __atomic_load_n(&s->stats.bytes, __ATOMIC_RELAXED);
+	out->renders = __atomic_load_n(&s->stats.renders, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* resolver/kube/store.h - the cluster zone: objects in, rendered answers out, read by every worker without locks. */
+#ifndef RESOLVER_KUBE_STORE_H
+#define RESOLVER_KUBE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resolver/kube/decode.h"
+#include "resolver/kube/objects.h"
+
+struct nd_query;
+
+enum nd_kube_pods {
+	ND_KUBE_PODS_DISABLED = 0, /* no pod records */
+	ND_KUBE_PODS_INSECURE = 1, /* a-b-c-d.<ns>.pod.<zone> for any address */
+	ND_KUBE_PODS_VERIFIED = 2, /* only addresses of endpoints in <ns> */
+};
+
+struct nd_kube_store_options {
+	const char *zone;	 /* cluster domain, "cluster.local" (copied) */
+	uint32_t ttl_s;		 /* TTL of every record, SOA minimum too */
+	enum nd_kube_pods pods;
+};
+
+struct nd_kube_store; /* opaque */
+
+/*
+ * The store. One writer thread (the control thread) changes it; any
+ * number of reader threads answer from it without taking a lock the
+ * writer holds (RCU: a reader thread calls nd_kube_reader_register()
+ * once before its first nd_kube_store_answer()).
+ * NULL on failure (bad zone name, memory).
+ */
+struct nd_kube_store *nd_kube_store_new(const struct nd_kube_store_options *o);
+/* Free everything; no reader may be inside nd_kube_store_answer(). */
+void nd_kube_store_free(struct nd_kube_store *s);
+
+/* Register / unregister the calling thread as a reader. */
+void nd_kube_reader_register(void);
+void nd_kube_reader_unregister(void);
+
+/*
+ * Writer side. A put creates or replaces the object (identified by
+ * namespace and name) and takes ownership of what *obj owns (obj is left
+ * zeroed). Every change re-renders the names of the one Service it
+ * touches and nothing else.
+ * Returns 0, -ENOMEM or -EINVAL.
+ */
+/* (Ownership moves on 0 and on -ENOMEM alike, so the caller has nothing
+ * to free either way; on -EINVAL *obj is left as it was.) */
+int nd_kube_store_put_service(struct nd_kube_store *s,
+			      struct nd_kube_service *obj);
+int nd_kube_store_del_service(struct nd_kube_store *s, const char *ns,
+			      const char *name);
+int nd_kube_store_put_slice(struct nd_kube_store *s, struct nd_kube_slice *obj);
+int nd_kube_store_del_slice(struct nd_kube_store *s, const char *ns,
+			    const char *name);
+int nd_kube_store_put_namespace(struct nd_kube_store *s, const char *name);
+int nd_kube_store_del_namespace(struct nd_kube_store *s, const char *name);
+
+/*
+ * A full re-list of one kind without a moment of empty answers: after
+ * relist_begin, objects of that kind that are put again are kept;
+ * relist_end deletes those that were not. Returns how many were deleted.
+ */
+void nd_kube_store_relist_begin(struct nd_kube_store *s, enum nd_kube_kind k);
+size_t nd_kube_store_relist_end(struct nd_kube_store *s, enum nd_kube_kind k);
+
+enum nd_kube_answer_status {
+	ND_KUBE_NOT_OURS = 0, /* outside the cluster zone and not a reverse
+				 name of a known address: forward it */
+	ND_KUBE_ANSWERED = 1, /* *out_len bytes of answer in out */
+};
+
+/*
+ * Answer q from the cluster zone (reader side, any registered thread):
+ * the records of the name, NODATA or NXDOMAIN with the SOA in the
+ * authority section; the question as the client spelled it; AA set;
+ * TC and a cut answer when it exceeds limit.
+ * Returns an nd_kube_answer_status, or -EINVAL.
+ */
+/* (Also ND_ENOSPACE when cap cannot hold even the cut answer. A class
+ * other than IN is ND_KUBE_NOT_OURS.) */
+int nd_kube_store_answer(struct nd_kube_store *s, const struct nd_query *q,
+			 size_t limit, uint8_t *out, size_t cap,
+			 size_t *out_len);
+
+struct nd_kube_store_stats {
+	uint64_t services;	      /* Services held */
+	uint64_t slices;	      /* EndpointSlices held */
+	uint64_t namespaces;	      /* Namespaces held */
+	uint64_t endpoints_ready;     /* ready endpoint addresses */
+	uint64_t endpoints_not_ready; /* not-ready endpoint addresses */
+	uint64_t names;		      /* DNS names rendered */
+	uint64_t bytes;		      /* memory the rendered names hold */
+	uint64_t renders;	      /* Service re-renders since start */
+};
+
+/* Counters the writer keeps (relaxed reads; any thread). */
+void nd_kube_store_get_stats(struct nd_kube_store *s,
+			     struct nd_kube_store_stats *out);
+
+#endif /* RESOLVER_KUBE_STORE_H */

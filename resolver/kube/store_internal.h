@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* resolver/kube/store_internal.h - the store's layout, shared by its files (store.c, table.c, pod_addrs.c, lookup.c) and nobody else. */
+#ifndef RESOLVER_KUBE_STORE_INTERNAL_H
+#define RESOLVER_KUBE_STORE_INTERNAL_H
+
+#include <stdint.h>
+
+#include <urcu/urcu-memb.h>
+#include <urcu/rculfhash.h>
+
+#include "resolver/kube/kmap.h"
+#include "resolver/kube/name_node.h"
+#include "resolver/kube/store.h"
+#include "resolver/kube/table.h"
+#include "resolver/kube/zone_names.h"
+
+/* An SOA record as a negative answer's authority section carries it:
+ * owner, TYPE CLASS TTL RDLENGTH, RDATA, all uncompressed. */
+#define ND_KUBE_SOA_RR_MAX (ND_DNS_MAX_NAME + 10 + ND_KUBE_SOA_RDATA_MAX)
+
+struct nd_kube_soa_rr {
+	uint8_t rr[ND_KUBE_SOA_RR_MAX];
+	uint16_t len;	     /* bytes of rr */
+	uint16_t ttl_off;    /* offset of the TTL in rr */
+	uint16_t serial_off; /* offset of SERIAL in rr */
+};
+
+struct nd_kube_store {
+	/* Read by every worker, under the RCU read lock. */
+	struct cds_lfht *names; /* struct nd_kube_rnode by lower-case name */
+	struct cds_lfht *pods;	/* verified pod addresses (pod_addrs.c);
+				   NULL unless pods are verified */
+	uint64_t seed;		/* hash seed of both tables */
+	struct nd_kube_zone zone;
+	struct nd_kube_soa_rr soa[ND_KUBE_SOA_KINDS]; /* fixed after new */
+	uint32_t serial; /* SOA serial; atomic, bumped per change */
+	struct nd_kube_store_stats stats; /* relaxed atomics */
+
+	/* The writer thread's own indexes. */
+	struct nd_kmap wnames;	       /* names (table.c) */
+	struct nd_kmap groups;	       /* Services + slices (store.c) */
+	struct nd_kmap slices;	       /* slices by ns/name (store.c) */
+	struct nd_kmap namespaces;     /* Namespaces by name (store.c) */
+	struct nd_kmap pod_refs;       /* pod addresses by key (pod_addrs.c) */
+	struct nd_kube_cset static_cs; /* the zone's own names */
+	uint32_t gen[ND_KIND_COUNT];   /* relist generation per kind */
+};
+
+/* Relaxed counter updates: readers of the stats want a recent value,
+ * not an ordering. */
+#define ND_KUBE_STAT_ADD(s, field, v)                                          \
+	__atomic_fetch_add(&(s)->stats.field, (uint64_t)(v), __ATOMIC_RELAXED)
+#define ND_KUBE_STAT_SUB(s, field, v)                                          \
+	__atomic_fetch_sub(&(s)->stats.field, (uint64_t)(v), __ATOMIC_RELAXED)
+
+#endif /* RESOLVER_KUBE_STORE_INTERNAL_H */

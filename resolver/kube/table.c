@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+#include "resolver/kube/table.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolver/dns_wire.h"
+#include "resolver/kube/store_internal.h"
+#include "util/hash.h"
+#include "util/log.h"
+
+/*
+ * A name on the writer side: who contributes to it and the node readers
+ * see. Several contributors meet at one name when an address is in
+ * several Services (PTR), and at <ns>.svc.<zone>, which every Service of
+ * the namespace and the Namespace itself make exist.
+ */
+struct nd_kube_wname {
+	struct nd_kmap_node kn;	      /* in s->wnames; key = name */
+	struct nd_kube_contrib *head; /* contributions, doubly linked */
+	size_t n_contribs;	      /* entries in the list */
+	size_t n_rr_contribs;	      /* those with records */
+	struct nd_kube_rnode *pub; /* published node; NULL before the first */
+	struct nd_kube_wname *dirty_next; /* in the apply's to-render list */
+	bool is_dirty;			  /* on that list */
+	bool is_cut;	  /* records left out at the last render */
+	uint8_t soa_kind; /* enum nd_kube_soa_kind */
+	uint8_t name_len;
+	uint8_t name[ND_DNS_MAX_NAME]; /* lower-case wire */
+};
+
+/* One contributor's records at one name. */
+struct nd_kube_contrib {
+	struct nd_kube_wname *wn;	     /* the name */
+	struct nd_kube_contrib *prev, *next; /* in wn's list */
+	uint8_t *rrs;			     /* serialized, sorted (owned);
+					       NULL = the name only exists */
+	size_t rrs_len;
+};
+
+static void mark(struct nd_kube_wname **dirty, struct nd_kube_wname *wn)
+{
+	if (wn->is_dirty)
+		return;
+	wn->is_dirty = true;
+	wn->dirty_next = *dirty;
+	*dirty = wn;
+}
+
+static bool has_suffix(const uint8_t *n, size_t len, const uint8_t *suf,
+		       size_t suf_len)
+{
+	return len >= suf_len && memcmp(n + len - suf_len, suf, suf_len) == 0;
+}
+
+static uint8_t soa_kind_of(const struct nd_kube_store *s, const uint8_t *n,
+			   size_t len)
+{
+	static const uint8_t v4[] = ND_KUBE_V4_TREE;
+	static const uint8_t v6[] = ND_KUBE_V6_TREE;
+
+	if (has_suffix(n, len, s->zone.apex, s->zone.apex_len))
+		return ND_KUBE_SOA_ZONE;
+	if (has_suffix(n, len, v4, sizeof(v4)))
+		return ND_KUBE_SOA_V4;
+	if (has_suffix(n, len, v6, sizeof(v6)))
+		return ND_KUBE_SOA_V6;
+	return ND_KUBE_SOA_ZONE;
+}
+
+static void withdraw(struct nd_kube_contrib *c, struct nd_kube_wname **dirty)
+{
+	struct nd_kube_wname *wn = c->wn;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		wn->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	wn->n_contribs--;
+	/* An empty contribution leaving a name that others still make
+	 * exist changes nothing readers see: no render, which keeps a
+	 * Service's removal from costing the size of its namespace. */
+	if (c->rrs != NULL) {
+		wn->n_rr_contribs--;
+		mark(dirty, wn);
+	}
+	if (wn->n_contribs == 0)
+		mark(dirty, wn);
+	free(c->rrs);
+	free(c);
+}
+
+static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
+					  struct nd_kube_nameset_entry *e,
+					  struct nd_kube_wname **dirty)
+{
+	struct nd_kmap_node *kn = nd_kmap_get(&s->wnames, e->name, e->name_len);
+	struct nd_kube_wname *wn;
+
+	if (kn != NULL) {
+		wn = caa_container_of(kn, struct nd_kube_wname, kn);
+	} else {
+		wn = calloc(1, sizeof(*wn));
+		if (wn == NULL)
+			return NULL;
+		memcpy(wn->name, e->name, e->name_len);
+		wn->name_len = e->name_len;
+		wn->soa_kind = soa_kind_of(s, wn->name, wn->name_len);
+		wn->kn.key = wn->name;
+		wn->kn.key_len = wn->name_len;
+		nd_kmap_put(&s->wnames, &wn->kn);
+		/* A new name is published even when it has no records: it
+		 * turns NXDOMAIN into NODATA. */
+		mark(dirty, wn);
+	}
+
+	struct nd_kube_contrib *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		if (wn->n_contribs == 0)
+			mark(dirty, wn); /* so that the flush drops it */
+		return NULL;
+	}
+	c->wn = wn;
+	c->next = wn->head;
+	if (wn->head != NULL)
+		wn->head->prev = c;
+	wn->head = c;
+	wn->n_contribs++;
+	c->rrs = e->rrs;
+	c->rrs_len = e->rrs_len;
+	e->rrs = NULL;
+	if (c->rrs != NULL) {
+		wn->n_rr_contribs++;
+		mark(dirty, wn);
+	}
+	return c;
+}
+
+static void update(struct nd_kube_contrib *c, struct nd_kube_nameset_entry *e,
+		   struct nd_kube_wname **dirty)
+{
+	if (c->rrs_len == e->rrs_len &&
+	    (c->rrs_len == 0 || memcmp(c->rrs, e->rrs, c->rrs_len) == 0))
+		return;
+	if (c->rrs != NULL)
+		c->wn->n_rr_contribs--;
+	free(c->rrs);
+	c->rrs = e->rrs;
+	c->rrs_len = e->rrs_len;
+	e->rrs = NULL;
+	if (c->rrs != NULL)
+		c->wn->n_rr_contribs++;
+	mark(dirty, c->wn);
+}
+
+static void unpublish(struct nd_kube_store *s, struct nd_kube_wname *wn)
+{
+	struct nd_kube_rnode *old = wn->pub;
+
+	if (old == NULL)
+		return;
+	urcu_memb_read_lock();
+	cds_lfht_del(s->names, &old->lfht);
+	urcu_memb_read_unlock();
+	wn->pub = NULL;
+	ND_KUBE_STAT_SUB(s, names, 1);
+	ND_KUBE_STAT_SUB(s, bytes, old->bytes);
+	/* Readers that found it before the removal may still be copying
+	 * from it. */
+	urcu_memb_call_rcu(&old->rcu, nd_kube_rnode_free_rcu);
+}
+
+static void publish(struct nd_kube_store *s, struct nd_kube_wname *wn,
+		    struct nd_kube_rnode *node)
+{
+	struct nd_kube_name_key key = {wn->name, wn->name_len};
+	uint64_t hash = nd_hash(wn->name, wn->name_len, s->seed);
+	struct cds_lfht_node *old_ln;
+
+	/* add_replace swaps the node in one step: a reader finds the old
+	 * node or the new one, never neither. */
+	urcu_memb_read_lock();
+	old_ln = cds_lfht_add_replace(s->names, (unsigned long)hash,
+				      nd_kube_rnode_match, &key, &node->lfht);
+	urcu_memb_read_unlock();
+	ND_KUBE_STAT_ADD(s, bytes, node->bytes);
+	if (old_ln != NULL) {
+		struct nd_kube_rnode *old =
+			caa_container_of(old_ln, struct nd_kube_rnode, lfht);
+
+		ND_KUBE_STAT_SUB(s, bytes, old->bytes);
+		urcu_memb_call_rcu(&old->rcu, nd_kube_rnode_free_rcu);
+	} else {
+		ND_KUBE_STAT_ADD(s, names, 1);
+	}
+	wn->pub = node;
+}
+
+static int rrv_cmp(const void *a, const void *b)
+{
+	return nd_kube_rr_cmp(a, b);
+}
+
+/* Collect the union of wn's records, sorted and unique. */
+static int gather(const struct nd_kube_wname *wn, struct nd_kube_rrv **out,
+		  size_t *out_n)
+{
+	struct nd_kube_rrv v, *all;
+	size_t n = 0;
+	int off;
+
+	*out = NULL;
+	*out_n = 0;
+	if (wn->n_rr_contribs == 0)
+		return 0;
+	for (const struct nd_kube_contrib *c = wn->head; c; c = c->next)
+		for (size_t o = 0; o < c->rrs_len; o = (size_t)off, n++)
+			if ((off = nd_kube_rr_parse(c->rrs, c->rrs_len, o,
+						    &v)) < 0)
+				return -EINVAL;
+	all = malloc(n * sizeof(*all));
+	if (all == NULL)
+		return -ENOMEM;
+	n = 0;
+	for (const struct nd_kube_contrib *c = wn->head; c; c = c->next)
+		for (size_t o = 0; o < c->rrs_len; o = (size_t)off)
+			if ((off = nd_kube_rr_parse(c->rrs, c->rrs_len, o,
+						    &all[n])) >= 0)
+				n++;
+	/* One contribution is sorted and unique already (nameset). */
+	if (wn->n_rr_contribs > 1) {
+		size_t k = 0;
+
+		qsort(all, n, sizeof(*all), rrv_cmp);
+		for (size_t i = 0; i < n; i++)
+			if (k == 0 || nd_kube_rr_cmp(&all[k - 1], &all[i]) != 0)
+				all[k++] = all[i];
+		n = k;
+	}
+	*out = all;
+	*out_n = n;
+	return 0;
+}
+
+static int render(struct nd_kube_store *s, struct nd_kube_wname *wn)
+{
+	struct nd_kube_rrv *rrs;
+	size_t n, dropped = 0;
+	int r = gather(wn, &rrs, &n);
+
+	if (r < 0)
+		return r;
+
+	struct nd_kube_rnode *node =
+		nd_kube_rnode_build(wn->name, wn->name_len, wn->soa_kind, rrs,
+				    n, s->zone.ttl_s, &dropped);
+
+	free(rrs);
+	if (node == NULL)
+		return -ENOMEM;
+	/* Said once when a name outgrows a message, not at every render of
+	 * a big Service that churns. */
+	if ((dropped > 0) != wn->is_cut) {
+		char text[ND_DNS_MAX_NAME * 4];
+
+		if (nd_dns_name_to_text(wn->name, wn->name_len, text,
+					sizeof(text)) < 0)
+			strcpy(text, "?");
+		if (dropped > 0)
+			nd_warn("kube",
+				"%s: %zu records left out of answers "
+				"over 64 KiB",
+				text, dropped);
+		else
+			nd_info("kube", "%s: answers fit 64 KiB again", text);
+		wn->is_cut = dropped > 0;
+	}
+	publish(s, wn, node);
+	return 0;
+}
+
+/* Render or remove every marked name. */
+static int flush(struct nd_kube_store *s, struct nd_kube_wname *dirty, int *err)
+{
+	int done = 0;
+
+	while (dirty != NULL) {
+		struct nd_kube_wname *wn = dirty;
+
+		dirty = wn->dirty_next;
+		wn->is_dirty = false;
+		wn->dirty_next = NULL;
+		if (wn->n_contribs == 0) {
+			unpublish(s, wn);
+			nd_kmap_del(&s->wnames, &wn->kn);
+			free(wn);
+			done++;
+			continue;
+		}
+
+		int r = render(s, wn);
+
+		if (r < 0) {
+			/* The old node keeps serving: stale is better than
+			 * missing for a node's DNS. */
+			if (*err == 0)
+				*err = r;
+			continue;
+		}
+		done++;
+	}
+	return done;
+}
+
+int nd_kube_table_apply(struct nd_kube_store *s, struct nd_kube_cset *cs,
+			struct nd_kube_nameset *ns)
+{
+	if (s == NULL || cs == NULL || ns == NULL)
+		return -EINVAL;
+
+	size_t n_new = ns->n_ent, i = 0, j = 0, k = 0;
+	struct nd_kube_contrib **v = NULL;
+	struct nd_kube_wname *dirty = NULL;
+	int err = 0;
+
+	if (n_new > 0) {
+		v = malloc(n_new * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+	}
+	/* Both lists are sorted by name: one merge walk pairs old and new
+	 * contributions, so the diff costs their length only. */
+	while (i < cs->n || j < n_new) {
+		int c;
+
+		if (i == cs->n)
+			c = 1;
+		else if (j == n_new)
+			c = -1;
+		else
+			c = nd_kube_name_cmp(
+				cs->v[i]->wn->name, cs->v[i]->wn->name_len,
+				ns->ent[j].name, ns->ent[j].name_len);
+		if (c < 0) {
+			withdraw(cs->v[i++], &dirty);
+		} else if (c > 0) {
+			struct nd_kube_contrib *nc =
+				contribute(s, &ns->ent[j++], &dirty);
+
+			if (nc != NULL)
+				v[k++] = nc;
+			else if (err == 0)
+				err = -ENOMEM;
+		} else {
+			update(cs->v[i], &ns->ent[j++], &dirty);
+			v[k++] = cs->v[i++];
+		}
+	}
+	free(cs->v);
+	cs->v = v;
+	cs->n = k;
+
+	int done = flush(s, dirty, &err);
+
+	return err != 0 ? err : done;
+}
+
+int nd_kube_table_clear(struct nd_kube_store *s, struct nd_kube_cset *cs)
+{
+	struct nd_kube_nameset empty;
+
+	nd_kube_nameset_init(&empty);
+	return nd_kube_table_apply(s, cs, &empty);
+}
+
+void nd_kube_table_forget(struct nd_kube_cset *cs)
+{
+	if (cs == NULL)
+		return;
+	for (size_t i = 0; i < cs->n; i++) {
+		free(cs->v[i]->rrs);
+		free(cs->v[i]);
+	}
+	free(cs->v);
+	cs->v = NULL;
+	cs->n = 0;
+}
+
+void nd_kube_table_teardown(struct nd_kube_store *s)
+{
+	if (s == NULL || s->wnames.buckets == NULL)
+		return;
+
+	struct nd_kmap_node *kn = nd_kmap_first(&s->wnames), *next;
+
+	for (; kn != NULL; kn = next) {
+		struct nd_kube_wname *wn =
+			caa_container_of(kn, struct nd_kube_wname, kn);
+
+		next = nd_kmap_next(&s->wnames, kn);
+		nd_kmap_del(&s->wnames, kn);
+		if (wn->pub != NULL) {
+			urcu_memb_read_lock();
+			cds_lfht_del(s->names, &wn->pub->lfht);
+			urcu_memb_read_unlock();
+			/* No reader is left (nd_kube_store_free's contract). */
+			nd_kube_rnode_free(wn->pub);
+		}
+		free(wn);
+	}
+}
