@@ -493,6 +493,35 @@ static void render_forward(struct obuf *b, struct obuf *lb,
 	}
 }
 
+static void render_kube_store(struct obuf *b,
+			      const struct nd_kube_store_stats *k)
+{
+	family(b, "nodedns_kube_services", "gauge",
+	       "Services held in the cluster zone.");
+	sample(b, "nodedns_kube_services", "", k->services);
+	family(b, "nodedns_kube_endpointslices", "gauge",
+	       "EndpointSlices held in the cluster zone.");
+	sample(b, "nodedns_kube_endpointslices", "", k->slices);
+	family(b, "nodedns_kube_namespaces", "gauge",
+	       "Namespaces held in the cluster zone.");
+	sample(b, "nodedns_kube_namespaces", "", k->namespaces);
+	family(b, "nodedns_kube_endpoints", "gauge",
+	       "Endpoint addresses held, by readiness.");
+	sample(b, "nodedns_kube_endpoints", "state=\"ready\"",
+	       k->endpoints_ready);
+	sample(b, "nodedns_kube_endpoints", "state=\"not_ready\"",
+	       k->endpoints_not_ready);
+	family(b, "nodedns_kube_names", "gauge",
+	       "DNS names rendered in the cluster zone.");
+	sample(b, "nodedns_kube_names", "", k->names);
+	family(b, "nodedns_kube_store_bytes", "gauge",
+	       "Bytes the rendered cluster names hold.");
+	sample(b, "nodedns_kube_store_bytes", "", k->bytes);
+	family(b, "nodedns_kube_renders_total", "counter",
+	       "Service re-renders since start.");
+	sample(b, "nodedns_kube_renders_total", "", k->renders);
+}
+
 int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 		      const struct nd_metrics_gauges *g, char **out,
 		      size_t *out_len)
@@ -531,6 +560,8 @@ int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 	family(&b, "nodedns_ready", "gauge",
 	       "1 once the daemon is ready to serve (first sync done), else 0.");
 	sample(&b, "nodedns_ready", "", g->is_ready ? 1 : 0);
+	if (g->kube != NULL)
+		render_kube_store(&b, g->kube);
 	if (g->extra != NULL && g->extra_len > 0)
 		ob_add(&b, g->extra, g->extra_len);
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "resolver/kube/store.h"
 #include "resolver/upstream.h"
 
 /*
@@ -81,6 +82,7 @@ struct nd_metrics_gauges {
 	uint32_t upstream_srtt_us[ND_MAX_UPSTREAMS];
 	uint64_t uptime_s;
 	int is_ready;  /* 1 once ready to serve */
+	const struct nd_kube_store_stats *kube; /* cluster zone; NULL = none */
 	const char *extra; /* more families in exposition format, appended
 			      as is (the Kubernetes client's); may be NULL */
 	size_t extra_len;  /* bytes in extra */

@@ -10,11 +10,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/kubeconfig.h"
 #include "resolver/cache.h"
+#include "resolver/kube/store.h"
 #include "resolver/metrics.h"
 #include "resolver/upstream.h"
 #include "server/http.h"
 #include "server/inflight.h"
+#include "server/kube_client.h"
+#include "server/kube_snapshot.h"
 #include "server/request.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
@@ -90,6 +94,8 @@ static bool same_upstreams(const struct nd_config *a, const struct nd_config *b)
 	return true;
 }
 
+static int load_snapshot(struct nd_daemon *d, const char *path);
+
 /*
  * SIGHUP: read the configuration again. What the query path reads is
  * replaced as one snapshot; the old snapshot stays allocated until exit
@@ -152,6 +158,9 @@ static void reload(struct nd_daemon *d)
 	d->cfg = cfg;
 	for (unsigned i = 0; i < d->n_workers; i++)
 		nd_worker_reload(d->workers[i]);
+	/* The store is written by this (the control) thread only. */
+	if (d->kube != NULL && d->cfg.kube_snapshot != NULL)
+		(void)load_snapshot(d, d->cfg.kube_snapshot);
 	nd_info("config", "reloaded: %zu upstreams, %zu allowed networks",
 		d->cfg.n_upstreams, d->cfg.n_allow);
 }
@@ -176,6 +185,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(d->control, NULL);
 }
 
+static int http_is_ready(void *arg);
+
 static int http_metrics(void *arg, char **text, size_t *len)
 {
 	struct nd_daemon *d = arg;
@@ -196,16 +207,33 @@ static int http_metrics(void *arg, char **text, size_t *len)
 	for (size_t i = 0; i < g.n_upstreams; i++)
 		g.upstream_srtt_us[i] = nd_upstreams_srtt_us(rt->ups, i);
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
-	g.is_ready = __atomic_load_n(&d->is_ready, __ATOMIC_RELAXED);
-	return nd_metrics_render(ms, d->n_workers, &g, text, len);
+	g.is_ready = http_is_ready(d);
+	struct nd_kube_store_stats ks;
+	if (d->kube != NULL) {
+		nd_kube_store_get_stats(d->kube, &ks);
+		g.kube = &ks;
+	}
+	int rc = nd_metrics_render(ms, d->n_workers, &g, text, len);
+	if (rc == 0 && d->kube_client != NULL) {
+		struct nd_kube_client_stats cs2;
+		nd_kube_client_get_stats(d->kube_client, &cs2);
+		/* On failure the text so far is still served. */
+		(void)nd_kube_stats_render(&cs2, nd_clock_ms(), text, len);
+	}
+	return rc;
 }
 
 static int http_is_ready(void *arg)
 {
 	struct nd_daemon *d = arg;
 
+	/* Ready once serving and, when watching the API, after the first
+	 * full list of every kind (until then cluster names would be
+	 * NXDOMAIN that is not true). */
 	return __atomic_load_n(&d->is_ready, __ATOMIC_RELAXED) &&
-	       !__atomic_load_n(&d->is_stopping, __ATOMIC_RELAXED);
+	       !__atomic_load_n(&d->is_stopping, __ATOMIC_RELAXED) &&
+	       (d->kube_client == NULL ||
+		nd_kube_client_is_synced(d->kube_client));
 }
 
 static int http_is_healthy(void *arg)
@@ -213,6 +241,123 @@ static int http_is_healthy(void *arg)
 	struct nd_daemon *d = arg;
 
 	return !__atomic_load_n(&d->is_stopping, __ATOMIC_RELAXED);
+}
+
+/* Load (or reload, on SIGHUP) the --kube-snapshot file into the store. */
+static int load_snapshot(struct nd_daemon *d, const char *path)
+{
+	char err[ND_CONFIG_ERRLEN] = "";
+	int rc = nd_kube_load_snapshot(d->kube, path, err, sizeof(err));
+	struct nd_kube_store_stats st;
+
+	if (rc < 0) {
+		nd_err("kube", "snapshot %s", err);
+		return rc;
+	}
+	nd_kube_store_get_stats(d->kube, &st);
+	nd_info("kube", "snapshot %s: %llu services, %llu endpoints (%llu ready), "
+			"%llu namespaces%s", path,
+		(unsigned long long)st.services,
+		(unsigned long long)(st.endpoints_ready + st.endpoints_not_ready),
+		(unsigned long long)st.endpoints_ready,
+		(unsigned long long)st.namespaces,
+		rc > 0 ? ", some items skipped (see above)" : "");
+	return 0;
+}
+
+/* Where the API is: --kubeconfig, else --kube-api, else in-cluster; the
+ * token and CA flags override what the first two give. */
+static int kube_creds(struct nd_daemon *d, struct nd_kube_creds *creds)
+{
+	char err[ND_CONFIG_ERRLEN] = "";
+	const struct nd_config *c = &d->cfg;
+	int rc = 0;
+
+	if (c->kubeconfig != NULL) {
+		rc = nd_kubeconfig_load(c->kubeconfig, creds, err, sizeof(err));
+	} else if (c->kube_api != NULL) {
+		creds->server = strdup(c->kube_api);
+		if (creds->server == NULL)
+			rc = -ENOMEM;
+		/* A trailing slash would double in every request path. */
+		size_t n = creds->server ? strlen(creds->server) : 0;
+		while (n > 0 && creds->server[n - 1] == '/')
+			creds->server[--n] = '\0';
+	} else {
+		rc = nd_kube_creds_in_cluster(creds, NULL, err, sizeof(err));
+	}
+	if (rc != 0) {
+		if (rc != ND_ENOTFOUND)
+			nd_err("kube", "%s", err[0] ? err : nd_strerror(rc));
+		return rc;
+	}
+	if (c->kube_token_file != NULL) {
+		free(creds->token_file);
+		free(creds->token);
+		creds->token = NULL;
+		creds->token_file = strdup(c->kube_token_file);
+		if (creds->token_file == NULL)
+			return -ENOMEM;
+	}
+	if (c->kube_ca_file != NULL) {
+		free(creds->ca_file);
+		free(creds->ca_blob);
+		creds->ca_blob = NULL;
+		creds->ca_blob_len = 0;
+		creds->ca_file = strdup(c->kube_ca_file);
+		if (creds->ca_file == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The cluster zone: from a snapshot file, or watched on the API. Without
+ * any Kubernetes source (no flag and not in a pod) nodedns is a plain
+ * forwarding cache and the cluster domain is forwarded like any name.
+ */
+static int kube_start(struct nd_daemon *d)
+{
+	struct nd_kube_store_options so = {
+		.zone = d->cfg.cluster_domain,
+		.ttl_s = d->cfg.ttl_s,
+		.pods = (enum nd_kube_pods)d->cfg.pods,
+	};
+	struct nd_kube_creds creds;
+	int rc = 0;
+
+	memset(&creds, 0, sizeof(creds));
+	if (d->cfg.kube_snapshot == NULL) {
+		rc = kube_creds(d, &creds);
+		if (rc == ND_ENOTFOUND) {
+			nd_info("kube", "no Kubernetes API configured and not "
+					"in a pod: forwarding every name");
+			return 0;
+		}
+		if (rc != 0)
+			goto out;
+	}
+	d->kube = nd_kube_store_new(&so);
+	if (d->kube == NULL) {
+		nd_err("kube", "cannot create the cluster zone %s",
+		       d->cfg.cluster_domain);
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (d->cfg.kube_snapshot != NULL) {
+		rc = load_snapshot(d, d->cfg.kube_snapshot);
+		goto out;
+	}
+	d->kube_client = nd_kube_client_new(d->control, d->kube, &creds, NULL);
+	if (d->kube_client == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	nd_info("kube", "watching %s for the zone %s", creds.server,
+		d->cfg.cluster_domain);
+out:
+	nd_kube_creds_deinit(&creds);
+	return rc;
 }
 
 static unsigned cpu_count(void)
@@ -244,6 +389,8 @@ int nd_daemon_start(struct nd_daemon *d)
 		nd_err("server", "out of memory at start-up");
 		return -ENOMEM;
 	}
+	if (kube_start(d) != 0)
+		return -EIO;
 	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
@@ -316,6 +463,8 @@ void nd_daemon_free(struct nd_daemon *d)
 		nd_worker_free(d->workers[i]);
 	free(d->workers);
 	nd_http_free(d->http);
+	nd_kube_client_free(d->kube_client);
+	nd_kube_store_free(d->kube);
 	for (size_t i = 0; i < 3; i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);

@@ -1,0 +1,892 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+#include "server/kube_client.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "resolver/kube/decode.h"
+#include "resolver/kube/store.h"
+#include "server/kube_auth.h"
+#include "server/kube_curl.h"
+#include "server/kube_sink.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/rand.h"
+
+/* Without a generated config header, automake passes it with -D. */
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0.1.0"
+#endif
+#define USER_AGENT "nodedns/" PACKAGE_VERSION
+
+#define ERR_BODY_MAX 4096	   /* error response bytes kept for the log */
+#define FAIL_LOG_FIRST 3	   /* failures of a streak logged one by one */
+#define FAIL_LOG_EVERY_MS 60000	   /* then one line per this long */
+#define BAD_LOG_BURST 10	   /* bad objects logged per window ... */
+#define BAD_LOG_WINDOW_MS 60000	   /* ... of this length */
+#define SHORT_WATCH_MS 1000	   /* eventless watches this short fail */
+
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+static const char *const kind_paths[ND_KIND_COUNT] = {
+	[ND_KIND_SERVICE] = "/api/v1/services",
+	[ND_KIND_SLICE] = "/apis/discovery.k8s.io/v1/endpointslices",
+	[ND_KIND_NAMESPACE] = "/api/v1/namespaces",
+};
+
+enum wstate {
+	W_IDLE,
+	W_LISTING,  /* a list page request is running */
+	W_WATCHING, /* the watch request is running */
+	W_WAITING,  /* the timer will start the next request */
+};
+
+/* Why a write callback stopped its transfer (it cannot remove the handle). */
+enum abort_why {
+	AB_NONE,
+	AB_GONE,	/* ERROR event with code 410 */
+	AB_ERROR_EVENT, /* any other ERROR event */
+	AB_TOO_BIG,	/* a line or page over its cap */
+};
+
+/* List-then-watch of one kind. */
+struct watcher {
+	struct nd_kube_client *c;
+	enum nd_kube_kind kind;
+	enum wstate state;
+	struct nd_kube_curl_req req;
+	struct curl_slist *headers;  /* of the running request */
+	char *url;		     /* of the running request */
+	char errbuf[CURL_ERROR_SIZE];
+	char *buf;		     /* list page body, or watch bytes after the
+					last complete line */
+	size_t len, cap;	     /* bytes in buf, its size */
+	size_t scan;		     /* buf[0..scan) holds no '\n' */
+	long http_code;		     /* status of the running request;
+					0 = not known yet */
+	bool want_list;		     /* next request is a list (first page) */
+	bool is_synced;		     /* a full list completed once */
+	unsigned pages;		     /* pages of the list in progress */
+	size_t listed, list_bad;     /* objects put / skipped by that list */
+	uint64_t list_start_ms;	     /* monotonic ms its first page was asked */
+	char *cont;		     /* continue token for the next page */
+	char list_rv[ND_KUBE_RV_MAX]; /* the list's resourceVersion */
+	char rv[ND_KUBE_RV_MAX];     /* resume watching from here */
+	enum abort_why abort;
+	char abort_msg[256];	     /* ERROR event text */
+	uint64_t watch_start_ms;     /* monotonic ms */
+	uint64_t last_data_ms;	     /* monotonic ms of the last watch bytes */
+	uint64_t watch_events;	     /* non-ERROR events in this watch */
+	uint32_t backoff_ms;	     /* next retry delay base; 0 = initial */
+	uint32_t failures;	     /* failed requests in a row */
+	uint64_t fail_log_ms;	     /* monotonic ms of the last failure line */
+	struct event *timer;	     /* backoff / start */
+	struct event *silent;	     /* silent-watch check */
+};
+
+struct nd_kube_client {
+	struct event_base *base;     /* borrowed */
+	struct nd_kube_store *store; /* borrowed */
+	struct nd_kube_auth *auth;
+	struct nd_kube_curl *curl;
+	struct nd_kube_client_options opt; /* defaults filled in */
+	struct watcher w[ND_KIND_COUNT];
+	struct nd_kube_client_stats st;
+	uint64_t bad_window_ms;	     /* start of the bad-object log window */
+	unsigned bad_logged;	     /* lines logged in it */
+	uint64_t bad_suppressed;     /* lines not logged in it */
+};
+
+static void start(struct watcher *w);
+
+static void stat_add(uint64_t *p, uint64_t n)
+{
+	__atomic_fetch_add(p, n, __ATOMIC_RELAXED);
+}
+
+static void stat_set(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+static const char *kname(const struct watcher *w)
+{
+	return nd_kube_kind_name(w->kind);
+}
+
+/* A bad object or event: counted always, logged at most a burst a minute. */
+__attribute__((format(printf, 2, 3))) static void
+bad_object(struct watcher *w, const char *fmt, ...)
+{
+	struct nd_kube_client *c = w->c;
+	uint64_t now = nd_clock_ms();
+	char msg[512];
+	va_list ap;
+
+	stat_add(&c->st.bad_objects[w->kind], 1);
+	if (now - c->bad_window_ms >= BAD_LOG_WINDOW_MS) {
+		if (c->bad_suppressed > 0)
+			nd_warn("kube", "%llu more bad objects were not logged",
+				(unsigned long long)c->bad_suppressed);
+		c->bad_window_ms = now;
+		c->bad_logged = 0;
+		c->bad_suppressed = 0;
+	}
+	if (c->bad_logged >= BAD_LOG_BURST) {
+		c->bad_suppressed++;
+		return;
+	}
+	c->bad_logged++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	nd_warn("kube", "%s: skipped: %s", kname(w), msg);
+}
+
+/* --- timers and backoff -------------------------------------------------- */
+
+static void schedule(struct watcher *w, uint32_t delay_ms)
+{
+	struct timeval tv = { .tv_sec = delay_ms / 1000,
+			      .tv_usec = (delay_ms % 1000) * 1000 };
+
+	w->state = W_WAITING;
+	evtimer_add(w->timer, &tv);
+}
+
+/* Exponential with +-25% jitter, so nodes do not retry in lockstep. */
+static uint32_t next_backoff(struct watcher *w)
+{
+	const struct nd_kube_client_options *o = &w->c->opt;
+	uint32_t cur = w->backoff_ms ? w->backoff_ms : o->backoff_initial_ms;
+	uint32_t delay = cur - cur / 4 + nd_rand_below(cur / 2 + 1);
+
+	/* At the cap the jitter goes below it, never above. */
+	if (delay > o->backoff_max_ms)
+		delay = o->backoff_max_ms -
+			nd_rand_below(o->backoff_max_ms / 4 + 1);
+	w->backoff_ms = cur >= o->backoff_max_ms / 2 ? o->backoff_max_ms :
+						      cur * 2;
+	return delay;
+}
+
+/*
+ * The API answered usefully: the next failure starts a new streak. The
+ * backoff itself is reset only by a working watch (reset_backoff), so a
+ * server whose lists work but whose watches fail at once (410 after every
+ * list) is not asked in a tight loop.
+ */
+static void mark_success(struct watcher *w, bool reset_backoff)
+{
+	if (reset_backoff)
+		w->backoff_ms = 0;
+	if (w->failures > 0)
+		nd_info("kube", "%s: the API answers again after %u failed request%s",
+			kname(w), w->failures, w->failures == 1 ? "" : "s");
+	w->failures = 0;
+}
+
+/*
+ * A request failed: count it, log it (each of the first few of a streak,
+ * then once a minute, so an API outage does not flood the log) and retry
+ * after the backoff. The store is left as it is. A list that failed
+ * part-way starts over, as its continue token may have expired.
+ */
+__attribute__((format(printf, 2, 3))) static void
+fail(struct watcher *w, const char *fmt, ...)
+{
+	uint64_t now = nd_clock_ms();
+	uint32_t delay = next_backoff(w);
+	char msg[512];
+	va_list ap;
+
+	stat_add(&w->c->st.api_errors[w->kind], 1);
+	w->failures++;
+	free(w->cont);
+	w->cont = NULL;
+	w->pages = 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (w->failures <= FAIL_LOG_FIRST ||
+	    now - w->fail_log_ms >= FAIL_LOG_EVERY_MS) {
+		nd_warn("kube", "%s: GET %s: %s; retrying in %u ms (%u failure%s in a row)",
+			kname(w), w->url ? w->url : "-", msg, delay,
+			w->failures, w->failures == 1 ? "" : "s");
+		w->fail_log_ms = now;
+	}
+	schedule(w, delay);
+}
+
+/* --- requests ------------------------------------------------------------ */
+
+static int buf_append(struct watcher *w, const char *p, size_t n, size_t max)
+{
+	if (w->len + n > max)
+		return -EFBIG;
+	if (w->len + n + 1 > w->cap) {
+		size_t cap = w->cap ? w->cap : 16384;
+		char *nb;
+
+		/* Bounded: cap doubles until it holds at most max + 1. */
+		while (cap < w->len + n + 1)
+			cap *= 2;
+		nb = realloc(w->buf, cap);
+		if (nb == NULL)
+			return -ENOMEM;
+		w->buf = nb;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+	return 0;
+}
+
+/* Collect (the start of) an error response for the log. */
+static void keep_error_body(struct watcher *w, const char *p, size_t n)
+{
+	if (w->len < ERR_BODY_MAX)
+		buf_append(w, p, n < ERR_BODY_MAX - w->len ? n :
+				  ERR_BODY_MAX - w->len, ERR_BODY_MAX);
+}
+
+/* The reason of an error response: Status.message, or the body's start. */
+static void error_text(struct watcher *w, char *out, size_t outlen)
+{
+	cJSON *root = w->len ? cJSON_ParseWithLength(w->buf, w->len) : NULL;
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "message");
+	size_t n = 0;
+
+	if (cJSON_IsString(m)) {
+		snprintf(out, outlen, "%s", m->valuestring);
+	} else {
+		/* Printable bytes only: the body is the server's, not ours. */
+		for (size_t i = 0; i < w->len && i < 200 && n + 1 < outlen; i++)
+			out[n++] = (w->buf[i] >= 0x20 && w->buf[i] < 0x7f) ?
+					   w->buf[i] : ' ';
+		out[n] = '\0';
+	}
+	cJSON_Delete(root);
+}
+
+static void note_status(struct watcher *w)
+{
+	if (w->http_code == 0)
+		curl_easy_getinfo(w->req.easy, CURLINFO_RESPONSE_CODE,
+				  &w->http_code);
+}
+
+static size_t list_write(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct watcher *w = arg;
+	size_t n = size * nmemb;
+
+	note_status(w);
+	if (w->http_code != 200) {
+		keep_error_body(w, p, n);
+		return n;
+	}
+	if (buf_append(w, p, n, w->c->opt.max_page) != 0) {
+		w->abort = AB_TOO_BIG;
+		return 0; /* libcurl ends the transfer with a write error */
+	}
+	return n;
+}
+
+static void handle_event(struct watcher *w, const char *line, size_t n)
+{
+	struct nd_kube_client *c = w->c;
+	struct nd_kube_event ev;
+	const cJSON *m;
+	char err[256];
+	int rc = 0;
+
+	if (nd_kube_decode_event(line, n, &ev, err, sizeof(err)) != 0) {
+		bad_object(w, "watch event: %s", err);
+		return;
+	}
+	stat_add(&c->st.events[w->kind][ev.type], 1);
+	switch (ev.type) {
+	case ND_EV_ADDED:
+	case ND_EV_MODIFIED:
+		rc = nd_kube_sink_put(c->store, w->kind, ev.object, err,
+				      sizeof(err));
+		break;
+	case ND_EV_DELETED:
+		rc = nd_kube_sink_del(c->store, w->kind, ev.object, err,
+				      sizeof(err));
+		break;
+	case ND_EV_BOOKMARK:
+		break;
+	case ND_EV_ERROR:
+	default:
+		m = cJSON_GetObjectItemCaseSensitive(ev.object, "message");
+		snprintf(w->abort_msg, sizeof(w->abort_msg), "code %d: %s",
+			 ev.code, cJSON_IsString(m) ? m->valuestring : "-");
+		w->abort = ev.code == 410 ? AB_GONE : AB_ERROR_EVENT;
+		nd_kube_event_deinit(&ev);
+		return;
+	}
+	if (rc != 0)
+		bad_object(w, "%s event: %s", nd_kube_event_type_name(ev.type),
+			   err);
+	/* Even a skipped object moves us on: its version was delivered. */
+	if (ev.rv[0] != '\0')
+		memcpy(w->rv, ev.rv, sizeof(w->rv));
+	if (w->watch_events++ == 0)
+		mark_success(w, true);
+	stat_set(&c->st.last_sync_ms, nd_clock_ms());
+	nd_kube_event_deinit(&ev);
+}
+
+/*
+ * Watch bytes: complete lines are events; the rest waits for the next
+ * chunk. scan remembers how far the partial line was searched, so a large
+ * event arriving in many chunks costs linear time.
+ */
+static size_t watch_write(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct watcher *w = arg;
+	size_t n = size * nmemb, from = 0, pos;
+
+	note_status(w);
+	if (w->http_code != 200) {
+		keep_error_body(w, p, n);
+		return n;
+	}
+	w->last_data_ms = nd_clock_ms();
+	if (buf_append(w, p, n, w->c->opt.max_line + n) != 0) {
+		w->abort = AB_TOO_BIG;
+		return 0;
+	}
+	pos = w->scan;
+	while (pos < w->len) {
+		char *nl = memchr(w->buf + pos, '\n', w->len - pos);
+		size_t end;
+
+		if (nl == NULL)
+			break;
+		end = (size_t)(nl - w->buf);
+		if (end - from > w->c->opt.max_line) {
+			w->abort = AB_TOO_BIG;
+			return 0;
+		}
+		if (end > from)
+			handle_event(w, w->buf + from, end - from);
+		from = pos = end + 1;
+		if (w->abort != AB_NONE)
+			return 0;
+	}
+	memmove(w->buf, w->buf + from, w->len - from);
+	w->len -= from;
+	w->scan = w->len;
+	if (w->len > w->c->opt.max_line) {
+		w->abort = AB_TOO_BIG;
+		return 0;
+	}
+	return n;
+}
+
+static void list_done(struct nd_kube_curl_req *req, CURLcode rc);
+static void watch_done(struct nd_kube_curl_req *req, CURLcode rc);
+
+static char *build_url(struct watcher *w, bool is_watch)
+{
+	const struct nd_kube_client_options *o = &w->c->opt;
+	const char *server = nd_kube_auth_server(w->c->auth);
+	const char *path = kind_paths[w->kind];
+	char *url = NULL, *esc;
+	int n;
+
+	if (is_watch) {
+		uint32_t t = o->watch_min_s +
+			     nd_rand_below(o->watch_max_s - o->watch_min_s + 1);
+
+		esc = curl_easy_escape(w->req.easy, w->rv, 0);
+		if (esc == NULL)
+			return NULL;
+		n = asprintf(&url,
+			     "%s%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
+			     server, path, esc, t);
+	} else {
+		esc = w->cont ? curl_easy_escape(w->req.easy, w->cont, 0) :
+				NULL;
+		if (w->cont != NULL && esc == NULL)
+			return NULL;
+		n = asprintf(&url, "%s%s?limit=%u%s%s", server, path,
+			     o->page_limit, esc ? "&continue=" : "",
+			     esc ? esc : "");
+	}
+	curl_free(esc);
+	return n < 0 ? NULL : url;
+}
+
+/* Set up and add the next request of w. Returns 0 or -ENOMEM. */
+static int submit(struct watcher *w, bool is_watch)
+{
+	const struct nd_kube_client_options *o = &w->c->opt;
+	CURL *e = w->req.easy;
+	struct curl_slist *h;
+
+	curl_easy_reset(e);
+	curl_slist_free_all(w->headers);
+	w->headers = NULL;
+	free(w->url);
+	w->url = build_url(w, is_watch);
+	w->len = w->scan = 0;
+	w->http_code = 0;
+	w->abort = AB_NONE;
+	w->errbuf[0] = '\0';
+	if (w->url == NULL)
+		return -ENOMEM;
+	h = curl_slist_append(NULL, "Accept: application/json");
+	if (h == NULL)
+		return -ENOMEM;
+	w->headers = h;
+	if (nd_kube_auth_apply(w->c->auth, e, &w->headers) != 0)
+		return -ENOMEM;
+	curl_easy_setopt(e, CURLOPT_URL, w->url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, w->headers);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, USER_AGENT);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, w->errbuf);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)o->connect_timeout_ms);
+	/* A peer that vanishes without a FIN is found by keepalive and,
+	 * for watches, by the silent timer. */
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 10L);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, w);
+	if (is_watch) {
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, watch_write);
+		w->req.done = watch_done;
+	} else {
+		/* Lists are large and repetitive JSON; the API gzips them. */
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+				 (long)o->list_timeout_ms);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, list_write);
+		w->req.done = list_done;
+	}
+	if (nd_kube_curl_add(w->c->curl, &w->req) != 0)
+		return -ENOMEM;
+	w->state = is_watch ? W_WATCHING : W_LISTING;
+	nd_debug("kube", "%s: GET %s", kname(w), w->url);
+	return 0;
+}
+
+static void start_list_page(struct watcher *w)
+{
+	if (w->cont == NULL) {
+		w->pages = 0;
+		w->listed = w->list_bad = 0;
+		w->list_start_ms = nd_clock_ms();
+	}
+	if (submit(w, false) != 0)
+		fail(w, "cannot start the request: out of memory");
+}
+
+static void start_watch(struct watcher *w)
+{
+	struct timeval tv = { .tv_sec = w->c->opt.silent_ms / 1000,
+			      .tv_usec = (w->c->opt.silent_ms % 1000) * 1000 };
+
+	w->watch_start_ms = w->last_data_ms = nd_clock_ms();
+	w->watch_events = 0;
+	if (submit(w, true) != 0) {
+		fail(w, "cannot start the request: out of memory");
+		return;
+	}
+	evtimer_add(w->silent, &tv);
+}
+
+static void start(struct watcher *w)
+{
+	if (w->want_list)
+		start_list_page(w);
+	else
+		start_watch(w);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	start(arg);
+}
+
+/* --- list ---------------------------------------------------------------- */
+
+/* Put every item of one page into the store. */
+static void put_items(struct watcher *w, const cJSON *items)
+{
+	const cJSON *it;
+	char err[256];
+
+	cJSON_ArrayForEach(it, items) {
+		if (nd_kube_sink_put(w->c->store, w->kind, it, err,
+				     sizeof(err)) == 0) {
+			w->listed++;
+		} else {
+			w->list_bad++;
+			bad_object(w, "%s", err);
+		}
+	}
+}
+
+static void list_finished(struct watcher *w)
+{
+	struct nd_kube_client *c = w->c;
+	uint64_t now = nd_clock_ms();
+	size_t removed = nd_kube_store_relist_end(c->store, w->kind);
+	bool all = true;
+
+	memcpy(w->rv, w->list_rv, sizeof(w->rv));
+	w->want_list = false;
+	stat_add(&c->st.lists[w->kind], 1);
+	stat_set(&c->st.last_sync_ms, now);
+	nd_info("kube", "%s: listed %zu (%zu skipped, %zu removed) in %u page%s, %llu ms, at resourceVersion %s",
+		kname(w), w->listed, w->list_bad, removed, w->pages,
+		w->pages == 1 ? "" : "s",
+		(unsigned long long)(now - w->list_start_ms), w->rv);
+	mark_success(w, false);
+	w->is_synced = true;
+	for (int k = 0; k < ND_KIND_COUNT; k++)
+		all = all && c->w[k].is_synced;
+	if (all && !__atomic_load_n(&c->st.is_synced, __ATOMIC_RELAXED)) {
+		stat_set(&c->st.is_synced, 1);
+		nd_info("kube", "synced: every resource listed");
+	}
+	start_watch(w);
+}
+
+static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
+{
+	struct watcher *w = container_of(req, struct watcher, req);
+	const cJSON *items, *meta, *v;
+	char why[256];
+	bool has_more;
+	cJSON *root;
+
+	w->state = W_IDLE;
+	if (w->abort == AB_TOO_BIG) {
+		fail(w, "list page larger than %zu bytes", w->c->opt.max_page);
+		return;
+	}
+	if (rc != CURLE_OK) {
+		fail(w, "%s", w->errbuf[0] ? w->errbuf : curl_easy_strerror(rc));
+		return;
+	}
+	note_status(w);
+	if (w->http_code == 410 && w->cont != NULL) {
+		/* The continue token outlived its snapshot; start over. */
+		nd_info("kube", "%s: list continuation expired; listing again",
+			kname(w));
+		free(w->cont);
+		w->cont = NULL;
+		start_list_page(w);
+		return;
+	}
+	if (w->http_code != 200) {
+		error_text(w, why, sizeof(why));
+		fail(w, "HTTP %ld: %s", w->http_code, why);
+		return;
+	}
+	root = cJSON_ParseWithLength(w->buf, w->len);
+	items = cJSON_GetObjectItemCaseSensitive(root, "items");
+	meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
+	if (root == NULL || !(cJSON_IsArray(items) || cJSON_IsNull(items))) {
+		cJSON_Delete(root);
+		fail(w, "the list is not JSON with an items array (%zu bytes)",
+		     w->len);
+		return;
+	}
+	/*
+	 * Begin only once the first page is in hand: until then the store
+	 * serves the old state untouched, and a list that fails later is
+	 * simply begun again.
+	 */
+	if (w->pages == 0)
+		nd_kube_store_relist_begin(w->c->store, w->kind);
+	w->pages++;
+	put_items(w, items);
+	v = cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion");
+	snprintf(w->list_rv, sizeof(w->list_rv), "%s",
+		 cJSON_IsString(v) ? v->valuestring : "");
+	v = cJSON_GetObjectItemCaseSensitive(meta, "continue");
+	has_more = cJSON_IsString(v) && v->valuestring[0] != '\0';
+	free(w->cont);
+	w->cont = has_more ? strdup(v->valuestring) : NULL;
+	cJSON_Delete(root);
+	if (has_more && w->cont == NULL) {
+		fail(w, "out of memory");
+		return;
+	}
+	if (w->cont != NULL)
+		start_list_page(w);
+	else
+		list_finished(w);
+}
+
+/* --- watch --------------------------------------------------------------- */
+
+/* Watch again: now, or after the backoff when the last one was no use. */
+static void resume(struct watcher *w, uint64_t began_ms)
+{
+	if (nd_clock_ms() - began_ms < SHORT_WATCH_MS && w->watch_events == 0)
+		schedule(w, next_backoff(w));
+	else
+		start(w);
+}
+
+static void restarted(struct watcher *w, enum nd_kube_restart_reason r)
+{
+	stat_add(&w->c->st.restarts[w->kind][r], 1);
+}
+
+static void watch_done(struct nd_kube_curl_req *req, CURLcode rc)
+{
+	struct watcher *w = container_of(req, struct watcher, req);
+	uint64_t began = w->watch_start_ms;
+	char why[256];
+
+	w->state = W_IDLE;
+	evtimer_del(w->silent);
+	note_status(w);
+	/* A cleanly ended stream may end in a line without its '\n'; a cut
+	 * one ends in half an event, which is not worth a warning. */
+	if (rc == CURLE_OK && w->http_code == 200 && w->len > 0)
+		handle_event(w, w->buf, w->len);
+	switch (w->abort) {
+	case AB_GONE:
+		restarted(w, ND_KUBE_RESTART_GONE);
+		nd_info("kube", "%s: watch from resourceVersion %s is gone (%s); listing again",
+			kname(w), w->rv, w->abort_msg);
+		w->want_list = true;
+		resume(w, began);
+		return;
+	case AB_ERROR_EVENT:
+		restarted(w, ND_KUBE_RESTART_ERROR);
+		fail(w, "ERROR event %s", w->abort_msg);
+		return;
+	case AB_TOO_BIG:
+		restarted(w, ND_KUBE_RESTART_ERROR);
+		fail(w, "a watch event longer than %zu bytes", w->c->opt.max_line);
+		return;
+	case AB_NONE:
+	default:
+		break;
+	}
+	if (w->http_code == 200) {
+		/* The server ends watches at timeoutSeconds; a proxy or a
+		 * restart cuts them. Either way, carry on from the last RV. */
+		restarted(w, ND_KUBE_RESTART_CLOSED);
+		if (rc == CURLE_OK)
+			nd_debug("kube", "%s: watch ended at resourceVersion %s",
+				 kname(w), w->rv);
+		else
+			nd_info("kube", "%s: watch cut (%s); resuming at resourceVersion %s",
+				kname(w), w->errbuf[0] ? w->errbuf :
+				curl_easy_strerror(rc), w->rv);
+		resume(w, began);
+		return;
+	}
+	if (w->http_code == 410) {
+		nd_info("kube", "%s: resourceVersion %s is gone (HTTP 410); listing again",
+			kname(w), w->rv);
+		w->want_list = true;
+		resume(w, began);
+		return;
+	}
+	if (w->http_code != 0) {
+		error_text(w, why, sizeof(why));
+		/*
+		 * Our resourceVersion is ahead of the server's: etcd was
+		 * restored from a backup. Waiting cannot help; a list can
+		 * (client-go does the same).
+		 */
+		if (w->len > 0 && (strstr(w->buf, "ResourceVersionTooLarge") ||
+				   strstr(w->buf, "Too large resource version"))) {
+			stat_add(&w->c->st.api_errors[w->kind], 1);
+			nd_warn("kube", "%s: %s; listing again", kname(w), why);
+			w->want_list = true;
+			start(w);
+			return;
+		}
+		fail(w, "HTTP %ld: %s", w->http_code, why);
+		return;
+	}
+	fail(w, "%s", w->errbuf[0] ? w->errbuf : curl_easy_strerror(rc));
+}
+
+/*
+ * Bookmarks arrive about once a minute on a healthy watch, so a long
+ * silence means a stream that is dead without a FIN (a NAT or a proxy
+ * dropped it).
+ */
+static void on_silent(evutil_socket_t fd, short what, void *arg)
+{
+	struct watcher *w = arg;
+	uint32_t limit = w->c->opt.silent_ms;
+	uint64_t idle = nd_clock_ms() - w->last_data_ms;
+	struct timeval tv;
+
+	(void)fd;
+	(void)what;
+	if (w->state != W_WATCHING)
+		return;
+	if (idle < limit) {
+		tv.tv_sec = (limit - idle) / 1000;
+		tv.tv_usec = ((limit - idle) % 1000) * 1000;
+		evtimer_add(w->silent, &tv);
+		return;
+	}
+	nd_kube_curl_remove(w->c->curl, &w->req);
+	restarted(w, ND_KUBE_RESTART_SILENT);
+	nd_warn("kube", "%s: watch silent for %llu ms; restarting it at resourceVersion %s",
+		kname(w), (unsigned long long)idle, w->rv);
+	start_watch(w);
+}
+
+/* --- the client ---------------------------------------------------------- */
+
+static void fill_defaults(struct nd_kube_client_options *o,
+			  const struct nd_kube_client_options *in)
+{
+	if (in != NULL)
+		*o = *in;
+	else
+		memset(o, 0, sizeof(*o));
+	if (o->page_limit == 0)
+		o->page_limit = 500;
+	if (o->silent_ms == 0)
+		o->silent_ms = 90000;
+	if (o->watch_min_s == 0)
+		o->watch_min_s = 300;
+	if (o->watch_max_s == 0)
+		o->watch_max_s = 600;
+	if (o->watch_max_s < o->watch_min_s)
+		o->watch_max_s = o->watch_min_s;
+	if (o->backoff_initial_ms == 0)
+		o->backoff_initial_ms = 250;
+	if (o->backoff_max_ms == 0)
+		o->backoff_max_ms = 30000;
+	if (o->backoff_max_ms < o->backoff_initial_ms)
+		o->backoff_max_ms = o->backoff_initial_ms;
+	if (o->connect_timeout_ms == 0)
+		o->connect_timeout_ms = 10000;
+	if (o->list_timeout_ms == 0)
+		o->list_timeout_ms = 60000;
+	if (o->max_line == 0)
+		o->max_line = (size_t)16 << 20;
+	if (o->max_page == 0)
+		o->max_page = (size_t)256 << 20;
+}
+
+struct nd_kube_client *
+nd_kube_client_new(struct event_base *base, struct nd_kube_store *store,
+		   const struct nd_kube_creds *creds,
+		   const struct nd_kube_client_options *opt)
+{
+	struct nd_kube_client *c;
+
+	if (base == NULL || store == NULL || creds == NULL ||
+	    creds->server == NULL)
+		return NULL;
+	if (strncmp(creds->server, "http://", 7) != 0 &&
+	    strncmp(creds->server, "https://", 8) != 0) {
+		nd_err("kube", "API server \"%s\" is not an http:// or https:// URL",
+		       creds->server);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->base = base;
+	c->store = store;
+	fill_defaults(&c->opt, opt);
+	c->auth = nd_kube_auth_new(creds);
+	c->curl = nd_kube_curl_new(base);
+	if (c->auth == NULL || c->curl == NULL)
+		goto fail;
+	for (int k = 0; k < ND_KIND_COUNT; k++) {
+		struct watcher *w = &c->w[k];
+
+		w->c = c;
+		w->kind = (enum nd_kube_kind)k;
+		w->want_list = true;
+		w->req.easy = curl_easy_init();
+		w->timer = evtimer_new(base, on_timer, w);
+		w->silent = evtimer_new(base, on_silent, w);
+		if (w->req.easy == NULL || w->timer == NULL ||
+		    w->silent == NULL)
+			goto fail;
+	}
+	for (int k = 0; k < ND_KIND_COUNT; k++)
+		schedule(&c->w[k], 0);
+	nd_info("kube", "watching %s", nd_kube_auth_server(c->auth));
+	return c;
+fail:
+	nd_kube_client_free(c);
+	return NULL;
+}
+
+void nd_kube_client_free(struct nd_kube_client *c)
+{
+	if (c == NULL)
+		return;
+	for (int k = 0; k < ND_KIND_COUNT; k++) {
+		struct watcher *w = &c->w[k];
+
+		nd_kube_curl_remove(c->curl, &w->req);
+		if (w->req.easy != NULL)
+			curl_easy_cleanup(w->req.easy);
+		curl_slist_free_all(w->headers);
+		if (w->timer != NULL)
+			event_free(w->timer);
+		if (w->silent != NULL)
+			event_free(w->silent);
+		free(w->url);
+		free(w->buf);
+		free(w->cont);
+	}
+	nd_kube_curl_free(c->curl);
+	nd_kube_auth_free(c->auth);
+	free(c);
+}
+
+bool nd_kube_client_is_synced(const struct nd_kube_client *c)
+{
+	return c != NULL && __atomic_load_n(&c->st.is_synced, __ATOMIC_RELAXED);
+}
+
+void nd_kube_client_get_stats(const struct nd_kube_client *c,
+			      struct nd_kube_client_stats *out)
+{
+	const uint64_t *src;
+	uint64_t *dst;
+
+	_Static_assert(sizeof(*out) % sizeof(uint64_t) == 0,
+		       "the stats are all uint64_t");
+	if (out == NULL)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (c == NULL)
+		return;
+	src = (const uint64_t *)&c->st;
+	dst = (uint64_t *)out;
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}

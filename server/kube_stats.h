@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* server/kube_stats.h - the API transport's counters and their Prometheus text. */
+#ifndef SERVER_KUBE_STATS_H
+#define SERVER_KUBE_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resolver/kube/decode.h"
+
+/* Why a running watch was started again. */
+enum nd_kube_restart_reason {
+	ND_KUBE_RESTART_CLOSED = 0, /* the stream ended (server timeout, cut) */
+	ND_KUBE_RESTART_GONE = 1,   /* 410 Gone: history compacted, re-list */
+	ND_KUBE_RESTART_SILENT = 2, /* nothing arrived for silent_ms */
+	ND_KUBE_RESTART_ERROR = 3,  /* an ERROR event, a bad status, a line
+				       over max_line */
+	ND_KUBE_RESTART_REASONS,
+};
+
+/* "closed", "gone", "silent", "error" (metric labels, logs). */
+const char *nd_kube_restart_reason_name(enum nd_kube_restart_reason r);
+
+/*
+ * Counters of the API transport. The control thread is the only writer
+ * and bumps them with relaxed atomics, so any thread may read a copy
+ * (nd_kube_client_get_stats()). Indexed by enum nd_kube_kind.
+ */
+struct nd_kube_client_stats {
+	uint64_t events[ND_KIND_COUNT][ND_EV_TYPES]; /* watch events by type */
+	uint64_t restarts[ND_KIND_COUNT][ND_KUBE_RESTART_REASONS]; /* watches
+				  that were running (HTTP 200) and ended */
+	uint64_t lists[ND_KIND_COUNT];	     /* full lists completed */
+	uint64_t api_errors[ND_KIND_COUNT];  /* failed requests: connect, TLS,
+						HTTP status, bad body */
+	uint64_t bad_objects[ND_KIND_COUNT]; /* objects or events skipped */
+	uint64_t last_sync_ms;		     /* monotonic ms when the client
+						last knew it was current (a
+						list done, a watch event or
+						bookmark); 0 = never */
+	uint64_t is_synced;		     /* 1 once every kind listed */
+};
+
+/*
+ * Append st as Prometheus text (HELP and TYPE for every family):
+ * nodedns_kube_events_total{resource,type},
+ * nodedns_kube_watch_restarts_total{resource,reason},
+ * nodedns_kube_lists_total{resource}, nodedns_kube_api_errors_total
+ * {resource}, nodedns_kube_bad_objects_total{resource},
+ * nodedns_kube_last_sync_age_seconds (-1 = never) and nodedns_kube_synced.
+ * now_ms: monotonic ms (nd_clock_ms()), for the age.
+ * text, len: a malloc'd NUL-terminated buffer and its length; *text may
+ * be NULL (then *len must be 0). It is realloc'd and appended to, so the
+ * text of nd_metrics_render() can be passed in. On failure *text is
+ * unchanged and still the caller's.
+ * Returns 0, -EINVAL or -ENOMEM.
+ */
+int nd_kube_stats_render(const struct nd_kube_client_stats *st,
+			 uint64_t now_ms, char **text, size_t *len);
+
+#endif /* SERVER_KUBE_STATS_H */
