@@ -90,7 +90,21 @@ bool nd_fwd_matches(const uint8_t *pkt, size_t len, uint16_t id,
 	flags = nd_get16(pkt + 2);
 	if (!(flags & ND_FLAG_QR) || (flags & ND_FLAG_OPCODE_MASK) != 0)
 		return false;
-	if (nd_get16(pkt) != id || nd_get16(pkt + 4) != 1)
+	if (nd_get16(pkt) != id)
+		return false;
+	if (nd_get16(pkt + 4) == 0) {
+		/*
+		 * Servers may refuse or reject without echoing the question
+		 * (unbound's "refuse" ACL does). Take such an error from the
+		 * upstream's address with our ID, so the next upstream is
+		 * tried at once instead of after a timeout; it carries no
+		 * data a spoofer could plant, only an early retry.
+		 */
+		unsigned rc = flags & ND_FLAG_RCODE_MASK;
+		return rc == ND_RCODE_REFUSED || rc == ND_RCODE_SERVFAIL ||
+		       rc == ND_RCODE_FORMERR || rc == ND_RCODE_NOTIMP;
+	}
+	if (nd_get16(pkt + 4) != 1)
 		return false;
 
 	/*

@@ -33,6 +33,12 @@ struct nd_runtime *nd_daemon_runtime(struct nd_daemon *d)
 	return __atomic_load_n(&d->rt, __ATOMIC_ACQUIRE);
 }
 
+bool nd_daemon_kube_synced(struct nd_daemon *d)
+{
+	return d->kube_client == NULL ||
+	       nd_kube_client_is_synced(d->kube_client);
+}
+
 static void runtime_free(struct nd_runtime *rt)
 {
 	if (rt == NULL)
@@ -353,8 +359,6 @@ static int kube_start(struct nd_daemon *d)
 		rc = -ENOMEM;
 		goto out;
 	}
-	nd_info("kube", "watching %s for the zone %s", creds.server,
-		d->cfg.cluster_domain);
 out:
 	nd_kube_creds_deinit(&creds);
 	return rc;

@@ -62,6 +62,10 @@ struct nd_daemon {
 	int is_stopping;		/* 1 after SIGTERM (atomic) */
 };
 
+/* True when the cluster zone holds a full view: a snapshot was loaded, or
+ * the API watch completed its first list of every kind (any thread). */
+bool nd_daemon_kube_synced(struct nd_daemon *d);
+
 /* The current runtime snapshot (acquire load). */
 struct nd_runtime *nd_daemon_runtime(struct nd_daemon *d);
 

@@ -292,6 +292,16 @@ void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
 	if (w->d->kube != NULL &&
 	    nd_kube_store_answer(w->d->kube, &q, limit, out, cap, &got) ==
 		    ND_KUBE_ANSWERED) {
+		/* Before the first full list the store is empty, and its
+		 * NXDOMAIN would be a lie a pod caches: SERVFAIL makes it
+		 * retry instead. */
+		if (!nd_daemon_kube_synced(w->d)) {
+			n = nd_response_error(&q, ND_RCODE_SERVFAIL, out, cap);
+			if (n > 0)
+				reply_now(w, ND_RCODE_SERVFAIL, (size_t)n,
+					  start_us, out, out_len);
+			return;
+		}
 		ND_METRIC_INC(w->metrics.kube_answers);
 		reply_now(w, -1, got, start_us, out, out_len);
 		return;

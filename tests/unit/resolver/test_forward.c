@@ -225,12 +225,31 @@ static void test_matches_header_checks(void **state)
 	n = make_reply(buf, 1, 0);
 	buf[2] |= 4 << 3;
 	assert_false(nd_fwd_matches(buf, n, 1, &example_a));
-	/* QDCOUNT 0 and 2 */
+	/* QDCOUNT 0 (NOERROR carries data: never without its question)
+	 * and 2 */
 	n = make_reply(buf, 1, 0);
 	nd_put16(buf + 4, 0);
 	assert_false(nd_fwd_matches(buf, n, 1, &example_a));
 	nd_put16(buf + 4, 2);
 	assert_false(nd_fwd_matches(buf, n, 1, &example_a));
+}
+
+static void test_matches_error_without_question(void **state)
+{
+	uint8_t buf[ND_DNS_HEADER_LEN];
+	(void)state;
+
+	/* REFUSED with no question (unbound's refuse ACL) from our ID. */
+	memset(buf, 0, sizeof(buf));
+	nd_put16(buf, 7);
+	nd_put16(buf + 2, ND_FLAG_QR | ND_RCODE_REFUSED);
+	assert_true(nd_fwd_matches(buf, sizeof(buf), 7, &example_a));
+	assert_int_equal(nd_fwd_classify(buf, sizeof(buf)), ND_FWD_REFUSED);
+	/* Another ID is still not ours. */
+	assert_false(nd_fwd_matches(buf, sizeof(buf), 8, &example_a));
+	/* NXDOMAIN without the question is not accepted. */
+	nd_put16(buf + 2, ND_FLAG_QR | ND_RCODE_NXDOMAIN);
+	assert_false(nd_fwd_matches(buf, sizeof(buf), 7, &example_a));
 }
 
 static void test_matches_case_insensitive(void **state)
@@ -408,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_matches_mismatch),
 		cmocka_unit_test(test_matches_header_checks),
 		cmocka_unit_test(test_matches_case_insensitive),
+		cmocka_unit_test(test_matches_error_without_question),
 		cmocka_unit_test(test_matches_every_prefix),
 		cmocka_unit_test(test_matches_malformed_name),
 		cmocka_unit_test(test_classify_rcodes),
