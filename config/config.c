@@ -43,6 +43,8 @@ enum opt_kind {
 	K_UINT,		/* unsigned at off, min..max */
 	K_SIZE,
 	K_LOGLEVEL,
+	K_BOOL,		/* bool at off: on|off */
+	K_SUFFIX,	/* repeatable search suffix */
 };
 
 struct opt_def {
@@ -157,6 +159,20 @@ static const struct opt_def opts[] = {
 	{ "log-level", 0, K_LOGLEVEL, 0, 0, 0, "LEVEL",
 	  "error, warn, info or debug.",
 	  "info" },
+	{ "diagnostics", 0, K_BOOL, OFF(diagnostics), 0, 0, "on|off",
+	  "The search-list (ndots) tracker and the signs of blocked DNS\n"
+	  "(client retransmissions, TC without TCP, conntrack races,\n"
+	  "Services without ready endpoints).",
+	  "on" },
+	{ "search-suffix", 0, K_SUFFIX, 0, 0, 0, "DOMAIN",
+	  "A search domain pods use besides the cluster forms and the\n"
+	  "search line of --resolv-conf, for the search-list tracker;\n"
+	  "repeatable, at most 8.",
+	  "none" },
+	{ "slow-query-ms", 0, K_U32, OFF(slow_query_ms), 0, 60000, "MS",
+	  "Log a query that took longer than this, with where the time\n"
+	  "went, 0..60000; 0 = off.",
+	  "1000" },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
@@ -208,7 +224,7 @@ static bool is_cmdline_only(const struct opt_def *o)
 static bool is_list(const struct opt_def *o)
 {
 	return o->kind == K_LISTEN || o->kind == K_UPSTREAM ||
-	       o->kind == K_ALLOW;
+	       o->kind == K_ALLOW || o->kind == K_SUFFIX;
 }
 
 static const struct opt_def *find_opt(const char *name, size_t len)
@@ -237,6 +253,8 @@ static void clear_list(struct nd_config *c, const struct opt_def *o)
 		c->n_upstreams = 0;
 	else if (o->kind == K_ALLOW)
 		c->n_allow = 0;
+	else if (o->kind == K_SUFFIX)
+		c->n_search_suffixes = 0;
 }
 
 /* Digits only: strtoull alone would take a sign, spaces and "0x". */
@@ -477,6 +495,26 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 				       "bad level '%s'", value);
 		c->log_level = rc;
 		return 0;
+	case K_BOOL:
+		if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0 ||
+		    strcmp(value, "true") == 0)
+			*(bool *)(base + o->off) = true;
+		else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0 ||
+			 strcmp(value, "false") == 0)
+			*(bool *)(base + o->off) = false;
+		else
+			return why_set(w, "want on or off", "bad switch '%s'",
+				       value);
+		return 0;
+	case K_SUFFIX:
+		if (c->n_search_suffixes >= ND_MAX_SEARCH_SUFFIXES)
+			return why_set(w, "at most 8", "too many suffixes");
+		rc = parse_domain(value,
+				  c->search_suffixes[c->n_search_suffixes],
+				  sizeof(c->search_suffixes[0]), w);
+		if (rc == 0)
+			c->n_search_suffixes++;
+		return rc;
 	case K_CONFIG:
 	case K_HELP:
 	case K_VERSION:
@@ -536,6 +574,8 @@ void nd_config_init(struct nd_config *c)
 	c->tcp_max_conns = 256;
 	c->tcp_idle_timeout_ms = 10000;
 	c->log_level = ND_LOG_INFO;
+	c->diagnostics = true;
+	c->slow_query_ms = 1000;
 }
 
 void nd_config_deinit(struct nd_config *c)

@@ -16,6 +16,7 @@
 #define ND_MAX_LISTEN 16
 #define ND_MAX_ALLOW 64
 #define ND_CONFIG_ERRLEN 512
+#define ND_MAX_SEARCH_SUFFIXES 8
 
 enum nd_pods_mode {
 	ND_PODS_DISABLED = 0,
@@ -55,6 +56,15 @@ struct nd_config {
 	unsigned tcp_max_conns;	      /* per worker; default 256 */
 	uint32_t tcp_idle_timeout_ms; /* default 10000 */
 	int log_level;		      /* nd_log_level; default info */
+	bool diagnostics;	      /* search-list tracker and signals;
+					 default on */
+	uint32_t slow_query_ms;	      /* log queries slower than this;
+					 0 = off; default 1000 */
+	char search_suffixes[ND_MAX_SEARCH_SUFFIXES][254]; /* extra search
+					 domains the tracker knows (besides
+					 the cluster forms and resolv_conf's
+					 search line); no trailing dot */
+	size_t n_search_suffixes;
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

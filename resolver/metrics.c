@@ -301,6 +301,8 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 	SUM(t, w, dropped);
 	SUM(t, w, truncated);
 	sum_hist(&t->duration, &w->duration);
+	for (size_t i = 0; i < ND_SRC_COUNT; i++)
+		sum_hist(&t->duration_src[i], &w->duration_src[i]);
 	SUM(t, w, cache_hits);
 	SUM(t, w, cache_misses);
 	SUM(t, w, cache_stale);
@@ -402,6 +404,16 @@ static void render_conn(struct obuf *b, const struct nd_metrics *t)
 	family(b, "nodedns_inflight_joined_total", "counter",
 	       "Queries that joined an identical query already in flight.");
 	sample(b, "nodedns_inflight_joined_total", "", t->inflight_joined);
+	family(b, "nodedns_dns_answer_duration_seconds", "histogram",
+	       "Request duration by where the answer came from (cluster, "
+	       "cache, upstream, stale, failed, local).");
+	for (size_t i = 0; i < ND_SRC_COUNT; i++) {
+		char lab[48];
+		snprintf(lab, sizeof(lab), "source=\"%s\"",
+			 nd_answer_source_name((enum nd_answer_source)i));
+		histogram(b, "nodedns_dns_answer_duration_seconds", lab,
+			  &t->duration_src[i]);
+	}
 	family(b, "nodedns_kube_answers_total", "counter",
 	       "Queries answered from the cluster zone.");
 	sample(b, "nodedns_kube_answers_total", "", t->kube_answers);

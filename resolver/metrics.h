@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "resolver/kube/store.h"
+#include "resolver/observe.h"
 #include "resolver/upstream.h"
 
 /*
@@ -55,6 +56,8 @@ struct nd_metrics {
 	uint64_t dropped;	/* packets dropped unanswered (malformed, QR=1) */
 	uint64_t truncated;	/* UDP replies sent with TC=1 */
 	struct nd_hist duration; /* request duration, receive to send */
+	struct nd_hist duration_src[ND_SRC_COUNT]; /* the same, by where the
+						      answer came from */
 	uint64_t cache_hits;	 /* answered fresh from the cache */
 	uint64_t cache_misses;	 /* not in the cache */
 	uint64_t cache_stale;	 /* answered stale (RFC 8767) */

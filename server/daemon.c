@@ -19,6 +19,8 @@
 #include "server/inflight.h"
 #include "server/kube_client.h"
 #include "server/kube_snapshot.h"
+#include "server/observers.h"
+#include "server/debug.h"
 #include "server/request.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
@@ -220,6 +222,8 @@ static int http_metrics(void *arg, char **text, size_t *len)
 		g.kube = &ks;
 	}
 	int rc = nd_metrics_render(ms, d->n_workers, &g, text, len);
+	if (rc == 0)
+		(void)nd_observers_render_metrics(d, text, len);
 	if (rc == 0 && d->kube_client != NULL) {
 		struct nd_kube_client_stats cs2;
 		nd_kube_client_get_stats(d->kube_client, &cs2);
@@ -364,6 +368,21 @@ out:
 	return rc;
 }
 
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct nd_daemon *d = arg;
+	(void)fd;
+	(void)what;
+
+	nd_observers_tick(d, nd_clock_us());
+}
+
+static int http_debug(void *arg, const char *path, const char *query,
+		      char **body, size_t *len, const char **content_type)
+{
+	return nd_debug_dispatch(arg, path, query, body, len, content_type);
+}
+
 static unsigned cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -395,6 +414,8 @@ int nd_daemon_start(struct nd_daemon *d)
 	}
 	if (kube_start(d) != 0)
 		return -EIO;
+	if (nd_observers_start(d) != 0)
+		return -ENOMEM;
 	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
@@ -411,6 +432,7 @@ int nd_daemon_start(struct nd_daemon *d)
 		.metrics = http_metrics,
 		.is_ready = http_is_ready,
 		.is_healthy = http_is_healthy,
+		.debug = http_debug,
 	};
 	d->http = nd_http_new(d->control,
 			      (const struct sockaddr *)&d->cfg.http_listen,
@@ -422,6 +444,12 @@ int nd_daemon_start(struct nd_daemon *d)
 		d->sig_ev[i] = ev;
 		if (ev == NULL || event_add(ev, NULL) != 0)
 			return -EIO;
+	}
+	if (d->searchlist != NULL || d->signals != NULL) {
+		struct timeval tv = { 0, ND_OBSERVERS_TICK_MS * 1000 };
+		d->tick_ev = event_new(d->control, -1, EV_PERSIST, on_tick, d);
+		if (d->tick_ev == NULL || event_add(d->tick_ev, &tv) != 0)
+			return -ENOMEM;
 	}
 	for (unsigned i = 0; i < d->n_workers; i++) {
 		int rc = nd_worker_start(d->workers[i]);
@@ -469,6 +497,9 @@ void nd_daemon_free(struct nd_daemon *d)
 	nd_http_free(d->http);
 	nd_kube_client_free(d->kube_client);
 	nd_kube_store_free(d->kube);
+	if (d->tick_ev)
+		event_free(d->tick_ev);
+	nd_observers_stop(d);
 	for (size_t i = 0; i < 3; i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);

@@ -17,6 +17,8 @@ struct nd_http;
 struct nd_inflight;
 struct nd_kube_client;
 struct nd_kube_store;
+struct nd_searchlist;
+struct nd_signals;
 struct nd_upstreams;
 struct nd_worker;
 
@@ -54,9 +56,12 @@ struct nd_daemon {
 					   snapshot or without Kubernetes */
 	struct nd_worker **workers;	/* n_workers */
 	unsigned n_workers;
+	struct nd_searchlist *searchlist; /* ndots chain tracker; NULL = off */
+	struct nd_signals *signals;	/* signs of blocked DNS; NULL = off */
 	struct event_base *control;	/* main thread: signals, HTTP */
 	struct nd_http *http;
 	struct event *sig_ev[3];	/* SIGTERM, SIGINT, SIGHUP */
+	struct event *tick_ev;		/* diagnostics' periodic decisions */
 	uint64_t start_ms;		/* monotonic start time */
 	int is_ready;			/* 1 once listeners are up (atomic) */
 	int is_stopping;		/* 1 after SIGTERM (atomic) */

@@ -49,6 +49,7 @@ struct nd_forwarder {
 	struct fwd_query *queries;	 /* in flight, doubly linked */
 	size_t pending;			 /* length of queries */
 	bool is_closing;		 /* nd_forwarder_free() is running */
+	const struct fwd_query *finishing; /* whose done runs now, else NULL */
 	uint8_t *rbuf;			 /* ND_DNS_MAX_MSG bytes: UDP replies */
 };
 
@@ -71,6 +72,7 @@ struct fwd_query {
 				   an answer to use and without timing out */
 	unsigned n_fast;	/* such attempts in all */
 	bool saw_timeout;	/* some attempt timed out */
+	bool used_tcp;		/* some attempt went over TCP (TC) */
 	bool saw_rcode;		/* some upstream answered SERVFAIL/REFUSED/bad */
 	bool is_starting;	/* inside nd_forwarder_query(): done must wait */
 	bool is_finishing;	/* final status set; timer delivers it */
@@ -193,7 +195,9 @@ static void finish(struct fwd_query *q, int status, const uint8_t *reply,
 	unlink_query(q);
 	if (q->kind != ATT_TCP)
 		close_attempt(q); /* a TCP reply lives in q->in until done returns */
+	q->f->finishing = q;
 	done(arg, status, reply, len);
+	q->f->finishing = NULL;
 	free_query(q);
 }
 
@@ -229,6 +233,9 @@ static void end_attempt(struct fwd_query *q, enum nd_upstream_outcome o,
 		}
 		nd_upstreams_report(f->ups, q->up, o, rtt);
 	}
+	if (o != ND_UP_OK && f->opt.on_failure != NULL)
+		f->opt.on_failure(f->opt.failure_arg,
+				  (const struct sockaddr *)&q->addr, (int)o);
 	if (debug_on()) {
 		char addr[ND_ADDR_STRLEN];
 
@@ -459,6 +466,7 @@ static int start_tcp(struct fwd_query *q)
 		return local_fail(q, -ENOMEM);
 
 	q->kind = ATT_TCP;
+	q->used_tcp = true;
 	count_request(q, true);
 	log_attempt(q, "tcp");
 	q->sent_us = nd_clock_us();
@@ -788,6 +796,20 @@ void nd_forwarder_set_upstreams(struct nd_forwarder *f,
 		return;
 	f->ups = ups;
 	f->ups_gen++;
+}
+
+bool nd_forwarder_done_info(const struct nd_forwarder *f,
+			    struct nd_forward_info *out)
+{
+	const struct fwd_query *q = f != NULL ? f->finishing : NULL;
+
+	if (q == NULL || out == NULL)
+		return false;
+	out->upstream = q->n_tries > 0 ? (int)q->up : -1;
+	out->attempts = q->n_tries;
+	out->used_tcp = q->used_tcp;
+	out->saw_timeout = q->saw_timeout;
+	return true;
 }
 
 size_t nd_forwarder_pending(const struct nd_forwarder *f)

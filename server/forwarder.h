@@ -4,10 +4,12 @@
 #ifndef SERVER_FORWARDER_H
 #define SERVER_FORWARDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
+struct sockaddr;
 struct nd_metrics;
 struct nd_question;
 struct nd_upstreams;
@@ -17,6 +19,11 @@ struct nd_forwarder; /* opaque; one per worker, used on its thread only */
 struct nd_forwarder_options {
 	uint32_t attempt_timeout_ms; /* one UDP attempt before the next upstream */
 	uint32_t query_timeout_ms;   /* the whole query, every retry included */
+	/* Told of every failed attempt (not OK), for the signals' log line;
+	 * on the forwarder's thread; NULL = nobody. */
+	void (*on_failure)(void *arg, const struct sockaddr *upstream,
+			   int outcome /* enum nd_upstream_outcome */);
+	void *failure_arg; /* passed to on_failure */
 };
 
 /*
@@ -75,6 +82,21 @@ int nd_forwarder_query(struct nd_forwarder *f, const struct nd_question *qs,
  */
 void nd_forwarder_set_upstreams(struct nd_forwarder *f,
 				struct nd_upstreams *ups);
+
+/* What a query went through, for the slow-query log and the signals. */
+struct nd_forward_info {
+	int upstream;	   /* index of the last upstream asked, -1 = none */
+	unsigned attempts; /* attempts started, UDP and TCP */
+	bool used_tcp;	   /* an attempt went over TCP after TC */
+	bool saw_timeout;  /* an attempt timed out */
+};
+
+/*
+ * Inside a done callback only: fill out for the query being finished.
+ * Returns false elsewhere.
+ */
+bool nd_forwarder_done_info(const struct nd_forwarder *f,
+			    struct nd_forward_info *out);
 
 /* Queries in flight. */
 size_t nd_forwarder_pending(const struct nd_forwarder *f);

@@ -129,6 +129,38 @@ static void serve_ready(struct nd_http *h, struct evhttp_request *req)
 		reply_text(req, 503, "Service Unavailable", "not ready\n");
 }
 
+static void serve_debug(struct nd_http *h, struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = evhttp_uri_get_path(uri);
+	const char *ctype = ND_CT_TEXT;
+	struct evbuffer *buf;
+	char *body = NULL;
+	size_t len = 0;
+	int code;
+
+	if (h->hooks.debug == NULL) {
+		reply_text(req, HTTP_NOTFOUND, "Not Found", "not found\n");
+		return;
+	}
+	code = h->hooks.debug(h->hooks.arg, path, evhttp_uri_get_query(uri),
+			      &body, &len, &ctype);
+	buf = evbuffer_new();
+	if (body == NULL || buf == NULL ||
+	    evbuffer_add_reference(buf, body, len, free_text, NULL) != 0) {
+		free(body);
+		if (buf != NULL)
+			evbuffer_free(buf);
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+			  "Content-Type", ctype);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+			  "Cache-Control", "no-store");
+	send_reply(req, code, code == HTTP_OK ? "OK" : "Error", buf);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct nd_http *h = arg;
@@ -145,6 +177,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		serve = serve_health;
 	else if (strcmp(path, "/ready") == 0)
 		serve = serve_ready;
+	else if (strncmp(path, "/debug/", 7) == 0)
+		serve = serve_debug;
 
 	if (serve == NULL) {
 		reply_text(req, HTTP_NOTFOUND, "Not Found", "not found\n");
@@ -249,7 +283,7 @@ struct nd_http *nd_http_new(struct event_base *base,
 	/* With port 0 the kernel chose one: log that, tests read it. */
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen) == 0)
 		nd_addr_format((struct sockaddr *)&bound, name, sizeof(name));
-	nd_info("http", "listening on http://%s (/metrics /health /ready)",
+	nd_info("http", "listening on http://%s (/metrics /health /ready /debug/)",
 		name);
 	return h;
 fail:

@@ -19,10 +19,20 @@ struct nd_http_hooks {
 	int (*is_ready)(void *arg);
 	/* 1 while alive and not shutting down. */
 	int (*is_healthy)(void *arg);
+	/*
+	 * GET /debug/ paths: path (e.g. "/debug/explain") and the raw query
+	 * string (NULL when none). Sets *body (malloc'd, freed by the
+	 * endpoint), *len and *content_type (static); returns the HTTP
+	 * status (404 for an unknown view). NULL hook: every /debug path is
+	 * 404.
+	 */
+	int (*debug)(void *arg, const char *path, const char *query,
+		     char **body, size_t *len, const char **content_type);
 };
 
 /*
- * Serve HTTP on addr in base (libevent evhttp): GET /metrics (200,
+ * Serve HTTP on addr in base (libevent evhttp): GET /debug/ paths through the
+ * debug hook, GET /metrics (200,
  * text/plain; version=0.0.4), /health (200 "ok" or 503), /ready (200
  * "ready" or 503 "not ready"); 404 otherwise, 405 for methods other than
  * GET and HEAD. hooks is copied. NULL on failure (logged).

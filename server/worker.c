@@ -9,16 +9,20 @@
 #include <sys/socket.h>
 
 #include "resolver/answer.h"
+#include "resolver/ede.h"
 #include "resolver/cache.h"
 #include "resolver/forward.h"
 #include "resolver/kube/store.h"
+#include "resolver/observe.h"
 #include "resolver/query.h"
+#include "resolver/signals.h"
 #include "resolver/response.h"
 #include "server/daemon.h"
 #include "server/forwarder.h"
 #include "server/inflight.h"
 #include "server/listen_tcp.h"
 #include "server/listen_udp.h"
+#include "server/observers.h"
 #include "server/request.h"
 #include "server/worker_internal.h"
 #include "util/addr.h"
@@ -28,6 +32,8 @@
 /* TTL offsets a parsed upstream answer may hold: one per record, and a
  * 64 KiB message holds at most ~5,000 minimal records. */
 #define SCRATCH_TTLS 8192
+/* Room to render a whole TCP answer, plus OPT and an Extended DNS Error. */
+#define SCRATCH_BYTES (ND_DNS_MAX_MSG + 512)
 /* How often a stopping worker checks whether its work is done. */
 #define DRAIN_CHECK_MS 20
 
@@ -73,34 +79,78 @@ static void request_free(struct nd_request *r)
 	free(r);
 }
 
-/* Count the reply msg[0..len) to a request received at start_us. */
-static void count_reply(struct nd_worker *cur, const uint8_t *msg, size_t len,
-			int rcode, uint64_t start_us)
+/* What the last step of an answer needs beyond the query and the reply. */
+struct reply_meta {
+	enum nd_answer_source src;	/* where the answer came from */
+	int kube_ready;			/* ready endpoints of the Service the
+					   name is; -1 = not a Service name */
+	int ede;			/* RFC 8914 INFO-CODE to add, -1 = none */
+	const struct nd_forward_info *fi; /* upstream history; NULL = none */
+};
+
+static const struct reply_meta local_meta = { ND_SRC_LOCAL, -1, -1, NULL };
+
+/*
+ * The last step of every answer, on thread cur, before it is sent: the
+ * Extended DNS Error (only EDNS clients get one, and never past limit),
+ * the counters, the observers (search-list tracker, signals, slow-query
+ * log). msg[0..len) may grow up to cap; returns the final length.
+ */
+static size_t complete_reply(struct nd_worker *cur, const struct nd_client *c,
+			     const struct nd_query *q, uint8_t *msg,
+			     size_t len, size_t cap, size_t limit,
+			     uint64_t start_us, const struct reply_meta *meta)
 {
 	struct nd_metrics *m = &cur->metrics;
-
-	if (len >= ND_DNS_HEADER_LEN && rcode < 0)
-		rcode = msg[3] & ND_FLAG_RCODE_MASK;
-	ND_METRIC_INC(m->responses[nd_metrics_rcode_index(rcode)]);
-	if (len >= ND_DNS_HEADER_LEN && (nd_get16(msg + 2) & ND_FLAG_TC))
-		ND_METRIC_INC(m->truncated);
+	struct nd_query_event ev;
 	uint64_t now = nd_clock_us();
-	nd_hist_observe(&m->duration, now > start_us ? now - start_us : 0);
+	uint64_t took = now > start_us ? now - start_us : 0;
+	uint16_t flags;
+
+	if (len < ND_DNS_HEADER_LEN)
+		return len;
+	if (meta->ede >= 0 && q->has_edns)
+		nd_ede_append(msg, &len, cap, limit, (uint16_t)meta->ede, NULL);
+	flags = nd_get16(msg + 2);
+	ev.rcode = flags & ND_FLAG_RCODE_MASK;
+	if (ev.rcode == 0 && q->has_edns && q->edns_version > 0)
+		ev.rcode = ND_RCODE_BADVERS; /* the high bits are in the OPT */
+	ND_METRIC_INC(m->responses[nd_metrics_rcode_index(ev.rcode)]);
+	ev.is_truncated = (flags & ND_FLAG_TC) != 0;
+	if (ev.is_truncated)
+		ND_METRIC_INC(m->truncated);
+	nd_hist_observe(&m->duration, took);
+	nd_hist_observe(&m->duration_src[meta->src], took);
+
+	ev.client = (const struct sockaddr *)&c->peer;
+	ev.proto = c->proto;
+	ev.id = q->id;
+	ev.qname_lc = q->has_question ? q->qname_lc : NULL;
+	ev.qname_len = q->has_question ? q->qname_len : 0;
+	ev.qtype = q->qtype;
+	ev.ancount = nd_get16(msg + 6);
+	ev.source = meta->src;
+	ev.recv_us = start_us;
+	ev.duration_us = took;
+	ev.kube_ready = meta->kube_ready;
+	ev.upstream = meta->fi ? meta->fi->upstream : -1;
+	ev.attempts = meta->fi ? (uint16_t)meta->fi->attempts : 0;
+	ev.used_tcp = meta->fi ? meta->fi->used_tcp : false;
+	nd_observers_run(cur->d, &ev);
+	return len;
 }
 
 /*
- * Deliver the answer to a request that waited, on thread cur. UDP goes
- * out at once from the socket it came in on (sendto on a shared socket
- * is thread-safe); a TCP answer must be written by the connection's own
+ * Send the answer of a request that waited, on thread cur. UDP goes out
+ * at once from the socket it came in on (sendto on a shared socket is
+ * thread-safe); a TCP answer must be written by the connection's own
  * worker, so it is mailed there when cur is another one.
  */
-static void finish_request(struct nd_worker *cur, struct nd_request *r,
-			   const uint8_t *msg, size_t len)
+static void deliver(struct nd_worker *cur, struct nd_request *r,
+		    const uint8_t *msg, size_t len)
 {
 	struct nd_worker *home = r->worker;
 
-	if (len > 0)
-		count_reply(cur, msg, len, -1, r->start_us);
 	if (r->client.proto == ND_PROTO_UDP) {
 		if (len > 0 &&
 		    sendto(r->client.udp_fd, msg, len, MSG_DONTWAIT,
@@ -137,23 +187,42 @@ static size_t reply_limit(const struct nd_request *r)
 					       : ND_DNS_MAX_MSG;
 }
 
-/* Every upstream failed or timed out: stale if the cache has it
- * (RFC 8767), else SERVFAIL. */
-static void answer_failed(struct nd_worker *w, struct nd_request *r)
+/* Complete and send a waiting request's answer built in w->scratch. */
+static void finish_request(struct nd_worker *w, struct nd_request *r,
+			   size_t len, const struct reply_meta *meta)
 {
+	if (len > 0)
+		len = complete_reply(w, &r->client, &r->q, w->scratch, len,
+				     SCRATCH_BYTES, reply_limit(r),
+				     r->start_us, meta);
+	deliver(w, r, w->scratch, len);
+}
+
+/*
+ * Every upstream failed or timed out: stale if the cache has it
+ * (RFC 8767), else SERVFAIL; both say why in an Extended DNS Error.
+ */
+static void answer_failed(struct nd_worker *w, struct nd_request *r,
+			  int status, const struct nd_forward_info *fi)
+{
+	struct reply_meta meta = { ND_SRC_STALE, -1, ND_EDE_STALE_ANSWER, fi };
 	size_t n = 0;
 	int st = nd_cache_answer(w->d->cache, &r->q, nd_clock_ms(), true,
-				 reply_limit(r), w->scratch, ND_DNS_MAX_MSG + 512,
-				 &n);
+				 reply_limit(r), w->scratch, SCRATCH_BYTES, &n);
 
 	if (st == ND_CACHE_STALE) {
 		ND_METRIC_INC(w->metrics.cache_stale);
 	} else {
 		int len = nd_response_error(&r->q, ND_RCODE_SERVFAIL,
-					    w->scratch, ND_DNS_MAX_MSG + 512);
+					    w->scratch, SCRATCH_BYTES);
 		n = len > 0 ? (size_t)len : 0;
+		meta.src = ND_SRC_FAILED;
+		/* Timeouts: nobody answered. Refused ports, ICMP errors and
+		 * bad replies: the network or the upstreams broke. */
+		meta.ede = status == -ETIMEDOUT ? ND_EDE_NO_REACHABLE_AUTHORITY
+						: ND_EDE_NETWORK_ERROR;
 	}
-	finish_request(w, r, w->scratch, n);
+	finish_request(w, r, n, &meta);
 }
 
 static void on_forward_done(void *arg, int status, const uint8_t *reply,
@@ -163,9 +232,13 @@ static void on_forward_done(void *arg, int status, const uint8_t *reply,
 	struct nd_worker *w = e->owner;
 	struct nd_daemon *d = w->d;
 	struct nd_runtime *rt = nd_daemon_runtime(d);
+	struct nd_forward_info fi;
+	const struct nd_forward_info *fip = NULL;
 	struct nd_answer a;
 	bool have = false;
 
+	if (nd_forwarder_done_info(w->fwd, &fi))
+		fip = &fi;
 	if (status == 0 &&
 	    nd_answer_parse(reply, len, w->scratch_wire, ND_DNS_MAX_MSG,
 			    w->scratch_ttl, SCRATCH_TTLS, &a) == 0) {
@@ -176,22 +249,24 @@ static void on_forward_done(void *arg, int status, const uint8_t *reply,
 			     e->qclass, &a, nd_clock_ms());
 	} else if (status == 0) {
 		nd_warn("forward", "unusable upstream answer (%zu bytes)", len);
+		status = -EPROTO;
 	}
 	struct nd_request *r = nd_inflight_finish(d->inflight, e), *next;
+	struct reply_meta meta = { ND_SRC_UPSTREAM, -1, -1, fip };
 	for (; r != NULL; r = next) {
 		next = r->next;
 		if (!have) {
-			answer_failed(w, r);
+			answer_failed(w, r, status, fip);
 			continue;
 		}
 		int n = nd_answer_render(&a, &r->q, 0, rt->cache_max_ttl_s,
 					 false, reply_limit(r), w->scratch,
-					 ND_DNS_MAX_MSG + 512);
+					 SCRATCH_BYTES);
 		if (n < 0) {
-			answer_failed(w, r);
+			answer_failed(w, r, -EPROTO, fip);
 			continue;
 		}
-		finish_request(w, r, w->scratch, (size_t)n);
+		finish_request(w, r, (size_t)n, &meta);
 	}
 }
 
@@ -203,12 +278,30 @@ static bool is_allowed(const struct nd_runtime *rt, const struct sockaddr *sa)
 	return false;
 }
 
-/* Reply now: count it and hand it to the listener. */
-static void reply_now(struct nd_worker *w, int rcode, size_t len,
-		      uint64_t start_us, const uint8_t *out, size_t *out_len)
+/* Reply now: complete it in out and hand it to the listener. */
+static void reply_now(struct nd_worker *w, const struct nd_client *c,
+		      const struct nd_query *q, size_t len, size_t cap,
+		      uint64_t start_us, const struct reply_meta *meta,
+		      uint8_t *out, size_t *out_len)
 {
-	count_reply(w, out, len, rcode, start_us);
-	*out_len = len;
+	size_t limit = c->proto == ND_PROTO_UDP ? nd_query_udp_limit(q)
+						: ND_DNS_MAX_MSG;
+
+	*out_len = complete_reply(w, c, q, out, len, cap, limit, start_us,
+				  meta);
+}
+
+/* An error reply (FORMERR, REFUSED, SERVFAIL, ...) built and sent now. */
+static void reply_error(struct nd_worker *w, const struct nd_client *c,
+			const struct nd_query *q, int rcode,
+			const struct reply_meta *meta, uint64_t start_us,
+			uint8_t *out, size_t cap, size_t *out_len)
+{
+	int n = nd_response_error(q, rcode, out, cap);
+
+	if (n > 0)
+		reply_now(w, c, q, (size_t)n, cap, start_us, meta, out,
+			  out_len);
 }
 
 static void forward(struct nd_worker *w, const struct nd_client *c,
@@ -247,11 +340,9 @@ static void forward(struct nd_worker *w, const struct nd_client *c,
 	if (nd_forwarder_query(w->fwd, &qs, on_forward_done, e) != 0)
 		on_forward_done(e, -EIO, NULL, 0);
 	return;
-servfail:;
-	int n = nd_response_error(q, ND_RCODE_SERVFAIL, out, cap);
-	if (n > 0)
-		reply_now(w, ND_RCODE_SERVFAIL, (size_t)n, start_us, out,
-			  out_len);
+servfail:
+	reply_error(w, c, q, ND_RCODE_SERVFAIL, &local_meta, start_us, out,
+		    cap, out_len);
 }
 
 void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
@@ -261,7 +352,7 @@ void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
 	struct nd_runtime *rt = nd_daemon_runtime(w->d);
 	uint64_t start_us = nd_clock_us();
 	struct nd_query q;
-	int rcode = 0, v, n;
+	int rcode = 0, v;
 
 	*out_len = 0;
 	v = nd_query_parse(pkt, len, &q, &rcode);
@@ -276,41 +367,49 @@ void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
 		ND_METRIC_INC(w->metrics.requests[c->proto][ND_MQT_OTHER]);
 	if (v == ND_QUERY_OK &&
 	    !is_allowed(rt, (const struct sockaddr *)&c->peer)) {
-		v = ND_QUERY_REPLY;
-		rcode = ND_RCODE_REFUSED;
+		static const struct reply_meta prohibited = {
+			ND_SRC_LOCAL, -1, ND_EDE_PROHIBITED, NULL
+		};
+		reply_error(w, c, &q, ND_RCODE_REFUSED, &prohibited, start_us,
+			    out, cap, out_len);
+		return;
 	}
 	if (v == ND_QUERY_REPLY) {
-		n = nd_response_error(&q, rcode, out, cap);
-		if (n > 0)
-			reply_now(w, rcode, (size_t)n, start_us, out, out_len);
+		reply_error(w, c, &q, rcode, &local_meta, start_us, out, cap,
+			    out_len);
 		return;
 	}
 	size_t limit = c->proto == ND_PROTO_UDP ? nd_query_udp_limit(&q)
 						: ND_DNS_MAX_MSG;
 	size_t got = 0;
 	/* The cluster zone first: those names never go upstream. */
+	struct nd_kube_answer_info ki;
 	if (w->d->kube != NULL &&
-	    nd_kube_store_answer(w->d->kube, &q, limit, out, cap, &got) ==
-		    ND_KUBE_ANSWERED) {
+	    nd_kube_store_answer_info(w->d->kube, &q, limit, out, cap, &got,
+				      &ki) == ND_KUBE_ANSWERED) {
 		/* Before the first full list the store is empty, and its
 		 * NXDOMAIN would be a lie a pod caches: SERVFAIL makes it
 		 * retry instead. */
 		if (!nd_daemon_kube_synced(w->d)) {
-			n = nd_response_error(&q, ND_RCODE_SERVFAIL, out, cap);
-			if (n > 0)
-				reply_now(w, ND_RCODE_SERVFAIL, (size_t)n,
-					  start_us, out, out_len);
+			static const struct reply_meta not_ready = {
+				ND_SRC_LOCAL, -1, ND_EDE_NOT_READY, NULL
+			};
+			reply_error(w, c, &q, ND_RCODE_SERVFAIL, &not_ready,
+				    start_us, out, cap, out_len);
 			return;
 		}
+		struct reply_meta km = { ND_SRC_CLUSTER, ki.ready, -1, NULL };
 		ND_METRIC_INC(w->metrics.kube_answers);
-		reply_now(w, -1, got, start_us, out, out_len);
+		reply_now(w, c, &q, got, cap, start_us, &km, out, out_len);
 		return;
 	}
 	int st = nd_cache_answer(w->d->cache, &q, start_us / 1000, false,
 				 limit, out, cap, &got);
 	if (st == ND_CACHE_HIT) {
+		static const struct reply_meta cached = { ND_SRC_CACHE, -1, -1,
+							  NULL };
 		ND_METRIC_INC(w->metrics.cache_hits);
-		reply_now(w, -1, got, start_us, out, out_len);
+		reply_now(w, c, &q, got, cap, start_us, &cached, out, out_len);
 		return;
 	}
 	ND_METRIC_INC(w->metrics.cache_misses);
@@ -364,7 +463,7 @@ static void on_mail(evutil_socket_t fd, short what, void *arg)
 		next = m->next;
 		switch (m->kind) {
 		case MAIL_ANSWER:
-			finish_request(w, m->req, m->msg, m->len);
+			deliver(w, m->req, m->msg, m->len);
 			break;
 		case MAIL_STOP:
 			begin_stop(w, m->deadline_ms);
@@ -382,6 +481,19 @@ static void on_mail(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A failed upstream attempt: the signals say what it likely means. */
+static void on_upstream_failure(void *arg, const struct sockaddr *upstream,
+				int outcome)
+{
+	struct nd_daemon *d = arg;
+	char name[ND_ADDR_STRLEN];
+
+	if (d->signals == NULL)
+		return;
+	nd_addr_format(upstream, name, sizeof(name));
+	nd_signals_upstream_failure(d->signals, name, outcome, nd_clock_us());
+}
+
 struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)
 {
 	struct nd_worker *w = calloc(1, sizeof(*w));
@@ -392,7 +504,7 @@ struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)
 	w->index = index;
 	w->d = d;
 	pthread_mutex_init(&w->mail_lock, NULL);
-	w->scratch = malloc(ND_DNS_MAX_MSG + 512);
+	w->scratch = malloc(SCRATCH_BYTES);
 	w->scratch_wire = malloc(ND_DNS_MAX_MSG);
 	w->scratch_ttl = malloc(SCRATCH_TTLS * sizeof(uint16_t));
 	w->base = event_base_new();
@@ -406,6 +518,8 @@ struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)
 	struct nd_forwarder_options fo = {
 		.attempt_timeout_ms = d->cfg.upstream_timeout_ms,
 		.query_timeout_ms = d->cfg.query_timeout_ms,
+		.on_failure = on_upstream_failure,
+		.failure_arg = d,
 	};
 	w->fwd = nd_forwarder_new(w->base, rt->ups, &fo, &w->metrics);
 	w->fwd_ups = rt->ups;

@@ -316,9 +316,9 @@ static bool tail_is(const struct ctx *c, size_t i, const uint8_t *suffix,
 	       memcmp(c->q->qname_lc + c->labels[i], suffix, len) == 0;
 }
 
-int nd_kube_store_answer(struct nd_kube_store *s, const struct nd_query *q,
-			 size_t limit, uint8_t *out, size_t cap,
-			 size_t *out_len)
+int nd_kube_store_answer_info(struct nd_kube_store *s, const struct nd_query *q,
+			      size_t limit, uint8_t *out, size_t cap,
+			      size_t *out_len, struct nd_kube_answer_info *info)
 {
 	struct ctx c = {.s = s, .q = q, .limit = limit, .out = out, .cap = cap};
 
@@ -327,6 +327,10 @@ int nd_kube_store_answer(struct nd_kube_store *s, const struct nd_query *q,
 	    q->qname_len > ND_DNS_MAX_NAME)
 		return -EINVAL;
 	*out_len = 0;
+	if (info != NULL) {
+		info->ready = -1;
+		info->is_headless = false;
+	}
 	if (q->qclass != ND_CLASS_IN)
 		return ND_KUBE_NOT_OURS;
 
@@ -368,15 +372,30 @@ int nd_kube_store_answer(struct nd_kube_store *s, const struct nd_query *q,
 	cds_lfht_lookup(s->names, (unsigned long)hash, nd_kube_rnode_match,
 			&key, &it);
 	ln = cds_lfht_iter_get_node(&it);
-	if (ln != NULL)
-		r = from_node(&c,
-			      caa_container_of(ln, struct nd_kube_rnode, lfht),
-			      out_len);
-	else if (is_reverse)
+	if (ln != NULL) {
+		const struct nd_kube_rnode *node =
+			caa_container_of(ln, struct nd_kube_rnode, lfht);
+
+		r = from_node(&c, node, out_len);
+		/* Read from the node the answer came from, inside the same
+		 * read-side section: count and bytes are one snapshot. */
+		if (r == ND_KUBE_ANSWERED && info != NULL) {
+			info->ready = node->svc_ready;
+			info->is_headless =
+				node->svc_ready >= 0 && node->is_svc_headless;
+		}
+	} else if (is_reverse)
 		/* Not an address of ours: upstream knows it, or nobody. */
 		r = ND_KUBE_NOT_OURS;
 	else
 		r = not_stored(&c, out_len);
 	urcu_memb_read_unlock();
 	return r;
+}
+
+int nd_kube_store_answer(struct nd_kube_store *s, const struct nd_query *q,
+			 size_t limit, uint8_t *out, size_t cap,
+			 size_t *out_len)
+{
+	return nd_kube_store_answer_info(s, q, limit, out, cap, out_len, NULL);
 }

@@ -147,6 +147,7 @@ struct nd_kube_rnode *nd_kube_rnode_build(const uint8_t *name, size_t name_len,
 	node->bytes = bytes;
 	node->soa_kind = (uint8_t)soa_kind;
 	node->is_cname = is_cname;
+	node->svc_ready = -1;
 	node->n_ans = (uint16_t)n_ans;
 
 	/* The TTL offsets go first: they need 2-byte alignment, which the

@@ -45,6 +45,10 @@ struct nd_kube_rnode {
 	uint8_t name_len;
 	uint8_t soa_kind;	   /* enum nd_kube_soa_kind, for NODATA */
 	bool is_cname;		   /* all types get the CNAME */
+	bool is_svc_headless;	   /* the Service of svc_ready is headless */
+	int32_t svc_ready;	   /* ready endpoint addresses of the one
+				      Service the name is or is under;
+				      -1 = none (build sets -1) */
 	uint16_t n_ans;		   /* entries in ans; 0 = no records */
 	struct nd_kube_rans ans[]; /* sorted by qtype */
 };
@@ -64,6 +68,8 @@ int nd_kube_rnode_match(struct cds_lfht_node *node, const void *key);
  * answer per record type with the additional records filed for it, and
  * one for ANY with everything. Records that would take an answer past
  * 64 KiB are left out and counted in *n_dropped (may be NULL).
+ * The node has svc_ready -1: the caller fills in the Service fields, if
+ * any, before it publishes the node.
  * Returns the node (owned by the caller; free with nd_kube_rnode_free),
  * or NULL on allocation failure.
  */

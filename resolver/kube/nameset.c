@@ -164,6 +164,36 @@ int nd_kube_nameset_add(struct nd_kube_nameset *ns, const uint8_t *name,
 	return 0;
 }
 
+int nd_kube_nameset_set_service(struct nd_kube_nameset *ns, const uint8_t *base,
+				size_t base_len, int32_t ready,
+				bool is_headless)
+{
+	if (ns == NULL || ready < 0 || !is_wire_name(base, base_len))
+		return -EINVAL;
+	memcpy(ns->svc.base, base, base_len);
+	ns->svc.base_len = base_len;
+	ns->svc.ready = ready;
+	ns->svc.is_headless = is_headless;
+	return 0;
+}
+
+/* Is name base, or a name under it (matched on label boundaries)? */
+static bool is_at_or_under(const uint8_t *name, size_t len, const uint8_t *base,
+			   size_t base_len)
+{
+	size_t off = 0;
+
+	while (off < len && len - off >= base_len) {
+		if (len - off == base_len &&
+		    memcmp(name + off, base, base_len) == 0)
+			return true;
+		if (name[off] == 0)
+			break;
+		off += 1 + (size_t)name[off];
+	}
+	return false;
+}
+
 /* A pair viewed in place. */
 struct pair {
 	const uint8_t *name;
@@ -239,6 +269,13 @@ int nd_kube_nameset_finish(struct nd_kube_nameset *ns)
 
 		e->name = first.name;
 		e->name_len = (uint8_t)first.name_len;
+		e->svc_ready = -1;
+		if (ns->svc.base_len > 0 &&
+		    is_at_or_under(e->name, e->name_len, ns->svc.base,
+				   ns->svc.base_len)) {
+			e->svc_ready = ns->svc.ready;
+			e->is_svc_headless = ns->svc.is_headless;
+		}
 		if (bytes > 0) {
 			e->rrs = malloc(bytes);
 			if (e->rrs == NULL)

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "resolver/dns_wire.h"
+
 /*
  * A record as the store keeps it, serialized so that two record lists
  * compare with memcmp:
@@ -50,6 +52,18 @@ struct nd_kube_nameset_entry {
 				a taker sets it to NULL); NULL = the name only
 				exists (empty non-terminal or NODATA) */
 	size_t rrs_len; /* bytes of rrs */
+	int32_t svc_ready;    /* ready endpoint addresses of the Service whose
+				 name this is or is under; -1 = none */
+	bool is_svc_headless; /* that Service is headless */
+};
+
+/* The Service a set's names below one name belong to (see
+ * nd_kube_nameset_set_service). Zeroed: no Service. */
+struct nd_kube_nameset_svc {
+	uint8_t base[ND_DNS_MAX_NAME]; /* <svc>.<ns>.svc.<zone>, lower-case */
+	size_t base_len;	       /* bytes of base; 0 = no Service */
+	int32_t ready;		       /* ready endpoint addresses */
+	bool is_headless;
 };
 
 /* Pairs collected, then sorted and grouped by nd_kube_nameset_finish(). */
@@ -62,6 +76,7 @@ struct nd_kube_nameset {
 	size_t n_ent;
 	size_t n_skipped; /* names or records left out (too long for DNS) */
 	int err;	  /* first allocation failure, sticky */
+	struct nd_kube_nameset_svc svc; /* tag applied by finish */
 };
 
 /* Zero the set. */
@@ -80,8 +95,18 @@ int nd_kube_nameset_add(struct nd_kube_nameset *ns, const uint8_t *name,
 			const uint8_t *owner, size_t owner_len,
 			const uint8_t *rdata, size_t rdlen);
 
-/* Sort, drop duplicates and group by name into ns->ent.
- * Returns 0, or ns->err / -ENOMEM. */
+/*
+ * Say that base (lower-case wire) and every name under it belong to one
+ * Service with ready ready endpoint addresses: finish files that on those
+ * entries (svc_ready, is_svc_headless), so that readers learn it from the
+ * name's node without another lookup. Returns 0 or -EINVAL.
+ */
+int nd_kube_nameset_set_service(struct nd_kube_nameset *ns, const uint8_t *base,
+				size_t base_len, int32_t ready,
+				bool is_headless);
+
+/* Sort, drop duplicates and group by name into ns->ent; entries carry
+ * the Service tag, or svc_ready -1. Returns 0, or ns->err / -ENOMEM. */
 int nd_kube_nameset_finish(struct nd_kube_nameset *ns);
 
 #endif /* RESOLVER_KUBE_NAMESET_H */

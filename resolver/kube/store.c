@@ -18,41 +18,6 @@
 #define NAMES_INITIAL_BUCKETS 1024
 
 /*
- * Objects on the writer side. A group is one Service name in one
- * namespace: the Service when it exists, and every slice labelled with
- * that name whether or not the Service has arrived yet, so a slice seen
- * before its Service is used as soon as the Service comes.
- */
-struct group {
-	struct nd_kmap_node kn; /* in s->groups; key "ns/name" */
-	char key[2 * ND_KUBE_NAME_MAX];
-	bool has_svc;		    /* svc holds the Service */
-	struct nd_kube_service svc; /* owned */
-	uint32_t gen;		    /* relist generation of svc */
-	struct slice_ent *slices;   /* labelled with this name */
-	size_t n_slices;
-	struct nd_kube_cset cs; /* what the Service gives the zone */
-};
-
-struct slice_ent {
-	struct nd_kmap_node kn; /* in s->slices; key "ns/name" */
-	char key[ND_KUBE_NAME_MAX + ND_KUBE_FQDN_MAX];
-	struct nd_kube_slice obj; /* owned */
-	uint32_t gen;		  /* relist generation */
-	struct group *g; /* its Service's group; NULL when unlabelled */
-	struct slice_ent *prev, *next; /* in g's list */
-	uint64_t n_ready;	       /* ready addresses (stats) */
-	uint64_t n_not_ready;	       /* other addresses (stats) */
-};
-
-struct ns_ent {
-	struct nd_kmap_node kn; /* in s->namespaces; key name */
-	char name[ND_KUBE_NAME_MAX];
-	uint32_t gen;		/* relist generation */
-	struct nd_kube_cset cs; /* <ns>.svc.<zone> (and pod) */
-};
-
-/*
  * RCU registration. The writer must be a registered thread too (the
  * lock-free table resizes under it), and store.h does not ask the
  * control thread to register: the writer entry points register their

@@ -4,6 +4,7 @@
 #ifndef RESOLVER_KUBE_STORE_H
 #define RESOLVER_KUBE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,30 @@ enum nd_kube_answer_status {
 int nd_kube_store_answer(struct nd_kube_store *s, const struct nd_query *q,
 			 size_t limit, uint8_t *out, size_t cap,
 			 size_t *out_len);
+
+/* What diagnostics learn about the name an answer is for. */
+struct nd_kube_answer_info {
+	int ready;	  /* ready endpoint addresses (each counted once) of the
+			     ClusterIP or headless Service the name belongs to:
+			     <svc>.<ns>.svc.<zone> and the names under it (SRV
+			     names, per-endpoint hostnames); -1 = not a Service
+			     name (NXDOMAIN, pods, reverse names, ExternalName,
+			     the zone's own names) */
+	bool is_headless; /* that Service is headless; false when ready
+			     is -1 */
+};
+
+/*
+ * As nd_kube_store_answer(), and when it returns ND_KUBE_ANSWERED fills
+ * *info (may be NULL) for the name asked: a NODATA answer on a Service's
+ * name (AAAA of an IPv4-only Service) still gives the Service's count.
+ * The count is the one published with the answer bytes, so both come
+ * from the same moment; it costs the reader nothing more than the answer.
+ */
+int nd_kube_store_answer_info(struct nd_kube_store *s, const struct nd_query *q,
+			      size_t limit, uint8_t *out, size_t cap,
+			      size_t *out_len,
+			      struct nd_kube_answer_info *info);
 
 struct nd_kube_store_stats {
 	uint64_t services;	      /* Services held */

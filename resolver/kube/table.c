@@ -39,6 +39,8 @@ struct nd_kube_contrib {
 	uint8_t *rrs;			     /* serialized, sorted (owned);
 					       NULL = the name only exists */
 	size_t rrs_len;
+	int32_t svc_ready;    /* the nameset entry's; -1 = no Service */
+	bool is_svc_headless; /* the nameset entry's */
 };
 
 static void mark(struct nd_kube_wname **dirty, struct nd_kube_wname *wn)
@@ -82,6 +84,8 @@ static void withdraw(struct nd_kube_contrib *c, struct nd_kube_wname **dirty)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	wn->n_contribs--;
+	if (c->svc_ready >= 0)
+		mark(dirty, wn); /* the node's Service goes with it */
 	/* An empty contribution leaving a name that others still make
 	 * exist changes nothing readers see: no render, which keeps a
 	 * Service's removal from costing the size of its namespace. */
@@ -135,8 +139,11 @@ static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
 	c->rrs = e->rrs;
 	c->rrs_len = e->rrs_len;
 	e->rrs = NULL;
-	if (c->rrs != NULL) {
-		wn->n_rr_contribs++;
+	c->svc_ready = e->svc_ready;
+	c->is_svc_headless = e->is_svc_headless;
+	if (c->rrs != NULL || c->svc_ready >= 0) {
+		if (c->rrs != NULL)
+			wn->n_rr_contribs++;
 		mark(dirty, wn);
 	}
 	return c;
@@ -145,6 +152,16 @@ static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
 static void update(struct nd_kube_contrib *c, struct nd_kube_nameset_entry *e,
 		   struct nd_kube_wname **dirty)
 {
+	/* The ready count is part of what the node carries: a ClusterIP
+	 * Service's records stay the same while its endpoints come and go,
+	 * and its node must still be published again for readers to see
+	 * the new count. */
+	if (c->svc_ready != e->svc_ready ||
+	    c->is_svc_headless != e->is_svc_headless) {
+		c->svc_ready = e->svc_ready;
+		c->is_svc_headless = e->is_svc_headless;
+		mark(dirty, c->wn);
+	}
 	if (c->rrs_len == e->rrs_len &&
 	    (c->rrs_len == 0 || memcmp(c->rrs, e->rrs, c->rrs_len) == 0))
 		return;
@@ -248,6 +265,29 @@ static int gather(const struct nd_kube_wname *wn, struct nd_kube_rrv **out,
 	return 0;
 }
 
+/*
+ * The Service a name belongs to, as readers will see it on the node (not
+ * yet published, so still ours to write). A name two Services give (the
+ * reverse name of an address both select) belongs to neither; nameset
+ * never tags those, and this rule keeps it so whatever tags them later.
+ */
+static void svc_info(const struct nd_kube_wname *wn, struct nd_kube_rnode *node)
+{
+	const struct nd_kube_contrib *tagged = NULL;
+
+	for (const struct nd_kube_contrib *c = wn->head; c; c = c->next) {
+		if (c->svc_ready < 0)
+			continue;
+		if (tagged != NULL)
+			return;
+		tagged = c;
+	}
+	if (tagged != NULL) {
+		node->svc_ready = tagged->svc_ready;
+		node->is_svc_headless = tagged->is_svc_headless;
+	}
+}
+
 static int render(struct nd_kube_store *s, struct nd_kube_wname *wn)
 {
 	struct nd_kube_rrv *rrs;
@@ -264,6 +304,7 @@ static int render(struct nd_kube_store *s, struct nd_kube_wname *wn)
 	free(rrs);
 	if (node == NULL)
 		return -ENOMEM;
+	svc_info(wn, node);
 	/* Said once when a name outgrows a message, not at every render of
 	 * a big Service that churns. */
 	if ((dropped > 0) != wn->is_cut) {

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -399,6 +400,72 @@ static void names_headless(const struct nd_kube_slice *const *slices,
 	}
 }
 
+static int ip_cmp(const void *a, const void *b)
+{
+	const struct nd_kube_ip *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+/*
+ * Ready endpoint addresses of the Service, each counted once: the
+ * addresses a headless name answers with, and what a ClusterIP forwards
+ * to. An address in two slices (a slice being split or merged) is one
+ * backend, so it counts once. Returns the count or -ENOMEM.
+ */
+static int64_t ready_count(const struct nd_kube_slice *const *slices,
+			   size_t n_slices)
+{
+	struct nd_kube_ip *v;
+	size_t n = 0, k = 0;
+
+	for (size_t s = 0; s < n_slices; s++)
+		for (size_t e = 0; slices[s] != NULL && e < slices[s]->n_eps;
+		     e++)
+			if (slices[s]->eps[e].is_ready)
+				n += slices[s]->eps[e].n_addrs;
+	if (n == 0)
+		return 0;
+	v = malloc(n * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	n = 0;
+	/* The same filter as names_headless and names_endpoint: FQDN slices
+	 * and addresses of the other family give no record. */
+	for (size_t s = 0; s < n_slices; s++) {
+		const struct nd_kube_slice *sl = slices[s];
+
+		if (sl == NULL || (sl->address_type != AF_INET &&
+				   sl->address_type != AF_INET6))
+			continue;
+		for (size_t e = 0; e < sl->n_eps; e++) {
+			const struct nd_kube_endpoint *ep = &sl->eps[e];
+
+			if (!ep->is_ready)
+				continue;
+			for (size_t a = 0; a < ep->n_addrs; a++) {
+				if (ep->addrs[a].family != sl->address_type)
+					continue;
+				/* Unused address bytes take no part in the
+				 * comparison below. */
+				memset(&v[n], 0, sizeof(v[n]));
+				v[n].family = ep->addrs[a].family;
+				memcpy(v[n].addr, ep->addrs[a].addr,
+				       sl->address_type == AF_INET ? 4 : 16);
+				n++;
+			}
+		}
+	}
+	qsort(v, n, sizeof(*v), ip_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || ip_cmp(&v[i - 1], &v[i]) != 0)
+			k++;
+	free(v);
+	return (int64_t)k;
+}
+
 int nd_kube_names_service(const struct nd_kube_zone *z,
 			  const struct nd_kube_service *svc,
 			  const struct nd_kube_slice *const *slices,
@@ -421,6 +488,24 @@ int nd_kube_names_service(const struct nd_kube_zone *z,
 	/* The Service name exists even with nothing to answer (a headless
 	 * Service without ready endpoints): NODATA, not NXDOMAIN. */
 	add_ent(out, &base);
+
+	/* Diagnostics want to know, from the name a query asked for, how
+	 * many backends its Service has: a name that resolves to a
+	 * Service without ready endpoints is a connection that fails. An
+	 * ExternalName has no endpoints by design and is left untagged. */
+	if (svc->type == ND_SVC_CLUSTER_IP || svc->type == ND_SVC_HEADLESS) {
+		int64_t ready = ready_count(slices, n_slices);
+
+		if (ready < 0) {
+			if (out->err == 0)
+				out->err = (int)ready;
+			return out->err;
+		}
+		nd_kube_nameset_set_service(out, base.b, base.len,
+					    ready > INT32_MAX ? INT32_MAX
+							      : (int32_t)ready,
+					    svc->type == ND_SVC_HEADLESS);
+	}
 
 	switch (svc->type) {
 	case ND_SVC_CLUSTER_IP:

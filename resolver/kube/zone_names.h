@@ -86,6 +86,9 @@ int nd_kube_names_namespace(const struct nd_kube_zone *z, const char *ns,
  * Every name and record of one Service given all the EndpointSlices
  * labelled with it (borrowed): A/AAAA, SRV with their additional records,
  * PTR, CNAME, and the empty non-terminals down to <ns>.svc.<zone>.
+ * A ClusterIP or headless Service also tags the Service name and the
+ * names under it with its count of distinct ready endpoint addresses
+ * (nd_kube_nameset_set_service); an ExternalName tags nothing.
  * Records are not finished: call nd_kube_nameset_finish() on out.
  * Returns 0, -EINVAL or -ENOMEM.
  */

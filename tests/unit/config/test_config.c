@@ -1161,6 +1161,37 @@ static void test_deinit_twice(void **state)
  * defaults it claims. make check sets ND_SRCDIR; by hand, run from the
  * source tree. Skipped when the file cannot be found.
  */
+/* The diagnostics switches and the tracker's extra search suffixes. */
+static void test_diagnostics_options(void **state)
+{
+	struct nd_config *c = *state;
+
+	assert_true(c->diagnostics);
+	assert_int_equal(c->slow_query_ms, 1000);
+	assert_int_equal(nd_config_set(c, "diagnostics", "off", err,
+				       sizeof(err)), 0);
+	assert_false(c->diagnostics);
+	assert_int_equal(nd_config_set(c, "diagnostics", "maybe", err,
+				       sizeof(err)), ND_EPARSE);
+	assert_non_null(strstr(err, "bad switch 'maybe'"));
+	assert_int_equal(nd_config_set(c, "slow-query-ms", "0", err,
+				       sizeof(err)), 0);
+	assert_int_equal(c->slow_query_ms, 0);
+	assert_int_equal(nd_config_set(c, "slow-query-ms", "60001", err,
+				       sizeof(err)), ND_EPARSE);
+	assert_int_equal(nd_config_set(c, "search-suffix", "Corp.Example.COM.",
+				       err, sizeof(err)), 0);
+	assert_string_equal(c->search_suffixes[0], "corp.example.com");
+	assert_int_equal(nd_config_set(c, "search-suffix", "bad..name", err,
+				       sizeof(err)), ND_EPARSE);
+	for (int i = 1; i < ND_MAX_SEARCH_SUFFIXES; i++)
+		assert_int_equal(nd_config_set(c, "search-suffix", "x.example",
+					       err, sizeof(err)), 0);
+	assert_int_equal(nd_config_set(c, "search-suffix", "y.example", err,
+				       sizeof(err)), ND_EPARSE);
+	assert_non_null(strstr(err, "too many suffixes"));
+}
+
 static void test_example_file(void **state)
 {
 	struct nd_config *c = *state;
@@ -1211,6 +1242,10 @@ static void test_example_file(void **state)
 	assert_int_equal(c->tcp_max_conns, d.tcp_max_conns);
 	assert_int_equal(c->tcp_idle_timeout_ms, d.tcp_idle_timeout_ms);
 	assert_int_equal(c->log_level, d.log_level);
+	assert_int_equal(c->diagnostics, d.diagnostics);
+	assert_int_equal(c->slow_query_ms, d.slow_query_ms);
+	assert_int_equal(c->n_search_suffixes, 1);
+	assert_string_equal(c->search_suffixes[0], "corp.example.com");
 	assert_int_equal(c->n_upstreams, 2);
 	assert_non_null(c->kube_api);
 	assert_non_null(c->kubeconfig);
@@ -1275,6 +1310,7 @@ int main(void)
 		T(test_no_upstream_left),
 		T(test_timeouts_checked),
 		T(test_deinit_twice),
+		T(test_diagnostics_options),
 		T(test_example_file),
 	};
 #undef T

@@ -354,6 +354,7 @@ static void test_help_and_type(void **state)
 		{ "nodedns_cache_size_bytes", "gauge" },
 		{ "nodedns_cache_evictions_total", "counter" },
 		{ "nodedns_inflight_joined_total", "counter" },
+		{ "nodedns_dns_answer_duration_seconds", "histogram" },
 		{ "nodedns_kube_answers_total", "counter" },
 		{ "nodedns_tcp_connections_total", "counter" },
 		{ "nodedns_tcp_rejected_total", "counter" },

@@ -1009,6 +1009,209 @@ static void test_einval(void **state)
 	nd_kube_store_free(s);
 }
 
+/* --- answer info: the Service behind a name ----------------------------- */
+
+/* Ask through nd_kube_store_answer_info; *rcode gets the answer's RCODE. */
+static struct nd_kube_answer_info
+info_of(struct nd_kube_store *s, const char *name, uint16_t qtype, int *rcode)
+{
+	struct nd_kube_answer_info info = {.ready = 42, .is_headless = true};
+	struct nd_query q;
+	uint8_t out[4096];
+	size_t len = 0;
+
+	make_query(name, qtype, 1232, &q);
+	assert_int_equal(nd_kube_store_answer_info(s, &q, 4096, out,
+						   sizeof(out), &len, &info),
+			 ND_KUBE_ANSWERED);
+	assert_true(len >= ND_DNS_HEADER_LEN);
+	*rcode = nd_get16(out + 2) & 0xf;
+	return info;
+}
+
+static void expect_info(struct nd_kube_store *s, const char *name,
+			uint16_t qtype, int rcode, int ready, bool is_headless)
+{
+	int got_rcode;
+	struct nd_kube_answer_info info = info_of(s, name, qtype, &got_rcode);
+
+	if (got_rcode != rcode || info.ready != ready ||
+	    info.is_headless != is_headless)
+		fail_msg("%s type %u: rcode %d ready %d headless %d, want "
+			 "%d %d %d",
+			 name, qtype, got_rcode, info.ready, info.is_headless,
+			 rcode, ready, is_headless);
+}
+
+static void web_slice(struct nd_kube_store *s, bool ready1, bool ready2)
+{
+	struct nd_kube_slice a;
+
+	slice_init(&a, "default", "web-abc", "web", AF_INET);
+	slice_ep(&a, "10.1.1.1", ready1, NULL);
+	slice_ep(&a, "10.1.1.2", ready2, NULL);
+	slice_port(&a, "http", IPPROTO_TCP, 8080);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+}
+
+static void test_info_cluster_ip(void **state)
+{
+	(void)state;
+	struct nd_kube_store *s = store_make(ND_KUBE_PODS_INSECURE);
+	const char *v4only = "v4.default.svc.cluster.local";
+	struct nd_kube_service svc;
+	uint32_t serial;
+
+	/* A slice before its Service: counted as soon as the Service comes. */
+	web_slice(s, true, true);
+	expect_info(s, W, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, -1, false);
+	put_web(s);
+	expect_info(s, W, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, false);
+	expect_info(s, W, ND_TYPE_ANY, LDNS_RCODE_NOERROR, 2, false);
+	expect_info(s, "WEB.Default.svc.cluster.local", ND_TYPE_AAAA,
+		    LDNS_RCODE_NOERROR, 2, false);
+	expect_info(s, "_http._tcp." W, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 2,
+		    false);
+	expect_info(s, "_dns._udp." W, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 2,
+		    false);
+	/* NODATA on the Service's names still names the Service. */
+	expect_info(s, W, ND_TYPE_TXT, LDNS_RCODE_NOERROR, 2, false);
+	expect_info(s, "_tcp." W, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 2, false);
+	/* NXDOMAIN, reverse names, the namespace and the zone: no Service. */
+	expect_info(s, "nope." W, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, -1, false);
+	expect_info(s, "_http._udp." W, ND_TYPE_SRV, LDNS_RCODE_NXDOMAIN, -1,
+		    false);
+	expect_info(s, "10.0.96.10.in-addr.arpa", ND_TYPE_PTR,
+		    LDNS_RCODE_NOERROR, -1, false);
+	expect_info(s, "default.svc.cluster.local", ND_TYPE_A,
+		    LDNS_RCODE_NOERROR, -1, false);
+	expect_info(s, "cluster.local", ND_TYPE_SOA, LDNS_RCODE_NOERROR, -1,
+		    false);
+	expect_info(s, "10-2-3-4.default.pod.cluster.local", ND_TYPE_A,
+		    LDNS_RCODE_NOERROR, -1, false);
+	expect_info(s, "10-2-3-4.default.pod.cluster.local", ND_TYPE_AAAA,
+		    LDNS_RCODE_NOERROR, -1, false);
+
+	/* One endpoint goes not ready: the A records stay as they were,
+	 * the count follows. */
+	web_slice(s, true, false);
+	expect_answer(s, W, ND_TYPE_A, W " 5 A 10.96.0.10");
+	expect_info(s, W, ND_TYPE_A, LDNS_RCODE_NOERROR, 1, false);
+	expect_info(s, "_http._tcp." W, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 1,
+		    false);
+	/* The same slice again changes nothing. */
+	serial = serial_of(s);
+	web_slice(s, true, false);
+	assert_int_equal(serial_of(s), serial);
+	expect_info(s, W, ND_TYPE_A, LDNS_RCODE_NOERROR, 1, false);
+
+	/* None ready: DNS answers, connections will fail. */
+	web_slice(s, false, false);
+	expect_answer(s, W, ND_TYPE_A, W " 5 A 10.96.0.10");
+	expect_info(s, W, ND_TYPE_A, LDNS_RCODE_NOERROR, 0, false);
+	expect_info(s, "_http._tcp." W, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 0,
+		    false);
+	web_slice(s, true, true);
+	expect_info(s, W, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, false);
+	assert_int_equal(nd_kube_store_del_slice(s, "default", "web-abc"), 0);
+	expect_info(s, W, ND_TYPE_A, LDNS_RCODE_NOERROR, 0, false);
+
+	/* An IPv4-only Service asked for AAAA: NODATA with its count. */
+	svc_init(&svc, "default", "v4", ND_SVC_CLUSTER_IP);
+	svc_ip(&svc, "10.96.0.11");
+	assert_int_equal(nd_kube_store_put_service(s, &svc), 0);
+	expect_nodata(s, v4only, ND_TYPE_AAAA);
+	expect_info(s, v4only, ND_TYPE_AAAA, LDNS_RCODE_NOERROR, 0, false);
+
+	/* The Service goes: its names are no Service's any more. */
+	assert_int_equal(nd_kube_store_del_service(s, "default", "web"), 0);
+	expect_info(s, W, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, -1, false);
+
+	/* Not ours: *info says no Service; a NULL info is fine. */
+	struct nd_kube_answer_info info = {.ready = 7};
+	struct nd_query q;
+	uint8_t out[512];
+	size_t len;
+
+	make_query("example.com", ND_TYPE_A, 0, &q);
+	assert_int_equal(nd_kube_store_answer_info(s, &q, 512, out, sizeof(out),
+						   &len, &info),
+			 ND_KUBE_NOT_OURS);
+	assert_int_equal(info.ready, -1);
+	make_query(v4only, ND_TYPE_A, 0, &q);
+	assert_int_equal(nd_kube_store_answer_info(s, &q, 512, out, sizeof(out),
+						   &len, NULL),
+			 ND_KUBE_ANSWERED);
+	assert_int_equal(nd_kube_store_answer_info(NULL, &q, 512, out,
+						   sizeof(out), &len, &info),
+			 -EINVAL);
+	nd_kube_store_free(s);
+}
+
+static void test_info_headless(void **state)
+{
+	(void)state;
+	struct nd_kube_store *s = store_make(ND_KUBE_PODS_INSECURE);
+	struct nd_kube_service svc;
+	struct nd_kube_slice a;
+
+	/* No endpoints: the name exists (NODATA) and says 0. */
+	put_headless(s, "default", "db");
+	expect_nodata(s, D, ND_TYPE_A);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 0, true);
+	slice_init(&a, "default", "db-abc", "db", AF_INET);
+	slice_ep(&a, "10.1.0.1", false, "db-0");
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 0, true);
+
+	/* An address in two slices is one backend; both families count;
+	 * not-ready addresses do not. */
+	slice_init(&a, "default", "db-abc", "db", AF_INET);
+	slice_ep(&a, "10.1.0.1", true, "db-0");
+	slice_ep(&a, "10.1.0.2", false, NULL);
+	slice_port(&a, "pg", IPPROTO_TCP, 5432);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	slice_init(&a, "default", "db-def", "db", AF_INET);
+	slice_ep(&a, "10.1.0.1", true, "db-0");
+	slice_ep(&a, "10.1.0.4", true, NULL);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	slice_init(&a, "default", "db-v6", "db", AF_INET6);
+	slice_ep(&a, "fd00::4", true, "db-6");
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 3, true);
+	expect_info(s, D, ND_TYPE_AAAA, LDNS_RCODE_NOERROR, 3, true);
+	expect_info(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 3, true);
+	/* Per-endpoint names carry their Service's count. */
+	expect_info(s, "db-0." D, ND_TYPE_A, LDNS_RCODE_NOERROR, 3, true);
+	expect_info(s, "db-6." D, ND_TYPE_A, LDNS_RCODE_NOERROR, 3, true);
+	expect_info(s, "10-1-0-4." D, ND_TYPE_A, LDNS_RCODE_NOERROR, 3, true);
+	expect_info(s, "10-1-0-2." D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, -1,
+		    false);
+	/* A PTR name is not a Service name, even with one Service. */
+	expect_info(s, "1.0.1.10.in-addr.arpa", ND_TYPE_PTR, LDNS_RCODE_NOERROR,
+		    -1, false);
+
+	assert_int_equal(nd_kube_store_del_slice(s, "default", "db-def"), 0);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, true);
+	expect_info(s, "db-0." D, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, true);
+
+	/* Turned into an ExternalName: no endpoints by design. */
+	svc_init(&svc, "default", "db", ND_SVC_EXTERNAL_NAME);
+	snprintf(svc.external_name, sizeof(svc.external_name),
+		 "db.example.com");
+	assert_int_equal(nd_kube_store_put_service(s, &svc), 0);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, -1, false);
+	expect_info(s, D, ND_TYPE_CNAME, LDNS_RCODE_NOERROR, -1, false);
+	expect_info(s, "db-0." D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, -1, false);
+
+	/* And back to ClusterIP: the slices count again. */
+	svc_init(&svc, "default", "db", ND_SVC_CLUSTER_IP);
+	svc_ip(&svc, "10.96.0.30");
+	assert_int_equal(nd_kube_store_put_service(s, &svc), 0);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, false);
+	nd_kube_store_free(s);
+}
+
 /* --- readers while the writer churns ----------------------------------- */
 
 struct hammer {
@@ -1043,9 +1246,17 @@ static void *reader_main(void *arg)
 	for (int i = 0; i < h->iterations; i++) {
 		size_t len;
 		int k = i % 7;
-		int r = nd_kube_store_answer(h->s, &q[k], 65535, out,
-					     sizeof(out), &len);
+		struct nd_kube_answer_info info;
+		int r = nd_kube_store_answer_info(h->s, &q[k], 65535, out,
+						  sizeof(out), &len, &info);
 		ldns_pkt *p = NULL;
+
+		/* The count comes with the answer it was published with:
+		 * the headless name is the Service's whenever it exists. */
+		if (r == ND_KUBE_ANSWERED && k == 0 &&
+		    (nd_get16(out + 2) & 0xf) == ND_RCODE_NOERROR &&
+		    (info.ready < 0 || !info.is_headless))
+			h->failures++;
 
 		if (r == ND_KUBE_NOT_OURS)
 			continue;
@@ -1139,6 +1350,8 @@ int main(void)
 		cmocka_unit_test(test_pods),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_einval),
+		cmocka_unit_test(test_info_cluster_ip),
+		cmocka_unit_test(test_info_headless),
 		cmocka_unit_test(test_concurrent),
 	};
 

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/*
+ * The signals' counters as Prometheus text and, with the recent events,
+ * as JSON for /debug; built only from resolver/signals.h's public calls.
+ */
+#include "resolver/signals.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+/* One family with a single unlabelled sample. */
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help, uint64_t v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name,
+		type, name, (unsigned long long)v);
+}
+
+int nd_signals_render_metrics(const struct nd_signals *s, char **text,
+			      size_t *len)
+{
+	struct nd_signals_stats st;
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	if (s == NULL || text == NULL || len == NULL ||
+	    (*text == NULL && *len > 0))
+		return -EINVAL;
+	nd_signals_get_stats(s, &st);
+	f = open_memstream(&buf, &n);
+	if (f == NULL)
+		return -ENOMEM;
+	family(f, "nodedns_signal_client_retransmits_total", "counter",
+	       "UDP queries a client sent again (same port, ID and question) "
+	       "after we had answered: the answer did not reach the pod.",
+	       st.client_retransmits);
+	family(f, "nodedns_signal_conntrack_race_total", "counter",
+	       "Repeats 4.5-5.5 s after the first try: glibc's 5 s retry "
+	       "after the conntrack race.",
+	       st.conntrack_races);
+	family(f, "nodedns_signal_tc_without_tcp_total", "counter",
+	       "Truncated UDP answers never followed by a TCP query: TCP 53 "
+	       "probably blocked.",
+	       st.tc_without_tcp);
+	family(f, "nodedns_signal_tc_followed_total", "counter",
+	       "Truncated UDP answers followed by a TCP query in time.",
+	       st.tc_followed);
+	family(f, "nodedns_signal_tc_pending", "gauge",
+	       "Truncated UDP answers still waiting for their TCP query.",
+	       st.tc_pending);
+	family(f, "nodedns_signal_no_ready_endpoints_total", "counter",
+	       "Service names answered NOERROR while the Service has no "
+	       "ready endpoints.",
+	       st.no_ready_endpoints);
+	fputs("# HELP nodedns_signal_upstream_failures_total Failed upstream "
+	      "attempts by outcome.\n"
+	      "# TYPE nodedns_signal_upstream_failures_total counter\n",
+	      f);
+	for (int o = ND_UP_OK + 1; o < ND_UP_OUTCOMES; o++)
+		fprintf(f,
+			"nodedns_signal_upstream_failures_total{outcome=\"%s\"}"
+			" %llu\n",
+			nd_upstream_outcome_name(o),
+			(unsigned long long)st.upstream_failures[o]);
+	fputs("# HELP nodedns_signal_log_lines_total Signal log lines let "
+	      "out by the rate limiter.\n"
+	      "# TYPE nodedns_signal_log_lines_total counter\n",
+	      f);
+	for (int k = 0; k < ND_SIG_KINDS; k++)
+		fprintf(f, "nodedns_signal_log_lines_total{kind=\"%s\"} %llu\n",
+			nd_signal_kind_name(k),
+			(unsigned long long)st.log_lines[k]);
+	fputs("# HELP nodedns_signal_log_suppressed_total Signal log lines "
+	      "held back by the rate limiter.\n"
+	      "# TYPE nodedns_signal_log_suppressed_total counter\n",
+	      f);
+	for (int k = 0; k < ND_SIG_KINDS; k++)
+		fprintf(f,
+			"nodedns_signal_log_suppressed_total{kind=\"%s\"} "
+			"%llu\n",
+			nd_signal_kind_name(k),
+			(unsigned long long)st.log_suppressed[k]);
+	family(f, "nodedns_signal_evictions_total", "counter",
+	       "Tracked queries overwritten before their window ended "
+	       "(the table is full).",
+	       st.evictions + st.tc_evictions);
+	if (fclose(f) != 0 || buf == NULL) {
+		free(buf);
+		return -ENOMEM;
+	}
+
+	char *out = realloc(*text, *len + n + 1);
+
+	if (out == NULL) {
+		free(buf);
+		return -ENOMEM;
+	}
+	memcpy(out + *len, buf, n + 1);
+	free(buf);
+	*text = out;
+	*len += n;
+	return 0;
+}
+
+static bool add_number(cJSON *o, const char *k, double v)
+{
+	return cJSON_AddNumberToObject(o, k, v) != NULL;
+}
+
+static bool add_counters(cJSON *root, const struct nd_signals_stats *st)
+{
+	cJSON *c = cJSON_AddObjectToObject(root, "counters");
+	cJSON *up;
+
+	if (c == NULL ||
+	    !add_number(c, "client_retransmits",
+			(double)st->client_retransmits) ||
+	    !add_number(c, "conntrack_races", (double)st->conntrack_races) ||
+	    !add_number(c, "tc_without_tcp", (double)st->tc_without_tcp) ||
+	    !add_number(c, "tc_followed", (double)st->tc_followed) ||
+	    !add_number(c, "tc_pending", (double)st->tc_pending) ||
+	    !add_number(c, "no_ready_endpoints",
+			(double)st->no_ready_endpoints))
+		return false;
+	up = cJSON_AddObjectToObject(c, "upstream_failures");
+	if (up == NULL)
+		return false;
+	for (int o = ND_UP_OK + 1; o < ND_UP_OUTCOMES; o++)
+		if (!add_number(up, nd_upstream_outcome_name(o),
+				(double)st->upstream_failures[o]))
+			return false;
+	return true;
+}
+
+/* Events one rendering shows: a larger ring shows its newest this many. */
+#define EVENTS_MAX 1024
+
+static bool add_event(cJSON *events, const struct nd_signal_event *e)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return false;
+	cJSON_AddItemToArray(events, o);
+	if (!add_number(o, "time_us", (double)e->time_us) ||
+	    !cJSON_AddStringToObject(o, "kind", nd_signal_kind_name(e->kind)) ||
+	    !cJSON_AddStringToObject(o, "client", e->client) ||
+	    !cJSON_AddStringToObject(o, "name", e->name) ||
+	    !cJSON_AddStringToObject(o, "type", e->type) ||
+	    !cJSON_AddStringToObject(o, "message", e->message))
+		return false;
+	if (e->kind == ND_SIG_UPSTREAM &&
+	    !cJSON_AddStringToObject(o, "upstream", e->upstream))
+		return false;
+	return true;
+}
+
+int nd_signals_render_json(struct nd_signals *s, char **json)
+{
+	struct nd_signals_stats st;
+	struct nd_signal_event *ev = NULL;
+	cJSON *root = NULL, *events;
+	size_t n = 0;
+
+	if (s == NULL || json == NULL)
+		return -EINVAL;
+	/* Copied out first so the ring's lock is not held while building
+	 * JSON; ~2 KB an event, on the debug path only. */
+	ev = malloc(EVENTS_MAX * sizeof(*ev));
+	if (ev == NULL)
+		return -ENOMEM;
+	nd_signals_recent(s, ev, EVENTS_MAX, &n);
+	nd_signals_get_stats(s, &st);
+	root = cJSON_CreateObject();
+	if (root == NULL || !add_counters(root, &st))
+		goto nomem;
+	events = cJSON_AddArrayToObject(root, "events");
+	if (events == NULL)
+		goto nomem;
+	for (size_t i = 0; i < n; i++)
+		if (!add_event(events, &ev[i]))
+			goto nomem;
+	free(ev);
+	*json = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return *json != NULL ? 0 : -ENOMEM;
+nomem:
+	free(ev);
+	cJSON_Delete(root);
+	return -ENOMEM;
+}

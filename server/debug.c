@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+#include "server/debug.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/queue.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "server/debug_view.h"
+#include "util/log.h"
+
+#define CT_JSON "application/json"
+
+#define MAX_PARAMS 4
+
+/* The views, and the query parameters each accepts: anything else is a
+ * 400, so a typo ("?ns=shop") is not silently ignored. */
+static const struct view {
+	const char *path;
+	nd_debug_view_fn fn;
+	const char *params[MAX_PARAMS]; /* NULL-terminated when shorter */
+	const char *help;
+} views[] = {
+    {"/debug/services",
+     nd_debug_view_services,
+     {"namespace"},
+     "Services with their endpoints [?namespace=NS]"},
+    {"/debug/upstreams",
+     nd_debug_view_upstreams,
+     {NULL},
+     "upstream servers: smoothed RTT, attempts and outcomes"},
+    {"/debug/searchlist",
+     nd_debug_view_searchlist,
+     {"top"},
+     "search-list (ndots) chains and recent signals [?top=N]"},
+    {"/debug/explain",
+     nd_debug_view_explain,
+     {"name", "client", "namespace"},
+     "walk a name as a pod would: ?name=N[&client=IP][&namespace=NS]"},
+};
+
+#define N_VIEWS (sizeof(views) / sizeof(views[0]))
+
+cJSON *nd_debug_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	cJSON *doc = cJSON_CreateObject();
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (doc != NULL && cJSON_AddStringToObject(doc, "error", msg) == NULL) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+const char *nd_debug_param(const struct evkeyvalq *params, const char *key)
+{
+	if (params == NULL || key == NULL)
+		return NULL;
+	return evhttp_find_header(params, key);
+}
+
+int nd_debug_is_label(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static const struct view *view_find(const char *path)
+{
+	for (size_t i = 0; i < N_VIEWS; i++)
+		if (strcmp(views[i].path, path) == 0)
+			return &views[i];
+	return NULL;
+}
+
+static int param_is_known(const struct view *v, const char *key)
+{
+	for (size_t i = 0; i < MAX_PARAMS && v->params[i] != NULL; i++)
+		if (strcmp(v->params[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* {"views": [{"path", "about"}...]}, also the body of an unknown view's
+ * 404, so a lost user sees where to go. */
+static cJSON *index_doc(const char *error)
+{
+	cJSON *doc = error ? nd_debug_error("%s", error) : cJSON_CreateObject();
+	cJSON *arr = doc ? cJSON_AddArrayToObject(doc, "views") : NULL;
+
+	if (arr == NULL)
+		goto nomem;
+	for (size_t i = 0; i < N_VIEWS; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (o == NULL)
+			goto nomem;
+		cJSON_AddItemToArray(arr, o);
+		if (cJSON_AddStringToObject(o, "path", views[i].path) == NULL ||
+		    cJSON_AddStringToObject(o, "about", views[i].help) == NULL)
+			goto nomem;
+	}
+	return doc;
+nomem:
+	cJSON_Delete(doc);
+	return NULL;
+}
+
+/* Route to the view: the status and its document (NULL = no memory). */
+static int route(struct nd_daemon *d, const char *path, const char *query,
+		 cJSON **doc)
+{
+	struct evkeyvalq params;
+	const struct evkeyval *kv;
+	const struct view *v;
+	int status;
+
+	*doc = NULL;
+	if (strcmp(path, "/debug") == 0 || strcmp(path, "/debug/") == 0) {
+		*doc = index_doc(NULL);
+		return 200;
+	}
+	v = view_find(path);
+	if (v == NULL) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "unknown view %.200s", path);
+		*doc = index_doc(msg);
+		return 404;
+	}
+	TAILQ_INIT(&params);
+	if (query != NULL && evhttp_parse_query_str(query, &params) != 0) {
+		evhttp_clear_headers(&params);
+		*doc = nd_debug_error("malformed query string");
+		return 400;
+	}
+	TAILQ_FOREACH(kv, &params, next)
+	{
+		if (!param_is_known(v, kv->key)) {
+			*doc = nd_debug_error("unknown parameter '%.64s' for "
+					      "%s",
+					      kv->key, v->path);
+			evhttp_clear_headers(&params);
+			return 400;
+		}
+	}
+	status = v->fn(d, &params, doc);
+	evhttp_clear_headers(&params);
+	if (status < 0) {
+		cJSON_Delete(*doc);
+		*doc = NULL;
+		nd_warn("http", "GET %s: %s", path,
+			status == -ENOMEM ? "out of memory" : "failed");
+		return 500;
+	}
+	return status;
+}
+
+int nd_debug_dispatch(struct nd_daemon *d, const char *path, const char *query,
+		      char **body, size_t *len, const char **content_type)
+{
+	cJSON *doc = NULL;
+	char *text;
+	int status;
+
+	if (d == NULL || path == NULL || body == NULL || len == NULL ||
+	    content_type == NULL)
+		return -EINVAL;
+	*body = NULL;
+	*len = 0;
+	*content_type = CT_JSON;
+	status = route(d, path, query, &doc);
+	text = doc != NULL ? cJSON_Print(doc) : NULL;
+	cJSON_Delete(doc);
+	if (text == NULL)
+		return 500; /* no body: the endpoint answers 500 itself */
+
+	/* A newline at the end, for curl on a terminal. */
+	size_t n = strlen(text);
+	char *out = realloc(text, n + 2);
+
+	if (out == NULL) {
+		free(text);
+		return 500;
+	}
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	*body = out;
+	*len = n + 1;
+	return status;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* server/debug_explain.h - one name walked as a pod's stub resolver would: what /debug/explain found, for its verdict (server/debug_explain*.c, debug_verdict.c). */
+#ifndef SERVER_DEBUG_EXPLAIN_H
+#define SERVER_DEBUG_EXPLAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "resolver/kube/describe.h"
+#include "server/debug_reply.h"
+
+#define ND_EXPLAIN_NDOTS	  5 /* kubelet's "options ndots:5" */
+#define ND_EXPLAIN_NODE_DOMAINS	  3 /* node search domains taken at most */
+#define ND_EXPLAIN_MAX_SEARCH	  (3 + ND_EXPLAIN_NODE_DOMAINS)
+#define ND_EXPLAIN_MAX_CANDIDATES (ND_EXPLAIN_MAX_SEARCH + 1)
+/* A name built from a checked name and a suffix, both at most 253 bytes. */
+#define ND_EXPLAIN_TEXT 512
+
+/* Where a candidate's answer comes from. */
+enum nd_explain_source {
+	ND_EXPLAIN_CLUSTER = 0,	   /* the cluster zone (kube store) */
+	ND_EXPLAIN_NOT_SYNCED = 1, /* the cluster zone, before the first
+				      sync: SERVFAIL */
+	ND_EXPLAIN_CACHE = 2,	   /* a fresh cache entry */
+	ND_EXPLAIN_FORWARD = 3,	   /* not cached: an upstream would be asked */
+	ND_EXPLAIN_TOO_LONG = 4,   /* longer than a DNS name: never sent */
+};
+
+/* How the client's namespace was chosen. */
+enum nd_explain_ns_from {
+	ND_EXPLAIN_NS_CLIENT = 0,    /* the client address is a known pod */
+	ND_EXPLAIN_NS_PARAMETER = 1, /* ?namespace= */
+	ND_EXPLAIN_NS_DEFAULT = 2,   /* neither: "default" */
+};
+
+/* One name the stub resolver would send (an A query). */
+struct nd_explain_cand {
+	char name[ND_EXPLAIN_TEXT]; /* absolute, trailing dot */
+	enum nd_explain_source source;
+	struct nd_debug_reply reply; /* for CLUSTER and CACHE */
+	bool is_tried;		     /* sent; false: after the answer */
+	bool is_positive;	     /* NOERROR with answer records: the stub
+					stops here */
+};
+
+/* Everything the walk found; the verdict is told from it alone. */
+struct nd_explain {
+	const char *name;   /* as asked (borrowed parameter) */
+	const char *client; /* ?client= text; NULL = none */
+	char ns[64];	    /* the client's namespace */
+	enum nd_explain_ns_from ns_from;
+	bool is_client_pod;	/* client found as an endpoint */
+	bool is_client_allowed; /* client may query (--allow);
+				   true without a client */
+	const struct nd_kube_endpoint *client_ep; /* that endpoint (borrowed) */
+	const char *client_service; /* its Service, "" = none (borrowed) */
+	char zone[256];		    /* cluster domain, no trailing dot */
+	char search[ND_EXPLAIN_MAX_SEARCH][ND_EXPLAIN_TEXT];
+	size_t n_search;
+	size_t n_node_domains; /* of search, from the node */
+	unsigned dots;	       /* dots in the name (trailing one
+				  not counted) */
+	bool is_absolute;      /* typed with a trailing dot */
+	struct nd_explain_cand cand[ND_EXPLAIN_MAX_CANDIDATES];
+	size_t n_cand;
+	int answered;		       /* index of the candidate that
+					  answers; -1 = none known */
+	struct nd_explain_cand target; /* the answer's CNAME target (an
+					  ExternalName's), looked up the
+					  same way; valid when has_target */
+	bool has_target;
+	size_t n_unknown; /* tried candidates that would go
+			     upstream (outcome unknown) */
+	bool has_kube;	  /* a cluster zone is configured */
+	bool is_synced;	  /* and it had its first full view */
+	/* The Service the name means: from the answering candidate, else
+	 * the first "<svc>.<ns>.svc.<zone>" candidate. */
+	char svc_ns[64]; /* "" = the name means no Service */
+	char svc_name[64];
+	char svc_host[64];	      /* "<host>" of "<host>.<svc>.<ns>.svc.
+					 <zone>"; "" = none */
+	bool is_svc_intent;	      /* the name was typed as a Service name
+					 (no dot, a name into a namespace that
+					 holds Services, or ending in .svc) */
+	struct nd_kube_desc_list svc; /* that Service (0 or 1) */
+	struct nd_kube_desc_list same_name; /* Services of that name in
+					   every namespace */
+	bool is_ns_known;	 /* svc_ns holds at least one Service */
+	char upstream[64];	 /* where a forwarded query would go;
+				    "" = no upstream */
+	double upstream_srtt_ms; /* its smoothed RTT; 0 = not measured */
+	size_t n_upstreams;
+	char upstreams[256]; /* every upstream, comma-separated */
+};
+
+struct nd_daemon;
+
+/*
+ * Fill e's svc_* fields, svc, same_name and is_svc_intent from the store
+ * after the walk (writer thread). Returns 0 or -ENOMEM.
+ */
+int nd_explain_find_service(struct nd_daemon *d, struct nd_explain *e);
+
+/* The whole document, verdict included; NULL when out of memory. */
+cJSON *nd_explain_json(const struct nd_explain *e);
+
+/*
+ * Add "verdict" to doc: {"status": "ok"|"fail"|"unknown", "dns",
+ * "service", "upstream", "text"}, the steps in the troubleshooting order
+ * DNS -> Service selection -> endpoints -> upstream, in plain words.
+ * "fail": the name does not resolve, or resolves to a Service without
+ * ready endpoints; "unknown": the answer depends on an upstream not
+ * asked yet. Returns 0 or -ENOMEM.
+ */
+int nd_explain_verdict(const struct nd_explain *e, cJSON *doc);
+
+/* "1st", "2nd", "3rd", "4th", ... into buf. */
+const char *nd_explain_ordinal(size_t n, char *buf, size_t cap);
+
+#endif /* SERVER_DEBUG_EXPLAIN_H */

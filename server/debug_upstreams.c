@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* /debug/upstreams: each upstream's smoothed RTT and how its attempts ended,
+ * summed over the workers. */
+#include "server/debug_view.h"
+
+#include <errno.h>
+#include <stdbool.h>
+
+#include "resolver/metrics.h"
+#include "resolver/upstream.h"
+#include "server/daemon.h"
+#include "server/worker.h"
+
+/* A worker's counter, read whole while the worker bumps it (it is the
+ * only writer; see ND_METRIC_ADD). */
+static uint64_t load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static cJSON *upstream_json(struct nd_daemon *d, const struct nd_runtime *rt,
+			    size_t i)
+{
+	cJSON *o = cJSON_CreateObject(), *out;
+	uint64_t req = 0, tcp = 0, fails = 0, by[ND_UP_OUTCOMES] = {0};
+
+	if (o == NULL)
+		return NULL;
+	for (unsigned w = 0; w < d->n_workers; w++) {
+		struct nd_metrics *m = nd_worker_metrics(d->workers[w]);
+
+		req += load(&m->fwd_requests[i]);
+		tcp += load(&m->fwd_tcp[i]);
+		for (int k = 0; k < ND_UP_OUTCOMES; k++)
+			by[k] += load(&m->fwd_responses[i][k]);
+	}
+	for (int k = 0; k < ND_UP_OUTCOMES; k++)
+		if (k != ND_UP_OK)
+			fails += by[k];
+	if (cJSON_AddStringToObject(
+		o, "address",
+		rt->upstream_names[i] ? rt->upstream_names[i] : "?") == NULL ||
+	    cJSON_AddNumberToObject(
+		o, "srtt_ms", nd_upstreams_srtt_us(rt->ups, i) / 1000.0) ==
+		NULL ||
+	    cJSON_AddNumberToObject(o, "requests", (double)req) == NULL ||
+	    cJSON_AddNumberToObject(o, "tcp", (double)tcp) == NULL ||
+	    cJSON_AddNumberToObject(o, "failures", (double)fails) == NULL)
+		goto nomem;
+	out = cJSON_AddObjectToObject(o, "outcomes");
+	if (out == NULL)
+		goto nomem;
+	for (int k = 0; k < ND_UP_OUTCOMES; k++)
+		if (cJSON_AddNumberToObject(out, nd_upstream_outcome_name(k),
+					    (double)by[k]) == NULL)
+			goto nomem;
+	return o;
+nomem:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+int nd_debug_view_upstreams(struct nd_daemon *d, const struct evkeyvalq *params,
+			    cJSON **doc)
+{
+	struct nd_runtime *rt = nd_daemon_runtime(d);
+	size_t n = nd_upstreams_count(rt->ups);
+	cJSON *arr;
+
+	(void)params;
+	*doc = cJSON_CreateObject();
+	if (*doc == NULL)
+		return -ENOMEM;
+	/* srtt 0 means "never answered yet", not "instant": say so once
+	 * here rather than in every entry. */
+	if (cJSON_AddStringToObject(*doc, "note",
+				    "srtt_ms 0: no answer measured yet; "
+				    "counters since start, all workers") ==
+		NULL ||
+	    (arr = cJSON_AddArrayToObject(*doc, "upstreams")) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < n && i < ND_MAX_UPSTREAMS; i++) {
+		cJSON *u = upstream_json(d, rt, i);
+
+		if (u == NULL)
+			goto nomem;
+		cJSON_AddItemToArray(arr, u);
+	}
+	return 200;
+nomem:
+	cJSON_Delete(*doc);
+	*doc = NULL;
+	return -ENOMEM;
+}

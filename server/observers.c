@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+#include "server/observers.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolver/dns_wire.h"
+#include "resolver/observe.h"
+#include "resolver/searchlist.h"
+#include "resolver/signals.h"
+#include "server/daemon.h"
+#include "util/addr.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+/* Slow-query lines per second at most, so a slow upstream does not turn
+ * the log into the bottleneck; the rest are counted. */
+#define SLOW_LINES_PER_S 5
+
+static uint64_t slow_second;  /* second of the current window (atomic) */
+static unsigned slow_in_second; /* lines logged in it (atomic) */
+static uint64_t slow_suppressed; /* lines not logged (atomic) */
+
+static bool slow_may_log(uint64_t now_us)
+{
+	uint64_t sec = now_us / 1000000u;
+	uint64_t cur = __atomic_load_n(&slow_second, __ATOMIC_RELAXED);
+
+	if (cur != sec &&
+	    __atomic_compare_exchange_n(&slow_second, &cur, sec, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		__atomic_store_n(&slow_in_second, 0, __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(&slow_in_second, 1, __ATOMIC_RELAXED) <=
+	    SLOW_LINES_PER_S)
+		return true;
+	__atomic_add_fetch(&slow_suppressed, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+/* One line that says where the time of a slow query went. */
+static void log_slow(struct nd_daemon *d, const struct nd_query_event *ev)
+{
+	struct nd_runtime *rt = nd_daemon_runtime(d);
+	char name[ND_DNS_MAX_NAME * 4 + 2] = "?", type[16], client[ND_ADDR_STRLEN];
+	char where[160];
+
+	if (ev->qname_lc != NULL)
+		nd_dns_name_to_text(ev->qname_lc, ev->qname_len, name,
+				    sizeof(name));
+	nd_addr_format(ev->client, client, sizeof(client));
+	switch (ev->source) {
+	case ND_SRC_UPSTREAM:
+	case ND_SRC_STALE:
+	case ND_SRC_FAILED:
+		snprintf(where, sizeof(where),
+			 "cache miss; upstream %s after %u attempt%s%s%s",
+			 ev->upstream >= 0 && ev->upstream < ND_MAX_UPSTREAMS &&
+					 rt->upstream_names[ev->upstream]
+				 ? rt->upstream_names[ev->upstream]
+				 : "(none)",
+			 ev->attempts, ev->attempts == 1 ? "" : "s",
+			 ev->attempts > 1 ? " (retries: the first upstreams "
+					    "timed out or failed)" : "",
+			 ev->used_tcp ? ", TCP fallback after a truncated "
+					"UDP answer" : "");
+		break;
+	default:
+		snprintf(where, sizeof(where),
+			 "answered locally (%s): the time went to the worker "
+			 "being busy",
+			 nd_answer_source_name(ev->source));
+		break;
+	}
+	nd_warn("slow", "%s %s from %s took %llu ms, answer %s: %s", name,
+		nd_dns_type_name(ev->qtype, type, sizeof(type)), client,
+		(unsigned long long)(ev->duration_us / 1000),
+		nd_answer_source_name(ev->source), where);
+}
+
+void nd_observers_run(struct nd_daemon *d, const struct nd_query_event *ev)
+{
+	if (d->searchlist != NULL)
+		nd_searchlist_observe(d->searchlist, ev);
+	if (d->signals != NULL)
+		nd_signals_observe(d->signals, ev);
+	if (d->cfg.slow_query_ms > 0 &&
+	    ev->duration_us >= (uint64_t)d->cfg.slow_query_ms * 1000u &&
+	    slow_may_log(ev->recv_us + ev->duration_us))
+		log_slow(d, ev);
+}
+
+void nd_observers_tick(struct nd_daemon *d, uint64_t now_us)
+{
+	if (d->searchlist != NULL)
+		nd_searchlist_tick(d->searchlist, now_us);
+	if (d->signals != NULL)
+		nd_signals_tick(d->signals, now_us);
+}
+
+int nd_observers_render_metrics(struct nd_daemon *d, char **text,
+				size_t *len)
+{
+	int rc = 0;
+	char extra[256];
+	int n;
+
+	if (d->searchlist != NULL)
+		rc = nd_searchlist_render_metrics(d->searchlist, text, len);
+	if (rc == 0 && d->signals != NULL)
+		rc = nd_signals_render_metrics(d->signals, text, len);
+	if (rc != 0)
+		return rc;
+	n = snprintf(extra, sizeof(extra),
+		     "# HELP nodedns_slow_queries_suppressed_total Slow queries "
+		     "not logged (rate limit).\n"
+		     "# TYPE nodedns_slow_queries_suppressed_total counter\n"
+		     "nodedns_slow_queries_suppressed_total %llu\n",
+		     (unsigned long long)__atomic_load_n(&slow_suppressed,
+							 __ATOMIC_RELAXED));
+	char *p = realloc(*text, *len + (size_t)n + 1);
+	if (p == NULL)
+		return -ENOMEM;
+	memcpy(p + *len, extra, (size_t)n + 1);
+	*text = p;
+	*len += (size_t)n;
+	return 0;
+}
+
+/* One structured line per finished chain (rate-limited by the tracker). */
+static void on_chain(void *arg, const struct nd_chain_report *r)
+{
+	struct nd_daemon *d = arg;
+	char client[ND_ADDR_STRLEN];
+
+	if (!nd_searchlist_should_log(d->searchlist, nd_clock_us()))
+		return;
+	nd_addr_format_ip((const struct sockaddr *)&r->client, client,
+			  sizeof(client));
+	nd_info("searchlist",
+		"chain client=%s namespace=%s name=%s queries=%u wasted=%u "
+		"added_ms=%.1f answered_by=%s pattern=%s advice=\"%s\"",
+		client, r->ns[0] ? r->ns : "-", r->name, r->queries, r->wasted,
+		(double)r->added_us / 1000.0,
+		r->answered_by[0] ? r->answered_by : "(absolute name)",
+		r->pattern == ND_SL_PATTERN_PARALLEL	   ? "parallel-a-aaaa"
+		: r->pattern == ND_SL_PATTERN_SEQUENTIAL ? "sequential"
+							 : "unknown",
+		r->advice);
+}
+
+/*
+ * The node's own search domains: kubelet appends them to every pod's
+ * search list, so chains walk them too. The last "search" or "domain"
+ * line of resolv.conf wins, as in glibc.
+ */
+static size_t node_domains(const char *path, char out[][254], size_t max)
+{
+	char line[1024];
+	size_t n = 0;
+	FILE *f = path ? fopen(path, "r") : NULL;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *tok, *save = NULL;
+		if (strncmp(p, "search", 6) == 0 && isspace((unsigned char)p[6]))
+			p += 6;
+		else if (strncmp(p, "domain", 6) == 0 &&
+			 isspace((unsigned char)p[6]))
+			p += 6;
+		else
+			continue;
+		n = 0;
+		for (tok = strtok_r(p, " \t\r\n", &save); tok && n < max;
+		     tok = strtok_r(NULL, " \t\r\n", &save)) {
+			size_t l = strlen(tok);
+			while (l > 0 && tok[l - 1] == '.')
+				tok[--l] = '\0';
+			if (l == 0 || l >= 254)
+				continue;
+			memcpy(out[n++], tok, l + 1);
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+int nd_observers_start(struct nd_daemon *d)
+{
+	char domains[8][254];
+	const char *dp[8], *xp[ND_MAX_SEARCH_SUFFIXES];
+	struct nd_searchlist_options so;
+	size_t nd;
+
+	if (!d->cfg.diagnostics)
+		return 0;
+	nd = node_domains(d->cfg.resolv_conf, domains, 8);
+	for (size_t i = 0; i < nd; i++)
+		dp[i] = domains[i];
+	for (size_t i = 0; i < d->cfg.n_search_suffixes; i++)
+		xp[i] = d->cfg.search_suffixes[i];
+	memset(&so, 0, sizeof(so));
+	so.zone = d->cfg.cluster_domain;
+	so.node_domains = dp;
+	so.n_node_domains = nd;
+	so.extra_suffixes = xp;
+	so.n_extra = d->cfg.n_search_suffixes;
+	so.on_chain = on_chain;
+	so.arg = d;
+	d->searchlist = nd_searchlist_new(&so);
+	d->signals = nd_signals_new(NULL);
+	if (d->searchlist == NULL || d->signals == NULL) {
+		nd_err("server", "cannot start the diagnostics (memory)");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void nd_observers_stop(struct nd_daemon *d)
+{
+	nd_searchlist_free(d->searchlist);
+	d->searchlist = NULL;
+	nd_signals_free(d->signals);
+	d->signals = NULL;
+}
