@@ -303,6 +303,27 @@ static size_t list_write(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/*
+ * The DNS programming latency of Kubernetes' scalability SLIs: the
+ * slice's last-change-trigger-time (when the Pod or Service change that
+ * caused it happened) to now, when the store has published the changed
+ * answers. Only watch events count: a list replays old changes.
+ */
+static void observe_programming(struct nd_kube_client *c, const cJSON *obj)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	const cJSON *an = cJSON_GetObjectItemCaseSensitive(md, "annotations");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(
+		an, "endpoints.kubernetes.io/last-change-trigger-time");
+	int64_t at_ms, now_ms = (int64_t)nd_clock_wall_ms();
+
+	if (!cJSON_IsString(t) ||
+	    nd_kube_parse_time(t->valuestring, &at_ms) != 0)
+		return;
+	nd_kube_stats_observe_prog(
+		&c->st, now_ms > at_ms ? (uint64_t)(now_ms - at_ms) : 0);
+}
+
 static void handle_event(struct watcher *w, const char *line, size_t n)
 {
 	struct nd_kube_client *c = w->c;
@@ -321,6 +342,8 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 	case ND_EV_MODIFIED:
 		rc = nd_kube_sink_put(c->store, w->kind, ev.object, err,
 				      sizeof(err));
+		if (rc == 0 && w->kind == ND_KIND_SLICE)
+			observe_programming(c, ev.object);
 		break;
 	case ND_EV_DELETED:
 		rc = nd_kube_sink_del(c->store, w->kind, ev.object, err,

@@ -71,9 +71,42 @@ static void write_text(FILE *f, const struct nd_kube_client_stats *st,
 	else
 		fprintf(f, "nodedns_kube_last_sync_age_seconds %.3f\n",
 			(double)(now_ms - st->last_sync_ms) / 1000.0);
+	family(f, "nodedns_kube_dns_programming_duration_seconds", "histogram",
+	       "From an EndpointSlice's last-change-trigger-time to its "
+	       "answers being served (Kubernetes' DNS programming latency).");
+	uint64_t cum = 0;
+	for (size_t i = 0; i < ND_KUBE_PROG_BUCKETS; i++) {
+		cum += st->prog_bucket[i];
+		fprintf(f, "nodedns_kube_dns_programming_duration_seconds_bucket"
+			   "{le=\"%g\"} %llu\n",
+			nd_kube_prog_bounds_ms[i] / 1000.0,
+			(unsigned long long)cum);
+	}
+	cum += st->prog_bucket[ND_KUBE_PROG_BUCKETS];
+	fprintf(f, "nodedns_kube_dns_programming_duration_seconds_bucket"
+		   "{le=\"+Inf\"} %llu\n"
+		   "nodedns_kube_dns_programming_duration_seconds_sum %.3f\n"
+		   "nodedns_kube_dns_programming_duration_seconds_count %llu\n",
+		(unsigned long long)cum, (double)st->prog_sum_ms / 1000.0,
+		(unsigned long long)cum);
 	family(f, "nodedns_kube_synced", "gauge",
 	       "1 once every resource completed its first full list.");
 	fprintf(f, "nodedns_kube_synced %d\n", st->is_synced ? 1 : 0);
+}
+
+const uint32_t nd_kube_prog_bounds_ms[ND_KUBE_PROG_BUCKETS] = {
+	5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+};
+
+void nd_kube_stats_observe_prog(struct nd_kube_client_stats *st, uint64_t ms)
+{
+	size_t i = 0;
+
+	while (i < ND_KUBE_PROG_BUCKETS && ms > nd_kube_prog_bounds_ms[i])
+		i++;
+	__atomic_add_fetch(&st->prog_bucket[i], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&st->prog_sum_ms, ms, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&st->prog_count, 1, __ATOMIC_RELAXED);
 }
 
 int nd_kube_stats_render(const struct nd_kube_client_stats *st,

@@ -9,6 +9,8 @@
 
 #include "resolver/kube/decode.h"
 
+#define ND_KUBE_PROG_BUCKETS 13
+
 /* Why a running watch was started again. */
 enum nd_kube_restart_reason {
 	ND_KUBE_RESTART_CLOSED = 0, /* the stream ended (server timeout, cut) */
@@ -40,7 +42,20 @@ struct nd_kube_client_stats {
 						list done, a watch event or
 						bookmark); 0 = never */
 	uint64_t is_synced;		     /* 1 once every kind listed */
+	/* DNS programming latency (Kubernetes scalability SLI): from an
+	 * EndpointSlice's last-change-trigger-time annotation to the moment
+	 * its changed answers are published to the workers, in ms. */
+	uint64_t prog_bucket[ND_KUBE_PROG_BUCKETS + 1]; /* last: +Inf */
+	uint64_t prog_count;
+	uint64_t prog_sum_ms;
 };
+
+/* Upper bounds of the programming-latency buckets, milliseconds. */
+extern const uint32_t nd_kube_prog_bounds_ms[ND_KUBE_PROG_BUCKETS];
+
+/* Record one programming latency (control thread). */
+void nd_kube_stats_observe_prog(struct nd_kube_client_stats *st,
+				uint64_t ms);
 
 /*
  * Append st as Prometheus text (HELP and TYPE for every family):
