@@ -32,6 +32,8 @@ assert_eq "stale answer rcode" NOERROR "$(rcode_of "$OUT")"
 assert_contains "stale answer data" "$OUT" "192.0.2.2"
 assert_eq "stale answer TTL (RFC 8767: 30)" 30 "$(ttl_of "$OUT" short.example.test A)"
 assert_cmp "stale answer within (ms)" "$MS" -lt 3000
+# RFC 8914: the client that sent EDNS (dig does) learns why
+assert_contains "stale answer carries EDE 3" "$OUT" "EDE: 3 (Stale Answer)"
 assert_cmp "nodedns_cache_stale_total rises" "$(metric nodedns_cache_stale_total)" -gt "$s0"
 # a name never cached: nothing stale to give
 timed_q never.example.test A +time=4
@@ -56,6 +58,7 @@ start_nodedns --upstream "127.0.0.1:$BH_PORT" --upstream-timeout 300 --query-tim
 timed_q www.example.test A +time=5
 log "SERVFAIL from a silent upstream after $MS ms"
 assert_eq "silent upstream" SERVFAIL "$(rcode_of "$OUT")"
+assert_contains "silent upstream: EDE 22" "$OUT" "EDE: 22 (No Reachable Authority)"
 assert_cmp "silent upstream: answer within (ms), --query-timeout 1000" "$MS" -lt 3000
 assert_cmp "silent upstream: it was asked" "$(grep -c '^udp' "$BH_LOG")" -ge 1
 assert_cmp "nodedns_forward_requests_total{upstream=silent}" \
@@ -81,6 +84,7 @@ start_nodedns --upstream "127.0.0.1:$dead"
 timed_q www.example.test A +time=6
 log "SERVFAIL from a closed port after $MS ms (default --query-timeout 4000)"
 assert_eq "closed upstream port" SERVFAIL "$(rcode_of "$OUT")"
+assert_contains "closed upstream port: EDE 23" "$OUT" "EDE: 23 (Network Error)"
 assert_cmp "closed upstream port: answer well before --query-timeout (ms)" "$MS" -lt 2500
 assert_cmp "nodedns_forward_failures_total{upstream=closed,reason=network}" \
 	"$(metric_l nodedns_forward_failures_total "upstream=\"127.0.0.1:$dead\"" 'reason="network"')" -ge 1

@@ -75,4 +75,16 @@ assert_cmp "responses with rcode FORMERR" "$(metric_l nodedns_dns_responses_tota
 assert_cmp "responses with rcode NOTIMP" "$(metric_l nodedns_dns_responses_total 'rcode="NOTIMP"')" -ge 4
 
 have_pid && { kill -0 "$ND_PID" 2>/dev/null && pass "daemon still running" || fail "daemon died"; }
+
+# a client outside --allow: REFUSED, and RFC 8914 says why (EDE 18)
+if [ -z "${ND_TARGET:-}" ]; then
+	stop_nodedns
+	start_nodedns --upstream "127.0.0.1:$NSD_PORT" --allow 10.0.0.0/8
+	out=$(q www.example.test A)
+	assert_eq "client outside --allow" REFUSED "$(rcode_of "$out")"
+	assert_contains "client outside --allow: EDE 18" "$out" "EDE: 18 (Prohibited)"
+	out=$(q www.example.test A +noedns)
+	assert_eq "outside --allow without EDNS" REFUSED "$(rcode_of "$out")"
+	assert_not_contains "no EDE without EDNS" "$out" "EDE:"
+fi
 nd_done
