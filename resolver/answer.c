@@ -10,39 +10,8 @@
 #include "resolver/response.h"
 #include "util/errors.h"
 
-/* TYPE, CLASS, TTL, RDLENGTH after the owner (RFC 1035 4.1.3). */
-#define RR_FIXED_LEN 10
 /* SOA RDATA after MNAME and RNAME: SERIAL REFRESH RETRY EXPIRE MINIMUM. */
 #define SOA_FIXED_LEN 20
-
-/* Where one resource record sits in a message. */
-struct rr_pos {
-	size_t owner;	/* offset of the owner name */
-	size_t fixed;	/* offset of TYPE */
-	size_t rdata;	/* offset of RDATA */
-	uint16_t rdlen; /* bytes of RDATA */
-	size_t end;	/* offset just past the record */
-};
-
-/* Bounds-check the record at pkt[off] without following pointers. */
-static int rr_walk(const uint8_t *pkt, size_t len, size_t off,
-		   struct rr_pos *rr)
-{
-	int r = nd_dns_name_skip(pkt, len, off);
-
-	if (r < 0)
-		return ND_EMALFORMED;
-	rr->owner = off;
-	rr->fixed = (size_t)r;
-	if (rr->fixed + RR_FIXED_LEN > len)
-		return ND_EMALFORMED;
-	rr->rdlen = nd_get16(pkt + rr->fixed + 8);
-	rr->rdata = rr->fixed + RR_FIXED_LEN;
-	if (rr->rdata + rr->rdlen > len)
-		return ND_EMALFORMED;
-	rr->end = rr->rdata + rr->rdlen;
-	return 0;
-}
 
 /* RFC 2181 8: a TTL with the most significant bit set is read as zero. */
 static uint32_t ttl_value(uint32_t ttl)
@@ -53,7 +22,7 @@ static uint32_t ttl_value(uint32_t ttl)
 /* MINIMUM of the SOA whose RDATA is pkt[rdata..rdata+rdlen). MNAME and
  * RNAME may be compressed; they are skipped inside the RDATA's bounds, so a
  * pointer ends a name but is never followed. */
-static int soa_minimum(const uint8_t *pkt, const struct rr_pos *rr,
+static int soa_minimum(const uint8_t *pkt, const struct nd_dns_rr *rr,
 		       uint32_t *minimum)
 {
 	int r = nd_dns_name_skip(pkt, rr->end, rr->rdata);
@@ -110,12 +79,12 @@ int nd_answer_parse(const uint8_t *pkt, size_t len, uint8_t *wire_buf,
 	bool has_opt = false, has_soa = false;
 	uint8_t ext_rcode = 0;
 	uint32_t min_ttl = UINT32_MAX, soa_min = UINT32_MAX;
-	struct rr_pos rr;
+	struct nd_dns_rr rr;
 
 	/* Every record is checked, even those dropped after the OPT: a
 	 * message damaged anywhere is not trusted anywhere. */
 	for (unsigned i = 0; i < an + ns + ar; i++) {
-		if (rr_walk(pkt, len, off, &rr) < 0)
+		if (nd_dns_rr_walk(pkt, len, off, &rr) < 0)
 			return ND_EMALFORMED;
 		off = rr.end;
 

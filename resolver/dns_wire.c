@@ -34,6 +34,25 @@ int nd_dns_name_skip(const uint8_t *pkt, size_t len, size_t off)
 	}
 }
 
+int nd_dns_rr_walk(const uint8_t *pkt, size_t len, size_t off,
+		   struct nd_dns_rr *rr)
+{
+	int r = nd_dns_name_skip(pkt, len, off);
+
+	if (r < 0)
+		return ND_EMALFORMED;
+	rr->owner = off;
+	rr->fixed = (size_t)r;
+	if (rr->fixed + ND_DNS_RR_FIXED_LEN > len)
+		return ND_EMALFORMED;
+	rr->rdlen = nd_get16(pkt + rr->fixed + 8);
+	rr->rdata = rr->fixed + ND_DNS_RR_FIXED_LEN;
+	if (rr->rdata + rr->rdlen > len)
+		return ND_EMALFORMED;
+	rr->end = rr->rdata + rr->rdlen;
+	return 0;
+}
+
 int nd_dns_name_read(const uint8_t *pkt, size_t len, size_t off,
 		     uint8_t *out, size_t *out_len, bool lower)
 {

@@ -17,6 +17,9 @@
 #define ND_EDNS_MAX_UDP 4096	 /* most we send over UDP whatever the client says */
 #define ND_STALE_TTL_S 30	 /* TTL of a stale answer (RFC 8767 4) */
 
+/* TYPE, CLASS, TTL, RDLENGTH after a record's owner (RFC 1035 4.1.3). */
+#define ND_DNS_RR_FIXED_LEN 10
+
 /* Header flag bits (second 16-bit word). */
 #define ND_FLAG_QR 0x8000u
 #define ND_FLAG_OPCODE_MASK 0x7800u
@@ -102,6 +105,23 @@ int nd_dns_name_skip(const uint8_t *pkt, size_t len, size_t off);
  */
 int nd_dns_name_read(const uint8_t *pkt, size_t len, size_t off,
 		     uint8_t *out, size_t *out_len, bool lower);
+
+/* Where one resource record sits in a message. */
+struct nd_dns_rr {
+	size_t owner;	/* offset of the owner name */
+	size_t fixed;	/* offset of TYPE */
+	size_t rdata;	/* offset of RDATA */
+	uint16_t rdlen; /* bytes of RDATA */
+	size_t end;	/* offset just past the record */
+};
+
+/*
+ * Bounds-check the record at pkt[off] and fill rr; compression pointers in
+ * the owner are stepped over, never followed.
+ * Returns 0 or ND_EMALFORMED (the record runs past len).
+ */
+int nd_dns_rr_walk(const uint8_t *pkt, size_t len, size_t off,
+		   struct nd_dns_rr *rr);
 
 /* Fold A-Z to a-z in an uncompressed wire name (labels' lengths kept). */
 void nd_dns_name_lower(uint8_t *name, size_t len);

@@ -9,8 +9,6 @@
 #include "resolver/dns_wire.h"
 #include "util/errors.h"
 
-/* TYPE, CLASS, TTL, RDLENGTH after a record's owner name. */
-#define RR_FIXED_LEN 10
 /* OPTION-CODE, OPTION-LENGTH, INFO-CODE (RFC 8914 2). */
 #define EDE_HEAD_LEN 6
 
@@ -89,13 +87,13 @@ static int find_last_rr(const uint8_t *msg, size_t len, size_t *last_start,
 		if (r < 0)
 			return ND_EMALFORMED;
 		off = (size_t)r;
-		if (len - off < RR_FIXED_LEN)
+		if (len - off < ND_DNS_RR_FIXED_LEN)
 			return ND_EMALFORMED;
 		size_t rdlen = nd_get16(msg + off + 8);
 
 		*last_start = start;
 		*last_fixed = off;
-		off += RR_FIXED_LEN;
+		off += ND_DNS_RR_FIXED_LEN;
 		if (len - off < rdlen)
 			return ND_EMALFORMED;
 		off += rdlen;

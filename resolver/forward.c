@@ -8,10 +8,8 @@
 #include "resolver/dns_wire.h"
 #include "util/errors.h"
 
-/* Fixed part of a resource record after its owner name (RFC 1035 4.1.3). */
-#define RR_FIXED_LEN 10
 /* Our OPT record: root owner (1) + the fixed part, no options. */
-#define OPT_RR_LEN (1 + RR_FIXED_LEN)
+#define OPT_RR_LEN (1 + ND_DNS_RR_FIXED_LEN)
 
 /* An uncompressed wire name that ends with the root label at len. */
 static bool is_plain_name(const uint8_t *name, size_t len)
@@ -71,7 +69,7 @@ int nd_fwd_build_query(const struct nd_question *qs, uint16_t id,
 	nd_put16(p + 2, ND_EDNS_ADVERTISED);
 	nd_put32(p + 4, 0);
 	nd_put16(p + 8, 0);
-	p += RR_FIXED_LEN;
+	p += ND_DNS_RR_FIXED_LEN;
 
 	return (int)(p - out);
 }
@@ -151,11 +149,11 @@ static int walk_sections(const uint8_t *pkt, size_t len, unsigned *ext_rcode)
 		uint16_t type, rdlen;
 
 		r = nd_dns_name_skip(pkt, len, off);
-		if (r < 0 || (size_t)r + RR_FIXED_LEN > len)
+		if (r < 0 || (size_t)r + ND_DNS_RR_FIXED_LEN > len)
 			return ND_EMALFORMED;
 		type = nd_get16(pkt + r);
 		rdlen = nd_get16(pkt + r + 8);
-		if ((size_t)r + RR_FIXED_LEN + rdlen > len)
+		if ((size_t)r + ND_DNS_RR_FIXED_LEN + rdlen > len)
 			return ND_EMALFORMED;
 		if (type == ND_TYPE_OPT && i >= an + ns) {
 			/* RFC 6891 6.1.1: more than one OPT is FORMERR. */
@@ -164,7 +162,7 @@ static int walk_sections(const uint8_t *pkt, size_t len, unsigned *ext_rcode)
 			seen_opt = true;
 			*ext_rcode = pkt[r + 4];
 		}
-		off = (size_t)r + RR_FIXED_LEN + rdlen;
+		off = (size_t)r + ND_DNS_RR_FIXED_LEN + rdlen;
 	}
 	return 0;
 }

@@ -7,39 +7,7 @@
 
 #include "util/errors.h"
 
-/* Fixed part of a resource record after its owner name: TYPE, CLASS, TTL,
- * RDLENGTH (RFC 1035 4.1.3). */
-#define RR_FIXED_LEN 10
 
-/* Where one resource record sits in a message. */
-struct rr_pos {
-	size_t owner;	 /* offset of the owner name */
-	size_t fixed;	 /* offset of TYPE */
-	size_t rdata;	 /* offset of RDATA */
-	uint16_t rdlen;	 /* bytes of RDATA */
-	size_t end;	 /* offset just past the record */
-};
-
-/* Bounds-check the record at pkt[off]; compression pointers are stepped
- * over, never followed, since nothing here needs the owner's text. */
-static int rr_walk(const uint8_t *pkt, size_t len, size_t off,
-		   struct rr_pos *rr)
-{
-	int r = nd_dns_name_skip(pkt, len, off);
-
-	if (r < 0)
-		return ND_EMALFORMED;
-	rr->owner = off;
-	rr->fixed = (size_t)r;
-	if (rr->fixed + RR_FIXED_LEN > len)
-		return ND_EMALFORMED;
-	rr->rdlen = nd_get16(pkt + rr->fixed + 8);
-	rr->rdata = rr->fixed + RR_FIXED_LEN;
-	if (rr->rdata + rr->rdlen > len)
-		return ND_EMALFORMED;
-	rr->end = rr->rdata + rr->rdlen;
-	return 0;
-}
 
 /*
  * Read the question at pkt[12]. Only an uncompressed name is accepted: a
@@ -74,15 +42,15 @@ static int read_records(const uint8_t *pkt, size_t len, struct nd_query *q)
 	size_t off = q->question_end;
 	unsigned an = nd_get16(pkt + 6), ns = nd_get16(pkt + 8);
 	unsigned ar = nd_get16(pkt + 10);
-	struct rr_pos rr;
+	struct nd_dns_rr rr;
 
 	for (unsigned i = 0; i < an + ns; i++) {
-		if (rr_walk(pkt, len, off, &rr) < 0)
+		if (nd_dns_rr_walk(pkt, len, off, &rr) < 0)
 			return ND_EMALFORMED;
 		off = rr.end;
 	}
 	for (unsigned i = 0; i < ar; i++) {
-		if (rr_walk(pkt, len, off, &rr) < 0)
+		if (nd_dns_rr_walk(pkt, len, off, &rr) < 0)
 			return ND_EMALFORMED;
 		off = rr.end;
 		if (nd_get16(pkt + rr.fixed) != ND_TYPE_OPT)

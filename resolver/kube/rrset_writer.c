@@ -12,8 +12,6 @@
 #include "util/hash.h"
 #include "util/rand.h"
 
-/* TYPE, CLASS, TTL, RDLENGTH after the owner (RFC 1035 4.1.3). */
-#define RR_FIXED_LEN 10
 /* SOA RDATA after MNAME and RNAME: SERIAL REFRESH RETRY EXPIRE MINIMUM. */
 #define SOA_FIXED_LEN 20
 /* SRV RDATA before the target: PRIORITY WEIGHT PORT (RFC 2782). */
@@ -303,7 +301,7 @@ int nd_kube_rw_add(struct nd_kube_rw *w, int sec, const uint8_t *owner,
 
 	/* Compression only shrinks a record, so the uncompressed size is
 	 * a safe bound for the 64 KiB a message may take. */
-	size_t most = owner_len + RR_FIXED_LEN + rdlen;
+	size_t most = owner_len + ND_DNS_RR_FIXED_LEN + rdlen;
 
 	if (w->len + most > ND_DNS_MAX_MSG)
 		return ND_ENOSPACE;
@@ -326,7 +324,7 @@ int nd_kube_rw_add(struct nd_kube_rw *w, int sec, const uint8_t *owner,
 	nd_put16(w->buf + w->len + 2, ND_CLASS_IN);
 	nd_put32(w->buf + w->len + 4, ttl);
 	w->ttl_off[w->n_ttl++] = (uint16_t)(w->len + 4);
-	w->len += RR_FIXED_LEN;
+	w->len += ND_DNS_RR_FIXED_LEN;
 
 	size_t rd_at = w->len;
 

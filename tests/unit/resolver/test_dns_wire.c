@@ -387,9 +387,30 @@ static void test_type_names(void **state)
 	assert_string_equal(nd_dns_type_name(123, NULL, 0), "TYPE?");
 }
 
+/* The shared record walker: bounds of a record, pointers not followed. */
+static void test_rr_walk(void **state)
+{
+	/* owner: pointer to offset 0 (never followed), A IN TTL 300, 4 bytes */
+	static const uint8_t rec[] = { 0xc0, 0x00, 0, 1, 0, 1, 0, 0, 1, 44,
+				       0, 4, 192, 0, 2, 1 };
+	struct nd_dns_rr rr;
+	(void)state;
+
+	assert_int_equal(nd_dns_rr_walk(rec, sizeof(rec), 0, &rr), 0);
+	assert_int_equal(rr.owner, 0);
+	assert_int_equal(rr.fixed, 2);
+	assert_int_equal(rr.rdata, 12);
+	assert_int_equal(rr.rdlen, 4);
+	assert_int_equal(rr.end, sizeof(rec));
+	/* Every cut short of the whole record is malformed. */
+	for (size_t n = 0; n < sizeof(rec); n++)
+		assert_int_equal(nd_dns_rr_walk(rec, n, 0, &rr), ND_EMALFORMED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rr_walk),
 		cmocka_unit_test(test_get_put),
 		cmocka_unit_test(test_skip_plain),
 		cmocka_unit_test(test_skip_pointer_not_followed),
