@@ -17,6 +17,9 @@ PACKAGES=(
 	# run and test: DNS clients, upstream servers, load generator, HTTP
 	dnsutils knot-dnsutils nsd unbound dnsperf curl iproute2 python3
 	procps openssl
+	# the diagnostics tests: pods as network namespaces, real drops,
+	# an independent count of the queries
+	tcpdump nftables
 )
 # The real Kubernetes client checks the test API server. Debian's package
 # is kubernetes-client; a machine that already has a kubectl keeps it (the

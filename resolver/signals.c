@@ -348,12 +348,13 @@ static void upstream_meaning(int outcome, const char **before,
 		*before = "gave no answer in time: packets are dropped, by an "
 			  "egress NetworkPolicy or a firewall, or the upstream "
 			  "is down; check that this node can reach ";
-		*after = " on UDP and TCP port 53";
+		*after = " over UDP and TCP";
 		break;
 	case ND_UP_NETWORK:
 		*before = "is unreachable (ICMP unreachable, connection "
-			  "refused or reset): nothing listens on ";
-		*after = " (port 53), or a firewall rejects the packets";
+			  "refused or reset, or this node's own firewall or "
+			  "egress policy refused to send): nothing listens on ";
+		*after = ", or a firewall rejects the packets";
 		break;
 	case ND_UP_REFUSED:
 		*before = "answered REFUSED: the upstream refuses us; an "

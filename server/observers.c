@@ -145,7 +145,7 @@ static void on_chain(void *arg, const struct nd_chain_report *r)
 		"added_ms=%.1f answered_by=%s pattern=%s advice=\"%s\"",
 		client, r->ns[0] ? r->ns : "-", r->name, r->queries, r->wasted,
 		(double)r->added_us / 1000.0,
-		r->answered_by[0] ? r->answered_by : "(absolute name)",
+		r->answered_by[0] ? r->answered_by : ".",
 		r->pattern == ND_SL_PATTERN_PARALLEL	   ? "parallel-a-aaaa"
 		: r->pattern == ND_SL_PATTERN_SEQUENTIAL ? "sequential"
 							 : "unknown",

@@ -85,10 +85,12 @@ struct reply_meta {
 	int kube_ready;			/* ready endpoints of the Service the
 					   name is; -1 = not a Service name */
 	int ede;			/* RFC 8914 INFO-CODE to add, -1 = none */
+	const char *ede_text;		/* its EXTRA-TEXT, NULL = none */
 	const struct nd_forward_info *fi; /* upstream history; NULL = none */
 };
 
-static const struct reply_meta local_meta = { ND_SRC_LOCAL, -1, -1, NULL };
+static const struct reply_meta local_meta = { ND_SRC_LOCAL, -1, -1, NULL,
+					       NULL };
 
 /*
  * The last step of every answer, on thread cur, before it is sent: the
@@ -110,7 +112,8 @@ static size_t complete_reply(struct nd_worker *cur, const struct nd_client *c,
 	if (len < ND_DNS_HEADER_LEN)
 		return len;
 	if (meta->ede >= 0 && q->has_edns)
-		nd_ede_append(msg, &len, cap, limit, (uint16_t)meta->ede, NULL);
+		nd_ede_append(msg, &len, cap, limit, (uint16_t)meta->ede,
+			      meta->ede_text);
 	flags = nd_get16(msg + 2);
 	ev.rcode = flags & ND_FLAG_RCODE_MASK;
 	if (ev.rcode == 0 && q->has_edns && q->edns_version > 0)
@@ -205,7 +208,8 @@ static void finish_request(struct nd_worker *w, struct nd_request *r,
 static void answer_failed(struct nd_worker *w, struct nd_request *r,
 			  int status, const struct nd_forward_info *fi)
 {
-	struct reply_meta meta = { ND_SRC_STALE, -1, ND_EDE_STALE_ANSWER, fi };
+	struct reply_meta meta = { ND_SRC_STALE, -1, ND_EDE_STALE_ANSWER, NULL,
+				   fi };
 	size_t n = 0;
 	int st = nd_cache_answer(w->d->cache, &r->q, nd_clock_ms(), true,
 				 reply_limit(r), w->scratch, SCRATCH_BYTES, &n);
@@ -217,10 +221,14 @@ static void answer_failed(struct nd_worker *w, struct nd_request *r,
 					    w->scratch, SCRATCH_BYTES);
 		n = len > 0 ? (size_t)len : 0;
 		meta.src = ND_SRC_FAILED;
-		/* Timeouts: nobody answered. Refused ports, ICMP errors and
-		 * bad replies: the network or the upstreams broke. */
-		meta.ede = status == -ETIMEDOUT ? ND_EDE_NO_REACHABLE_AUTHORITY
-						: ND_EDE_NETWORK_ERROR;
+		/* Timeouts, and upstreams that answered SERVFAIL or REFUSED:
+		 * no authority would give an answer (RFC 8914 4.23). Closed
+		 * ports and ICMP errors: the network broke (4.24). */
+		meta.ede = status == -ETIMEDOUT || status == -EPROTO
+				   ? ND_EDE_NO_REACHABLE_AUTHORITY
+				   : ND_EDE_NETWORK_ERROR;
+		if (status == -EPROTO)
+			meta.ede_text = "upstreams answered SERVFAIL or REFUSED";
 	}
 	finish_request(w, r, n, &meta);
 }
@@ -252,7 +260,7 @@ static void on_forward_done(void *arg, int status, const uint8_t *reply,
 		status = -EPROTO;
 	}
 	struct nd_request *r = nd_inflight_finish(d->inflight, e), *next;
-	struct reply_meta meta = { ND_SRC_UPSTREAM, -1, -1, fip };
+	struct reply_meta meta = { ND_SRC_UPSTREAM, -1, -1, NULL, fip };
 	for (; r != NULL; r = next) {
 		next = r->next;
 		if (!have) {
@@ -368,7 +376,7 @@ void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
 	if (v == ND_QUERY_OK &&
 	    !is_allowed(rt, (const struct sockaddr *)&c->peer)) {
 		static const struct reply_meta prohibited = {
-			ND_SRC_LOCAL, -1, ND_EDE_PROHIBITED, NULL
+			ND_SRC_LOCAL, -1, ND_EDE_PROHIBITED, NULL, NULL
 		};
 		reply_error(w, c, &q, ND_RCODE_REFUSED, &prohibited, start_us,
 			    out, cap, out_len);
@@ -392,13 +400,15 @@ void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
 		 * retry instead. */
 		if (!nd_daemon_kube_synced(w->d)) {
 			static const struct reply_meta not_ready = {
-				ND_SRC_LOCAL, -1, ND_EDE_NOT_READY, NULL
+				ND_SRC_LOCAL, -1, ND_EDE_NOT_READY,
+				"the cluster zone is not synced yet", NULL
 			};
 			reply_error(w, c, &q, ND_RCODE_SERVFAIL, &not_ready,
 				    start_us, out, cap, out_len);
 			return;
 		}
-		struct reply_meta km = { ND_SRC_CLUSTER, ki.ready, -1, NULL };
+		struct reply_meta km = { ND_SRC_CLUSTER, ki.ready, -1, NULL,
+					 NULL };
 		ND_METRIC_INC(w->metrics.kube_answers);
 		reply_now(w, c, &q, got, cap, start_us, &km, out, out_len);
 		return;
@@ -407,7 +417,7 @@ void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
 				 limit, out, cap, &got);
 	if (st == ND_CACHE_HIT) {
 		static const struct reply_meta cached = { ND_SRC_CACHE, -1, -1,
-							  NULL };
+							  NULL, NULL };
 		ND_METRIC_INC(w->metrics.cache_hits);
 		reply_now(w, c, &q, got, cap, start_us, &cached, out, out_len);
 		return;

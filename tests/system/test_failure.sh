@@ -118,6 +118,7 @@ stop_nodedns
 start_nodedns --upstream "127.0.0.1:$UNBOUND_PORT" --upstream-timeout 300 --query-timeout 1000
 timed_q www.example.test A +time=4
 assert_eq "only a refusing upstream" SERVFAIL "$(rcode_of "$OUT")"
+assert_contains "only a refusing upstream: EDE 22 says why" "$OUT" "upstreams answered SERVFAIL or REFUSED"
 assert_cmp "only a refusing upstream: answer within (ms)" "$MS" -lt 3000
 assert_cmp "nodedns_forward_failures_total{reason=refused}" \
 	"$(metric_l nodedns_forward_failures_total "upstream=\"127.0.0.1:$UNBOUND_PORT\"" 'reason="refused"')" -ge 1

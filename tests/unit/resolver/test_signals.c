@@ -384,7 +384,7 @@ static void test_upstream_failure(void **state)
 	char *j = json_of(s);
 	assert_non_null(strstr(j, "\"upstream\":\"10.0.0.10:53\""));
 	assert_non_null(strstr(j, "egress NetworkPolicy"));
-	assert_non_null(strstr(j, "reach 10.0.0.10:53 on UDP and TCP"));
+	assert_non_null(strstr(j, "reach 10.0.0.10:53 over UDP and TCP"));
 	assert_non_null(strstr(j, "allow-query"));
 	assert_non_null(strstr(j, "nothing listens on 10.0.0.10:53"));
 	assert_non_null(strstr(j, "DNSSEC validation fails"));
