@@ -22,9 +22,13 @@ struct nd_upstream {
 	uint32_t fails;	  /* consecutive non-OK outcomes, 0 after an OK */
 };
 
+/* Of this many first choices, one goes to each upstream in turn. */
+#define ND_UPSTREAM_PROBE_EVERY 64
+
 struct nd_upstreams {
 	size_t n;
-	unsigned rr; /* rotation among equally good upstreams */
+	unsigned rr;	 /* rotation among equally good upstreams */
+	unsigned picks; /* first choices made, for the probe rotation */
 	struct nd_upstream up[];
 };
 
@@ -108,6 +112,17 @@ size_t nd_upstreams_pick(struct nd_upstreams *u, unsigned attempt,
 		return 0;
 	if (attempt > 0)
 		return (first % u->n + attempt % u->n) % u->n;
+	/*
+	 * An upstream that failed once would otherwise never be asked first
+	 * again, and so never heal: one query in ND_UPSTREAM_PROBE_EVERY
+	 * goes to the next one in turn whatever its health. The resolver has
+	 * no clock, so the probe rate follows the query rate.
+	 */
+	if (u->n > 1 &&
+	    __atomic_add_fetch(&u->picks, 1, __ATOMIC_RELAXED) %
+			    ND_UPSTREAM_PROBE_EVERY ==
+		    0)
+		return __atomic_fetch_add(&u->rr, 1, __ATOMIC_RELAXED) % u->n;
 
 	/*
 	 * Snapshot once so both passes judge the same values even while

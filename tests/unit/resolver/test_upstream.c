@@ -229,6 +229,32 @@ static void test_pick_rotates_ties(void **state)
 	nd_upstreams_free(u);
 }
 
+/* A failed upstream still gets a first choice now and then, so it heals. */
+static void test_pick_probes_failed(void **state)
+{
+	struct nd_upstreams *u = make_set(2);
+	unsigned seen[2] = { 0 };
+	size_t probe = 2;
+
+	(void)state;
+	nd_upstreams_report(u, 1, ND_UP_OK, 200);
+	nd_upstreams_report(u, 0, ND_UP_TIMEOUT, 0);
+	for (int i = 1; i <= 128; i++) {
+		size_t p = nd_upstreams_pick(u, 0, 0);
+		seen[p]++;
+		if (p == 0 && probe == 2)
+			probe = (size_t)i;
+	}
+	/* Probes go round every upstream: one of the two in 128 picks. */
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], 127);
+	assert_int_equal(probe, 64);
+	/* The probe answered well: upstream 0 is first choice again. */
+	nd_upstreams_report(u, 0, ND_UP_OK, 100);
+	assert_int_equal(nd_upstreams_pick(u, 0, 0), 0);
+	nd_upstreams_free(u);
+}
+
 static void test_pick_attempt_walk(void **state)
 {
 	struct nd_upstreams *u = make_set(3);
@@ -279,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_pick_prefers_healthy),
 		cmocka_unit_test(test_pick_unmeasured_first),
 		cmocka_unit_test(test_pick_rotates_ties),
+		cmocka_unit_test(test_pick_probes_failed),
 		cmocka_unit_test(test_pick_attempt_walk),
 		cmocka_unit_test(test_failures_saturate),
 	};
