@@ -21,6 +21,9 @@ PACKAGES=(
 	# an independent count of the queries
 	tcpdump nftables
 )
+# The benchmarks' peers and the profiler (make peers): best effort, a
+# benchmark skips a peer that is missing and no test needs them.
+OPTIONAL=(knot-resolver pdns-recursor linux-perf)
 # The real Kubernetes client checks the test API server. Debian's package
 # is kubernetes-client; a machine that already has a kubectl keeps it (the
 # two packages would fight over /usr/bin/kubectl).
@@ -50,6 +53,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
 	echo "setup.sh: all ${#PACKAGES[@]} Debian packages already installed"
 fi
+opt_missing=()
+for p in "${OPTIONAL[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = installed ] || opt_missing+=("$p")
+done
+if [ ${#opt_missing[@]} -gt 0 ]; then
+	echo "setup.sh: installing the benchmark peers ${opt_missing[*]} (optional)"
+	[ ${#missing[@]} -gt 0 ] || $SUDO apt-get update -q || true
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${opt_missing[@]}" ||
+		echo "setup.sh: warning: could not install ${opt_missing[*]}; make peers will skip them"
+	missing+=("${opt_missing[@]}")
+fi
 
 # Debian starts nsd and unbound as system services when it installs them;
 # the tests run their own instances on loopback ports, and a system
@@ -57,7 +73,7 @@ fi
 # stop them through their init system (never by process name). Without
 # systemd, the init scripts stop whatever their pidfile names, so they are
 # only asked when this run installed the package (and so started it).
-for svc in nsd unbound; do
+for svc in nsd unbound pdns-recursor kresd@1; do
 	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 		$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 		continue
