@@ -164,6 +164,7 @@ struct nd_searchlist *nd_searchlist_new(const struct nd_searchlist_options *o)
 	t->log_per_s = (uint32_t)pick(o->log_per_s, SL_DEFAULT_LOG_PER_S);
 	t->log_burst = (uint32_t)pick(o->log_burst, SL_DEFAULT_LOG_BURST);
 	t->on_chain = o->on_chain;
+	t->is_on_chain_limited = o->is_on_chain_limited;
 	t->arg = o->arg;
 	t->seed = ((uint64_t)nd_rand_u32() << 32) | nd_rand_u32();
 	if (pthread_mutex_init(&t->log_lock, NULL) != 0)

@@ -131,6 +131,13 @@ struct nd_searchlist_options {
 					     tick(), with no tracker lock held;
 					     NULL = none */
 	void *arg;			  /* passed to on_chain */
+	bool is_on_chain_limited;	  /* call on_chain only while
+					     nd_searchlist_should_log() says
+					     yes (the counters still count
+					     every chain): formatting a
+					     report costs more than finding
+					     the chain, so a busy node skips
+					     it for chains nobody will read */
 };
 
 /* Counters since start (relaxed reads: each value whole). */

@@ -175,6 +175,7 @@ struct nd_searchlist {
 	uint32_t log_per_s, log_burst; /* should_log() bucket */
 	void (*on_chain)(void *arg, const struct nd_chain_report *r);
 	void *arg;		/* for on_chain */
+	bool is_on_chain_limited; /* on_chain only within the log rate */
 	uint64_t seed;		/* hash seed (hash flooding) */
 	unsigned n_cand;	/* candidates: 3 + node + extra + 1 */
 	unsigned abs_idx;	/* index of the absolute name: n_cand - 1 */

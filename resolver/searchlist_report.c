@@ -334,7 +334,9 @@ void sl_report(struct nd_searchlist *t, const struct sl_done *d)
 		d->wasted > UINT16_MAX ? UINT16_MAX : (uint16_t)d->wasted;
 	pthread_mutex_unlock(&t->names.lock);
 
-	if (t->on_chain == NULL)
+	if (t->on_chain == NULL ||
+	    (t->is_on_chain_limited &&
+	     !nd_searchlist_should_log(t, ch->active_us)))
 		return;
 	memset(&r, 0, sizeof(r));
 	memcpy(&r.client, &d->client, sizeof(r.client));

@@ -130,14 +130,13 @@ int nd_observers_render_metrics(struct nd_daemon *d, char **text,
 	return 0;
 }
 
-/* One structured line per finished chain (rate-limited by the tracker). */
+/* One structured line per finished chain; the tracker calls this only
+ * within its log rate (is_on_chain_limited). */
 static void on_chain(void *arg, const struct nd_chain_report *r)
 {
-	struct nd_daemon *d = arg;
 	char client[ND_ADDR_STRLEN];
+	(void)arg;
 
-	if (!nd_searchlist_should_log(d->searchlist, nd_clock_us()))
-		return;
 	nd_addr_format_ip((const struct sockaddr *)&r->client, client,
 			  sizeof(client));
 	nd_info("searchlist",
@@ -210,7 +209,8 @@ int nd_observers_start(struct nd_daemon *d)
 	so.extra_suffixes = xp;
 	so.n_extra = d->cfg.n_search_suffixes;
 	so.on_chain = on_chain;
-	so.arg = d;
+	so.arg = NULL;
+	so.is_on_chain_limited = true;
 	d->searchlist = nd_searchlist_new(&so);
 	d->signals = nd_signals_new(NULL);
 	if (d->searchlist == NULL || d->signals == NULL) {
