@@ -127,6 +127,22 @@ int nd_answer_parse(const uint8_t *pkt, size_t len, uint8_t *wire_buf,
 	memcpy(wire_buf, pkt, kept_end);
 	nd_put16(wire_buf, 0);
 	nd_put16(wire_buf + 10, (uint16_t)kept_ar);
+	/*
+	 * The stored question is kept in lower case (an upstream may answer
+	 * in 0x20 mixed case), so replaying it compares bytes with the
+	 * query's lower-case name instead of folding case per query. A
+	 * question written with a compression pointer is left as it is;
+	 * render then refuses it, which only costs a cache miss.
+	 */
+	if (qd == 1) {
+		uint8_t lc[ND_DNS_MAX_NAME];
+		size_t n = 0;
+
+		if (nd_dns_name_read(pkt, len, ND_DNS_HEADER_LEN, lc, &n,
+				     true) == (int)(question_end - 4) &&
+		    ND_DNS_HEADER_LEN + n == question_end - 4)
+			memcpy(wire_buf + ND_DNS_HEADER_LEN, lc, n);
+	}
 
 	uint8_t rcode = flags & ND_FLAG_RCODE_MASK;
 
@@ -186,7 +202,7 @@ int nd_answer_render(const struct nd_answer *a, const struct nd_query *q,
 
 	/* Same length is not same question; replaying another name's
 	 * records would be cache poisoning by our own hand. */
-	if (!nd_dns_name_equal(sq, q->qname_len, q->qname, q->qname_len) ||
+	if (memcmp(sq, q->qname_lc, q->qname_len) != 0 ||
 	    nd_get16(sq + q->qname_len) != q->qtype ||
 	    nd_get16(sq + q->qname_len + 2) != q->qclass)
 		return -EINVAL;
