@@ -527,8 +527,16 @@ static void render_kube_store(struct obuf *b,
 	       "DNS names rendered in the cluster zone.");
 	sample(b, "nodedns_kube_names", "", k->names);
 	family(b, "nodedns_kube_store_bytes", "gauge",
-	       "Bytes the rendered cluster names hold.");
+	       "Bytes the cluster zone holds: objects, index and answers.");
 	sample(b, "nodedns_kube_store_bytes", "", k->bytes);
+	family(b, "nodedns_kube_store_part_bytes", "gauge",
+	       "Bytes the cluster zone holds, by part.");
+	sample(b, "nodedns_kube_store_part_bytes", "part=\"objects\"",
+	       k->object_bytes);
+	sample(b, "nodedns_kube_store_part_bytes", "part=\"index\"",
+	       k->index_bytes);
+	sample(b, "nodedns_kube_store_part_bytes", "part=\"answers\"",
+	       k->answer_bytes);
 	family(b, "nodedns_kube_renders_total", "counter",
 	       "Service re-renders since start.");
 	sample(b, "nodedns_kube_renders_total", "", k->renders);

@@ -309,18 +309,102 @@ static int get_port_number(const cJSON *v, uint16_t *port)
 }
 
 /*
+ * An object's text goes into one block it owns (strs), sized before the
+ * decode so that the pointers into it stay put: a store holds thousands
+ * of objects, and a slice up to 1000 endpoints, so one allocation for
+ * each string would cost more than the strings themselves.
+ */
+struct strpool {
+	char *buf;  /* the object's strs */
+	size_t len; /* bytes used */
+	size_t cap; /* bytes allocated */
+};
+
+/* Bytes of member key of j when it is a string, with its NUL; else 0. */
+static size_t str_size(const cJSON *j, const char *key)
+{
+	const cJSON *v = j != NULL ? member(j, key) : NULL;
+
+	if (!cJSON_IsString(v) || v->valuestring == NULL)
+		return 0;
+	return strlen(v->valuestring) + 1;
+}
+
+/* The most the names of the ports in arr can take from a pool. */
+static size_t ports_text_bound(const cJSON *arr)
+{
+	const cJSON *p;
+	size_t n = 0;
+
+	if (!cJSON_IsArray(arr))
+		return 0;
+	cJSON_ArrayForEach(p, arr)
+		n += str_size(p, "name");
+	return n;
+}
+
+/* Make the pool for cap bytes of text; *strs owns it. 0 or -ENOMEM. */
+static int strpool_init(struct strpool *p, size_t cap, char **strs,
+			struct errbuf *e)
+{
+	p->buf = NULL;
+	p->len = 0;
+	p->cap = cap;
+	if (cap == 0)
+		return 0;
+	p->buf = malloc(cap);
+	if (p->buf == NULL) {
+		set_err(e, "out of memory");
+		return -ENOMEM;
+	}
+	*strs = p->buf;
+	return 0;
+}
+
+/* A copy of v in the pool; "" (a literal, no room taken) when v is empty;
+ * NULL when v does not fit, which the bound the pool was sized with rules
+ * out (a bug here, not in the input). */
+static const char *strpool_add(struct strpool *p, const char *v)
+{
+	size_t n = strlen(v) + 1;
+	char *at;
+
+	if (n == 1)
+		return "";
+	if (n > p->cap - p->len)
+		return NULL;
+	at = p->buf + p->len;
+	memcpy(at, v, n);
+	p->len += n;
+	return at;
+}
+
+/* strpool_add() into *out, with the error set when it fails. */
+static int pool_text(struct strpool *p, const char *v, const char *what,
+		     const char **out, struct errbuf *e)
+{
+	*out = strpool_add(p, v);
+	if (*out != NULL)
+		return 0;
+	*out = "";
+	set_err(e, "%s: no room for the text", what);
+	return -ENOMEM;
+}
+
+/*
  * Decode a ports array (Service spec.ports or EndpointSlice ports) into
- * *out / *n, which the caller's deinit frees even on failure. Ports
- * without a usable number are skipped: an EndpointSlice port with a null
- * number means "all ports" and yields no SRV record.
+ * *out / *n, which the caller's deinit frees even on failure, their names
+ * into p (sized with ports_text_bound()). Ports without a usable number
+ * are skipped: an EndpointSlice port with a null number means "all
+ * ports" and yields no SRV record.
  * owner: "kind ns/name" for log lines.
  */
 static int decode_ports(const cJSON *arr, const char *where, const char *owner,
-			struct nd_kube_port **out, size_t *n,
-			struct errbuf *e)
+			struct strpool *pool, struct nd_kube_port **out,
+			size_t *n, struct errbuf *e)
 {
 	const cJSON *p;
-	char pw[48], b[SHOW_MAX];
+	char pw[48], b[SHOW_MAX], name[ND_KUBE_NAME_MAX];
 	size_t i = 0;
 	int count;
 
@@ -350,18 +434,17 @@ static int decode_ports(const cJSON *arr, const char *where, const char *owner,
 			return ND_EPARSE;
 		}
 		memset(port, 0, sizeof(*port));
-		rc = get_string(p, pw, "name", port->name, sizeof(port->name),
-				e);
+		port->name = "";
+		rc = get_string(p, pw, "name", name, sizeof(name), e);
 		if (rc != 0)
 			return rc;
 		/* An SRV owner is _name._proto: a name that cannot be a
 		 * label is served as an unnamed port. */
-		if (port->name[0] != '\0' &&
-		    !is_dns_label(port->name, strlen(port->name))) {
+		if (name[0] != '\0' && !is_dns_label(name, strlen(name))) {
 			nd_debug("kube", "%s: %s.name: not a DNS label '%s', "
 				 "treated as unnamed", owner, pw,
-				 show(port->name, b));
-			port->name[0] = '\0';
+				 show(name, b));
+			name[0] = '\0';
 		}
 		rc = get_str_ptr(p, pw, "protocol", &proto, e);
 		if (rc != 0)
@@ -391,6 +474,10 @@ static int decode_ports(const cJSON *arr, const char *where, const char *owner,
 				 "skipped", owner, pw, num->valuedouble);
 			continue;
 		}
+		/* Only a port that is kept takes room in the pool. */
+		rc = pool_text(pool, name, pw, &port->name, e);
+		if (rc != 0)
+			return rc;
 		(*n)++;
 	}
 	if (*n == 0) {
@@ -478,7 +565,7 @@ static int decode_cluster_ips(const cJSON *spec, struct nd_kube_service *s,
 }
 
 static int decode_external_name(const cJSON *spec, struct nd_kube_service *s,
-				struct errbuf *e)
+				char out[ND_KUBE_FQDN_MAX], struct errbuf *e)
 {
 	/* One more byte than the field: a full-length absolute name fits
 	 * once its trailing dot is gone. */
@@ -497,7 +584,7 @@ static int decode_external_name(const cJSON *spec, struct nd_kube_service *s,
 		set_err(e, "spec.externalName: bad name '%s'", show(n, b));
 		return ND_EPARSE;
 	}
-	memcpy(s->external_name, n, len + 1);
+	memcpy(out, n, len + 1);
 	s->type = ND_SVC_EXTERNAL_NAME;
 	return 0;
 }
@@ -505,9 +592,12 @@ static int decode_external_name(const cJSON *spec, struct nd_kube_service *s,
 static int decode_service(const cJSON *obj, struct nd_kube_service *s,
 			  struct errbuf *e)
 {
-	const cJSON *spec;
+	const cJSON *spec, *ports;
 	const char *type;
 	char b[SHOW_MAX], owner[2 * ND_KUBE_NAME_MAX + 16];
+	char name[ND_KUBE_NAME_MAX], ns[ND_KUBE_NAME_MAX], rv[ND_KUBE_RV_MAX];
+	char ext[ND_KUBE_FQDN_MAX] = "";
+	struct strpool pool;
 	int rc;
 
 	if (!cJSON_IsObject(obj)) {
@@ -516,8 +606,7 @@ static int decode_service(const cJSON *obj, struct nd_kube_service *s,
 	}
 	rc = check_kind(obj, "Service", e);
 	if (rc == 0)
-		rc = decode_meta(obj, s->name, sizeof(s->name), true, s->ns,
-				 s->rv, e);
+		rc = decode_meta(obj, name, sizeof(name), true, ns, rv, e);
 	if (rc == 0)
 		rc = get_object(obj, "", "spec", &spec, e);
 	if (rc != 0)
@@ -534,7 +623,7 @@ static int decode_service(const cJSON *obj, struct nd_kube_service *s,
 		type = "ClusterIP";
 	s->type = ND_SVC_CLUSTER_IP;
 	if (strcmp(type, "ExternalName") == 0) {
-		rc = decode_external_name(spec, s, e);
+		rc = decode_external_name(spec, s, ext, e);
 	} else if (strcmp(type, "ClusterIP") == 0 ||
 		   strcmp(type, "NodePort") == 0 ||
 		   strcmp(type, "LoadBalancer") == 0) {
@@ -545,9 +634,27 @@ static int decode_service(const cJSON *obj, struct nd_kube_service *s,
 	}
 	if (rc != 0)
 		return rc;
-	snprintf(owner, sizeof(owner), "service %s/%s", s->ns, s->name);
-	return decode_ports(member(spec, "ports"), "spec.ports", owner,
-			    &s->ports, &s->n_ports, e);
+
+	ports = member(spec, "ports");
+	rc = strpool_init(&pool,
+			  strlen(name) + strlen(ns) + strlen(rv) +
+				  strlen(ext) + 4 + ports_text_bound(ports),
+			  &s->strs, e);
+	if (rc == 0)
+		rc = pool_text(&pool, name, "metadata.name", &s->name, e);
+	if (rc == 0)
+		rc = pool_text(&pool, ns, "metadata.namespace", &s->ns, e);
+	if (rc == 0)
+		rc = pool_text(&pool, rv, "metadata.resourceVersion", &s->rv,
+			       e);
+	if (rc == 0)
+		rc = pool_text(&pool, ext, "spec.externalName",
+			       &s->external_name, e);
+	if (rc != 0)
+		return rc;
+	snprintf(owner, sizeof(owner), "service %s/%s", ns, name);
+	return decode_ports(ports, "spec.ports", owner, &pool, &s->ports,
+			    &s->n_ports, e);
 }
 
 int nd_kube_decode_service(const struct cJSON *obj, struct nd_kube_service *out,
@@ -589,13 +696,55 @@ static int get_condition(const cJSON *conds, const char *where,
 	return 0;
 }
 
+/* What the endpoints in arr can take: text bytes and addresses. */
+static void eps_bound(const cJSON *arr, size_t *text, size_t *n_addrs)
+{
+	const cJSON *j, *a;
+
+	*text = 0;
+	*n_addrs = 0;
+	cJSON_ArrayForEach(j, arr) {
+		if (!cJSON_IsObject(j))
+			continue;
+		*text += str_size(j, "hostname") + str_size(j, "nodeName");
+		*text += str_size(member(j, "targetRef"), "name");
+		a = member(j, "addresses");
+		if (cJSON_IsArray(a))
+			*n_addrs += (size_t)cJSON_GetArraySize(a);
+	}
+}
+
 /*
- * One endpoints[] entry into ep (whose addrs the caller frees).
+ * get_string() into the pool: *out is the copy, or "" when absent.
+ * cap: the most the field may take, its NUL included.
+ */
+static int pool_string(const cJSON *parent, const char *where, const char *key,
+		       size_t cap, struct strpool *p, const char **out,
+		       struct errbuf *e)
+{
+	const char *v;
+	int rc;
+
+	*out = "";
+	rc = get_str_ptr(parent, where, key, &v, e);
+	if (rc != 0 || v == NULL)
+		return rc;
+	if (strlen(v) >= cap) {
+		set_err(e, "%s%s%s: too long (%zu > %zu bytes)", where,
+			where[0] ? "." : "", key, strlen(v), cap - 1);
+		return ND_EPARSE;
+	}
+	return pool_text(p, v, key, out, e);
+}
+
+/*
+ * One endpoints[] entry into ep: its addresses at ep->addrs (room for
+ * all of them, from the slice's ips), its text into p.
  * Returns 0, 1 when the endpoint is to be skipped, or an error.
  */
 static int decode_endpoint(const cJSON *j, int family, const char *where,
-			   const char *owner, struct nd_kube_endpoint *ep,
-			   struct errbuf *e)
+			   const char *owner, struct strpool *p,
+			   struct nd_kube_endpoint *ep, struct errbuf *e)
 {
 	const cJSON *addrs, *a, *conds, *ref;
 	const char *host, *kind;
@@ -616,11 +765,6 @@ static int decode_endpoint(const cJSON *j, int family, const char *where,
 	if (count <= 0) {
 		nd_debug("kube", "%s: %s: no addresses, skipped", owner, where);
 		return 1;
-	}
-	ep->addrs = calloc((size_t)count, sizeof(*ep->addrs));
-	if (ep->addrs == NULL) {
-		set_err(e, "%s: out of memory", where);
-		return -ENOMEM;
 	}
 	cJSON_ArrayForEach(a, addrs) {
 		snprintf(aw, sizeof(aw), "%s.addresses[%zu]", where, i++);
@@ -660,12 +804,16 @@ static int decode_endpoint(const cJSON *j, int family, const char *where,
 	rc = get_str_ptr(j, where, "hostname", &host, e);
 	if (rc != 0)
 		return rc;
-	if (host != NULL && is_dns_label(host, strlen(host)))
-		memcpy(ep->hostname, host, strlen(host) + 1);
-	else if (host != NULL)
+	if (host != NULL && is_dns_label(host, strlen(host))) {
+		rc = pool_text(p, host, "hostname", &ep->hostname, e);
+		if (rc != 0)
+			return rc;
+	} else if (host != NULL) {
 		nd_debug("kube", "%s: %s.hostname: not a DNS label '%s', "
 			 "dropped", owner, where, show(host, b));
-	rc = get_string(j, where, "nodeName", ep->node, sizeof(ep->node), e);
+	}
+	rc = pool_string(j, where, "nodeName", ND_KUBE_FQDN_MAX, p, &ep->node,
+			 e);
 	if (rc != 0)
 		return rc;
 	rc = get_object(j, where, "targetRef", &ref, e);
@@ -676,16 +824,20 @@ static int decode_endpoint(const cJSON *j, int family, const char *where,
 	if (rc != 0)
 		return rc;
 	if (kind != NULL && strcmp(kind, "Pod") == 0)
-		return get_string(ref, aw, "name", ep->pod, sizeof(ep->pod), e);
+		return pool_string(ref, aw, "name", ND_KUBE_FQDN_MAX, p,
+				   &ep->pod, e);
 	return 0;
 }
 
+/* The endpoints array arr into s: s->eps, their addresses in s->ips and
+ * their text in p (sized with eps_bound()'s text; n_addrs, its count). */
 static int decode_endpoints(const cJSON *arr, struct nd_kube_slice *s,
-			    const char *owner, struct errbuf *e)
+			    const char *owner, struct strpool *p,
+			    size_t n_addrs, struct errbuf *e)
 {
 	const cJSON *j;
 	char where[32];
-	size_t i = 0;
+	size_t i = 0, used = 0;
 	int count;
 
 	if (arr == NULL)
@@ -698,55 +850,66 @@ static int decode_endpoints(const cJSON *arr, struct nd_kube_slice *s,
 	if (count <= 0)
 		return 0;
 	s->eps = calloc((size_t)count, sizeof(*s->eps));
-	if (s->eps == NULL) {
+	if (n_addrs > 0)
+		s->ips = calloc(n_addrs, sizeof(*s->ips));
+	if (s->eps == NULL || (n_addrs > 0 && s->ips == NULL)) {
 		set_err(e, "endpoints: out of memory");
 		return -ENOMEM;
 	}
 	cJSON_ArrayForEach(j, arr) {
-		struct nd_kube_endpoint ep;
+		/* No address anywhere: every endpoint is skipped before it
+		 * writes one. */
+		struct nd_kube_endpoint ep = {
+			.addrs = s->ips != NULL ? s->ips + used : NULL,
+			.hostname = "",
+			.node = "",
+			.pod = "",
+		};
 		int rc;
 
-		memset(&ep, 0, sizeof(ep));
 		snprintf(where, sizeof(where), "endpoints[%zu]", i++);
-		rc = decode_endpoint(j, s->address_type, where, owner, &ep, e);
-		if (rc != 0) {
-			free(ep.addrs);
-			if (rc < 0)
-				return rc;
+		rc = decode_endpoint(j, s->address_type, where, owner, p, &ep,
+				     e);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
 			continue;
-		}
+		/* A skipped endpoint's addresses are written over. */
+		used += ep.n_addrs;
 		s->eps[s->n_eps++] = ep;
 	}
 	if (s->n_eps == 0) {
 		free(s->eps);
 		s->eps = NULL;
+		free(s->ips);
+		s->ips = NULL;
 	}
 	return 0;
 }
 
-/* Labels and annotations: what ties the slice to its Service and when
- * the change that produced it happened. */
-static int decode_slice_meta(const cJSON *obj, struct nd_kube_slice *s,
-			     struct errbuf *e)
+/* Labels and annotations: what ties the slice to its Service (into
+ * service) and when the change that produced it happened. */
+static int decode_slice_meta(const cJSON *obj, const char *ns,
+			     const char *name, char service[ND_KUBE_NAME_MAX],
+			     struct nd_kube_slice *s, struct errbuf *e)
 {
 	const cJSON *meta, *labels, *notes, *t;
 	char b[SHOW_MAX];
 	int rc;
 
+	service[0] = '\0';
 	meta = member(obj, "metadata");
 	rc = get_object(meta, "metadata", "labels", &labels, e);
 	if (rc == 0 && labels != NULL)
 		rc = get_string(labels, "metadata.labels", SERVICE_NAME_LABEL,
-				s->service, sizeof(s->service), e);
+				service, ND_KUBE_NAME_MAX, e);
 	if (rc != 0)
 		return rc;
 	/* No Service can carry a name that is no label: same as none. */
-	if (!is_dns_label(s->service, strlen(s->service)) &&
-	    s->service[0] != '\0') {
+	if (!is_dns_label(service, strlen(service)) && service[0] != '\0') {
 		nd_debug("kube", "endpointslice %s/%s: service-name '%s' is "
-			 "no DNS label, ignored", s->ns, s->name,
-			 show(s->service, b));
-		s->service[0] = '\0';
+			 "no DNS label, ignored", ns, name, show(service, b));
+		service[0] = '\0';
 	}
 	rc = get_object(meta, "metadata", "annotations", &notes, e);
 	if (rc != 0 || notes == NULL)
@@ -756,8 +919,8 @@ static int decode_slice_meta(const cJSON *obj, struct nd_kube_slice *s,
 	if (t != NULL && (!cJSON_IsString(t) ||
 			  nd_kube_parse_time(t->valuestring,
 					     &s->trigger_time_ms) != 0)) {
-		nd_debug("kube", "endpointslice %s/%s: bad %s, ignored", s->ns,
-			 s->name, TRIGGER_TIME_ANNOTATION);
+		nd_debug("kube", "endpointslice %s/%s: bad %s, ignored", ns,
+			 name, TRIGGER_TIME_ANNOTATION);
 		s->trigger_time_ms = 0;
 	}
 	return 0;
@@ -767,7 +930,11 @@ static int decode_slice(const cJSON *obj, struct nd_kube_slice *s,
 			struct errbuf *e)
 {
 	char b[SHOW_MAX], owner[ND_KUBE_NAME_MAX + ND_KUBE_FQDN_MAX + 16];
-	const cJSON *at;
+	char name[ND_KUBE_FQDN_MAX], ns[ND_KUBE_NAME_MAX], rv[ND_KUBE_RV_MAX];
+	char service[ND_KUBE_NAME_MAX];
+	const cJSON *at, *eps = NULL, *ports;
+	size_t text = 0, n_addrs = 0;
+	struct strpool pool;
 	int rc;
 
 	if (!cJSON_IsObject(obj)) {
@@ -776,10 +943,9 @@ static int decode_slice(const cJSON *obj, struct nd_kube_slice *s,
 	}
 	rc = check_kind(obj, "EndpointSlice", e);
 	if (rc == 0)
-		rc = decode_meta(obj, s->name, sizeof(s->name), false, s->ns,
-				 s->rv, e);
+		rc = decode_meta(obj, name, sizeof(name), false, ns, rv, e);
 	if (rc == 0)
-		rc = decode_slice_meta(obj, s, e);
+		rc = decode_slice_meta(obj, ns, name, service, s, e);
 	if (rc != 0)
 		return rc;
 	at = member(obj, "addressType");
@@ -803,13 +969,34 @@ static int decode_slice(const cJSON *obj, struct nd_kube_slice *s,
 			show(at->valuestring, b));
 		return ND_EPARSE;
 	}
-	snprintf(owner, sizeof(owner), "endpointslice %s/%s", s->ns, s->name);
+
 	if (s->address_type != 0) {
-		rc = decode_endpoints(member(obj, "endpoints"), s, owner, e);
-		if (rc != 0)
-			return rc;
+		eps = member(obj, "endpoints");
+		if (cJSON_IsArray(eps))
+			eps_bound(eps, &text, &n_addrs);
 	}
-	return decode_ports(member(obj, "ports"), "ports", owner, &s->ports,
+	ports = member(obj, "ports");
+	rc = strpool_init(&pool,
+			  strlen(name) + strlen(ns) + strlen(rv) +
+				  strlen(service) + 4 + text +
+				  ports_text_bound(ports),
+			  &s->strs, e);
+	if (rc == 0)
+		rc = pool_text(&pool, name, "metadata.name", &s->name, e);
+	if (rc == 0)
+		rc = pool_text(&pool, ns, "metadata.namespace", &s->ns, e);
+	if (rc == 0)
+		rc = pool_text(&pool, rv, "metadata.resourceVersion", &s->rv,
+			       e);
+	if (rc == 0)
+		rc = pool_text(&pool, service, "service-name", &s->service, e);
+	if (rc != 0)
+		return rc;
+	snprintf(owner, sizeof(owner), "endpointslice %s/%s", ns, name);
+	rc = decode_endpoints(eps, s, owner, &pool, n_addrs, e);
+	if (rc != 0)
+		return rc;
+	return decode_ports(ports, "ports", owner, &pool, &s->ports,
 			    &s->n_ports, e);
 }
 

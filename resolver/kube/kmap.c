@@ -40,7 +40,7 @@ struct nd_kmap_node *nd_kmap_get(const struct nd_kmap *m, const void *key,
 	if (m == NULL || m->buckets == NULL || (key == NULL && len > 0))
 		return NULL;
 
-	uint64_t h = nd_hash(key, len, m->seed);
+	uint32_t h = (uint32_t)nd_hash(key, len, m->seed);
 	struct nd_kmap_node *n = m->buckets[h & (m->n_buckets - 1)];
 
 	for (; n != NULL; n = n->next)
@@ -77,9 +77,11 @@ int nd_kmap_put(struct nd_kmap *m, struct nd_kmap_node *node)
 	if (m == NULL || m->buckets == NULL || node == NULL ||
 	    (node->key == NULL && node->key_len > 0))
 		return -EINVAL;
-	if (m->n >= m->n_buckets)
+	/* Two nodes a bucket: the wnames map holds a node per name in the
+	 * zone, and a chain of two costs less than the buckets would. */
+	if (m->n >= 2 * m->n_buckets)
 		grow(m);
-	node->hash = nd_hash(node->key, node->key_len, m->seed);
+	node->hash = (uint32_t)nd_hash(node->key, node->key_len, m->seed);
 
 	struct nd_kmap_node **b = &m->buckets[node->hash & (m->n_buckets - 1)];
 

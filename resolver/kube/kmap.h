@@ -14,9 +14,10 @@
  */
 struct nd_kmap_node {
 	struct nd_kmap_node *next; /* hash chain */
-	uint64_t hash;		   /* of the key; set by nd_kmap_put */
 	const void *key;	   /* borrowed from the object */
-	size_t key_len;		   /* bytes of key */
+	uint32_t key_len;	   /* bytes of key */
+	uint32_t hash;		   /* of the key (low half, which picks the
+				      bucket); set by nd_kmap_put */
 };
 
 /* Single-threaded: the store's writer is its only user. */

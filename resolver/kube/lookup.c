@@ -110,13 +110,20 @@ static int negative(struct ctx *c, uint8_t rcode, unsigned soa_kind,
 		    out_len);
 }
 
-/* Serve a stored answer. */
-static int stored(struct ctx *c, const struct nd_kube_rans *ra, size_t *out_len)
+/*
+ * Serve a stored answer. q is c->q, or a copy asking for ra's type when
+ * ra stands in for ANY (is_any_shared): the question that goes out is
+ * then patched back to ANY.
+ */
+static int stored(struct ctx *c, const struct nd_kube_rnode *node,
+		  const struct nd_kube_rans *ra, const struct nd_query *q,
+		  size_t *out_len)
 {
 	size_t opt = c->q->has_edns ? OPT_RR_LEN : 0;
-	struct nd_answer a = ra->a;
+	struct nd_answer a;
 	bool is_bare = false;
 
+	nd_kube_rans_answer(node, ra, c->s->zone.ttl_s, &a);
 	/* RFC 2181 9: additional records are optional; when only they do
 	 * not fit, send the answer without them rather than TC. The
 	 * message up to an_end is a complete message of its own but for
@@ -124,15 +131,16 @@ static int stored(struct ctx *c, const struct nd_kube_rans *ra, size_t *out_len)
 	if ((size_t)a.len + opt > c->limit && ra->an_end < a.len &&
 	    (size_t)ra->an_end + opt <= c->limit) {
 		a.len = ra->an_end;
-		a.n_ttl = ra->an_n_ttl;
 		is_bare = true;
 	}
 
-	int n = nd_answer_render(&a, c->q, 0, UINT32_MAX, false, c->limit,
-				 c->out, c->cap);
+	int n = nd_answer_render(&a, q, 0, UINT32_MAX, false, c->limit, c->out,
+				 c->cap);
 
 	if (n < 0)
 		return n;
+	if (q != c->q)
+		nd_put16(c->out + a.question_end - 4, c->q->qtype);
 	if (is_bare)
 		nd_put16(c->out + 10, c->q->has_edns ? 1 : 0);
 	if (ra->serial_off != 0 && !is_truncated(c->out) &&
@@ -149,8 +157,9 @@ static int cname(struct ctx *c, const struct nd_kube_rnode *node,
 		 const struct nd_kube_rans *ra, size_t *out_len)
 {
 	uint8_t b[STACK_MSG_MAX];
-	struct nd_answer a = ra->a;
+	struct nd_answer a;
 
+	nd_kube_rans_answer(node, ra, c->s->zone.ttl_s, &a);
 	if (a.len > sizeof(b))
 		return negative(c, ND_RCODE_NOERROR, node->soa_kind, out_len);
 	memcpy(b, a.wire, a.len);
@@ -173,9 +182,17 @@ static int from_node(struct ctx *c, const struct nd_kube_rnode *node,
 			return cname(c, node, ra, out_len);
 	}
 	ra = nd_kube_rnode_find(node, c->q->qtype);
-	if (ra == NULL)
-		return negative(c, ND_RCODE_NOERROR, node->soa_kind, out_len);
-	return stored(c, ra, out_len);
+	if (ra != NULL)
+		return stored(c, node, ra, c->q, out_len);
+	if (c->q->qtype == ND_TYPE_ANY && node->is_any_shared) {
+		/* ANY is rare (RFC 8482), so the copy of the query it takes
+		 * here costs less than an answer kept for it on every name. */
+		struct nd_query q = *c->q;
+
+		q.qtype = node->ans[0].qtype;
+		return stored(c, node, &node->ans[0], &q, out_len);
+	}
+	return negative(c, ND_RCODE_NOERROR, node->soa_kind, out_len);
 }
 
 static const uint8_t *label(const struct ctx *c, size_t i, size_t *len)

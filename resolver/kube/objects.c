@@ -11,6 +11,7 @@ void nd_kube_service_deinit(struct nd_kube_service *s)
 	if (s == NULL)
 		return;
 	free(s->ports);
+	free(s->strs);
 	/* Zeroed, a deinit'ed struct can be deinit'ed or refilled again. */
 	memset(s, 0, sizeof(*s));
 }
@@ -19,11 +20,9 @@ void nd_kube_slice_deinit(struct nd_kube_slice *s)
 {
 	if (s == NULL)
 		return;
-	/* eps[] may be longer than n_eps while a decode is under way, but
-	 * only the first n_eps entries ever own addresses. */
-	for (size_t i = 0; s->eps != NULL && i < s->n_eps; i++)
-		free(s->eps[i].addrs);
 	free(s->eps);
+	free(s->ips);
+	free(s->strs);
 	free(s->ports);
 	memset(s, 0, sizeof(*s));
 }

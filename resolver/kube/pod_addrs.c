@@ -78,6 +78,7 @@ static void count_one(struct nd_kube_store *s, const uint8_t *key,
 		p = calloc(1, sizeof(*p));
 		if (p == NULL)
 			return;
+		ND_KUBE_STAT_ADD(s, index_bytes, sizeof(*p));
 		p->refs = 1;
 		memcpy(p->key, key, key_len);
 		p->key_len = key_len;
@@ -94,6 +95,7 @@ static void count_one(struct nd_kube_store *s, const uint8_t *key,
 	if (p == NULL || --p->refs > 0)
 		return;
 	nd_kmap_del(&s->pod_refs, &p->kn);
+	ND_KUBE_STAT_SUB(s, index_bytes, sizeof(*p));
 	urcu_memb_read_lock();
 	cds_lfht_del(s->pods, &p->ln);
 	urcu_memb_read_unlock();
@@ -108,7 +110,7 @@ void nd_kube_pods_count(struct nd_kube_store *s, const struct nd_kube_slice *sl,
 	if (s == NULL || sl == NULL || s->pods == NULL)
 		return;
 
-	size_t ns_len = strnlen(sl->ns, sizeof(sl->ns));
+	size_t ns_len = strnlen(sl->ns, ND_KUBE_NAME_MAX);
 
 	for (size_t e = 0; e < sl->n_eps; e++) {
 		const struct nd_kube_endpoint *ep = &sl->eps[e];

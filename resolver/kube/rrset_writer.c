@@ -18,20 +18,29 @@
 #define SRV_FIXED_LEN 6
 /* A compression pointer holds a 14-bit offset (RFC 1035 4.1.4). */
 #define PTR_MAX_OFF 0x3fff
-#define DICT_INITIAL 64
+/* A name has at most 127 labels, and dict_grow keeps room for one more
+ * name at half load: 512 slots is what the first record needs anyway. */
+#define DICT_INITIAL 512
 
 /* A name suffix already in the message: its bytes (borrowed from the
- * caller's names) and where it starts. len 0 marks a free slot. */
+ * caller's names) and where it starts. */
 struct dict_ent {
 	const uint8_t *name;
+	uint32_t gen; /* the message it belongs to; != dict gen: free */
 	uint16_t off;
 	uint8_t len;
 };
 
+/*
+ * Kept from one message to the next: a new message bumps gen instead of
+ * clearing the slots, so a writer that is reused (the store renders
+ * every answer with the same few) allocates and clears nothing.
+ */
 struct nd_kube_rw_dict {
 	struct dict_ent *e; /* cap slots, open addressing */
 	size_t cap;	    /* power of two */
 	size_t n;	    /* slots used */
+	uint32_t gen;	    /* current message; never 0 */
 	uint64_t seed;
 };
 
@@ -84,7 +93,7 @@ static int dict_find(const struct nd_kube_rw_dict *d, const uint8_t *name,
 	for (size_t i = dict_slot(d, name, len);; i = (i + 1) & (d->cap - 1)) {
 		const struct dict_ent *e = &d->e[i];
 
-		if (e->len == 0)
+		if (e->gen != d->gen)
 			return -1;
 		if (e->len == len && memcmp(e->name, name, len) == 0)
 			return e->off;
@@ -101,10 +110,11 @@ static void dict_insert(struct nd_kube_rw_dict *d, const uint8_t *name,
 
 	size_t i = dict_slot(d, name, len);
 
-	for (; d->e[i].len != 0; i = (i + 1) & (d->cap - 1))
+	for (; d->e[i].gen == d->gen; i = (i + 1) & (d->cap - 1))
 		if (d->e[i].len == len && memcmp(d->e[i].name, name, len) == 0)
 			return;
 	d->e[i].name = name;
+	d->e[i].gen = d->gen;
 	d->e[i].len = (uint8_t)len;
 	d->e[i].off = (uint16_t)off;
 	d->n++;
@@ -125,7 +135,7 @@ static void dict_grow(struct nd_kube_rw_dict *d)
 	d->cap = cap;
 	d->n = 0;
 	for (size_t i = 0; i < old_cap; i++)
-		if (old[i].len != 0)
+		if (old[i].gen == d->gen)
 			dict_insert(d, old[i].name, old[i].len, old[i].off);
 	free(old);
 }
@@ -197,10 +207,16 @@ int nd_kube_rw_begin(struct nd_kube_rw *w, const uint8_t *qname,
 			return -ENOMEM;
 		}
 		w->dict->cap = DICT_INITIAL;
+		w->dict->gen = 1;
 		w->dict->seed = nd_rand_u32();
 	} else {
-		memset(w->dict->e, 0, w->dict->cap * sizeof(*w->dict->e));
 		w->dict->n = 0;
+		if (++w->dict->gen == 0) {
+			/* Slots of 2^32 messages ago would look current. */
+			memset(w->dict->e, 0,
+			       w->dict->cap * sizeof(*w->dict->e));
+			w->dict->gen = 1;
+		}
 	}
 	w->len = 0;
 	w->n_ttl = 0;

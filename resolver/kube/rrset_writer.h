@@ -17,9 +17,10 @@ struct nd_kube_rw_dict; /* name-compression dictionary (rrset_writer.c) */
 
 /*
  * One message under construction (writer thread only). Buffers grow on
- * demand up to ND_DNS_MAX_MSG bytes. Names are compressed (RFC 1035
- * 4.1.4) against every name written before, except where RFC 2782 forbids
- * it (the SRV target).
+ * demand up to ND_DNS_MAX_MSG bytes and are kept for the next message:
+ * reuse a writer rather than making one per message. Names are compressed
+ * (RFC 1035 4.1.4) against every name written before, except where
+ * RFC 2782 forbids it (the SRV target).
  */
 struct nd_kube_rw {
 	uint8_t *buf;	     /* the message; owned */

@@ -14,9 +14,6 @@
 #include "util/log.h"
 #include "util/rand.h"
 
-/* The name table starts at this many buckets and resizes itself. */
-#define NAMES_INITIAL_BUCKETS 1024
-
 /*
  * RCU registration. The writer must be a registered thread too (the
  * lock-free table resizes under it), and store.h does not ask the
@@ -68,10 +65,52 @@ void nd_kube_reader_unregister(void)
 	pthread_setspecific(reg_key, NULL);
 }
 
-/* A name field: NUL-terminated inside its array and not empty. */
+/* A text field (objects.h): there, and shorter than cap with its NUL. */
+static bool fits(const char *s, size_t cap)
+{
+	return s != NULL && strnlen(s, cap) < cap;
+}
+
+/* A name field: fits and is not empty. */
 static bool is_valid(const char *s, size_t cap)
 {
-	return s != NULL && s[0] != '\0' && strnlen(s, cap) < cap;
+	return fits(s, cap) && s[0] != '\0';
+}
+
+static bool ports_are_valid(const struct nd_kube_port *v, size_t n)
+{
+	if (v == NULL && n > 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!fits(v[i].name, ND_KUBE_NAME_MAX))
+			return false;
+	return true;
+}
+
+/* Bytes of a text field in its object's strs (stats); a literal, or any
+ * text when the object has no strs, takes none. */
+static size_t text_bytes(const char *strs, const char *t)
+{
+	return strs != NULL && t[0] != '\0' ? strlen(t) + 1 : 0;
+}
+
+static size_t ports_bytes(const char *strs, const struct nd_kube_port *v,
+			  size_t n)
+{
+	size_t b = n * sizeof(*v);
+
+	for (size_t i = 0; i < n; i++)
+		b += text_bytes(strs, v[i].name);
+	return b;
+}
+
+/* What a Service holds beyond the group it is in (stats). */
+static size_t svc_bytes(const struct nd_kube_service *v)
+{
+	return ports_bytes(v->strs, v->ports, v->n_ports) +
+	       text_bytes(v->strs, v->ns) + text_bytes(v->strs, v->name) +
+	       text_bytes(v->strs, v->rv) +
+	       text_bytes(v->strs, v->external_name);
 }
 
 static void bump_serial(struct nd_kube_store *s)
@@ -95,10 +134,11 @@ static struct group *group_get(struct nd_kube_store *s, const char *ns,
 	if (kn != NULL || !create)
 		return kn ? caa_container_of(kn, struct group, kn) : NULL;
 
-	struct group *g = calloc(1, sizeof(*g));
+	struct group *g = calloc(1, sizeof(*g) + (size_t)n + 1);
 
 	if (g == NULL)
 		return NULL;
+	ND_KUBE_STAT_ADD(s, object_bytes, sizeof(*g) + (size_t)n + 1);
 	memcpy(g->key, key, (size_t)n + 1);
 	g->kn.key = g->key;
 	g->kn.key_len = (size_t)n;
@@ -112,6 +152,7 @@ static void group_maybe_free(struct nd_kube_store *s, struct group *g)
 	if (g->has_svc || g->n_slices > 0 || g->cs.n > 0)
 		return;
 	nd_kmap_del(&s->groups, &g->kn);
+	ND_KUBE_STAT_SUB(s, object_bytes, sizeof(*g) + g->kn.key_len + 1);
 	free(g->cs.v);
 	free(g);
 }
@@ -166,12 +207,23 @@ static int render_group(struct nd_kube_store *s, struct group *g)
 
 /* --- Services ---------------------------------------------------------- */
 
+/* Drop g's Service object, leaving its names to the next render. */
+static void del_service_object(struct nd_kube_store *s, struct group *g)
+{
+	ND_KUBE_STAT_SUB(s, object_bytes, svc_bytes(&g->svc));
+	ND_KUBE_STAT_SUB(s, services, 1);
+	nd_kube_service_deinit(&g->svc);
+	g->has_svc = false;
+}
+
 int nd_kube_store_put_service(struct nd_kube_store *s,
 			      struct nd_kube_service *obj)
 {
-	if (s == NULL || obj == NULL || !is_valid(obj->ns, sizeof(obj->ns)) ||
-	    !is_valid(obj->name, sizeof(obj->name)) ||
-	    (obj->ports == NULL && obj->n_ports > 0) || obj->n_ips > 2)
+	if (s == NULL || obj == NULL || !is_valid(obj->ns, ND_KUBE_NAME_MAX) ||
+	    !is_valid(obj->name, ND_KUBE_NAME_MAX) ||
+	    !fits(obj->rv, ND_KUBE_RV_MAX) ||
+	    !fits(obj->external_name, ND_KUBE_FQDN_MAX) ||
+	    !ports_are_valid(obj->ports, obj->n_ports) || obj->n_ips > 2)
 		return -EINVAL;
 	ensure_registered();
 
@@ -182,9 +234,9 @@ int nd_kube_store_put_service(struct nd_kube_store *s,
 		return -ENOMEM;
 	}
 	if (g->has_svc)
-		nd_kube_service_deinit(&g->svc);
-	else
-		ND_KUBE_STAT_ADD(s, services, 1);
+		del_service_object(s, g);
+	ND_KUBE_STAT_ADD(s, services, 1);
+	ND_KUBE_STAT_ADD(s, object_bytes, svc_bytes(obj));
 	g->svc = *obj;
 	memset(obj, 0, sizeof(*obj));
 	g->has_svc = true;
@@ -194,9 +246,7 @@ int nd_kube_store_put_service(struct nd_kube_store *s,
 
 static int del_service(struct nd_kube_store *s, struct group *g)
 {
-	nd_kube_service_deinit(&g->svc);
-	g->has_svc = false;
-	ND_KUBE_STAT_SUB(s, services, 1);
+	del_service_object(s, g);
 	return render_group(s, g);
 }
 
@@ -249,38 +299,62 @@ static void slice_unlink(struct slice_ent *e)
 	e->g = NULL;
 }
 
-/* Count the slice's addresses in or out of the stats and pod table. */
+/* Count the slice's addresses and memory in or out of the stats, and its
+ * addresses in or out of the pod table. */
 static void slice_count(struct nd_kube_store *s, struct slice_ent *e, int delta)
 {
+	const struct nd_kube_slice *o = &e->obj;
+
 	if (delta > 0) {
 		e->n_ready = 0;
 		e->n_not_ready = 0;
-		for (size_t i = 0; i < e->obj.n_eps; i++) {
-			if (e->obj.eps[i].is_ready)
-				e->n_ready += e->obj.eps[i].n_addrs;
+		e->obj_bytes = sizeof(*e) + e->kn.key_len + 1 +
+			       o->n_eps * sizeof(*o->eps) +
+			       ports_bytes(o->strs, o->ports, o->n_ports) +
+			       text_bytes(o->strs, o->ns) +
+			       text_bytes(o->strs, o->name) +
+			       text_bytes(o->strs, o->service) +
+			       text_bytes(o->strs, o->rv);
+		for (size_t i = 0; i < o->n_eps; i++) {
+			const struct nd_kube_endpoint *ep = &o->eps[i];
+
+			if (ep->is_ready)
+				e->n_ready += ep->n_addrs;
 			else
-				e->n_not_ready += e->obj.eps[i].n_addrs;
+				e->n_not_ready += ep->n_addrs;
+			e->obj_bytes += ep->n_addrs * sizeof(*ep->addrs) +
+					text_bytes(o->strs, ep->hostname) +
+					text_bytes(o->strs, ep->node) +
+					text_bytes(o->strs, ep->pod);
 		}
 		ND_KUBE_STAT_ADD(s, endpoints_ready, e->n_ready);
 		ND_KUBE_STAT_ADD(s, endpoints_not_ready, e->n_not_ready);
+		ND_KUBE_STAT_ADD(s, object_bytes, e->obj_bytes);
 	} else {
 		ND_KUBE_STAT_SUB(s, endpoints_ready, e->n_ready);
 		ND_KUBE_STAT_SUB(s, endpoints_not_ready, e->n_not_ready);
+		ND_KUBE_STAT_SUB(s, object_bytes, e->obj_bytes);
 	}
-	nd_kube_pods_count(s, &e->obj, delta);
+	nd_kube_pods_count(s, o, delta);
 }
 
 static bool slice_is_valid(const struct nd_kube_slice *o)
 {
-	if (!is_valid(o->ns, sizeof(o->ns)) ||
-	    !is_valid(o->name, sizeof(o->name)) ||
-	    strnlen(o->service, sizeof(o->service)) >= sizeof(o->service) ||
-	    (o->eps == NULL && o->n_eps > 0) ||
-	    (o->ports == NULL && o->n_ports > 0))
+	if (!is_valid(o->ns, ND_KUBE_NAME_MAX) ||
+	    !is_valid(o->name, ND_KUBE_FQDN_MAX) ||
+	    !fits(o->service, ND_KUBE_NAME_MAX) ||
+	    !fits(o->rv, ND_KUBE_RV_MAX) || (o->eps == NULL && o->n_eps > 0) ||
+	    !ports_are_valid(o->ports, o->n_ports))
 		return false;
-	for (size_t i = 0; i < o->n_eps; i++)
-		if (o->eps[i].addrs == NULL && o->eps[i].n_addrs > 0)
+	for (size_t i = 0; i < o->n_eps; i++) {
+		const struct nd_kube_endpoint *ep = &o->eps[i];
+
+		if ((ep->addrs == NULL && ep->n_addrs > 0) ||
+		    !fits(ep->hostname, ND_KUBE_NAME_MAX) ||
+		    !fits(ep->node, ND_KUBE_FQDN_MAX) ||
+		    !fits(ep->pod, ND_KUBE_FQDN_MAX))
 			return false;
+	}
 	return true;
 }
 
@@ -304,7 +378,7 @@ int nd_kube_store_put_slice(struct nd_kube_store *s, struct nd_kube_slice *obj)
 			goto nomem;
 	}
 	if (e == NULL) {
-		e = calloc(1, sizeof(*e));
+		e = calloc(1, sizeof(*e) + (size_t)n + 1);
 		if (e == NULL)
 			goto nomem;
 		memcpy(e->key, key, (size_t)n + 1);
@@ -387,7 +461,7 @@ int nd_kube_store_put_namespace(struct nd_kube_store *s, const char *name)
 		return 0;
 	}
 
-	struct ns_ent *e = calloc(1, sizeof(*e));
+	struct ns_ent *e = calloc(1, sizeof(*e) + len + 1);
 	struct nd_kube_nameset ns;
 	int r;
 
@@ -411,6 +485,7 @@ int nd_kube_store_put_namespace(struct nd_kube_store *s, const char *name)
 	}
 	nd_kmap_put(&s->namespaces, &e->kn);
 	ND_KUBE_STAT_ADD(s, namespaces, 1);
+	ND_KUBE_STAT_ADD(s, object_bytes, sizeof(*e) + len + 1);
 	bump_serial(s);
 	return r < 0 ? r : 0;
 }
@@ -422,6 +497,7 @@ static int del_namespace(struct nd_kube_store *s, struct ns_ent *e)
 	int r = nd_kube_table_clear(s, &e->cs);
 
 	nd_kmap_del(&s->namespaces, &e->kn);
+	ND_KUBE_STAT_SUB(s, object_bytes, sizeof(*e) + e->kn.key_len + 1);
 	free(e->cs.v);
 	free(e);
 	ND_KUBE_STAT_SUB(s, namespaces, 1);
@@ -578,12 +654,12 @@ struct nd_kube_store *nd_kube_store_new(const struct nd_kube_store_options *o)
 	    nd_kmap_init(&s->slices) < 0 || nd_kmap_init(&s->namespaces) < 0 ||
 	    nd_kmap_init(&s->pod_refs) < 0)
 		goto fail;
-	s->names =
-		cds_lfht_new_flavor(NAMES_INITIAL_BUCKETS, 64, 0,
-				    CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
-				    &urcu_memb_flavor, NULL);
+	/* No CDS_LFHT_AUTO_RESIZE: the writer sizes it (table.c). */
+	s->names = cds_lfht_new_flavor(ND_KUBE_NAMES_MIN_BUCKETS, 64, 0, 0,
+				       &urcu_memb_flavor, NULL);
 	if (s->names == NULL)
 		goto fail;
+	s->names_buckets = ND_KUBE_NAMES_MIN_BUCKETS;
 	if (o->pods == ND_KUBE_PODS_VERIFIED && nd_kube_pods_init(s) < 0)
 		goto fail;
 	if (soa_rr_init(s, &s->soa[ND_KUBE_SOA_ZONE], s->zone.apex,
@@ -653,6 +729,7 @@ void nd_kube_store_free(struct nd_kube_store *s)
 	nd_kmap_deinit(&s->slices);
 	nd_kmap_deinit(&s->namespaces);
 	nd_kmap_deinit(&s->pod_refs);
+	nd_kube_render_scratch_deinit(&s->scratch);
 	free(s);
 }
 
@@ -670,6 +747,13 @@ void nd_kube_store_get_stats(struct nd_kube_store *s,
 	out->endpoints_not_ready = __atomic_load_n(
 		&s->stats.endpoints_not_ready, __ATOMIC_RELAXED);
 	out->names = __atomic_load_n(&s->stats.names, __ATOMIC_RELAXED);
-	out->bytes = __atomic_load_n(&s->stats.bytes, __ATOMIC_RELAXED);
+	out->object_bytes =
+		__atomic_load_n(&s->stats.object_bytes, __ATOMIC_RELAXED);
+	out->index_bytes =
+		__atomic_load_n(&s->stats.index_bytes, __ATOMIC_RELAXED) +
+		__atomic_load_n(&s->table_bytes, __ATOMIC_RELAXED);
+	out->answer_bytes =
+		__atomic_load_n(&s->stats.answer_bytes, __ATOMIC_RELAXED);
+	out->bytes = out->object_bytes + out->index_bytes + out->answer_bytes;
 	out->renders = __atomic_load_n(&s->stats.renders, __ATOMIC_RELAXED);
 }

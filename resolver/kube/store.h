@@ -119,7 +119,16 @@ struct nd_kube_store_stats {
 	uint64_t endpoints_ready;     /* ready endpoint addresses */
 	uint64_t endpoints_not_ready; /* not-ready endpoint addresses */
 	uint64_t names;		      /* DNS names rendered */
-	uint64_t bytes;		      /* memory the rendered names hold */
+	uint64_t bytes;		      /* memory the store holds: the sum of
+					 the three below (allocation sizes
+					 asked for, without malloc's own
+					 overhead) */
+	uint64_t object_bytes;	      /* decoded Services, EndpointSlices
+					 and Namespaces */
+	uint64_t index_bytes;	      /* the writer's index from objects to
+					 names, and the hash tables' bucket
+					 arrays */
+	uint64_t answer_bytes;	      /* rendered answers readers copy */
 	uint64_t renders;	      /* Service re-renders since start */
 };
 

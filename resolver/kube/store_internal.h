@@ -19,6 +19,9 @@
  * owner, TYPE CLASS TTL RDLENGTH, RDATA, all uncompressed. */
 #define ND_KUBE_SOA_RR_MAX (ND_DNS_MAX_NAME + 10 + ND_KUBE_SOA_RDATA_MAX)
 
+/* The name table never has fewer buckets (table.c resizes it). */
+#define ND_KUBE_NAMES_MIN_BUCKETS 1024
+
 struct nd_kube_soa_rr {
 	uint8_t rr[ND_KUBE_SOA_RR_MAX];
 	uint16_t len;	     /* bytes of rr */
@@ -33,32 +36,33 @@ struct nd_kube_soa_rr {
  * before its Service is used as soon as the Service comes.
  */
 struct group {
-	struct nd_kmap_node kn; /* in s->groups; key "ns/name" */
-	char key[2 * ND_KUBE_NAME_MAX];
+	struct nd_kmap_node kn;	    /* in s->groups; key "ns/name" */
 	bool has_svc;		    /* svc holds the Service */
 	struct nd_kube_service svc; /* owned */
 	uint32_t gen;		    /* relist generation of svc */
 	struct slice_ent *slices;   /* labelled with this name */
 	size_t n_slices;
 	struct nd_kube_cset cs; /* what the Service gives the zone */
+	char key[];		/* "ns/name", sized to fit */
 };
 
 struct slice_ent {
-	struct nd_kmap_node kn; /* in s->slices; key "ns/name" */
-	char key[ND_KUBE_NAME_MAX + ND_KUBE_FQDN_MAX];
+	struct nd_kmap_node kn;	  /* in s->slices; key "ns/name" */
 	struct nd_kube_slice obj; /* owned */
 	uint32_t gen;		  /* relist generation */
 	struct group *g; /* its Service's group; NULL when unlabelled */
 	struct slice_ent *prev, *next; /* in g's list */
 	uint64_t n_ready;	       /* ready addresses (stats) */
 	uint64_t n_not_ready;	       /* other addresses (stats) */
+	size_t obj_bytes;	       /* what obj holds (stats) */
+	char key[];		       /* "ns/name", sized to fit */
 };
 
 struct ns_ent {
 	struct nd_kmap_node kn; /* in s->namespaces; key name */
-	char name[ND_KUBE_NAME_MAX];
 	uint32_t gen;		/* relist generation */
 	struct nd_kube_cset cs; /* <ns>.svc.<zone> (and pod) */
+	char name[];		/* sized to fit */
 };
 
 struct nd_kube_store {
@@ -71,6 +75,9 @@ struct nd_kube_store {
 	struct nd_kube_soa_rr soa[ND_KUBE_SOA_KINDS]; /* fixed after new */
 	uint32_t serial; /* SOA serial; atomic, bumped per change */
 	struct nd_kube_store_stats stats; /* relaxed atomics */
+	uint64_t table_bytes; /* bucket arrays of the tables below and the
+				 name table; relaxed atomic, set by
+				 nd_kube_table_apply() */
 
 	/* The writer thread's own indexes. */
 	struct nd_kmap wnames;	       /* names (table.c) */
@@ -80,6 +87,8 @@ struct nd_kube_store {
 	struct nd_kmap pod_refs;       /* pod addresses by key (pod_addrs.c) */
 	struct nd_kube_cset static_cs; /* the zone's own names */
 	uint32_t gen[ND_KIND_COUNT];   /* relist generation per kind */
+	struct nd_kube_render_scratch scratch; /* table.c's renders */
+	size_t names_buckets; /* buckets of names (table.c sizes it) */
 };
 
 /* Relaxed counter updates: readers of the stats want a recent value,

@@ -12,36 +12,94 @@
 #include "util/hash.h"
 #include "util/log.h"
 
+/* One contributor's records at one name. */
+struct nd_kube_contrib {
+	struct nd_kube_wname *wn;	     /* the name; NULL: a free first */
+	struct nd_kube_contrib *prev, *next; /* in wn's list */
+	uint8_t *rrs;	   /* serialized, sorted; NULL = the name only exists */
+	uint32_t rrs_len;  /* bytes of rrs */
+	int32_t svc_ready; /* the nameset entry's; -1 = no Service */
+	bool is_svc_headless; /* the nameset entry's */
+	bool is_rrs_owned;    /* rrs is malloc'ed, else it is wn's room */
+};
+
 /*
  * A name on the writer side: who contributes to it and the node readers
  * see. Several contributors meet at one name when an address is in
  * several Services (PTR), and at <ns>.svc.<zone>, which every Service of
- * the namespace and the Namespace itself make exist.
+ * the namespace and the Namespace itself make exist. Nearly every name
+ * has one contributor, though, and there is one of these per name in the
+ * zone: that one's contribution and records live in here (first, room)
+ * rather than in two more allocations.
  */
 struct nd_kube_wname {
 	struct nd_kmap_node kn;	      /* in s->wnames; key = name */
 	struct nd_kube_contrib *head; /* contributions, doubly linked */
-	size_t n_contribs;	      /* entries in the list */
-	size_t n_rr_contribs;	      /* those with records */
 	struct nd_kube_rnode *pub; /* published node; NULL before the first */
 	struct nd_kube_wname *dirty_next; /* in the apply's to-render list */
+	struct nd_kube_contrib first;	  /* used by a contributor when
+					     first.wn is set */
+	uint32_t n_contribs;		  /* entries in the list */
+	uint32_t n_rr_contribs;		  /* those with records */
+	uint32_t room;			  /* bytes after name for first's
+					     records */
 	bool is_dirty;			  /* on that list */
 	bool is_cut;	  /* records left out at the last render */
 	uint8_t soa_kind; /* enum nd_kube_soa_kind */
-	uint8_t name_len;
-	uint8_t name[ND_DNS_MAX_NAME]; /* lower-case wire */
+	uint8_t name_len; /* bytes of name */
+	uint8_t name[];	  /* lower-case wire, then room bytes */
 };
 
-/* One contributor's records at one name. */
-struct nd_kube_contrib {
-	struct nd_kube_wname *wn;	     /* the name */
-	struct nd_kube_contrib *prev, *next; /* in wn's list */
-	uint8_t *rrs;			     /* serialized, sorted (owned);
-					       NULL = the name only exists */
-	size_t rrs_len;
-	int32_t svc_ready;    /* the nameset entry's; -1 = no Service */
-	bool is_svc_headless; /* the nameset entry's */
-};
+/* Memory of a name for the stats: itself and its records' room. */
+static size_t wname_bytes(const struct nd_kube_wname *wn)
+{
+	return sizeof(*wn) + wn->name_len + wn->room;
+}
+
+static void drop_rrs(struct nd_kube_store *s, struct nd_kube_contrib *c)
+{
+	if (c->is_rrs_owned) {
+		ND_KUBE_STAT_SUB(s, index_bytes, c->rrs_len);
+		free(c->rrs);
+	}
+	c->rrs = NULL;
+	c->rrs_len = 0;
+	c->is_rrs_owned = false;
+}
+
+/* Give c the records of e: copied into wn's room when c is wn's first and
+ * they fit, else taken from e. */
+static void set_rrs(struct nd_kube_store *s, struct nd_kube_contrib *c,
+		    struct nd_kube_nameset_entry *e)
+{
+	struct nd_kube_wname *wn = c->wn;
+
+	drop_rrs(s, c);
+	if (e->rrs == NULL)
+		return;
+	c->rrs_len = (uint32_t)e->rrs_len;
+	if (c == &wn->first && e->rrs_len <= wn->room) {
+		c->rrs = wn->name + wn->name_len;
+		memcpy(c->rrs, e->rrs, e->rrs_len);
+		return; /* e's copy goes with the nameset */
+	}
+	c->rrs = e->rrs;
+	e->rrs = NULL;
+	c->is_rrs_owned = true;
+	ND_KUBE_STAT_ADD(s, index_bytes, c->rrs_len);
+}
+
+/* Free c (its records too), or give the first slot back to its name. */
+static void contrib_free(struct nd_kube_store *s, struct nd_kube_contrib *c)
+{
+	drop_rrs(s, c);
+	if (c == &c->wn->first) {
+		c->wn = NULL;
+		return;
+	}
+	ND_KUBE_STAT_SUB(s, index_bytes, sizeof(*c));
+	free(c);
+}
 
 static void mark(struct nd_kube_wname **dirty, struct nd_kube_wname *wn)
 {
@@ -73,7 +131,8 @@ static uint8_t soa_kind_of(const struct nd_kube_store *s, const uint8_t *n,
 	return ND_KUBE_SOA_ZONE;
 }
 
-static void withdraw(struct nd_kube_contrib *c, struct nd_kube_wname **dirty)
+static void withdraw(struct nd_kube_store *s, struct nd_kube_contrib *c,
+		     struct nd_kube_wname **dirty)
 {
 	struct nd_kube_wname *wn = c->wn;
 
@@ -95,8 +154,7 @@ static void withdraw(struct nd_kube_contrib *c, struct nd_kube_wname **dirty)
 	}
 	if (wn->n_contribs == 0)
 		mark(dirty, wn);
-	free(c->rrs);
-	free(c);
+	contrib_free(s, c);
 }
 
 static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
@@ -109,11 +167,15 @@ static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
 	if (kn != NULL) {
 		wn = caa_container_of(kn, struct nd_kube_wname, kn);
 	} else {
-		wn = calloc(1, sizeof(*wn));
+		/* Records that outgrow the room later go to the heap; a
+		 * name's first records are nearly always all it gets. */
+		wn = calloc(1, sizeof(*wn) + e->name_len + e->rrs_len);
 		if (wn == NULL)
 			return NULL;
 		memcpy(wn->name, e->name, e->name_len);
 		wn->name_len = e->name_len;
+		wn->room = (uint32_t)e->rrs_len;
+		ND_KUBE_STAT_ADD(s, index_bytes, wname_bytes(wn));
 		wn->soa_kind = soa_kind_of(s, wn->name, wn->name_len);
 		wn->kn.key = wn->name;
 		wn->kn.key_len = wn->name_len;
@@ -123,12 +185,18 @@ static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
 		mark(dirty, wn);
 	}
 
-	struct nd_kube_contrib *c = calloc(1, sizeof(*c));
+	struct nd_kube_contrib *c = &wn->first;
 
-	if (c == NULL) {
-		if (wn->n_contribs == 0)
-			mark(dirty, wn); /* so that the flush drops it */
-		return NULL;
+	if (c->wn != NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			if (wn->n_contribs == 0)
+				mark(dirty, wn); /* so that flush drops it */
+			return NULL;
+		}
+		ND_KUBE_STAT_ADD(s, index_bytes, sizeof(*c));
+	} else {
+		memset(c, 0, sizeof(*c));
 	}
 	c->wn = wn;
 	c->next = wn->head;
@@ -136,9 +204,7 @@ static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
 		wn->head->prev = c;
 	wn->head = c;
 	wn->n_contribs++;
-	c->rrs = e->rrs;
-	c->rrs_len = e->rrs_len;
-	e->rrs = NULL;
+	set_rrs(s, c, e);
 	c->svc_ready = e->svc_ready;
 	c->is_svc_headless = e->is_svc_headless;
 	if (c->rrs != NULL || c->svc_ready >= 0) {
@@ -149,7 +215,8 @@ static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
 	return c;
 }
 
-static void update(struct nd_kube_contrib *c, struct nd_kube_nameset_entry *e,
+static void update(struct nd_kube_store *s, struct nd_kube_contrib *c,
+		   struct nd_kube_nameset_entry *e,
 		   struct nd_kube_wname **dirty)
 {
 	/* The ready count is part of what the node carries: a ClusterIP
@@ -167,13 +234,47 @@ static void update(struct nd_kube_contrib *c, struct nd_kube_nameset_entry *e,
 		return;
 	if (c->rrs != NULL)
 		c->wn->n_rr_contribs--;
-	free(c->rrs);
-	c->rrs = e->rrs;
-	c->rrs_len = e->rrs_len;
-	e->rrs = NULL;
+	set_rrs(s, c, e);
 	if (c->rrs != NULL)
 		c->wn->n_rr_contribs++;
 	mark(dirty, c->wn);
+}
+
+/*
+ * Keep the name table between 1/8 and 2 names a bucket. cds_lfht can
+ * resize itself, but lazily, from urcu's call_rcu thread: while a sync
+ * adds 100,000 names that thread waits for the CPU the writer holds, and
+ * every add walks longer chains. The writer resizes it (and alone: two
+ * resizers would undo each other), outside the read lock, as
+ * cds_lfht_resize() requires; the gap between the bounds keeps a count
+ * that goes up and down by one from resizing at every change.
+ */
+static void names_resize(struct nd_kube_store *s)
+{
+	uint64_t n = __atomic_load_n(&s->stats.names, __ATOMIC_RELAXED);
+	size_t b = s->names_buckets;
+
+	while (n > 2 * (uint64_t)b)
+		b *= 2;
+	while (b > ND_KUBE_NAMES_MIN_BUCKETS && n < b / 8)
+		b /= 2;
+	if (b == s->names_buckets)
+		return;
+	cds_lfht_resize(s->names, b);
+	s->names_buckets = b;
+}
+
+/* The bucket arrays, for the stats; a bucket of the name table is a
+ * cds_lfht_node. */
+static void count_tables(struct nd_kube_store *s)
+{
+	uint64_t n = s->wnames.n_buckets + s->groups.n_buckets +
+		     s->slices.n_buckets + s->namespaces.n_buckets +
+		     s->pod_refs.n_buckets;
+
+	n = n * sizeof(struct nd_kmap_node *) +
+	    s->names_buckets * sizeof(struct cds_lfht_node);
+	__atomic_store_n(&s->table_bytes, n, __ATOMIC_RELAXED);
 }
 
 static void unpublish(struct nd_kube_store *s, struct nd_kube_wname *wn)
@@ -187,7 +288,8 @@ static void unpublish(struct nd_kube_store *s, struct nd_kube_wname *wn)
 	urcu_memb_read_unlock();
 	wn->pub = NULL;
 	ND_KUBE_STAT_SUB(s, names, 1);
-	ND_KUBE_STAT_SUB(s, bytes, old->bytes);
+	ND_KUBE_STAT_SUB(s, answer_bytes, old->bytes);
+	names_resize(s);
 	/* Readers that found it before the removal may still be copying
 	 * from it. */
 	urcu_memb_call_rcu(&old->rcu, nd_kube_rnode_free_rcu);
@@ -206,15 +308,16 @@ static void publish(struct nd_kube_store *s, struct nd_kube_wname *wn,
 	old_ln = cds_lfht_add_replace(s->names, (unsigned long)hash,
 				      nd_kube_rnode_match, &key, &node->lfht);
 	urcu_memb_read_unlock();
-	ND_KUBE_STAT_ADD(s, bytes, node->bytes);
+	ND_KUBE_STAT_ADD(s, answer_bytes, node->bytes);
 	if (old_ln != NULL) {
 		struct nd_kube_rnode *old =
 			caa_container_of(old_ln, struct nd_kube_rnode, lfht);
 
-		ND_KUBE_STAT_SUB(s, bytes, old->bytes);
+		ND_KUBE_STAT_SUB(s, answer_bytes, old->bytes);
 		urcu_memb_call_rcu(&old->rcu, nd_kube_rnode_free_rcu);
 	} else {
 		ND_KUBE_STAT_ADD(s, names, 1);
+		names_resize(s);
 	}
 	wn->pub = node;
 }
@@ -298,8 +401,9 @@ static int render(struct nd_kube_store *s, struct nd_kube_wname *wn)
 		return r;
 
 	struct nd_kube_rnode *node =
-		nd_kube_rnode_build(wn->name, wn->name_len, wn->soa_kind, rrs,
-				    n, s->zone.ttl_s, &dropped);
+		nd_kube_rnode_build(&s->scratch, wn->name, wn->name_len,
+				    wn->soa_kind, rrs, n, s->zone.ttl_s,
+				    &dropped);
 
 	free(rrs);
 	if (node == NULL)
@@ -340,6 +444,7 @@ static int flush(struct nd_kube_store *s, struct nd_kube_wname *dirty, int *err)
 		if (wn->n_contribs == 0) {
 			unpublish(s, wn);
 			nd_kmap_del(&s->wnames, &wn->kn);
+			ND_KUBE_STAT_SUB(s, index_bytes, wname_bytes(wn));
 			free(wn);
 			done++;
 			continue;
@@ -389,7 +494,7 @@ int nd_kube_table_apply(struct nd_kube_store *s, struct nd_kube_cset *cs,
 				cs->v[i]->wn->name, cs->v[i]->wn->name_len,
 				ns->ent[j].name, ns->ent[j].name_len);
 		if (c < 0) {
-			withdraw(cs->v[i++], &dirty);
+			withdraw(s, cs->v[i++], &dirty);
 		} else if (c > 0) {
 			struct nd_kube_contrib *nc =
 				contribute(s, &ns->ent[j++], &dirty);
@@ -399,16 +504,19 @@ int nd_kube_table_apply(struct nd_kube_store *s, struct nd_kube_cset *cs,
 			else if (err == 0)
 				err = -ENOMEM;
 		} else {
-			update(cs->v[i], &ns->ent[j++], &dirty);
+			update(s, cs->v[i], &ns->ent[j++], &dirty);
 			v[k++] = cs->v[i++];
 		}
 	}
+	ND_KUBE_STAT_SUB(s, index_bytes, cs->n * sizeof(*cs->v));
+	ND_KUBE_STAT_ADD(s, index_bytes, k * sizeof(*cs->v));
 	free(cs->v);
 	cs->v = v;
 	cs->n = k;
 
 	int done = flush(s, dirty, &err);
 
+	count_tables(s);
 	return err != 0 ? err : done;
 }
 
@@ -424,9 +532,14 @@ void nd_kube_table_forget(struct nd_kube_cset *cs)
 {
 	if (cs == NULL)
 		return;
+	/* No stats: the store is going. */
 	for (size_t i = 0; i < cs->n; i++) {
-		free(cs->v[i]->rrs);
-		free(cs->v[i]);
+		struct nd_kube_contrib *c = cs->v[i];
+
+		if (c->is_rrs_owned)
+			free(c->rrs);
+		if (c != &c->wn->first)
+			free(c);
 	}
 	free(cs->v);
 	cs->v = NULL;

@@ -29,8 +29,9 @@ struct nd_kube_cset {
  * and published (a new node in place of the old, the old freed after a
  * grace period; a name nobody contributes to any more is removed). Work is
  * proportional to cs and ns plus the names they touch, never to the zone.
- * Takes the entries' rrs (set to NULL in ns). Writer thread only, which
- * must be a registered RCU thread.
+ * Takes the entries' rrs (or copies them; the nameset frees what is
+ * left). Writer thread only, which must be a registered RCU thread and
+ * not inside a read-side section (the name table is resized here).
  * Returns the number of names published or removed, or -ENOMEM / -EINVAL
  * (the names that could be handled were; the rest keep their old state).
  */

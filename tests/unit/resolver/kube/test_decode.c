@@ -235,6 +235,13 @@ static void decode_slice_ok(cJSON *obj, struct nd_kube_slice *s)
 
 /* ---- Services ------------------------------------------------------------ */
 
+/* t is text of an object whose text is the block strs[0..len). */
+static void assert_in(const char *t, const char *strs, size_t len)
+{
+	assert_non_null(strs);
+	assert_true(t >= strs && t + strlen(t) < strs + len);
+}
+
 static void test_service_clusterip(void **state)
 {
 	struct nd_kube_service s;
@@ -253,6 +260,15 @@ static void test_service_clusterip(void **state)
 	/* No protocol: the API's default, TCP. */
 	assert_port(&s.ports[1], "https", IPPROTO_TCP, 443);
 	assert_port(&s.ports[2], "metrics", IPPROTO_UDP, 9100);
+	/* All the text in one block, sized to fit it: names, then ports. */
+	size_t len = strlen("shop") + strlen("web") + strlen("48213") +
+		     strlen("http") + strlen("https") + strlen("metrics") + 6;
+
+	assert_in(s.name, s.strs, len);
+	assert_in(s.ns, s.strs, len);
+	assert_in(s.rv, s.strs, len);
+	for (size_t i = 0; i < s.n_ports; i++)
+		assert_in(s.ports[i].name, s.strs, len);
 	nd_kube_service_deinit(&s);
 	assert_true(is_zero(&s, sizeof(s)));
 	nd_kube_service_deinit(&s); /* twice is fine */
@@ -674,6 +690,16 @@ static void test_slice_ipv4(void **state)
 	assert_port(&s.ports[0], "http", IPPROTO_TCP, 8080);
 	assert_port(&s.ports[1], "https", IPPROTO_TCP, 8443);
 	assert_port(&s.ports[2], "metrics", IPPROTO_UDP, 9100);
+	/* The addresses in one block, the text in another. */
+	for (size_t i = 0; i < s.n_eps; i++) {
+		assert_true(s.eps[i].addrs >= s.ips &&
+			    s.eps[i].addrs < s.ips + 7);
+		if (s.eps[i].pod[0] != '\0')
+			assert_in(s.eps[i].pod, s.strs, 512);
+	}
+	assert_in(s.name, s.strs, 512);
+	assert_in(s.service, s.strs, 512);
+	assert_in(s.ports[0].name, s.strs, 512);
 	nd_kube_slice_deinit(&s);
 	assert_true(is_zero(&s, sizeof(s)));
 	nd_kube_slice_deinit(&s);

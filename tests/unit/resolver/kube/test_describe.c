@@ -48,14 +48,17 @@ static void put_svc(struct nd_kube_store *s, const char *ns, const char *name,
 	struct nd_kube_service svc;
 
 	memset(&svc, 0, sizeof(svc));
-	snprintf(svc.ns, sizeof(svc.ns), "%s", ns);
-	snprintf(svc.name, sizeof(svc.name), "%s", name);
+	/* Literals outlive the object, as objects.h asks. */
+	svc.ns = ns;
+	svc.name = name;
+	svc.rv = "";
+	svc.external_name = "";
 	svc.type = type;
 	if (ip != NULL)
 		ip_set(&svc.ips[svc.n_ips++], ip);
 	svc.ports = calloc(1, sizeof(*svc.ports));
 	assert_non_null(svc.ports);
-	snprintf(svc.ports[0].name, sizeof(svc.ports[0].name), "http");
+	svc.ports[0].name = "http";
 	svc.ports[0].protocol = IPPROTO_TCP;
 	svc.ports[0].port = 80;
 	svc.n_ports = 1;
@@ -74,19 +77,21 @@ static void put_slice(struct nd_kube_store *s, const char *ns, const char *name,
 	struct nd_kube_slice sl;
 
 	memset(&sl, 0, sizeof(sl));
-	snprintf(sl.ns, sizeof(sl.ns), "%s", ns);
-	snprintf(sl.name, sizeof(sl.name), "%s", name);
-	snprintf(sl.service, sizeof(sl.service), "%s", service);
+	sl.ns = ns;
+	sl.name = name;
+	sl.service = service;
+	sl.rv = "";
 	sl.address_type = AF_INET;
 	sl.eps = calloc(n ? n : 1, sizeof(*sl.eps));
+	sl.ips = calloc(n ? n : 1, sizeof(*sl.ips));
 	assert_non_null(sl.eps);
+	assert_non_null(sl.ips);
 	sl.n_eps = n;
 	for (size_t i = 0; i < n; i++) {
 		struct nd_kube_endpoint *ep = &sl.eps[i];
 
 		if (eps[i].addr != NULL) {
-			ep->addrs = calloc(1, sizeof(*ep->addrs));
-			assert_non_null(ep->addrs);
+			ep->addrs = &sl.ips[i];
 			ip_set(&ep->addrs[0], eps[i].addr);
 			ep->n_addrs = 1;
 			if (ep->addrs[0].family == AF_INET6)
@@ -95,10 +100,10 @@ static void put_slice(struct nd_kube_store *s, const char *ns, const char *name,
 		ep->is_ready = eps[i].ready;
 		ep->is_serving = eps[i].serving;
 		ep->is_terminating = eps[i].terminating;
-		snprintf(ep->node, sizeof(ep->node), "%s",
-			 eps[i].node ? eps[i].node : "");
-		snprintf(ep->pod, sizeof(ep->pod), "%s",
-			 eps[i].pod ? eps[i].pod : "");
+		/* Literals outlive the slice, as objects.h asks. */
+		ep->hostname = "";
+		ep->node = eps[i].node ? eps[i].node : "";
+		ep->pod = eps[i].pod ? eps[i].pod : "";
 	}
 	assert_int_equal(nd_kube_store_put_slice(s, &sl), 0);
 }

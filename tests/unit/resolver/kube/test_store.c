@@ -47,7 +47,7 @@ static void port_add(struct nd_kube_port **v, size_t *n, const char *name,
 	*v = realloc(*v, (*n + 1) * sizeof(**v));
 	assert_non_null(*v);
 	memset(&(*v)[*n], 0, sizeof(**v));
-	snprintf((*v)[*n].name, sizeof((*v)[*n].name), "%s", name);
+	(*v)[*n].name = name; /* literals outlive the object */
 	(*v)[*n].protocol = proto;
 	(*v)[*n].port = port;
 	(*n)++;
@@ -57,8 +57,11 @@ static void svc_init(struct nd_kube_service *s, const char *ns,
 		     const char *name, enum nd_kube_service_type type)
 {
 	memset(s, 0, sizeof(*s));
-	snprintf(s->ns, sizeof(s->ns), "%s", ns);
-	snprintf(s->name, sizeof(s->name), "%s", name);
+	/* Literals outlive the object, as objects.h asks. */
+	s->ns = ns;
+	s->name = name;
+	s->rv = "";
+	s->external_name = "";
 	s->type = type;
 }
 
@@ -77,9 +80,10 @@ static void slice_init(struct nd_kube_slice *sl, const char *ns,
 		       const char *name, const char *service, int af)
 {
 	memset(sl, 0, sizeof(*sl));
-	snprintf(sl->ns, sizeof(sl->ns), "%s", ns);
-	snprintf(sl->name, sizeof(sl->name), "%s", name);
-	snprintf(sl->service, sizeof(sl->service), "%s", service);
+	sl->ns = ns;
+	sl->name = name;
+	sl->service = service;
+	sl->rv = "";
 	sl->address_type = af;
 }
 
@@ -88,18 +92,24 @@ static void slice_ep(struct nd_kube_slice *sl, const char *addr, bool ready,
 {
 	sl->eps = realloc(sl->eps, (sl->n_eps + 1) * sizeof(*sl->eps));
 	assert_non_null(sl->eps);
+	/* One address each, in the slice's block: the block moves, so
+	 * every endpoint is pointed at it again. */
+	sl->ips = realloc(sl->ips, (sl->n_eps + 1) * sizeof(*sl->ips));
+	assert_non_null(sl->ips);
 
 	struct nd_kube_endpoint *ep = &sl->eps[sl->n_eps++];
 
 	memset(ep, 0, sizeof(*ep));
-	ep->addrs = calloc(1, sizeof(*ep->addrs));
-	assert_non_null(ep->addrs);
+	for (size_t i = 0; i < sl->n_eps; i++)
+		sl->eps[i].addrs = &sl->ips[i];
 	ip_set(&ep->addrs[0], addr);
 	ep->n_addrs = 1;
 	ep->is_ready = ready;
 	ep->is_serving = ready;
-	snprintf(ep->hostname, sizeof(ep->hostname), "%s",
-		 hostname ? hostname : "");
+	/* Literals outlive the slice, as objects.h asks. */
+	ep->hostname = hostname ? hostname : "";
+	ep->node = "";
+	ep->pod = "";
 }
 
 static void slice_port(struct nd_kube_slice *sl, const char *name, int proto,
@@ -693,8 +703,7 @@ static void test_external_name(void **state)
 			    "db.example.com.";
 
 	svc_init(&svc, "default", "ext", ND_SVC_EXTERNAL_NAME);
-	snprintf(svc.external_name, sizeof(svc.external_name),
-		 "db.example.com");
+	svc.external_name = "db.example.com";
 	assert_int_equal(nd_kube_store_put_service(s, &svc), 0);
 	expect_answer(s, e, ND_TYPE_A, cname);
 	expect_answer(s, e, ND_TYPE_AAAA, cname);
@@ -945,6 +954,16 @@ static void test_truncation(void **state)
 	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_additional(r->pkt)), 0);
 	assert_true(ldns_pkt_edns(r->pkt));
 	reply_free(r);
+	/* The same cut for ANY, which this name answers from its SRV
+	 * answer: the question stays ANY. */
+	r = ask_full(s, "_pg._tcp." D, ND_TYPE_ANY, 600, 600);
+	assert_false(ldns_pkt_tc(r->pkt));
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r->pkt)), 8);
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_additional(r->pkt)), 0);
+	assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(
+				 ldns_pkt_question(r->pkt), 0)),
+			 LDNS_RR_TYPE_ANY);
+	reply_free(r);
 	r = ask_full(s, "_pg._tcp." D, ND_TYPE_SRV, NO_EDNS, 200);
 	assert_true(ldns_pkt_tc(r->pkt));
 	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r->pkt)), 0);
@@ -1006,6 +1025,166 @@ static void test_einval(void **state)
 	make_query(W, ND_TYPE_A, 0, &q);
 	put_web(s);
 	assert_true(nd_kube_store_answer(s, &q, 512, out, 20, &len) < 0);
+	nd_kube_store_free(s);
+}
+
+/* A name with one record type answers ANY from that type's answer (no
+ * message is kept for it): the same records, the client's question. */
+static void test_any_one_type(void **state)
+{
+	(void)state;
+	struct nd_kube_store *s = store_make(ND_KUBE_PODS_INSECURE);
+	static const uint8_t asked[] = "\x05_HTTP\x04_tCP\x03web";
+
+	put_web(s);
+	expect(s, "_HTTP._tCP." W, ND_TYPE_ANY, LDNS_RCODE_NOERROR,
+	       "_HTTP._tCP." W " 5 SRV 0 100 80 " W, "",
+	       W " 5 A 10.96.0.10|" W " 5 AAAA fd00::10");
+	expect_answer(s, "10.0.96.10.in-addr.arpa", ND_TYPE_ANY,
+		      "10.0.96.10.in-addr.arpa. 5 PTR " W);
+	/* Two types: an ANY answer of its own. */
+	expect_answer(s, W, ND_TYPE_ANY,
+		      W " 5 A 10.96.0.10|" W " 5 AAAA fd00::10");
+
+	struct reply *r = ask(s, "_HTTP._tCP." W, ND_TYPE_ANY);
+	const uint8_t *q = r->b + ND_DNS_HEADER_LEN;
+	size_t qlen = sizeof("_http._tcp." W);
+
+	assert_memory_equal(q, asked, sizeof(asked) - 1);
+	assert_int_equal(nd_get16(q + qlen), ND_TYPE_ANY);
+	reply_free(r);
+	/* The SRV answer itself still says SRV. */
+	r = ask(s, "_http._tcp." W, ND_TYPE_SRV);
+	assert_int_equal(nd_get16(r->b + ND_DNS_HEADER_LEN + qlen),
+			 ND_TYPE_SRV);
+	reply_free(r);
+	nd_kube_store_free(s);
+}
+
+/*
+ * Thousands of names: the name table grows while they come (table.c
+ * resizes it, not urcu's worker) and shrinks when they go; every name
+ * answers across the resizes, and the stats come back to where they
+ * started.
+ */
+static void test_many_names(void **state)
+{
+	(void)state;
+	struct nd_kube_store *s = store_make(ND_KUBE_PODS_INSECURE);
+	struct nd_kube_store_stats st0, st;
+	struct nd_kube_slice a;
+	char addr[32], name[128], want[192];
+	enum { N = 3000 };
+
+	nd_kube_store_get_stats(s, &st0);
+	assert_int_equal(st0.object_bytes, 0);
+	assert_int_equal(st0.bytes, st0.object_bytes + st0.index_bytes +
+					    st0.answer_bytes);
+	put_headless(s, "default", "db");
+	slice_init(&a, "default", "db-many", "db", AF_INET);
+	for (int i = 0; i < N; i++) {
+		snprintf(addr, sizeof(addr), "10.4.%d.%d", i / 250,
+			 i % 250 + 1);
+		slice_ep(&a, addr, true, NULL);
+	}
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	nd_kube_store_get_stats(s, &st);
+	assert_true(st.names > st0.names + N);
+	assert_true(st.object_bytes > N * sizeof(struct nd_kube_endpoint));
+	assert_true(st.index_bytes > st0.index_bytes);
+	assert_true(st.answer_bytes > st0.answer_bytes);
+	assert_int_equal(st.bytes,
+			 st.object_bytes + st.index_bytes + st.answer_bytes);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "10-4-%d-%d." D, i / 250,
+			 i % 250 + 1);
+		snprintf(want, sizeof(want), "%s 5 A 10.4.%d.%d", name,
+			 i / 250, i % 250 + 1);
+		expect_answer(s, name, ND_TYPE_A, want);
+	}
+
+	assert_int_equal(nd_kube_store_del_slice(s, "default", "db-many"), 0);
+	for (int i = 0; i < N; i += 97) {
+		snprintf(name, sizeof(name), "10-4-%d-%d." D, i / 250,
+			 i % 250 + 1);
+		expect_nxdomain(s, name, ND_TYPE_A);
+	}
+	expect_nodata(s, D, ND_TYPE_A);
+	assert_int_equal(nd_kube_store_del_service(s, "default", "db"), 0);
+	nd_kube_store_get_stats(s, &st);
+	assert_int_equal(st.names, st0.names);
+	assert_int_equal(st.object_bytes, 0);
+	assert_int_equal(st.answer_bytes, st0.answer_bytes);
+	/* The writer's hash tables keep their buckets. */
+	assert_true(st.index_bytes >= st0.index_bytes);
+	expect_nxdomain(s, D, ND_TYPE_A);
+	expect_nxdomain(s, "default.svc.cluster.local", ND_TYPE_A);
+	nd_kube_store_free(s);
+}
+
+/* Objects whose text and addresses are in blocks they own, as the
+ * decoder makes them: the store frees them with the object (the
+ * sanitizers check), and counts them. */
+static void test_owned_text(void **state)
+{
+	(void)state;
+	struct nd_kube_store *s = store_make(ND_KUBE_PODS_INSECURE);
+	static const char text[] = "default\0db-x\0db\0web-0\0node-1";
+	struct nd_kube_store_stats st1, st2;
+	struct nd_kube_slice a;
+
+	put_headless(s, "default", "db");
+	for (int round = 0; round < 2; round++) {
+		memset(&a, 0, sizeof(a));
+		a.strs = malloc(sizeof(text));
+		a.ips = calloc(1, sizeof(*a.ips));
+		a.eps = calloc(1, sizeof(*a.eps));
+		assert_non_null(a.strs);
+		assert_non_null(a.ips);
+		assert_non_null(a.eps);
+		memcpy(a.strs, text, sizeof(text));
+		a.ns = a.strs;
+		a.name = a.strs + 8;
+		a.service = a.strs + 13;
+		a.rv = "";
+		a.address_type = AF_INET;
+		a.n_eps = 1;
+		a.eps[0].addrs = a.ips;
+		a.eps[0].n_addrs = 1;
+		ip_set(&a.ips[0], round ? "10.5.0.2" : "10.5.0.1");
+		a.eps[0].is_ready = true;
+		a.eps[0].hostname = a.strs + 16;
+		a.eps[0].node = a.strs + 22;
+		a.eps[0].pod = "";
+		assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+		assert_null(a.strs);
+		nd_kube_store_get_stats(s, round ? &st2 : &st1);
+	}
+	expect_answer(s, "web-0." D, ND_TYPE_A, "web-0." D " 5 A 10.5.0.2");
+	/* The same sizes in, the same bytes counted. */
+	assert_int_equal(st1.object_bytes, st2.object_bytes);
+
+	/* Text that is missing, or does not fit its field, is refused. */
+	slice_init(&a, "default", "db-y", "db", AF_INET);
+	slice_ep(&a, "10.5.0.3", true, NULL);
+	a.eps[0].node = NULL;
+	assert_int_equal(nd_kube_store_put_slice(s, &a), -EINVAL);
+	a.eps[0].node = "";
+	a.rv = NULL;
+	assert_int_equal(nd_kube_store_put_slice(s, &a), -EINVAL);
+	nd_kube_slice_deinit(&a);
+
+	struct nd_kube_service svc;
+	char long_name[ND_KUBE_FQDN_MAX + 1];
+
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	svc_init(&svc, "default", "ext", ND_SVC_EXTERNAL_NAME);
+	svc.external_name = long_name;
+	assert_int_equal(nd_kube_store_put_service(s, &svc), -EINVAL);
+	svc.external_name = NULL;
+	assert_int_equal(nd_kube_store_put_service(s, &svc), -EINVAL);
+	nd_kube_service_deinit(&svc);
 	nd_kube_store_free(s);
 }
 
@@ -1197,8 +1376,7 @@ static void test_info_headless(void **state)
 
 	/* Turned into an ExternalName: no endpoints by design. */
 	svc_init(&svc, "default", "db", ND_SVC_EXTERNAL_NAME);
-	snprintf(svc.external_name, sizeof(svc.external_name),
-		 "db.example.com");
+	svc.external_name = "db.example.com";
 	assert_int_equal(nd_kube_store_put_service(s, &svc), 0);
 	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, -1, false);
 	expect_info(s, D, ND_TYPE_CNAME, LDNS_RCODE_NOERROR, -1, false);
@@ -1350,6 +1528,9 @@ int main(void)
 		cmocka_unit_test(test_pods),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_einval),
+		cmocka_unit_test(test_any_one_type),
+		cmocka_unit_test(test_many_names),
+		cmocka_unit_test(test_owned_text),
 		cmocka_unit_test(test_info_cluster_ip),
 		cmocka_unit_test(test_info_headless),
 		cmocka_unit_test(test_concurrent),
