@@ -125,12 +125,12 @@ static int init_shard(struct sl_shard *s, uint32_t client_cap,
 	s->bucket_mask = nb - 1;
 	for (uint32_t i = 0; i < nb; i++)
 		s->buckets[i] = SL_NIL;
-	for (uint32_t i = 0; i < client_cap; i++)
-		s->clients[i].hnext = i + 1 < client_cap ? i + 1 : SL_NIL;
-	s->client_free = 0;
-	for (uint32_t i = 0; i < chain_cap; i++)
-		s->chains[i].lnext = i + 1 < chain_cap ? i + 1 : SL_NIL;
-	s->chain_free = 0;
+	/* No free lists threaded through the pools: slots are handed out
+	 * in order first (calloc'd pages stay untouched until then). */
+	s->client_free = SL_NIL;
+	s->client_unused = 0;
+	s->chain_free = SL_NIL;
+	s->chain_unused = 0;
 	s->clru_head = s->clru_tail = SL_NIL;
 	s->chlru_head = s->chlru_tail = SL_NIL;
 	return 0;

@@ -111,6 +111,9 @@ struct sl_shard {
 	uint32_t client_cap;	   /* slots in clients */
 	uint32_t n_clients;	   /* in use (atomic: read by stats) */
 	uint32_t client_free;	   /* free list through hnext */
+	uint32_t client_unused;	   /* slots from here on never used yet:
+				      taken before they are touched, so an
+				      idle tracker's pool costs no RSS */
 	uint32_t clru_head, clru_tail; /* least recently seen first */
 	uint32_t *buckets;	   /* hash heads, bucket_mask + 1 of them */
 	uint32_t bucket_mask;	   /* buckets - 1 (a power of two) */
@@ -118,6 +121,7 @@ struct sl_shard {
 	uint32_t chain_cap;	   /* slots in chains */
 	uint32_t n_chains;	   /* open (atomic: read by stats) */
 	uint32_t chain_free;	   /* free list through lnext */
+	uint32_t chain_unused;	   /* slots from here on never used yet */
 	uint32_t chlru_head, chlru_tail; /* least recently active first */
 } __attribute__((aligned(64)));
 

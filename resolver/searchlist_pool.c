@@ -162,14 +162,19 @@ uint32_t sl_client_alloc(struct nd_searchlist *t, struct sl_shard *s,
 	struct sl_client *c;
 	uint32_t i;
 
-	if (s->client_free == SL_NIL) {
-		/* Full: the least recently seen client makes room. */
-		sl_client_drop(t, s, s->clru_head);
-		SL_ADD(t->client_evictions, 1);
+	if (s->client_free == SL_NIL && s->client_unused < s->client_cap) {
+		i = s->client_unused++;
+		c = &s->clients[i];
+	} else {
+		if (s->client_free == SL_NIL) {
+			/* Full: the least recently seen client makes room. */
+			sl_client_drop(t, s, s->clru_head);
+			SL_ADD(t->client_evictions, 1);
+		}
+		i = s->client_free;
+		c = &s->clients[i];
+		s->client_free = c->hnext;
 	}
-	i = s->client_free;
-	c = &s->clients[i];
-	s->client_free = c->hnext;
 	memset(c, 0, sizeof(*c));
 	c->in_use = true;
 	c->hash = h;
@@ -192,11 +197,16 @@ uint32_t sl_chain_alloc(struct nd_searchlist *t, struct sl_shard *s,
 
 	if (c->n_chains >= t->max_chains_per_client)
 		sl_chain_drop(t, s, c->chead, true);
-	if (s->chain_free == SL_NIL)
-		sl_chain_drop(t, s, s->chlru_head, true);
-	i = s->chain_free;
-	ch = &s->chains[i];
-	s->chain_free = ch->lnext;
+	if (s->chain_free == SL_NIL && s->chain_unused < s->chain_cap) {
+		i = s->chain_unused++;
+		ch = &s->chains[i];
+	} else {
+		if (s->chain_free == SL_NIL)
+			sl_chain_drop(t, s, s->chlru_head, true);
+		i = s->chain_free;
+		ch = &s->chains[i];
+		s->chain_free = ch->lnext;
+	}
 	memset(ch, 0, offsetof(struct sl_chain, ns));
 	ch->client = ci;
 	ch->cnext = SL_NIL;
