@@ -19,7 +19,6 @@
 struct shard {
 	pthread_mutex_t lock;
 	struct nd_inflight_entry *bucket[BUCKETS_PER_SHARD];
-	size_t count;
 };
 
 struct nd_inflight {
@@ -127,7 +126,6 @@ int nd_inflight_join(struct nd_inflight *t, struct nd_request *req,
 			e->n_waiters = 1;
 			e->next = s->bucket[b];
 			s->bucket[b] = e;
-			s->count++;
 			rc = ND_INFLIGHT_CREATED;
 		}
 	}
@@ -148,7 +146,6 @@ struct nd_request *nd_inflight_finish(struct nd_inflight *t,
 	     pp = &(*pp)->next) {
 		if (*pp == e) {
 			*pp = e->next;
-			s->count--;
 			break;
 		}
 	}
@@ -157,16 +154,4 @@ struct nd_request *nd_inflight_finish(struct nd_inflight *t,
 	pthread_mutex_unlock(&s->lock);
 	free(e);
 	return waiters;
-}
-
-size_t nd_inflight_count(struct nd_inflight *t)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < SHARDS; i++) {
-		pthread_mutex_lock(&t->shard[i].lock);
-		n += t->shard[i].count;
-		pthread_mutex_unlock(&t->shard[i].lock);
-	}
-	return n;
 }

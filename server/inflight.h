@@ -52,7 +52,4 @@ int nd_inflight_join(struct nd_inflight *t, struct nd_request *req,
 struct nd_request *nd_inflight_finish(struct nd_inflight *t,
 				      struct nd_inflight_entry *e);
 
-/* Entries in the table. */
-size_t nd_inflight_count(struct nd_inflight *t);
-
 #endif /* SERVER_INFLIGHT_H */

@@ -738,25 +738,3 @@ void nd_tcp_conn_release(struct nd_tcp_conn *conn)
 		event_active(conn->ev_read, EV_READ, 1);
 }
 
-struct nd_worker *nd_tcp_conn_worker(const struct nd_tcp_conn *conn)
-{
-	return conn != NULL ? conn->w : NULL;
-}
-
-size_t nd_tcp_listener_conns(const struct nd_tcp_listener *l)
-{
-	return l != NULL ? l->n_conns : 0;
-}
-
-int nd_tcp_listener_addr(const struct nd_tcp_listener *l,
-			 struct sockaddr_storage *out, socklen_t *out_len)
-{
-	if (l == NULL || out == NULL)
-		return -EINVAL;
-	if (l->fd < 0)
-		return -EBADF;
-	memcpy(out, &l->addr, sizeof(*out));
-	if (out_len != NULL)
-		*out_len = l->addr_len;
-	return 0;
-}

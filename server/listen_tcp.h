@@ -62,19 +62,4 @@ void nd_tcp_conn_send(struct nd_tcp_conn *conn, const uint8_t *msg,
 void nd_tcp_conn_hold(struct nd_tcp_conn *conn);
 void nd_tcp_conn_release(struct nd_tcp_conn *conn);
 
-/* The worker a connection belongs to. */
-struct nd_worker *nd_tcp_conn_worker(const struct nd_tcp_conn *conn);
-
-/* Open connections of this listener (for tests and shutdown). */
-size_t nd_tcp_listener_conns(const struct nd_tcp_listener *l);
-
-/*
- * The address the listening socket is bound to, with the port the kernel
- * chose when addr asked for port 0 (tests listen on port 0).
- * out, out_len: filled on success (out_len may be NULL).
- * Returns 0, -EINVAL for NULL arguments, -EBADF once stopped.
- */
-int nd_tcp_listener_addr(const struct nd_tcp_listener *l,
-			 struct sockaddr_storage *out, socklen_t *out_len);
-
 #endif /* SERVER_LISTEN_TCP_H */

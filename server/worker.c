@@ -59,11 +59,6 @@ struct nd_metrics *nd_worker_metrics(struct nd_worker *w)
 	return &w->metrics;
 }
 
-void nd_worker_count_truncated(struct nd_worker *w)
-{
-	ND_METRIC_INC(w->metrics.truncated);
-}
-
 static void post(struct nd_worker *w, struct nd_mail *m)
 {
 	pthread_mutex_lock(&w->mail_lock);

@@ -28,7 +28,4 @@ void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
 struct event_base *nd_worker_base(struct nd_worker *w);
 struct nd_metrics *nd_worker_metrics(struct nd_worker *w);
 
-/* Count a UDP reply sent with TC=1 / a packet dropped (listeners call these). */
-void nd_worker_count_truncated(struct nd_worker *w);
-
 #endif /* SERVER_WORKER_H */
