@@ -11,6 +11,7 @@
 #include "resolver/searchlist_internal.h"
 #include "util/hash.h"
 #include "util/log.h"
+#include "util/pages.h"
 #include "util/rand.h"
 
 #define SL_DEFAULT_ZONE "cluster.local"
@@ -115,18 +116,17 @@ static int init_shard(struct sl_shard *s, uint32_t client_cap,
 	if (pthread_mutex_init(&s->lock, NULL) != 0)
 		return -ENOMEM;
 	s->has_lock = true;
-	s->clients = calloc(client_cap, sizeof(*s->clients));
-	s->chains = calloc(chain_cap, sizeof(*s->chains));
-	s->buckets = malloc(nb * sizeof(*s->buckets));
-	if (s->clients == NULL || s->chains == NULL || s->buckets == NULL)
-		return -ENOMEM;
+	/* Sizes first: nd_searchlist_free needs them for a half-built shard. */
 	s->client_cap = client_cap;
 	s->chain_cap = chain_cap;
 	s->bucket_mask = nb - 1;
-	for (uint32_t i = 0; i < nb; i++)
-		s->buckets[i] = SL_NIL;
 	/* No free lists threaded through the pools: slots are handed out
-	 * in order first (calloc'd pages stay untouched until then). */
+	 * in order first, so untouched pages stay out of RSS until then. */
+	s->clients = nd_pages_zalloc(client_cap, sizeof(*s->clients));
+	s->chains = nd_pages_zalloc(chain_cap, sizeof(*s->chains));
+	s->buckets = nd_pages_zalloc(nb, sizeof(*s->buckets));
+	if (s->clients == NULL || s->chains == NULL || s->buckets == NULL)
+		return -ENOMEM;
 	s->client_free = SL_NIL;
 	s->client_unused = 0;
 	s->chain_free = SL_NIL;
@@ -215,9 +215,12 @@ void nd_searchlist_free(struct nd_searchlist *t)
 
 			if (s->has_lock)
 				pthread_mutex_destroy(&s->lock);
-			free(s->clients);
-			free(s->chains);
-			free(s->buckets);
+			nd_pages_free(s->clients, s->client_cap,
+				      sizeof(*s->clients));
+			nd_pages_free(s->chains, s->chain_cap,
+				      sizeof(*s->chains));
+			nd_pages_free(s->buckets, s->bucket_mask + 1ull,
+				      sizeof(*s->buckets));
 		}
 		free(t->shards);
 	}

@@ -18,6 +18,22 @@
 #define SL_LABEL_MAX 63		/* bytes of one label (RFC 1035 2.3.4) */
 #define SL_HIST_BUCKETS 16	/* added-latency bounds, then +Inf */
 
+/*
+ * Hash bucket heads hold a slot index plus one, so an empty bucket is 0
+ * and the bucket arrays come from calloc: their pages stay untouched (and
+ * out of RSS) until a client or name lands in them. The unsigned
+ * wrap-around maps SL_NIL to 0 and back.
+ */
+static inline uint32_t sl_bucket_head(uint32_t b)
+{
+	return b - 1u;
+}
+
+static inline uint32_t sl_bucket_of_head(uint32_t i)
+{
+	return i + 1u;
+}
+
 extern const uint32_t nd_sl_hist_bounds_us[SL_HIST_BUCKETS];
 
 /*
@@ -115,7 +131,7 @@ struct sl_shard {
 				      taken before they are touched, so an
 				      idle tracker's pool costs no RSS */
 	uint32_t clru_head, clru_tail; /* least recently seen first */
-	uint32_t *buckets;	   /* hash heads, bucket_mask + 1 of them */
+	uint32_t *buckets;	   /* hash heads + 1 (sl_bucket_head) */
 	uint32_t bucket_mask;	   /* buckets - 1 (a power of two) */
 	struct sl_chain *chains;   /* chain_cap slots */
 	uint32_t chain_cap;	   /* slots in chains */
@@ -147,8 +163,9 @@ struct sl_names {
 	struct sl_name *e;	/* cap slots */
 	uint32_t cap;		/* slots in e (max_names) */
 	uint32_t free;		/* free list through hnext */
+	uint32_t unused;	/* slots never handed out: [unused, cap) */
 	uint32_t lru_head, lru_tail; /* least recently reported first */
-	uint32_t *buckets;	/* hash heads, bucket_mask + 1 of them */
+	uint32_t *buckets;	/* hash heads + 1 (sl_bucket_head) */
 	uint32_t bucket_mask;	/* buckets - 1 (a power of two) */
 };
 

@@ -95,7 +95,8 @@ void sl_chlru_append(struct sl_shard *s, uint32_t i)
 uint32_t sl_client_find(const struct sl_shard *s, const struct sl_key *k,
 			uint64_t h)
 {
-	for (uint32_t i = s->buckets[h & s->bucket_mask]; i != SL_NIL;
+	for (uint32_t i = sl_bucket_head(s->buckets[h & s->bucket_mask]);
+	     i != SL_NIL;
 	     i = s->clients[i].hnext) {
 		const struct sl_client *c = &s->clients[i];
 
@@ -142,13 +143,19 @@ void sl_client_drop(struct nd_searchlist *t, struct sl_shard *s,
 		    uint32_t i)
 {
 	struct sl_client *c = &s->clients[i];
-	uint32_t *pp = &s->buckets[c->hash & s->bucket_mask];
+	uint32_t *b = &s->buckets[c->hash & s->bucket_mask];
 
 	while (c->chead != SL_NIL)
 		sl_chain_drop(t, s, c->chead, true);
-	while (*pp != i)
-		pp = &s->clients[*pp].hnext;
-	*pp = c->hnext;
+	if (sl_bucket_head(*b) == i) {
+		*b = sl_bucket_of_head(c->hnext);
+	} else {
+		uint32_t j = sl_bucket_head(*b);
+
+		while (s->clients[j].hnext != i)
+			j = s->clients[j].hnext;
+		s->clients[j].hnext = c->hnext;
+	}
 	sl_clru_unlink(s, i);
 	c->in_use = false;
 	c->hnext = s->client_free;
@@ -181,8 +188,8 @@ uint32_t sl_client_alloc(struct nd_searchlist *t, struct sl_shard *s,
 	c->family = k->family;
 	memcpy(c->addr, k->addr, sizeof(c->addr));
 	c->chead = c->ctail = SL_NIL;
-	c->hnext = s->buckets[h & s->bucket_mask];
-	s->buckets[h & s->bucket_mask] = i;
+	c->hnext = sl_bucket_head(s->buckets[h & s->bucket_mask]);
+	s->buckets[h & s->bucket_mask] = sl_bucket_of_head(i);
 	sl_clru_append(s, i);
 	__atomic_store_n(&s->n_clients, s->n_clients + 1, __ATOMIC_RELAXED);
 	return i;

@@ -10,6 +10,7 @@
 
 #include "resolver/dns_wire.h"
 #include "util/hash.h"
+#include "util/pages.h"
 
 /*
  * Added latency, microseconds: a chain answered from the cache costs a
@@ -170,17 +171,16 @@ int sl_names_init(struct sl_names *n, size_t cap)
 	if (pthread_mutex_init(&n->lock, NULL) != 0)
 		return -ENOMEM;
 	n->has_lock = true;
-	n->e = calloc(cap, sizeof(*n->e));
-	n->buckets = malloc(nb * sizeof(*n->buckets));
-	if (n->e == NULL || n->buckets == NULL)
-		return -ENOMEM;
 	n->cap = (uint32_t)cap;
 	n->bucket_mask = nb - 1;
-	for (uint32_t i = 0; i < nb; i++)
-		n->buckets[i] = SL_NIL;
-	for (uint32_t i = 0; i < n->cap; i++)
-		n->e[i].hnext = i + 1 < n->cap ? i + 1 : SL_NIL;
-	n->free = 0;
+	n->e = nd_pages_zalloc(cap, sizeof(*n->e));
+	n->buckets = nd_pages_zalloc(nb, sizeof(*n->buckets));
+	if (n->e == NULL || n->buckets == NULL)
+		return -ENOMEM;
+	/* Slots are handed out in order before freed ones are reused, so
+	 * the pages stay untouched until names arrive. */
+	n->free = SL_NIL;
+	n->unused = 0;
 	n->lru_head = n->lru_tail = SL_NIL;
 	return 0;
 }
@@ -189,8 +189,8 @@ void sl_names_deinit(struct sl_names *n)
 {
 	if (n->has_lock)
 		pthread_mutex_destroy(&n->lock);
-	free(n->e);
-	free(n->buckets);
+	nd_pages_free(n->e, n->cap, sizeof(*n->e));
+	nd_pages_free(n->buckets, n->bucket_mask + 1ull, sizeof(*n->buckets));
 }
 
 static void nlru_unlink(struct sl_names *n, uint32_t i)
@@ -223,11 +223,17 @@ static void nlru_append(struct sl_names *n, uint32_t i)
 static void name_drop(struct sl_names *n, uint32_t i)
 {
 	struct sl_name *e = &n->e[i];
-	uint32_t *pp = &n->buckets[e->hash & n->bucket_mask];
+	uint32_t *b = &n->buckets[e->hash & n->bucket_mask];
 
-	while (*pp != i)
-		pp = &n->e[*pp].hnext;
-	*pp = e->hnext;
+	if (sl_bucket_head(*b) == i) {
+		*b = sl_bucket_of_head(e->hnext);
+	} else {
+		uint32_t j = sl_bucket_head(*b);
+
+		while (n->e[j].hnext != i)
+			j = n->e[j].hnext;
+		n->e[j].hnext = e->hnext;
+	}
 	nlru_unlink(n, i);
 	e->in_use = false;
 	e->hnext = n->free;
@@ -251,7 +257,8 @@ static struct sl_name *name_get(struct nd_searchlist *t, const uint8_t *base,
 	struct sl_name *e;
 	uint32_t i;
 
-	for (i = n->buckets[h & n->bucket_mask]; i != SL_NIL; i = e->hnext) {
+	for (i = sl_bucket_head(n->buckets[h & n->bucket_mask]); i != SL_NIL;
+	     i = e->hnext) {
 		e = &n->e[i];
 		if (e->hash == h && e->base_len == base_len &&
 		    e->ns_len == ns_len &&
@@ -262,11 +269,16 @@ static struct sl_name *name_get(struct nd_searchlist *t, const uint8_t *base,
 			return e;
 		}
 	}
-	if (n->free == SL_NIL)
-		name_drop(n, n->lru_head);
-	i = n->free;
-	e = &n->e[i];
-	n->free = e->hnext;
+	if (n->free == SL_NIL && n->unused < n->cap) {
+		i = n->unused++;
+		e = &n->e[i];
+	} else {
+		if (n->free == SL_NIL)
+			name_drop(n, n->lru_head);
+		i = n->free;
+		e = &n->e[i];
+		n->free = e->hnext;
+	}
 	memset(e, 0, sizeof(*e));
 	e->in_use = true;
 	e->hash = h;
@@ -274,8 +286,8 @@ static struct sl_name *name_get(struct nd_searchlist *t, const uint8_t *base,
 	e->ns_len = (uint8_t)ns_len;
 	memcpy(e->base, base, base_len);
 	memcpy(e->ns, ns, ns_len);
-	e->hnext = n->buckets[h & n->bucket_mask];
-	n->buckets[h & n->bucket_mask] = i;
+	e->hnext = sl_bucket_head(n->buckets[h & n->bucket_mask]);
+	n->buckets[h & n->bucket_mask] = sl_bucket_of_head(i);
 	nlru_append(n, i);
 	return e;
 }

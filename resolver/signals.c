@@ -16,6 +16,7 @@
 #include "util/addr.h"
 #include "util/hash.h"
 #include "util/log.h"
+#include "util/pages.h"
 #include "util/rand.h"
 
 /*
@@ -564,12 +565,15 @@ struct nd_signals *nd_signals_new(const struct nd_signals_options *o)
 	for (int i = 0; i < SHARDS; i++) {
 		struct shard *sh = &s->shards[i];
 
-		sh->slots = calloc(s->nbuckets * WAYS, sizeof(*sh->slots));
-		sh->tc = calloc(s->n_tc, sizeof(*sh->tc));
+		/* Pages of untouched slots stay out of RSS (util/pages.h). */
+		sh->slots = nd_pages_zalloc(s->nbuckets * WAYS,
+					    sizeof(*sh->slots));
+		sh->tc = nd_pages_zalloc(s->n_tc, sizeof(*sh->tc));
 		if (sh->slots == NULL || sh->tc == NULL ||
 		    pthread_mutex_init(&sh->lock, NULL) != 0) {
-			free(sh->slots);
-			free(sh->tc);
+			nd_pages_free(sh->slots, s->nbuckets * WAYS,
+				      sizeof(*sh->slots));
+			nd_pages_free(sh->tc, s->n_tc, sizeof(*sh->tc));
 			sh->slots = NULL;
 			sh->tc = NULL;
 			goto fail;
@@ -588,8 +592,10 @@ void nd_signals_free(struct nd_signals *s)
 		return;
 	for (int i = 0; i < s->shards_ready; i++) {
 		pthread_mutex_destroy(&s->shards[i].lock);
-		free(s->shards[i].slots);
-		free(s->shards[i].tc);
+		nd_pages_free(s->shards[i].slots, s->nbuckets * WAYS,
+			      sizeof(*s->shards[i].slots));
+		nd_pages_free(s->shards[i].tc, s->n_tc,
+			      sizeof(*s->shards[i].tc));
 	}
 	if (s->has_locks) {
 		pthread_mutex_destroy(&s->up_lock);
