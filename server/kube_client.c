@@ -3,7 +3,6 @@
 #include "server/kube_client.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -593,9 +592,9 @@ static void list_finished(struct watcher *w)
 		/*
 		 * The first full list parsed and freed megabytes of JSON and
 		 * pages; hand the freed heap back to the kernel once, so the
-		 * node's RSS shows what the zone holds (glibc).
+		 * node's RSS shows what the zone holds.
 		 */
-		malloc_trim(0);
+		nd_kube_store_trim(c->store);
 		stat_set(&c->st.is_synced, 1);
 		nd_info("kube", "synced: every resource listed");
 	}

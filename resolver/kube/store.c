@@ -3,6 +3,7 @@
 #include "resolver/kube/store.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -683,6 +684,14 @@ struct nd_kube_store *nd_kube_store_new(const struct nd_kube_store_options *o)
 fail:
 	nd_kube_store_free(s);
 	return NULL;
+}
+
+void nd_kube_store_trim(struct nd_kube_store *s)
+{
+	if (s == NULL)
+		return;
+	urcu_memb_barrier();
+	malloc_trim(0);
 }
 
 void nd_kube_store_free(struct nd_kube_store *s)

@@ -38,6 +38,16 @@ struct nd_kube_store *nd_kube_store_new(const struct nd_kube_store_options *o);
 /* Free everything; no reader may be inside nd_kube_store_answer(). */
 void nd_kube_store_free(struct nd_kube_store *s);
 
+/*
+ * Give the heap a large change freed back to the kernel (glibc
+ * malloc_trim), after the frees deferred past readers (RCU) have run:
+ * the old answers a full list replaced are freed by urcu's thread, often
+ * after the list itself is done. Blocks for a grace period; writer
+ * thread only, outside any reader section. Call it after a full list,
+ * not per change.
+ */
+void nd_kube_store_trim(struct nd_kube_store *s);
+
 /* Register / unregister the calling thread as a reader. */
 void nd_kube_reader_register(void);
 void nd_kube_reader_unregister(void);

@@ -8,19 +8,32 @@
 #include <string.h>
 
 #include "resolver/dns_wire.h"
+#include "resolver/kube/node_records.h"
 #include "resolver/kube/store_internal.h"
 #include "util/hash.h"
 #include "util/log.h"
 
-/* One contributor's records at one name. */
+/*
+ * One contributor's records at one name. Where the records are:
+ *   - nowhere (rrs_len 0): the contributor only makes the name exist;
+ *   - in the published node (is_rrs_in_node, rrs NULL): the contributor
+ *     is the name's only one with records, and reading the node back
+ *     (node_records.h) gave exactly them. Nearly every name is so, and
+ *     keeping no second copy is a third of the writer's index;
+ *   - in rrs: owned (is_rrs_owned) when the name has several
+ *     contributors with records or its answers were cut, or borrowed
+ *     from the nameset entry while nd_kube_table_apply() runs, settled
+ *     into one of the others before it returns.
+ */
 struct nd_kube_contrib {
 	struct nd_kube_wname *wn;	     /* the name; NULL: a free first */
 	struct nd_kube_contrib *prev, *next; /* in wn's list */
-	uint8_t *rrs;	   /* serialized, sorted; NULL = the name only exists */
-	uint32_t rrs_len;  /* bytes of rrs */
+	uint8_t *rrs;	   /* serialized, sorted; see above */
+	uint32_t rrs_len;  /* bytes of the records, wherever they are */
 	int32_t svc_ready; /* the nameset entry's; -1 = no Service */
 	bool is_svc_headless; /* the nameset entry's */
-	bool is_rrs_owned;    /* rrs is malloc'ed, else it is wn's room */
+	bool is_rrs_owned;    /* rrs is malloc'ed by us */
+	bool is_rrs_in_node;  /* the records are wn->pub's */
 };
 
 /*
@@ -29,8 +42,8 @@ struct nd_kube_contrib {
  * several Services (PTR), and at <ns>.svc.<zone>, which every Service of
  * the namespace and the Namespace itself make exist. Nearly every name
  * has one contributor, though, and there is one of these per name in the
- * zone: that one's contribution and records live in here (first, room)
- * rather than in two more allocations.
+ * zone: that one's contribution lives in here (first) rather than in an
+ * allocation of its own.
  */
 struct nd_kube_wname {
 	struct nd_kmap_node kn;	      /* in s->wnames; key = name */
@@ -41,19 +54,17 @@ struct nd_kube_wname {
 					     first.wn is set */
 	uint32_t n_contribs;		  /* entries in the list */
 	uint32_t n_rr_contribs;		  /* those with records */
-	uint32_t room;			  /* bytes after name for first's
-					     records */
 	bool is_dirty;			  /* on that list */
 	bool is_cut;	  /* records left out at the last render */
 	uint8_t soa_kind; /* enum nd_kube_soa_kind */
 	uint8_t name_len; /* bytes of name */
-	uint8_t name[];	  /* lower-case wire, then room bytes */
+	uint8_t name[];	  /* lower-case wire */
 };
 
-/* Memory of a name for the stats: itself and its records' room. */
+/* Memory of a name for the stats. */
 static size_t wname_bytes(const struct nd_kube_wname *wn)
 {
-	return sizeof(*wn) + wn->name_len + wn->room;
+	return sizeof(*wn) + wn->name_len;
 }
 
 static void drop_rrs(struct nd_kube_store *s, struct nd_kube_contrib *c)
@@ -65,28 +76,59 @@ static void drop_rrs(struct nd_kube_store *s, struct nd_kube_contrib *c)
 	c->rrs = NULL;
 	c->rrs_len = 0;
 	c->is_rrs_owned = false;
+	c->is_rrs_in_node = false;
 }
 
-/* Give c the records of e: copied into wn's room when c is wn's first and
- * they fit, else taken from e. */
+/* Give c the records of e, borrowed until settle() (same apply). */
 static void set_rrs(struct nd_kube_store *s, struct nd_kube_contrib *c,
 		    struct nd_kube_nameset_entry *e)
 {
-	struct nd_kube_wname *wn = c->wn;
-
 	drop_rrs(s, c);
-	if (e->rrs == NULL)
+	if (e->rrs == NULL || e->rrs_len == 0)
 		return;
-	c->rrs_len = (uint32_t)e->rrs_len;
-	if (c == &wn->first && e->rrs_len <= wn->room) {
-		c->rrs = wn->name + wn->name_len;
-		memcpy(c->rrs, e->rrs, e->rrs_len);
-		return; /* e's copy goes with the nameset */
-	}
 	c->rrs = e->rrs;
-	e->rrs = NULL;
+	c->rrs_len = (uint32_t)e->rrs_len;
+}
+
+/* c's records read back from its name's node (c->is_rrs_in_node); *out
+ * is malloc'ed. Returns 0, or <0 when the node does not give them. */
+static int rrs_from_node(const struct nd_kube_contrib *c, uint8_t **out)
+{
+	size_t len;
+	int r = nd_kube_rnode_records(c->wn->pub, out, &len);
+
+	if (r == 0 && len != c->rrs_len) {
+		free(*out);
+		*out = NULL;
+		r = -EINVAL;
+	}
+	return r;
+}
+
+/* Make c own its records: borrowed ones are copied, those in the node
+ * read back. Returns 0 or <0 (c keeps what it had). */
+static int own_rrs(struct nd_kube_store *s, struct nd_kube_contrib *c)
+{
+	uint8_t *p = NULL;
+
+	if (c->rrs_len == 0 || c->is_rrs_owned)
+		return 0;
+	if (c->is_rrs_in_node) {
+		int r = rrs_from_node(c, &p);
+
+		if (r < 0)
+			return r;
+	} else {
+		p = malloc(c->rrs_len);
+		if (p == NULL)
+			return -ENOMEM;
+		memcpy(p, c->rrs, c->rrs_len);
+	}
+	c->rrs = p;
 	c->is_rrs_owned = true;
+	c->is_rrs_in_node = false;
 	ND_KUBE_STAT_ADD(s, index_bytes, c->rrs_len);
+	return 0;
 }
 
 /* Free c (its records too), or give the first slot back to its name. */
@@ -148,7 +190,7 @@ static void withdraw(struct nd_kube_store *s, struct nd_kube_contrib *c,
 	/* An empty contribution leaving a name that others still make
 	 * exist changes nothing readers see: no render, which keeps a
 	 * Service's removal from costing the size of its namespace. */
-	if (c->rrs != NULL) {
+	if (c->rrs_len > 0) {
 		wn->n_rr_contribs--;
 		mark(dirty, wn);
 	}
@@ -167,14 +209,11 @@ static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
 	if (kn != NULL) {
 		wn = caa_container_of(kn, struct nd_kube_wname, kn);
 	} else {
-		/* Records that outgrow the room later go to the heap; a
-		 * name's first records are nearly always all it gets. */
-		wn = calloc(1, sizeof(*wn) + e->name_len + e->rrs_len);
+		wn = calloc(1, sizeof(*wn) + e->name_len);
 		if (wn == NULL)
 			return NULL;
 		memcpy(wn->name, e->name, e->name_len);
 		wn->name_len = e->name_len;
-		wn->room = (uint32_t)e->rrs_len;
 		ND_KUBE_STAT_ADD(s, index_bytes, wname_bytes(wn));
 		wn->soa_kind = soa_kind_of(s, wn->name, wn->name_len);
 		wn->kn.key = wn->name;
@@ -207,12 +246,29 @@ static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
 	set_rrs(s, c, e);
 	c->svc_ready = e->svc_ready;
 	c->is_svc_headless = e->is_svc_headless;
-	if (c->rrs != NULL || c->svc_ready >= 0) {
-		if (c->rrs != NULL)
+	if (c->rrs_len > 0 || c->svc_ready >= 0) {
+		if (c->rrs_len > 0)
 			wn->n_rr_contribs++;
 		mark(dirty, wn);
 	}
 	return c;
+}
+
+/* Are c's records (c->rrs_len bytes, wherever they are) these? */
+static bool same_rrs(const struct nd_kube_contrib *c, const uint8_t *rrs)
+{
+	uint8_t *p;
+	bool is_same;
+
+	if (c->rrs_len == 0)
+		return true;
+	if (!c->is_rrs_in_node)
+		return memcmp(c->rrs, rrs, c->rrs_len) == 0;
+	if (rrs_from_node(c, &p) < 0)
+		return false; /* render again: never keep a wrong answer */
+	is_same = memcmp(p, rrs, c->rrs_len) == 0;
+	free(p);
+	return is_same;
 }
 
 static void update(struct nd_kube_store *s, struct nd_kube_contrib *c,
@@ -229,13 +285,12 @@ static void update(struct nd_kube_store *s, struct nd_kube_contrib *c,
 		c->is_svc_headless = e->is_svc_headless;
 		mark(dirty, c->wn);
 	}
-	if (c->rrs_len == e->rrs_len &&
-	    (c->rrs_len == 0 || memcmp(c->rrs, e->rrs, c->rrs_len) == 0))
+	if (c->rrs_len == e->rrs_len && same_rrs(c, e->rrs))
 		return;
-	if (c->rrs != NULL)
+	if (c->rrs_len > 0)
 		c->wn->n_rr_contribs--;
 	set_rrs(s, c, e);
-	if (c->rrs != NULL)
+	if (c->rrs_len > 0)
 		c->wn->n_rr_contribs++;
 	mark(dirty, c->wn);
 }
@@ -327,9 +382,13 @@ static int rrv_cmp(const void *a, const void *b)
 	return nd_kube_rr_cmp(a, b);
 }
 
-/* Collect the union of wn's records, sorted and unique. */
+/*
+ * Collect the union of wn's records, sorted and unique, pointing into the
+ * contributors' records or, for the one whose records are the node's,
+ * into *node_rrs (malloc'ed here; the caller frees it after the render).
+ */
 static int gather(const struct nd_kube_wname *wn, struct nd_kube_rrv **out,
-		  size_t *out_n)
+		  size_t *out_n, uint8_t **node_rrs)
 {
 	struct nd_kube_rrv v, *all;
 	size_t n = 0;
@@ -337,22 +396,39 @@ static int gather(const struct nd_kube_wname *wn, struct nd_kube_rrv **out,
 
 	*out = NULL;
 	*out_n = 0;
+	*node_rrs = NULL;
 	if (wn->n_rr_contribs == 0)
 		return 0;
-	for (const struct nd_kube_contrib *c = wn->head; c; c = c->next)
-		for (size_t o = 0; o < c->rrs_len; o = (size_t)off, n++)
-			if ((off = nd_kube_rr_parse(c->rrs, c->rrs_len, o,
-						    &v)) < 0)
+	for (const struct nd_kube_contrib *c = wn->head; c; c = c->next) {
+		const uint8_t *rrs = c->rrs;
+
+		if (c->is_rrs_in_node) {
+			/* Only a name's one contributor with records is
+			 * kept in the node (settle), so one at most. */
+			if (*node_rrs != NULL)
 				return -EINVAL;
+			off = rrs_from_node(c, node_rrs);
+			if (off < 0)
+				return off;
+			rrs = *node_rrs;
+		}
+		for (size_t o = 0; o < c->rrs_len; o = (size_t)off, n++)
+			if ((off = nd_kube_rr_parse(rrs, c->rrs_len, o, &v)) <
+			    0)
+				return -EINVAL;
+	}
 	all = malloc(n * sizeof(*all));
 	if (all == NULL)
 		return -ENOMEM;
 	n = 0;
-	for (const struct nd_kube_contrib *c = wn->head; c; c = c->next)
+	for (const struct nd_kube_contrib *c = wn->head; c; c = c->next) {
+		const uint8_t *rrs = c->is_rrs_in_node ? *node_rrs : c->rrs;
+
 		for (size_t o = 0; o < c->rrs_len; o = (size_t)off)
-			if ((off = nd_kube_rr_parse(c->rrs, c->rrs_len, o,
+			if ((off = nd_kube_rr_parse(rrs, c->rrs_len, o,
 						    &all[n])) >= 0)
 				n++;
+	}
 	/* One contribution is sorted and unique already (nameset). */
 	if (wn->n_rr_contribs > 1) {
 		size_t k = 0;
@@ -391,12 +467,63 @@ static void svc_info(const struct nd_kube_wname *wn, struct nd_kube_rnode *node)
 	}
 }
 
+/* Does node read back as exactly these records? */
+static bool node_gives(const struct nd_kube_rnode *node, const uint8_t *rrs,
+		       size_t len)
+{
+	uint8_t *p;
+	size_t n;
+	bool is_same;
+
+	if (nd_kube_rnode_records(node, &p, &n) < 0)
+		return false;
+	is_same = n == len && memcmp(p, rrs, len) == 0;
+	free(p);
+	return is_same;
+}
+
+/*
+ * After a render (or a failed one) of wn, leave every contributor's
+ * records where they can stay: borrowed ones must go before the apply
+ * returns; the only contributor with records gives its copy up when the
+ * node reads back exactly as them (checked here, once per change).
+ */
+static int settle(struct nd_kube_store *s, struct nd_kube_wname *wn)
+{
+	int err = 0;
+
+	for (struct nd_kube_contrib *c = wn->head; c; c = c->next) {
+		if (c->rrs_len == 0 || c->is_rrs_in_node)
+			continue;
+		if (wn->n_rr_contribs == 1 && !wn->is_cut && wn->pub != NULL &&
+		    node_gives(wn->pub, c->rrs, c->rrs_len)) {
+			uint32_t len = c->rrs_len;
+
+			drop_rrs(s, c);
+			c->rrs_len = len;
+			c->is_rrs_in_node = true;
+			continue;
+		}
+		if (own_rrs(s, c) < 0 && err == 0)
+			err = -ENOMEM;
+	}
+	return err;
+}
+
 static int render(struct nd_kube_store *s, struct nd_kube_wname *wn)
 {
 	struct nd_kube_rrv *rrs;
+	uint8_t *node_rrs;
 	size_t n, dropped = 0;
-	int r = gather(wn, &rrs, &n);
+	int r;
 
+	/* A name about to merge several contributors' records: the one in
+	 * the node must be read back before that node is replaced. */
+	if (wn->n_rr_contribs > 1)
+		for (struct nd_kube_contrib *c = wn->head; c; c = c->next)
+			if (c->is_rrs_in_node && (r = own_rrs(s, c)) < 0)
+				return r;
+	r = gather(wn, &rrs, &n, &node_rrs);
 	if (r < 0)
 		return r;
 
@@ -406,6 +533,7 @@ static int render(struct nd_kube_store *s, struct nd_kube_wname *wn)
 				    &dropped);
 
 	free(rrs);
+	free(node_rrs);
 	if (node == NULL)
 		return -ENOMEM;
 	svc_info(wn, node);
@@ -451,7 +579,10 @@ static int flush(struct nd_kube_store *s, struct nd_kube_wname *dirty, int *err)
 		}
 
 		int r = render(s, wn);
+		int r2 = settle(s, wn);
 
+		if (r == 0)
+			r = r2;
 		if (r < 0) {
 			/* The old node keeps serving: stale is better than
 			 * missing for a node's DNS. */
