@@ -57,11 +57,6 @@ void nd_kube_rnode_free(struct nd_kube_rnode *node)
 	free(node);
 }
 
-void nd_kube_rnode_free_rcu(struct rcu_head *head)
-{
-	free(caa_container_of(head, struct nd_kube_rnode, rcu));
-}
-
 const struct nd_kube_rans *nd_kube_rnode_find(const struct nd_kube_rnode *node,
 					      uint16_t qtype)
 {

@@ -42,14 +42,14 @@ struct nd_kube_rans {
 /*
  * A name as readers see it, in one allocation, never changed once
  * published: a change publishes a new node in its place and frees this
- * one after a grace period. There is one per name in the zone, so it is
+ * one after a grace period (retired with the others of its change, so a
+ * node carries no rcu_head of its own). There is one per name in the zone, so it is
  * kept small: the name is the question of the first answer (or follows
  * ans[] when there is none), and a name with one record type keeps no
  * answer of its own for ANY (is_any_shared).
  */
 struct nd_kube_rnode {
 	struct cds_lfht_node lfht; /* in the store's name table */
-	struct rcu_head rcu;	   /* deferred free */
 	uint32_t bytes;		   /* allocation size (stats) */
 	uint8_t name_len;	   /* bytes of the name */
 	uint8_t soa_kind;	   /* enum nd_kube_soa_kind, for NODATA */
@@ -124,10 +124,9 @@ struct nd_kube_rnode *nd_kube_rnode_build(struct nd_kube_render_scratch *sc,
 					  size_t n, uint32_t ttl_s,
 					  size_t *n_dropped);
 
-/* Free a node (NULL is fine); for call_rcu, see nd_kube_rnode_free_rcu. */
+/* Free a node (NULL is fine) that no reader can reach any more (table.c
+ * retires published ones in batches, after a grace period). */
 void nd_kube_rnode_free(struct nd_kube_rnode *node);
-/* call_rcu callback freeing the node that holds head. */
-void nd_kube_rnode_free_rcu(struct rcu_head *head);
 
 /* The answer of node for qtype, or NULL (ANY on a node with
  * is_any_shared: NULL, the caller serves ans[0]). */

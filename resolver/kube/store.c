@@ -739,6 +739,7 @@ void nd_kube_store_free(struct nd_kube_store *s)
 	nd_kmap_deinit(&s->namespaces);
 	nd_kmap_deinit(&s->pod_refs);
 	nd_kube_render_scratch_deinit(&s->scratch);
+	free(s->retired); /* empty: every apply hands its nodes to RCU */
 	free(s);
 }
 

@@ -88,6 +88,9 @@ struct nd_kube_store {
 	struct nd_kube_cset static_cs; /* the zone's own names */
 	uint32_t gen[ND_KIND_COUNT];   /* relist generation per kind */
 	struct nd_kube_render_scratch scratch; /* table.c's renders */
+	struct nd_kube_rnode **retired; /* replaced nodes waiting for the end
+					   of the apply (table.c) */
+	size_t n_retired, retired_cap;
 	size_t names_buckets; /* buckets of names (table.c sizes it) */
 };
 

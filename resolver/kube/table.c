@@ -332,6 +332,73 @@ static void count_tables(struct nd_kube_store *s)
 	__atomic_store_n(&s->table_bytes, n, __ATOMIC_RELAXED);
 }
 
+/*
+ * Nodes replaced or removed by one apply, freed together once no reader
+ * can hold them: one call_rcu per change instead of one per name, and no
+ * rcu_head in every node (16 bytes a name).
+ */
+struct retired_batch {
+	struct rcu_head rcu;
+	size_t n;
+	struct nd_kube_rnode *v[];
+};
+
+static void retired_batch_free(struct rcu_head *head)
+{
+	struct retired_batch *b =
+		caa_container_of(head, struct retired_batch, rcu);
+
+	for (size_t i = 0; i < b->n; i++)
+		nd_kube_rnode_free(b->v[i]);
+	free(b);
+}
+
+/* Readers that found node before it was replaced may still be copying
+ * from it: keep it until retire_flush(). */
+static void retire(struct nd_kube_store *s, struct nd_kube_rnode *node)
+{
+	if (s->n_retired == s->retired_cap) {
+		size_t cap = s->retired_cap ? s->retired_cap * 2 : 64;
+		struct nd_kube_rnode **v =
+			realloc(s->retired, cap * sizeof(*v));
+
+		if (v == NULL) {
+			/* No room to defer it: wait out the readers now. */
+			urcu_memb_synchronize_rcu();
+			nd_kube_rnode_free(node);
+			return;
+		}
+		s->retired = v;
+		s->retired_cap = cap;
+	}
+	s->retired[s->n_retired++] = node;
+}
+
+static void retire_flush(struct nd_kube_store *s)
+{
+	struct retired_batch *b;
+
+	if (s->n_retired == 0)
+		return;
+	b = malloc(sizeof(*b) + s->n_retired * sizeof(b->v[0]));
+	if (b == NULL) {
+		urcu_memb_synchronize_rcu();
+		for (size_t i = 0; i < s->n_retired; i++)
+			nd_kube_rnode_free(s->retired[i]);
+	} else {
+		b->n = s->n_retired;
+		memcpy(b->v, s->retired, b->n * sizeof(b->v[0]));
+		urcu_memb_call_rcu(&b->rcu, retired_batch_free);
+	}
+	s->n_retired = 0;
+	/* A full list retires tens of thousands; keep no big array after. */
+	if (s->retired_cap > 4096) {
+		free(s->retired);
+		s->retired = NULL;
+		s->retired_cap = 0;
+	}
+}
+
 static void unpublish(struct nd_kube_store *s, struct nd_kube_wname *wn)
 {
 	struct nd_kube_rnode *old = wn->pub;
@@ -345,9 +412,7 @@ static void unpublish(struct nd_kube_store *s, struct nd_kube_wname *wn)
 	ND_KUBE_STAT_SUB(s, names, 1);
 	ND_KUBE_STAT_SUB(s, answer_bytes, old->bytes);
 	names_resize(s);
-	/* Readers that found it before the removal may still be copying
-	 * from it. */
-	urcu_memb_call_rcu(&old->rcu, nd_kube_rnode_free_rcu);
+	retire(s, old);
 }
 
 static void publish(struct nd_kube_store *s, struct nd_kube_wname *wn,
@@ -369,7 +434,7 @@ static void publish(struct nd_kube_store *s, struct nd_kube_wname *wn,
 			caa_container_of(old_ln, struct nd_kube_rnode, lfht);
 
 		ND_KUBE_STAT_SUB(s, answer_bytes, old->bytes);
-		urcu_memb_call_rcu(&old->rcu, nd_kube_rnode_free_rcu);
+		retire(s, old);
 	} else {
 		ND_KUBE_STAT_ADD(s, names, 1);
 		names_resize(s);
@@ -647,6 +712,7 @@ int nd_kube_table_apply(struct nd_kube_store *s, struct nd_kube_cset *cs,
 
 	int done = flush(s, dirty, &err);
 
+	retire_flush(s);
 	count_tables(s);
 	return err != 0 ? err : done;
 }
