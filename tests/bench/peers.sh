@@ -30,17 +30,20 @@
 # max rate (PEERS_SOCKETS x PEERS_WINDOW outstanding: 128, which fits the
 # default receive buffer of every server); then runs at half of nodedns's
 # max rate for nodedns and the best peer (workloads a and d), for latency
-# at a load that does not saturate. Prints one table of medians over the
-# rounds. Server CPU and RSS come from /proc (the whole process tree); the
+# at a load that does not saturate. Then nodedns with two workers (see
+# there for how the two cores are split), the growth of each cache's RSS
+# per cached forwarded answer (while warming), and nodedns's idle RSS with
+# the demo cluster. Prints one table of medians over the rounds. Server CPU and RSS come from /proc (the whole process tree); the
 # answers per second of server CPU (kQ/cpu) stay comparable when other work
 # shares the machine, which QPS alone does not. Peers that are not
 # installed are skipped with a note; nothing is installed. Everything stays
-# on 127.0.0.1 and only the script's own PIDs are stopped. About 5.5
+# on 127.0.0.1 and only the script's own PIDs are stopped. About 7
 # minutes with the defaults.
 #
 # Environment: ND_BUILDDIR (where nodedns is), LOADGEN (a built loadgen;
 # otherwise it is compiled from loadgen.c into the temporary directory),
-# PEERS_SERVERS (subset, e.g. "nodedns unbound"), PEERS_PERF=1 (also a
+# PEERS_SERVERS (subset, e.g. "nodedns unbound"), PEERS_TWO_WORKERS=0
+# (skip the two-worker runs), PEERS_PERF=1 (also a
 # perf profile of nodedns under workloads d and a), ND_KEEP=1 (keep the
 # configs and logs).
 set -uo pipefail
@@ -206,12 +209,24 @@ wait_dns "${PORT[nsd]}" 100 || { tail "$nsd_dir/out" "$nsd_dir/nsd.log"; die "ns
 HOW[nsd]="auth"
 UP="127.0.0.1:${PORT[nsd]}"
 
+# Idle RSS with the demo cluster, as the README's run line starts it (the
+# machine's own resolver is not used: nsd is the upstream), before the
+# benchmark loads anything: settled for a second after it is ready.
+if has nodedns; then
+	ND_THREADS=$(nproc) start_nodedns --kube-snapshot "$ND_SRCDIR/deploy/demo/cluster.json" \
+		--upstream "$UP" --log-level warn
+	sleep 1
+	IDLE_DEMO_KB=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$ND_PID/status")
+	nd_kill "$ND_PID"
+fi
+
 start_nodedns_peer() {
 	ND_THREADS=1 ND_WRAP=$SERVER_PIN start_nodedns --kube-snapshot "$D/snapshot.json" \
 		--upstream "$UP" --log-level warn
 	PORT[nodedns]=$ND_PORT
 	PID[nodedns]=$ND_PID
 	CMD[nodedns]=$ND_CMD
+	ND_PEER_HPORT=$ND_HPORT
 	HOW[nodedns]="a-c store, d cache"
 }
 
@@ -424,14 +439,28 @@ reflector_run() {
 	nd_kill "$rpid"
 }
 
+# nodedns's own count of what its cache holds: "entries bytes".
+nd_cache_size() {
+	curl -s --max-time 5 "http://127.0.0.1:$ND_PEER_HPORT/metrics" |
+		awk '$1 == "nodedns_cache_entries" { e = $2 } $1 == "nodedns_cache_size_bytes" { b = $2 }
+			END { printf "%d %d\n", e, b }'
+}
+
 # Warm every cache with every name: passes at a gentle rate until one
 # loses nothing (at most 4), so that every name was answered, and so is
-# cached, once. nsd answers from its zones and needs none.
+# cached, once. nsd answers from its zones and needs none. The growth of
+# each server's RSS while it caches the forwarded names (workload d, warmed
+# last) over their count is its memory per cached forwarded answer.
+declare -A MEM_PER_ANSWER
 for s in "${SERVERS[@]}"; do
 	[ "$s" = nsd ] && continue
 	msg=
 	for w in "${WORKLOADS[@]}"; do
 		n=$(wc -l <"${QFILE[$w]}")
+		if [ "$w" = d ]; then
+			rss0=$(tree_usage "${PID[$s]}" | cut -d' ' -f2)
+			[ "$s" = nodedns ] && read -r ce0 cb0 < <(nd_cache_size)
+		fi
 		for pass in 1 2 3 4; do
 			timeout 60 $CLIENT_PIN "$LOADGEN" -s 127.0.0.1 -p "${PORT[$s]}" -d "${QFILE[$w]}" \
 				--duration 30 --count "$n" --rate 10000 --sockets 1 --timeout-ms 2000 \
@@ -440,6 +469,16 @@ for s in "${SERVERS[@]}"; do
 			[ "$lost" = 0 ] && break
 		done
 		msg+="$w: $pass pass(es), last lost ${lost:-?}; "
+		if [ "$w" = d ]; then
+			rss1=$(tree_usage "${PID[$s]}" | cut -d' ' -f2)
+			MEM_PER_ANSWER[$s]=$(awk -v a="$rss0" -v b="$rss1" -v n="$n" \
+				'BEGIN { printf "%.0f", (b - a) * 1024 / n }')
+			if [ "$s" = nodedns ]; then
+				read -r ce1 cb1 < <(nd_cache_size)
+				ND_CACHE_PER_ENTRY=$(awk -v e="$((ce1 - ce0))" -v b="$((cb1 - cb0))" \
+					'BEGIN { printf "%.0f B over %d entries", e ? b / e : 0, e }')
+			fi
+		fi
 		[ "$lost" = 0 ] || NOTES+=("$s: warm-up of workload $w still lost $lost of $n after 4 passes")
 	done
 	log "warmed $s: $msg"
@@ -509,6 +548,36 @@ if has nodedns; then
 	done
 fi
 
+# Two workers. This machine has two cores and loadgen needs one of them
+# to saturate even one worker, so nodedns --threads 2 and loadgen run
+# unpinned and share both cores (the kernel splits them); the factor is
+# that QPS over the one-worker QPS above (worker on CPU 0, loadgen on CPU
+# 1). kQ/cpu shows whether a second worker costs more per answer (shared
+# locks, cache lines): the part of scaling this machine can show.
+if has nodedns && [ "${PEERS_TWO_WORKERS:-1}" = 1 ]; then
+	ND_THREADS=2 ND_WRAP= start_nodedns --kube-snapshot "$D/snapshot.json" \
+		--upstream "$UP" --log-level warn
+	timeout 60 "$LOADGEN" -s 127.0.0.1 -p "$ND_PORT" -d "${QFILE[d]}" --duration 30 \
+		--count "$(wc -l <"${QFILE[d]}")" --rate 10000 --sockets 1 --timeout-ms 2000 \
+		--quiet >"$ND_TMP/warm.two" 2>&1
+	saved_pin=$CLIENT_PIN
+	CLIENT_PIN=
+	for r in $(seq 1 "$PEERS_ROUNDS"); do
+		for w in a d; do
+			measure nodedns2 "$w" "$ND_PORT" "$ND_PID" "two$r" --window "$PEERS_WINDOW"
+		done
+	done
+	# At the rate of the one-worker latency run: the server CPU an answer
+	# costs with two workers against one, at the same offered load.
+	for w in a d; do
+		q=$(get nodedns "$w" 3)
+		[ -n "$q" ] && [ "$(half "$q")" -gt 100 ] &&
+			measure nodedns2 "$w" "$ND_PORT" "$ND_PID" "twolat$(half "$q")" --rate "$(half "$q")"
+	done
+	CLIENT_PIN=$saved_pin
+	nd_kill "$ND_PID"
+fi
+
 best_list=$(for w in "${WORKLOADS[@]}"; do printf '%s=%s ' "$w" "${BEST[$w]:-none}"; done)
 {
 	echo
@@ -553,6 +622,42 @@ best_list=$(for w in "${WORKLOADS[@]}"; do printf '%s=%s ' "$w" "${BEST[$w]:-non
 		echo "latency at a fixed offered rate (half of nodedns's max QPS above; a peer also at half of its own max):"
 		awk '$1 ~ /^lat/ { printf "  %-13s %s  offered %6d/s  answered %6d/s  p50 %6.0f us  p99 %7.0f us  srv%% %3.0f  lost %d\n", $2, $3, substr($1, 4), $4, $5, $6, $8, $11 }' "$RESULTS"
 	fi
+	if grep -q '^two' "$RESULTS"; then
+		echo "two workers (nodedns --threads 2 and loadgen unpinned on both cores) over one worker (CPU 0, loadgen CPU 1):"
+		for w in a d; do
+			awk -v w="$w" -v one_q="$(get nodedns "$w" 3)" -v one_e="$(get nodedns "$w" 13)" '
+				$1 ~ /^two/ && $3 == w { n++; q[n] = $4; e[n] = $14; srv[n] = $8; cli[n] = $7 }
+				function med(a, m,   i, j, x, t) {
+					for (i = 1; i <= m; i++) t[i] = a[i]
+					for (i = 2; i <= m; i++) { x = t[i]; for (j = i - 1; j >= 1 && t[j] > x; j--) t[j + 1] = t[j]; t[j + 1] = x }
+					return (m % 2) ? t[(m + 1) / 2] : (t[m / 2] + t[m / 2 + 1]) / 2
+				}
+				END {
+					if (n == 0 || one_q == 0) exit
+					printf "  %s  two workers %7.0f QPS (srv%% %3.0f, cli%% %3.0f), one worker %7.0f: factor %.2f;  kQ/cpu %4.0f vs %4.0f (%.2f)\n",
+						w, med(q, n), med(srv, n), med(cli, n), one_q, med(q, n) / one_q,
+						med(e, n) / 1000, one_e / 1000, (one_e > 0 ? med(e, n) / one_e : 0)
+				}' "$RESULTS"
+			# $14: answers per second of server CPU, at the same offered rate
+			awk -v w="$w" '$1 ~ /^lat/ && $2 == "nodedns" && $3 == w { r = substr($1, 4); one[r] = $14; c1[r] = $8 }
+				$1 ~ /^twolat/ && $3 == w { r = substr($1, 7); two[r] = $14; c2[r] = $8 }
+				END { for (r in two) if (one[r] > 0)
+					printf "     at a fixed %d/s: server CPU %3.0f%% with two workers, %3.0f%% with one; answers per CPU second %.2f of one worker'"'"'s\n",
+						r, c2[r], c1[r], two[r] / one[r] }' "$RESULTS"
+		done
+	fi
+	if [ "${#MEM_PER_ANSWER[@]}" -gt 0 ]; then
+		printf 'memory per cached forwarded answer (RSS growth while caching %d names / %d):' \
+			"$PEERS_FWD_NAMES" "$PEERS_FWD_NAMES"
+		for s in "${SERVERS[@]}"; do
+			[ -n "${MEM_PER_ANSWER[$s]:-}" ] && printf ' %s %s B;' "$s" "${MEM_PER_ANSWER[$s]}"
+		done
+		echo
+		[ -n "${ND_CACHE_PER_ENTRY:-}" ] &&
+			echo "  nodedns's cache counts ${ND_CACHE_PER_ENTRY} (wire answer, key and entry)"
+	fi
+	[ -n "${IDLE_DEMO_KB:-}" ] &&
+		echo "idle RSS of nodedns with the demo cluster (README run line, default threads): $((IDLE_DEMO_KB / 1024)).$(((IDLE_DEMO_KB % 1024) * 10 / 1024)) MB ($IDLE_DEMO_KB kB)"
 	echo "how each answers: $(for s in "${SERVERS[@]}"; do printf '%s: %s; ' "$s" "${HOW[$s]}"; done)"
 	echo "+-%: spread of QPS over the rounds, (max - min) / median; kQ/cpu: thousand answers per second of server CPU"
 	echo "/best, cpu/b: QPS and kQ/cpu over those of the best (by QPS) of unbound, kresd, pdns_recursor; /refl, cpu/r: the same over the UDP reflector"
