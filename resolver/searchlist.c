@@ -13,6 +13,7 @@
 #include "util/log.h"
 #include "util/pages.h"
 #include "util/rand.h"
+#include "util/ratelimit.h"
 
 #define SL_DEFAULT_ZONE "cluster.local"
 #define SL_DEFAULT_MAX_CLIENTS 4096
@@ -24,7 +25,6 @@
 #define SL_DEFAULT_LOG_BURST 50
 #define SL_MAX_SHARDS 16
 #define SL_TICK_BATCH 8	 /* chains reported per shard lock in tick() */
-#define SL_TOKEN 1000000u /* one log line in millionths */
 
 /* --- set-up ------------------------------------------------------------- */
 
@@ -161,15 +161,13 @@ struct nd_searchlist *nd_searchlist_new(const struct nd_searchlist_options *o)
 	t->idle_us = (uint64_t)pick(o->idle_ms, SL_DEFAULT_IDLE_MS) * 1000;
 	t->window_s = (uint32_t)pick(o->window_s, SL_DEFAULT_WINDOW_S);
 	t->half_us = (uint64_t)t->window_s * 500000;
-	t->log_per_s = (uint32_t)pick(o->log_per_s, SL_DEFAULT_LOG_PER_S);
-	t->log_burst = (uint32_t)pick(o->log_burst, SL_DEFAULT_LOG_BURST);
+	nd_ratelimit_init(&t->log_limit,
+			  pick(o->log_per_s, SL_DEFAULT_LOG_PER_S), 1000000u,
+			  pick(o->log_burst, SL_DEFAULT_LOG_BURST));
 	t->on_chain = o->on_chain;
 	t->is_on_chain_limited = o->is_on_chain_limited;
 	t->arg = o->arg;
 	t->seed = ((uint64_t)nd_rand_u32() << 32) | nd_rand_u32();
-	if (pthread_mutex_init(&t->log_lock, NULL) != 0)
-		goto fail;
-	t->has_log_lock = true;
 
 	/*
 	 * Sixteen shards keep four to sixteen workers off each other's lock;
@@ -225,8 +223,6 @@ void nd_searchlist_free(struct nd_searchlist *t)
 		free(t->shards);
 	}
 	sl_names_deinit(&t->names);
-	if (t->has_log_lock)
-		pthread_mutex_destroy(&t->log_lock);
 	free(t);
 }
 
@@ -386,33 +382,12 @@ void nd_searchlist_tick(struct nd_searchlist *t, uint64_t now_us)
 
 bool nd_searchlist_should_log(struct nd_searchlist *t, uint64_t now_us)
 {
-	uint64_t cap, el;
-	bool ok;
-
 	if (t == NULL)
 		return false;
-	cap = (uint64_t)t->log_burst * SL_TOKEN;
-	pthread_mutex_lock(&t->log_lock);
-	if (t->log_last_us == 0) {
-		t->log_tokens = cap;
-		t->log_last_us = now_us;
-	} else if (now_us > t->log_last_us) {
-		/* Capped so the product cannot overflow after a long sleep. */
-		el = now_us - t->log_last_us;
-		if (el > 3600ull * 1000000)
-			el = 3600ull * 1000000;
-		t->log_tokens += el * t->log_per_s;
-		if (t->log_tokens > cap)
-			t->log_tokens = cap;
-		t->log_last_us = now_us;
-	}
-	ok = t->log_tokens >= SL_TOKEN;
-	if (ok)
-		t->log_tokens -= SL_TOKEN;
-	pthread_mutex_unlock(&t->log_lock);
-	if (!ok)
-		SL_ADD(t->log_suppressed, 1);
-	return ok;
+	if (nd_ratelimit_allow(&t->log_limit, now_us, NULL))
+		return true;
+	SL_ADD(t->log_suppressed, 1);
+	return false;
 }
 
 void nd_searchlist_get_stats(const struct nd_searchlist *t,

@@ -11,6 +11,7 @@
 
 #include "resolver/dns_wire.h"
 #include "resolver/searchlist.h"
+#include "util/ratelimit.h"
 
 #define SL_NIL UINT32_MAX	/* "no slot" in the index-linked lists */
 #define SL_PAIR_US 10000u	/* A and AAAA this close, one port: parallel */
@@ -193,7 +194,6 @@ struct nd_searchlist {
 	uint64_t idle_us;	/* idle_ms in microseconds */
 	uint64_t half_us;	/* half the window, microseconds */
 	uint32_t window_s;	/* the /debug window */
-	uint32_t log_per_s, log_burst; /* should_log() bucket */
 	void (*on_chain)(void *arg, const struct nd_chain_report *r);
 	void *arg;		/* for on_chain */
 	bool is_on_chain_limited; /* on_chain only within the log rate */
@@ -216,11 +216,7 @@ struct nd_searchlist {
 					       last = +Inf */
 	uint64_t hist_count, hist_sum_us; /* observations, their sum (us) */
 
-	/* nd_searchlist_should_log() */
-	pthread_mutex_t log_lock; /* guards the two below */
-	bool has_log_lock;	/* log_lock initialised */
-	uint64_t log_tokens;	/* millionths of a line */
-	uint64_t log_last_us;	/* last refill; 0 = never */
+	struct nd_ratelimit log_limit; /* nd_searchlist_should_log() */
 };
 
 #define SL_ADD(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)

@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "util/pages.h"
 #include "util/rand.h"
+#include "util/ratelimit.h"
 
 /*
  * State lives in fixed tables split into shards, each behind its own
@@ -78,12 +79,6 @@ struct shard {
 	size_t tc_used;	       /* live entries in tc */
 } __attribute__((aligned(64)));
 
-/* Log rate limit per kind: GCRA, the integer form of a token bucket. */
-struct limiter {
-	uint64_t tat_us;     /* theoretical arrival time of the next line */
-	uint64_t suppressed; /* held back since the last line let out */
-};
-
 struct up_slot {
 	uint64_t key;	  /* 0 = free */
 	uint64_t last_us; /* last line let out for this upstream+outcome */
@@ -114,8 +109,6 @@ struct nd_signals {
 	uint64_t tc_lag_us;
 	uint64_t name_interval_us;
 	uint64_t up_interval_us;
-	uint64_t log_gap_us;   /* one line per kind this often on average */
-	uint64_t log_burst_us; /* GCRA tolerance: (burst - 1) gaps */
 
 	uint64_t seed;
 	size_t nbuckets; /* per shard */
@@ -126,8 +119,7 @@ struct nd_signals {
 	pthread_mutex_t up_lock;
 	struct up_slot up[UP_SLOTS];
 
-	pthread_mutex_t log_lock;
-	struct limiter limit[ND_SIG_KINDS];
+	struct nd_ratelimit limit[ND_SIG_KINDS]; /* log lines per kind */
 
 	pthread_mutex_t ring_lock;
 	struct nd_signal_event *ring;
@@ -135,7 +127,7 @@ struct nd_signals {
 	size_t ring_next;  /* where the next event goes */
 	size_t ring_count; /* events held, up to ring_size */
 
-	bool has_locks; /* up_lock, log_lock, ring_lock initialised */
+	bool has_locks; /* up_lock, ring_lock initialised */
 	struct counters c;
 };
 
@@ -291,27 +283,12 @@ struct firing {
 	int outcome;
 };
 
-/* GCRA (the virtual-scheduling token bucket): no refill arithmetic. */
+/* May a line of kind k be logged now? Counts both outcomes. */
 static bool limiter_allow(struct nd_signals *s, enum nd_signal_kind k,
 			  uint64_t now_us, uint64_t *suppressed)
 {
-	struct limiter *l = &s->limit[k];
-	bool ok;
+	bool ok = nd_ratelimit_allow(&s->limit[k], now_us, suppressed);
 
-	pthread_mutex_lock(&s->log_lock);
-	uint64_t tat = l->tat_us > now_us ? l->tat_us : now_us;
-
-	/* Workers pass their own receive times, which may run a little
-	 * behind one another; a late one only finds less room. */
-	ok = tat - now_us <= s->log_burst_us;
-	if (ok) {
-		l->tat_us = tat + s->log_gap_us;
-		*suppressed = l->suppressed;
-		l->suppressed = 0;
-	} else {
-		l->suppressed++;
-	}
-	pthread_mutex_unlock(&s->log_lock);
 	if (ok)
 		count(&s->c.log_lines[k]);
 	else
@@ -536,8 +513,8 @@ struct nd_signals *nd_signals_new(const struct nd_signals_options *o)
 				   ? o->upstream_log_interval_s
 				   : 30) * SEC;
 	uint64_t per_min = o->log_lines_per_min ? o->log_lines_per_min : 5;
-	s->log_gap_us = 60 * SEC / per_min;
-	s->log_burst_us = (per_min - 1) * s->log_gap_us;
+	for (int k = 0; k < ND_SIG_KINDS; k++)
+		nd_ratelimit_init(&s->limit[k], per_min, 60 * SEC, per_min);
 	s->ring_size = o->ring_size ? o->ring_size : 100;
 	if (s->race_min_us > s->race_max_us)
 		goto fail;
@@ -549,13 +526,8 @@ struct nd_signals *nd_signals_new(const struct nd_signals_options *o)
 		s->n_tc = 4;
 	if (pthread_mutex_init(&s->up_lock, NULL) != 0)
 		goto fail;
-	if (pthread_mutex_init(&s->log_lock, NULL) != 0) {
-		pthread_mutex_destroy(&s->up_lock);
-		goto fail;
-	}
 	if (pthread_mutex_init(&s->ring_lock, NULL) != 0) {
 		pthread_mutex_destroy(&s->up_lock);
-		pthread_mutex_destroy(&s->log_lock);
 		goto fail;
 	}
 	s->has_locks = true;
@@ -599,7 +571,6 @@ void nd_signals_free(struct nd_signals *s)
 	}
 	if (s->has_locks) {
 		pthread_mutex_destroy(&s->up_lock);
-		pthread_mutex_destroy(&s->log_lock);
 		pthread_mutex_destroy(&s->ring_lock);
 	}
 	free(s->ring);

@@ -16,30 +16,13 @@
 #include "util/addr.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/ratelimit.h"
 
 /* Slow-query lines per second at most, so a slow upstream does not turn
  * the log into the bottleneck; the rest are counted. */
 #define SLOW_LINES_PER_S 5
 
-static uint64_t slow_second;  /* second of the current window (atomic) */
-static unsigned slow_in_second; /* lines logged in it (atomic) */
-static uint64_t slow_suppressed; /* lines not logged (atomic) */
-
-static bool slow_may_log(uint64_t now_us)
-{
-	uint64_t sec = now_us / 1000000u;
-	uint64_t cur = __atomic_load_n(&slow_second, __ATOMIC_RELAXED);
-
-	if (cur != sec &&
-	    __atomic_compare_exchange_n(&slow_second, &cur, sec, false,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		__atomic_store_n(&slow_in_second, 0, __ATOMIC_RELAXED);
-	if (__atomic_add_fetch(&slow_in_second, 1, __ATOMIC_RELAXED) <=
-	    SLOW_LINES_PER_S)
-		return true;
-	__atomic_add_fetch(&slow_suppressed, 1, __ATOMIC_RELAXED);
-	return false;
-}
+static struct nd_ratelimit slow_limit; /* set by nd_observers_start */
 
 /* One line that says where the time of a slow query went. */
 static void log_slow(struct nd_daemon *d, const struct nd_query_event *ev)
@@ -89,7 +72,8 @@ void nd_observers_run(struct nd_daemon *d, const struct nd_query_event *ev)
 		nd_signals_observe(d->signals, ev);
 	if (d->cfg.slow_query_ms > 0 &&
 	    ev->duration_us >= (uint64_t)d->cfg.slow_query_ms * 1000u &&
-	    slow_may_log(ev->recv_us + ev->duration_us))
+	    nd_ratelimit_allow(&slow_limit, ev->recv_us + ev->duration_us,
+			       NULL))
 		log_slow(d, ev);
 }
 
@@ -119,8 +103,7 @@ int nd_observers_render_metrics(struct nd_daemon *d, char **text,
 		     "not logged (rate limit).\n"
 		     "# TYPE nodedns_slow_queries_suppressed_total counter\n"
 		     "nodedns_slow_queries_suppressed_total %llu\n",
-		     (unsigned long long)__atomic_load_n(&slow_suppressed,
-							 __ATOMIC_RELAXED));
+		     (unsigned long long)nd_ratelimit_refused(&slow_limit));
 	char *p = realloc(*text, *len + (size_t)n + 1);
 	if (p == NULL)
 		return -ENOMEM;
@@ -195,6 +178,8 @@ int nd_observers_start(struct nd_daemon *d)
 	struct nd_searchlist_options so;
 	size_t nd;
 
+	nd_ratelimit_init(&slow_limit, SLOW_LINES_PER_S, 1000000u,
+			  SLOW_LINES_PER_S);
 	if (!d->cfg.diagnostics)
 		return 0;
 	nd = node_domains(d->cfg.resolv_conf, domains, 8);
