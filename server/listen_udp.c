@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 
 #include "resolver/dns_wire.h"
 #include "resolver/metrics.h"
+#include "server/udp_dst.h"
 #include "server/request.h"
 #include "server/worker.h"
 #include "util/addr.h"
@@ -36,6 +38,9 @@ struct nd_udp_listener {
 	struct sockaddr_storage peer[BATCH];
 	struct mmsghdr out_msg[BATCH];
 	struct iovec out_iov[BATCH];
+	bool is_wildcard; /* bound to 0.0.0.0 or ::: answers say their source */
+	union nd_udp_dst_cmsg in_ctl[BATCH];  /* only when is_wildcard */
+	union nd_udp_dst_cmsg out_ctl[BATCH]; /* only when is_wildcard */
 	uint8_t *in_buf;  /* BATCH * IN_BYTES */
 	uint8_t *out_buf; /* BATCH * ND_DNS_MAX_MSG: a reply is rendered whole
 			     before it is cut to the UDP limit */
@@ -72,6 +77,9 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		for (unsigned i = 0; i < BATCH; i++) {
 			l->in_msg[i].msg_hdr.msg_namelen = sizeof(l->peer[i]);
 			l->in_msg[i].msg_hdr.msg_flags = 0;
+			if (l->is_wildcard)
+				l->in_msg[i].msg_hdr.msg_controllen =
+					sizeof(l->in_ctl[i]);
 		}
 		int n = recvmmsg(fd, l->in_msg, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
@@ -88,6 +96,9 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			c.udp_fd = l->fd;
 			c.peer_len = h->msg_namelen;
 			memcpy(&c.peer, &l->peer[i], sizeof(c.peer));
+			c.dst.family = 0;
+			if (l->is_wildcard)
+				nd_udp_dst_from_msg(h, &c.dst);
 			c.conn = NULL;
 			uint8_t *dst = l->out_buf + (size_t)out * ND_DNS_MAX_MSG;
 			nd_worker_handle_query(l->w, &c, l->in_iov[i].iov_base,
@@ -99,6 +110,9 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			l->out_iov[out].iov_len = out_len;
 			l->out_msg[out].msg_hdr.msg_name = &l->peer[i];
 			l->out_msg[out].msg_hdr.msg_namelen = h->msg_namelen;
+			if (l->is_wildcard)
+				nd_udp_dst_to_msg(&c.dst, &l->out_ctl[out],
+						  &l->out_msg[out].msg_hdr);
 			out++;
 		}
 		if (out > 0)
@@ -130,6 +144,7 @@ struct nd_udp_listener *nd_udp_listener_new(struct nd_worker *w,
 	l->w = w;
 	l->fd = -1;
 	memcpy(&l->addr, addr, nd_addr_len(addr));
+	l->is_wildcard = nd_udp_dst_is_wildcard(addr);
 	l->in_buf = malloc((size_t)BATCH * IN_BYTES);
 	l->out_buf = malloc((size_t)BATCH * ND_DNS_MAX_MSG);
 	if (l->in_buf == NULL || l->out_buf == NULL)
@@ -140,6 +155,8 @@ struct nd_udp_listener *nd_udp_listener_new(struct nd_worker *w,
 		l->in_msg[i].msg_hdr.msg_name = &l->peer[i];
 		l->in_msg[i].msg_hdr.msg_iov = &l->in_iov[i];
 		l->in_msg[i].msg_hdr.msg_iovlen = 1;
+		if (l->is_wildcard)
+			l->in_msg[i].msg_hdr.msg_control = l->in_ctl[i].buf;
 		l->out_msg[i].msg_hdr.msg_iov = &l->out_iov[i];
 		l->out_msg[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -157,6 +174,15 @@ struct nd_udp_listener *nd_udp_listener_new(struct nd_worker *w,
 	}
 	if (addr->sa_family == AF_INET6)
 		setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (l->is_wildcard) {
+		int r = nd_udp_dst_enable(l->fd, addr->sa_family);
+
+		if (r < 0) {
+			nd_err("listen", "udp %s: packet info: %s", name,
+			       strerror(-r));
+			goto fail;
+		}
+	}
 	set_buf(l->fd, SO_RCVBUF);
 	set_buf(l->fd, SO_SNDBUF);
 	if (bind(l->fd, addr, nd_addr_len(addr)) != 0) {

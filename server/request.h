@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "resolver/query.h"
+#include "server/udp_dst.h"
 
 struct nd_worker;
 struct nd_tcp_conn;
@@ -19,6 +20,8 @@ struct nd_client {
 	int udp_fd;			/* UDP: the listen socket it came in on */
 	struct sockaddr_storage peer;	/* client address and port */
 	socklen_t peer_len;
+	struct nd_udp_dst dst;		/* UDP on a wildcard listener: the
+					   address the answer leaves from */
 	struct nd_tcp_conn *conn;	/* TCP: its connection, else NULL */
 };
 

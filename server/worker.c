@@ -150,10 +150,18 @@ static void deliver(struct nd_worker *cur, struct nd_request *r,
 	struct nd_worker *home = r->worker;
 
 	if (r->client.proto == ND_PROTO_UDP) {
+		union nd_udp_dst_cmsg ctl;
+		struct iovec iov = {(void *)msg, len};
+		struct msghdr h = {
+			.msg_name = &r->client.peer,
+			.msg_namelen = r->client.peer_len,
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+		};
+
+		nd_udp_dst_to_msg(&r->client.dst, &ctl, &h);
 		if (len > 0 &&
-		    sendto(r->client.udp_fd, msg, len, MSG_DONTWAIT,
-			   (const struct sockaddr *)&r->client.peer,
-			   r->client.peer_len) < 0)
+		    sendmsg(r->client.udp_fd, &h, MSG_DONTWAIT) < 0)
 			nd_debug("listen", "udp send: %s", strerror(errno));
 	} else if (home != cur) {
 		struct nd_mail *m = malloc(sizeof(*m) + len);

@@ -22,7 +22,8 @@
 #   nn_node CMD...            run CMD in the node netns
 #   nn_start_upstream         unbound serving the test zone (below)
 #   nn_start_nodedns ARGS...  nodedns in the node netns (--kube-snapshot of
-#                             NN_CLUSTER, --allow NN_ALLOW...), healthy
+#                             NN_CLUSTER, --allow NN_ALLOW..., --listen
+#                             NN_LISTEN... or 169.254.20.10:53), healthy
 #   nn_capture_start / nn_capture_stop
 #                             tcpdump on br0 (DNS, UDP and TCP) to $NN_PCAP
 #   nn_dns_summary SRC_IP     the capture's UDP DNS exchanges of SRC_IP,
@@ -244,16 +245,17 @@ nn_is_ready() { [ "$(nd_http_code /ready 2>/dev/null)" = 200 ]; }
 
 # nn_start_nodedns ARGS...
 nn_start_nodedns() {
-	local bin="$ND_BUILDDIR/nodedns" a allow=()
+	local bin="$ND_BUILDDIR/nodedns" a allow=() listen=()
 	[ -x "$bin" ] || die "$bin not found (build first; ND_BUILDDIR=$ND_BUILDDIR)"
 	for a in $NN_ALLOW; do allow+=(--allow "$a"); done
+	for a in ${NN_LISTEN:-$NN_NODE_IP:53}; do listen+=(--listen "$a"); done
 	# no search line: the chain is exactly the three cluster forms + absolute
 	printf 'nameserver 127.0.0.1\n' >"$ND_TMP/node-resolv.conf"
 	ND_LOG="$ND_TMP/nodedns.log"
 	ND_PORT=53
-	ND_CMD="$bin --listen $NN_NODE_IP:53 --http-listen $NN_HTTP --resolv-conf $ND_TMP/node-resolv.conf --threads ${ND_THREADS:-2} --upstream 127.0.0.1:$NN_UP_PORT --kube-snapshot $NN_CLUSTER ${allow[*]} $*"
+	ND_CMD="$bin ${listen[*]} --http-listen $NN_HTTP --resolv-conf $ND_TMP/node-resolv.conf --threads ${ND_THREADS:-2} --upstream 127.0.0.1:$NN_UP_PORT --kube-snapshot $NN_CLUSTER ${allow[*]} $*"
 	log "starting in $NN_NODE: $ND_CMD"
-	ip netns exec "$NN_NODE" "$bin" --listen "$NN_NODE_IP:53" --http-listen "$NN_HTTP" \
+	ip netns exec "$NN_NODE" "$bin" "${listen[@]}" --http-listen "$NN_HTTP" \
 		--resolv-conf "$ND_TMP/node-resolv.conf" --threads "${ND_THREADS:-2}" \
 		--upstream "127.0.0.1:$NN_UP_PORT" --kube-snapshot "$NN_CLUSTER" \
 		"${allow[@]}" "$@" >"$ND_LOG" 2>&1 </dev/null &
@@ -264,7 +266,7 @@ nn_start_nodedns() {
 		die "nodedns did not become healthy in $NN_NODE"
 	fi
 	poll_until 10000 nn_is_ready || fail "nodedns /ready not 200 within 10 s"
-	log "nodedns in $NN_NODE on $NN_NODE_IP:53, http $NN_HTTP (pid $ND_PID)"
+	log "nodedns in $NN_NODE on ${listen[*]}, http $NN_HTTP (pid $ND_PID)"
 }
 
 # --- capture -------------------------------------------------------------------
