@@ -95,7 +95,8 @@ static int put_rr(struct blob *b, uint16_t type, uint16_t add_for,
 	nd_put16(p, type);
 	nd_put16(p + 2, add_for);
 	p[4] = (uint8_t)owner_len;
-	memcpy(p + 5, owner, owner_len);
+	if (owner_len > 0) /* answer records have no owner (NULL) */
+		memcpy(p + 5, owner, owner_len);
 	nd_put16(p + 5 + owner_len, (uint16_t)rdlen);
 	memcpy(p + 7 + owner_len, rdata, rdlen);
 	b->len += 7 + owner_len + rdlen;
