@@ -569,8 +569,15 @@ static int settle(struct nd_kube_store *s, struct nd_kube_wname *wn)
 			c->is_rrs_in_node = true;
 			continue;
 		}
-		if (own_rrs(s, c) < 0 && err == 0)
+		if (own_rrs(s, c) < 0) {
+			/* Out of memory: keep no pointer into the nameset,
+			 * which goes when the apply returns. The node serves
+			 * what it has; the next change renders it again. */
+			wn->n_rr_contribs--;
+			c->rrs = NULL;
+			c->rrs_len = 0;
 			err = -ENOMEM;
+		}
 	}
 	return err;
 }
@@ -589,8 +596,10 @@ static int render(struct nd_kube_store *s, struct nd_kube_wname *wn)
 			if (c->is_rrs_in_node && (r = own_rrs(s, c)) < 0)
 				return r;
 	r = gather(wn, &rrs, &n, &node_rrs);
-	if (r < 0)
+	if (r < 0) {
+		free(node_rrs);
 		return r;
+	}
 
 	struct nd_kube_rnode *node =
 		nd_kube_rnode_build(&s->scratch, wn->name, wn->name_len,
