@@ -68,7 +68,8 @@ static const struct opt_def opts[] = {
 	  "none" },
 	{ "listen", 0, K_LISTEN, 0, 0, 0, "ADDR[:PORT]",
 	  "Answer DNS on UDP and TCP at this address; repeatable.\n"
-	  "The port is 53 when absent.",
+	  "The port is 53 when absent. On 0.0.0.0 or [::] every answer\n"
+	  "leaves from the address its query was sent to.",
 	  "127.0.0.1:53" },
 	{ "http-listen", 0, K_HTTP_LISTEN, 0, 0, 0, "ADDR[:PORT]",
 	  "Serve /metrics, /health, /ready and /debug/* over HTTP.\n"
