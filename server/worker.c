@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -568,8 +569,14 @@ static void *worker_main(void *arg)
 int nd_worker_start(struct nd_worker *w)
 {
 	int rc = pthread_create(&w->thread, NULL, worker_main, w);
+	char name[16];
 
-	return rc == 0 ? 0 : -rc;
+	if (rc != 0)
+		return -rc;
+	/* "top -H", perf and /proc/PID/task tell the workers apart. */
+	snprintf(name, sizeof(name), "nd-worker-%u", w->index);
+	(void)pthread_setname_np(w->thread, name);
+	return 0;
 }
 
 void nd_worker_stop(struct nd_worker *w, uint64_t deadline_ms)

@@ -560,11 +560,30 @@ if has nodedns && [ "${PEERS_TWO_WORKERS:-1}" = 1 ]; then
 	timeout 60 "$LOADGEN" -s 127.0.0.1 -p "$ND_PORT" -d "${QFILE[d]}" --duration 30 \
 		--count "$(wc -l <"${QFILE[d]}")" --rate 10000 --sockets 1 --timeout-ms 2000 \
 		--quiet >"$ND_TMP/warm.two" 2>&1
+	# worker_ticks: CPU ticks of each nd-worker thread, "T0 T1" (task order)
+	worker_ticks() {
+		local t
+		for t in /proc/"$ND_PID"/task/*; do
+			case $(cat "$t/comm" 2>/dev/null) in nd-worker-*) ;; *) continue ;; esac
+			printf '%s ' "$(sed 's/^.*) //' "$t/stat" | awk '{ print $12 + $13 }')"
+		done
+		echo
+	}
 	saved_pin=$CLIENT_PIN
 	CLIENT_PIN=
 	for r in $(seq 1 "$PEERS_ROUNDS"); do
 		for w in a d; do
+			k0=$(worker_ticks)
 			measure nodedns2 "$w" "$ND_PORT" "$ND_PID" "two$r" --window "$PEERS_WINDOW"
+			k1=$(worker_ticks)
+			# how SO_REUSEPORT spread loadgen's sockets: each worker's share
+			awk -v a="$k0" -v b="$k1" -v tag="two$r" -v w="$w" 'BEGIN {
+				n = split(a, x, " "); split(b, y, " ")
+				for (i = 1; i <= n; i++) { d[i] = y[i] - x[i]; t += d[i] }
+				printf "%s %s", tag, w
+				for (i = 1; i <= n; i++) printf " %.0f", t > 0 ? 100 * d[i] / t : 0
+				printf "\n"
+			}' >>"$ND_TMP/two_split"
 		done
 	done
 	# At the rate of the one-worker latency run: the server CPU an answer
@@ -638,6 +657,9 @@ best_list=$(for w in "${WORKLOADS[@]}"; do printf '%s=%s ' "$w" "${BEST[$w]:-non
 						w, med(q, n), med(srv, n), med(cli, n), one_q, med(q, n) / one_q,
 						med(e, n) / 1000, one_e / 1000, (one_e > 0 ? med(e, n) / one_e : 0)
 				}' "$RESULTS"
+			printf '     CPU split between the two workers per round (%%):'
+			awk -v w="$w" '$2 == w { printf " %s", $3; for (i = 4; i <= NF; i++) printf "/%s", $i }' "$ND_TMP/two_split"
+			echo " (one near 100: SO_REUSEPORT put every loadgen socket on one worker)"
 			# $14: answers per second of server CPU, at the same offered rate
 			awk -v w="$w" '$1 ~ /^lat/ && $2 == "nodedns" && $3 == w { r = substr($1, 4); one[r] = $14; c1[r] = $8 }
 				$1 ~ /^twolat/ && $3 == w { r = substr($1, 7); two[r] = $14; c2[r] = $8 }
