@@ -581,7 +581,7 @@ if has nodedns && [ "${PEERS_TWO_WORKERS:-1}" = 1 ]; then
 				n = split(a, x, " "); split(b, y, " ")
 				for (i = 1; i <= n; i++) { d[i] = y[i] - x[i]; t += d[i] }
 				printf "%s %s", tag, w
-				for (i = 1; i <= n; i++) printf " %.0f", t > 0 ? 100 * d[i] / t : 0
+				for (i = 1; i <= n; i++) printf " %.0f", (t > 0 ? 100 * d[i] / t : 0)
 				printf "\n"
 			}' >>"$ND_TMP/two_split"
 		done
