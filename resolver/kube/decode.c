@@ -57,6 +57,26 @@ static void set_err(struct errbuf *e, const char *fmt, ...)
 }
 
 /*
+ * What every public decoder does first: clear the caller's error text,
+ * zero out (size bytes), and refuse a missing input with "what". Returns 0
+ * or -EINVAL.
+ */
+static int decode_begin(const void *in, const char *what, void *out,
+			size_t size, struct errbuf *e)
+{
+	if (e->buf != NULL && e->len > 0)
+		e->buf[0] = '\0';
+	if (out == NULL)
+		return -EINVAL;
+	memset(out, 0, size);
+	if (in == NULL) {
+		set_err(e, "%s", what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * A bad value goes into an error message that ends up in a log line:
  * bound its length and keep control bytes and broken UTF-8 out.
  */
@@ -661,19 +681,9 @@ int nd_kube_decode_service(const struct cJSON *obj, struct nd_kube_service *out,
 			   char *err, size_t errlen)
 {
 	struct errbuf e = { err, errlen };
-	int rc;
+	int rc = decode_begin(obj, "no object", out, sizeof(*out), &e);
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (out == NULL)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	if (obj == NULL) {
-		set_err(&e, "no object");
-		return -EINVAL;
-	}
-	rc = decode_service(obj, out, &e);
-	if (rc != 0)
+	if (rc == 0 && (rc = decode_service(obj, out, &e)) != 0)
 		nd_kube_service_deinit(out);
 	return rc;
 }
@@ -1004,19 +1014,9 @@ int nd_kube_decode_slice(const struct cJSON *obj, struct nd_kube_slice *out,
 			 char *err, size_t errlen)
 {
 	struct errbuf e = { err, errlen };
-	int rc;
+	int rc = decode_begin(obj, "no object", out, sizeof(*out), &e);
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (out == NULL)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	if (obj == NULL) {
-		set_err(&e, "no object");
-		return -EINVAL;
-	}
-	rc = decode_slice(obj, out, &e);
-	if (rc != 0)
+	if (rc == 0 && (rc = decode_slice(obj, out, &e)) != 0)
 		nd_kube_slice_deinit(out);
 	return rc;
 }
@@ -1192,19 +1192,9 @@ int nd_kube_decode_event(const char *line, size_t len, struct nd_kube_event *ev,
 			 char *err, size_t errlen)
 {
 	struct errbuf e = { err, errlen };
-	int rc;
+	int rc = decode_begin(line, "no line", ev, sizeof(*ev), &e);
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (ev == NULL)
-		return -EINVAL;
-	memset(ev, 0, sizeof(*ev));
-	if (line == NULL) {
-		set_err(&e, "no line");
-		return -EINVAL;
-	}
-	rc = decode_event(line, len, ev, &e);
-	if (rc != 0)
+	if (rc == 0 && (rc = decode_event(line, len, ev, &e)) != 0)
 		nd_kube_event_deinit(ev);
 	return rc;
 }

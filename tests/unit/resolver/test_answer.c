@@ -14,72 +14,29 @@
 #include "resolver/answer.h"
 #include "resolver/dns_wire.h"
 #include "resolver/query.h"
+#include "tests/unit/resolver/msg_build.h"
 #include "util/errors.h"
-
-/* A message under construction. */
-struct msg {
-	uint8_t b[2048];
-	size_t n;
-};
-
-static void put8(struct msg *m, uint8_t v)
-{
-	assert_true(m->n + 1 <= sizeof(m->b));
-	m->b[m->n++] = v;
-}
-
-static void put16(struct msg *m, uint16_t v)
-{
-	put8(m, (uint8_t)(v >> 8));
-	put8(m, (uint8_t)v);
-}
-
-static void put32(struct msg *m, uint32_t v)
-{
-	put16(m, (uint16_t)(v >> 16));
-	put16(m, (uint16_t)v);
-}
-
-static void put_name(struct msg *m, const char *text)
-{
-	int n = nd_dns_name_from_text(text, m->b + m->n, sizeof(m->b) - m->n);
-
-	assert_true(n > 0);
-	m->n += (size_t)n;
-}
-
-static void hdr(struct msg *m, uint16_t id, uint16_t flags, uint16_t qd,
-		uint16_t an, uint16_t ns, uint16_t ar)
-{
-	m->n = 0;
-	put16(m, id);
-	put16(m, flags);
-	put16(m, qd);
-	put16(m, an);
-	put16(m, ns);
-	put16(m, ar);
-}
 
 /* Fixed part of a record after an owner already written; returns the
  * offset of its TTL. */
-static size_t rr_fixed(struct msg *m, uint16_t type, uint32_t ttl,
+static size_t rr_fixed(struct tm_msg *m, uint16_t type, uint32_t ttl,
 		       uint16_t rdlen)
 {
-	put16(m, type);
-	put16(m, ND_CLASS_IN);
+	tm_put16(m, type);
+	tm_put16(m, ND_CLASS_IN);
 	size_t at = m->n;
-	put32(m, ttl);
-	put16(m, rdlen);
+	tm_put32(m, ttl);
+	tm_put16(m, rdlen);
 	return at;
 }
 
-static void opt(struct msg *m, uint8_t ext_rcode)
+static void opt(struct tm_msg *m, uint8_t ext_rcode)
 {
-	put8(m, 0);
-	put16(m, ND_TYPE_OPT);
-	put16(m, 1232);
-	put32(m, (uint32_t)ext_rcode << 24 | 0x8000u);
-	put16(m, 0);
+	tm_put8(m, 0);
+	tm_put16(m, ND_TYPE_OPT);
+	tm_put16(m, 1232);
+	tm_put32(m, (uint32_t)ext_rcode << 24 | 0x8000u);
+	tm_put16(m, 0);
 }
 
 /*
@@ -91,50 +48,50 @@ static void opt(struct msg *m, uint8_t ext_rcode)
 #define UP_QNAME "wWw.ExAmple.com"
 static size_t up_ttl_at[4];
 
-static void upstream_answer(struct msg *m)
+static void upstream_answer(struct tm_msg *m)
 {
-	hdr(m, 0xbeef, ND_FLAG_QR | ND_FLAG_RD | ND_FLAG_RA | ND_FLAG_AD |
+	tm_hdr(m, 0xbeef, ND_FLAG_QR | ND_FLAG_RD | ND_FLAG_RA | ND_FLAG_AD |
 			       ND_FLAG_AA,
 	    1, 2, 1, 3);
-	put_name(m, UP_QNAME); /* at 12; "ExAmple.com" at 16 */
-	put16(m, ND_TYPE_A);
-	put16(m, ND_CLASS_IN);
+	tm_put_name(m, UP_QNAME); /* at 12; "ExAmple.com" at 16 */
+	tm_put16(m, ND_TYPE_A);
+	tm_put16(m, ND_CLASS_IN);
 	/* www CNAME web.<16> */
-	put16(m, 0xc00c);
+	tm_put16(m, 0xc00c);
 	up_ttl_at[0] = rr_fixed(m, ND_TYPE_CNAME, 300, 6);
 	size_t web = m->n;
-	put8(m, 3);
-	put8(m, 'w');
-	put8(m, 'e');
-	put8(m, 'b');
-	put16(m, 0xc010);
+	tm_put8(m, 3);
+	tm_put8(m, 'w');
+	tm_put8(m, 'e');
+	tm_put8(m, 'b');
+	tm_put16(m, 0xc010);
 	/* web A */
-	put16(m, (uint16_t)(0xc000 | web));
+	tm_put16(m, (uint16_t)(0xc000 | web));
 	up_ttl_at[1] = rr_fixed(m, ND_TYPE_A, 120, 4);
-	put32(m, 0xc0000201);
+	tm_put32(m, 0xc0000201);
 	/* example.com NS ns.example.com */
-	put16(m, 0xc010);
+	tm_put16(m, 0xc010);
 	up_ttl_at[2] = rr_fixed(m, ND_TYPE_NS, 3600, 5);
 	size_t ns = m->n;
-	put8(m, 2);
-	put8(m, 'n');
-	put8(m, 's');
-	put16(m, 0xc010);
+	tm_put8(m, 2);
+	tm_put8(m, 'n');
+	tm_put8(m, 's');
+	tm_put16(m, 0xc010);
 	/* ns A, kept */
-	put16(m, (uint16_t)(0xc000 | ns));
+	tm_put16(m, (uint16_t)(0xc000 | ns));
 	up_ttl_at[3] = rr_fixed(m, ND_TYPE_A, 600, 4);
-	put32(m, 0xc0000235);
+	tm_put32(m, 0xc0000235);
 }
 
-static void upstream_answer_full(struct msg *m, size_t *kept_len)
+static void upstream_answer_full(struct tm_msg *m, size_t *kept_len)
 {
 	upstream_answer(m);
 	*kept_len = m->n;
 	opt(m, 0);
 	/* After the OPT: dropped. */
-	put16(m, 0xc00c);
+	tm_put16(m, 0xc00c);
 	rr_fixed(m, ND_TYPE_A, 5, 4);
-	put32(m, 0x7f000001);
+	tm_put32(m, 0x7f000001);
 }
 
 /* The client's query for the same name, spelled its own way. */
@@ -177,7 +134,7 @@ static int parse_into(const uint8_t *p, size_t len, struct stored *s)
 
 static void test_parse(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct stored s;
 	size_t kept;
 
@@ -209,7 +166,7 @@ static void test_parse(void **state)
 
 static void test_render_round_trip(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct stored s;
 	struct nd_query q;
 	uint8_t out[2048];
@@ -271,7 +228,7 @@ static void test_render_round_trip(void **state)
 
 static void test_ttl_cap_age_stale(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct stored s;
 	struct nd_query q;
 	uint8_t out[2048];
@@ -303,7 +260,7 @@ static void test_ttl_cap_age_stale(void **state)
 
 static void test_ttl_top_bit(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct stored s;
 	struct nd_query q;
 	uint8_t out[2048];
@@ -323,7 +280,7 @@ static void test_ttl_top_bit(void **state)
 
 static void test_truncation(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct stored s;
 	struct nd_query q;
 	uint8_t out[2048];
@@ -364,7 +321,7 @@ static void test_truncation(void **state)
 
 static void test_render_enospace(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct stored s;
 	struct nd_query q;
 	uint8_t out[2048];
@@ -393,7 +350,7 @@ static void test_render_enospace(void **state)
 
 static void test_render_einval(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct stored s;
 	struct nd_query q;
 	struct nd_answer bad;
@@ -455,32 +412,32 @@ static void test_render_einval(void **state)
 }
 
 /* NXDOMAIN with the SOA in the authority section, names compressed. */
-static void nxdomain(struct msg *m, uint16_t rcode, uint32_t soa_ttl,
+static void nxdomain(struct tm_msg *m, uint16_t rcode, uint32_t soa_ttl,
 		     uint32_t minimum)
 {
-	hdr(m, 1, ND_FLAG_QR | ND_FLAG_RD | ND_FLAG_RA | rcode, 1, 0, 1, 1);
-	put_name(m, "nope.example.com"); /* "example.com" at 17 */
-	put16(m, ND_TYPE_A);
-	put16(m, ND_CLASS_IN);
-	put16(m, 0xc011);
+	tm_hdr(m, 1, ND_FLAG_QR | ND_FLAG_RD | ND_FLAG_RA | rcode, 1, 0, 1, 1);
+	tm_put_name(m, "nope.example.com"); /* "example.com" at 17 */
+	tm_put16(m, ND_TYPE_A);
+	tm_put16(m, ND_CLASS_IN);
+	tm_put16(m, 0xc011);
 	rr_fixed(m, ND_TYPE_SOA, soa_ttl, 2 + 2 + 2 + 2 + 20);
-	put8(m, 1);
-	put8(m, 'a'); /* a.<example.com> */
-	put16(m, 0xc011);
-	put8(m, 1);
-	put8(m, 'h'); /* h.<example.com> */
-	put16(m, 0xc011);
-	put32(m, 2026010101); /* serial */
-	put32(m, 7200);
-	put32(m, 900);
-	put32(m, 1209600);
-	put32(m, minimum);
+	tm_put8(m, 1);
+	tm_put8(m, 'a'); /* a.<example.com> */
+	tm_put16(m, 0xc011);
+	tm_put8(m, 1);
+	tm_put8(m, 'h'); /* h.<example.com> */
+	tm_put16(m, 0xc011);
+	tm_put32(m, 2026010101); /* serial */
+	tm_put32(m, 7200);
+	tm_put32(m, 900);
+	tm_put32(m, 1209600);
+	tm_put32(m, minimum);
 	opt(m, 0);
 }
 
 static void test_negative(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct stored s;
 	struct nd_query q;
 	uint8_t out[2048];
@@ -515,10 +472,10 @@ static void test_negative(void **state)
 	assert_int_equal(s.a.ttl_s, 60);
 
 	/* Negative without an SOA: not cached (RFC 2308 5). */
-	hdr(&m, 1, ND_FLAG_QR | ND_RCODE_NXDOMAIN, 1, 0, 0, 0);
-	put_name(&m, "nope.example.com");
-	put16(&m, ND_TYPE_A);
-	put16(&m, ND_CLASS_IN);
+	tm_hdr(&m, 1, ND_FLAG_QR | ND_RCODE_NXDOMAIN, 1, 0, 0, 0);
+	tm_put_name(&m, "nope.example.com");
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
 	assert_int_equal(parse_into(m.b, m.n, &s), 0);
 	assert_true(s.a.is_negative);
 	assert_int_equal(s.a.ttl_s, 0);
@@ -532,7 +489,7 @@ static void test_negative(void **state)
 
 static void test_other_rcodes(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct stored s;
 
 	(void)state;
@@ -557,7 +514,7 @@ static void test_other_rcodes(void **state)
 			 ND_RCODE_SERVFAIL);
 
 	/* A truncated upstream reply is not cached. */
-	struct msg up;
+	struct tm_msg up;
 	size_t kept;
 	upstream_answer_full(&up, &kept);
 	up.b[2] |= ND_FLAG_TC >> 8;
@@ -567,7 +524,7 @@ static void test_other_rcodes(void **state)
 
 static void test_malformed(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct stored s;
 	size_t kept;
 
@@ -585,26 +542,26 @@ static void test_malformed(void **state)
 	m.n -= 1;
 	assert_int_equal(parse_into(m.b, m.n, &s), ND_EMALFORMED);
 	/* OPT in the answer section. */
-	hdr(&m, 1, ND_FLAG_QR, 1, 1, 0, 0);
-	put_name(&m, "x");
-	put16(&m, ND_TYPE_A);
-	put16(&m, ND_CLASS_IN);
+	tm_hdr(&m, 1, ND_FLAG_QR, 1, 1, 0, 0);
+	tm_put_name(&m, "x");
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
 	opt(&m, 0);
 	assert_int_equal(parse_into(m.b, m.n, &s), ND_EMALFORMED);
 	/* Two OPTs. */
-	hdr(&m, 1, ND_FLAG_QR, 1, 0, 0, 2);
-	put_name(&m, "x");
-	put16(&m, ND_TYPE_A);
-	put16(&m, ND_CLASS_IN);
+	tm_hdr(&m, 1, ND_FLAG_QR, 1, 0, 0, 2);
+	tm_put_name(&m, "x");
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
 	opt(&m, 0);
 	opt(&m, 0);
 	assert_int_equal(parse_into(m.b, m.n, &s), ND_EMALFORMED);
 	/* OPT owned by another name. */
-	hdr(&m, 1, ND_FLAG_QR, 1, 0, 0, 1);
-	put_name(&m, "x");
-	put16(&m, ND_TYPE_A);
-	put16(&m, ND_CLASS_IN);
-	put16(&m, 0xc00c);
+	tm_hdr(&m, 1, ND_FLAG_QR, 1, 0, 0, 1);
+	tm_put_name(&m, "x");
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
+	tm_put16(&m, 0xc00c);
 	rr_fixed(&m, ND_TYPE_OPT, 0, 0);
 	assert_int_equal(parse_into(m.b, m.n, &s), ND_EMALFORMED);
 	/* SOA whose RDATA is too short for its five numbers. */
@@ -625,12 +582,12 @@ static void test_malformed(void **state)
 	m.n = rdlen_at + 2 + 3;
 	assert_int_equal(parse_into(m.b, m.n, &s), ND_EMALFORMED);
 	/* Extended label type in the question. */
-	hdr(&m, 1, ND_FLAG_QR, 1, 0, 0, 0);
-	put8(&m, 0x41);
-	put8(&m, 'x');
-	put8(&m, 0);
-	put16(&m, ND_TYPE_A);
-	put16(&m, ND_CLASS_IN);
+	tm_hdr(&m, 1, ND_FLAG_QR, 1, 0, 0, 0);
+	tm_put8(&m, 0x41);
+	tm_put8(&m, 'x');
+	tm_put8(&m, 0);
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
 	assert_int_equal(parse_into(m.b, m.n, &s), ND_EMALFORMED);
 	/* Shorter than a header. */
 	assert_int_equal(parse_into(m.b, 11, &s), ND_EMALFORMED);
@@ -638,7 +595,7 @@ static void test_malformed(void **state)
 
 static void test_every_prefix(void **state)
 {
-	struct msg m, n;
+	struct tm_msg m, n;
 	struct stored s;
 	size_t kept;
 
@@ -650,14 +607,14 @@ static void test_every_prefix(void **state)
 	for (size_t len = 0; len < n.n; len++)
 		assert_int_equal(parse_into(n.b, len, &s), ND_EMALFORMED);
 	/* Trailing bytes are ignored. */
-	put8(&m, 0xff);
+	tm_put8(&m, 0xff);
 	assert_int_equal(parse_into(m.b, m.n, &s), 0);
 	assert_int_equal(s.a.len, kept);
 }
 
 static void test_parse_enospace_einval(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_answer a;
 	uint8_t wire[2048];
 	uint16_t ttl[8];

@@ -13,94 +13,51 @@
 
 #include "resolver/dns_wire.h"
 #include "resolver/query.h"
+#include "tests/unit/resolver/msg_build.h"
 #include "util/errors.h"
 
-/* A message under construction. */
-struct msg {
-	uint8_t b[1024];
-	size_t n;
-};
-
-static void put8(struct msg *m, uint8_t v)
-{
-	assert_true(m->n + 1 <= sizeof(m->b));
-	m->b[m->n++] = v;
-}
-
-static void put16(struct msg *m, uint16_t v)
-{
-	put8(m, (uint8_t)(v >> 8));
-	put8(m, (uint8_t)v);
-}
-
-static void put32(struct msg *m, uint32_t v)
-{
-	put16(m, (uint16_t)(v >> 16));
-	put16(m, (uint16_t)v);
-}
-
-static void put_name(struct msg *m, const char *text)
-{
-	int n = nd_dns_name_from_text(text, m->b + m->n, sizeof(m->b) - m->n);
-
-	assert_true(n > 0);
-	m->n += (size_t)n;
-}
-
-static void hdr(struct msg *m, uint16_t id, uint16_t flags, uint16_t qd,
-		uint16_t an, uint16_t ns, uint16_t ar)
-{
-	m->n = 0;
-	put16(m, id);
-	put16(m, flags);
-	put16(m, qd);
-	put16(m, an);
-	put16(m, ns);
-	put16(m, ar);
-}
-
-static void question(struct msg *m, const char *name, uint16_t type,
+static void question(struct tm_msg *m, const char *name, uint16_t type,
 		     uint16_t cls)
 {
-	put_name(m, name);
-	put16(m, type);
-	put16(m, cls);
+	tm_put_name(m, name);
+	tm_put16(m, type);
+	tm_put16(m, cls);
 }
 
 /* OPT with one 8-byte COOKIE option (RFC 7873) so opts_off/len show. */
-static void opt(struct msg *m, uint16_t size, uint8_t version, bool dnssec_ok)
+static void opt(struct tm_msg *m, uint16_t size, uint8_t version, bool dnssec_ok)
 {
-	put8(m, 0);
-	put16(m, ND_TYPE_OPT);
-	put16(m, size);
-	put32(m, ((uint32_t)version << 16) | (dnssec_ok ? 0x8000u : 0));
-	put16(m, 12);
-	put16(m, 10);
-	put16(m, 8);
+	tm_put8(m, 0);
+	tm_put16(m, ND_TYPE_OPT);
+	tm_put16(m, size);
+	tm_put32(m, ((uint32_t)version << 16) | (dnssec_ok ? 0x8000u : 0));
+	tm_put16(m, 12);
+	tm_put16(m, 10);
+	tm_put16(m, 8);
 	for (int i = 0; i < 8; i++)
-		put8(m, (uint8_t)i);
+		tm_put8(m, (uint8_t)i);
 }
 
 /* An A record owned by a pointer to the question name. */
-static void a_rr(struct msg *m)
+static void a_rr(struct tm_msg *m)
 {
-	put16(m, 0xc00c);
-	put16(m, ND_TYPE_A);
-	put16(m, ND_CLASS_IN);
-	put32(m, 60);
-	put16(m, 4);
-	put32(m, 0x0a000001);
+	tm_put16(m, 0xc00c);
+	tm_put16(m, ND_TYPE_A);
+	tm_put16(m, ND_CLASS_IN);
+	tm_put32(m, 60);
+	tm_put16(m, 4);
+	tm_put32(m, 0x0a000001);
 }
 
-static void plain_query(struct msg *m)
+static void plain_query(struct tm_msg *m)
 {
-	hdr(m, 0x1234, ND_FLAG_RD, 1, 0, 0, 0);
+	tm_hdr(m, 0x1234, ND_FLAG_RD, 1, 0, 0, 0);
 	question(m, "Www.Example.COM", ND_TYPE_A, ND_CLASS_IN);
 }
 
-static void edns_query(struct msg *m, uint16_t size, uint8_t version)
+static void edns_query(struct tm_msg *m, uint16_t size, uint8_t version)
 {
-	hdr(m, 0x4321, ND_FLAG_RD | ND_FLAG_CD, 1, 0, 0, 1);
+	tm_hdr(m, 0x4321, ND_FLAG_RD | ND_FLAG_CD, 1, 0, 0, 1);
 	question(m, "example.org", ND_TYPE_AAAA, ND_CLASS_IN);
 	opt(m, size, version, true);
 }
@@ -117,7 +74,7 @@ static int parse(const uint8_t *p, size_t len, struct nd_query *q, int *rcode)
 	return v;
 }
 
-static void expect_reply(struct msg *m, int rcode_want, struct nd_query *q)
+static void expect_reply(struct tm_msg *m, int rcode_want, struct nd_query *q)
 {
 	int rcode = -1;
 
@@ -127,7 +84,7 @@ static void expect_reply(struct msg *m, int rcode_want, struct nd_query *q)
 
 static void test_valid_plain(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 	int rcode = -1;
 
@@ -152,7 +109,7 @@ static void test_valid_plain(void **state)
 
 static void test_valid_edns(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 	int rcode = -1;
 
@@ -180,7 +137,7 @@ static void test_udp_size(void **state)
 		{ 1232, 1232, 1232 },	 { 4096, 4096, 4096 },
 		{ 4097, 4097, 4096 },	 { 65535, 65535, 4096 },
 	};
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 	int rcode;
 
@@ -196,7 +153,7 @@ static void test_udp_size(void **state)
 
 static void test_drop(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 	int rcode;
 
@@ -216,7 +173,7 @@ static void test_drop(void **state)
 
 static void test_bad_args(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 	int rcode;
 
@@ -229,7 +186,7 @@ static void test_bad_args(void **state)
 
 static void test_opcode_notimp(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 
 	(void)state;
@@ -242,13 +199,13 @@ static void test_opcode_notimp(void **state)
 		assert_int_equal(q.qtype, ND_TYPE_A);
 	}
 	/* Unreadable question: still NOTIMP, without a question. */
-	hdr(&m, 1, 5 << 11, 1, 0, 0, 0);
-	put8(&m, 5);
-	put8(&m, 'a');
+	tm_hdr(&m, 1, 5 << 11, 1, 0, 0, 0);
+	tm_put8(&m, 5);
+	tm_put8(&m, 'a');
 	expect_reply(&m, ND_RCODE_NOTIMP, &q);
 	assert_false(q.has_question);
 	/* No question at all (UPDATE with ZOCOUNT 0 is odd, but not ours). */
-	hdr(&m, 1, 5 << 11, 0, 0, 0, 0);
+	tm_hdr(&m, 1, 5 << 11, 0, 0, 0, 0);
 	expect_reply(&m, ND_RCODE_NOTIMP, &q);
 	assert_false(q.has_question);
 	/* EDNS is picked up so the reply can carry OPT. */
@@ -260,16 +217,16 @@ static void test_opcode_notimp(void **state)
 
 static void test_qdcount(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 
 	(void)state;
-	hdr(&m, 7, 0, 0, 0, 0, 0);
+	tm_hdr(&m, 7, 0, 0, 0, 0, 0);
 	expect_reply(&m, ND_RCODE_FORMERR, &q);
 	assert_false(q.has_question);
 	assert_int_equal(q.id, 7);
 
-	hdr(&m, 7, 0, 2, 0, 0, 0);
+	tm_hdr(&m, 7, 0, 2, 0, 0, 0);
 	question(&m, "a.example", ND_TYPE_A, ND_CLASS_IN);
 	question(&m, "b.example", ND_TYPE_A, ND_CLASS_IN);
 	expect_reply(&m, ND_RCODE_FORMERR, &q);
@@ -278,14 +235,14 @@ static void test_qdcount(void **state)
 
 static void test_every_prefix(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 	int rcode;
 
 	(void)state;
 	/* An EDNS query with an answer and an authority record before the
 	 * OPT, so every walker is cut somewhere. */
-	hdr(&m, 0x4321, ND_FLAG_RD, 1, 1, 1, 1);
+	tm_hdr(&m, 0x4321, ND_FLAG_RD, 1, 1, 1, 1);
 	question(&m, "example.org", ND_TYPE_A, ND_CLASS_IN);
 	a_rr(&m);
 	a_rr(&m);
@@ -308,48 +265,48 @@ static void test_every_prefix(void **state)
 
 static void test_bad_question(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 
 	(void)state;
 	/* Compression pointer in the question (it could only aim at the
 	 * header). */
-	hdr(&m, 1, 0, 1, 0, 0, 0);
-	put8(&m, 1);
-	put8(&m, 'a');
-	put16(&m, 0xc000);
-	put16(&m, ND_TYPE_A);
-	put16(&m, ND_CLASS_IN);
+	tm_hdr(&m, 1, 0, 1, 0, 0, 0);
+	tm_put8(&m, 1);
+	tm_put8(&m, 'a');
+	tm_put16(&m, 0xc000);
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
 	expect_reply(&m, ND_RCODE_FORMERR, &q);
 	assert_false(q.has_question);
 	/* Pointer loop. */
-	hdr(&m, 1, 0, 1, 0, 0, 0);
-	put16(&m, 0xc00c);
-	put16(&m, ND_TYPE_A);
-	put16(&m, ND_CLASS_IN);
+	tm_hdr(&m, 1, 0, 1, 0, 0, 0);
+	tm_put16(&m, 0xc00c);
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
 	expect_reply(&m, ND_RCODE_FORMERR, &q);
 	/* Label of 64 (reads as extended label type 0x40). */
-	hdr(&m, 1, 0, 1, 0, 0, 0);
-	put8(&m, 64);
+	tm_hdr(&m, 1, 0, 1, 0, 0, 0);
+	tm_put8(&m, 64);
 	for (int i = 0; i < 64; i++)
-		put8(&m, 'x');
-	put8(&m, 0);
-	put16(&m, ND_TYPE_A);
-	put16(&m, ND_CLASS_IN);
+		tm_put8(&m, 'x');
+	tm_put8(&m, 0);
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
 	expect_reply(&m, ND_RCODE_FORMERR, &q);
 	/* Name of 256 bytes. */
-	hdr(&m, 1, 0, 1, 0, 0, 0);
+	tm_hdr(&m, 1, 0, 1, 0, 0, 0);
 	for (int l = 0; l < 4; l++) {
-		put8(&m, 63);
+		tm_put8(&m, 63);
 		for (int i = 0; i < 63; i++)
-			put8(&m, 'y');
+			tm_put8(&m, 'y');
 	}
-	put8(&m, 0);
-	put16(&m, ND_TYPE_A);
-	put16(&m, ND_CLASS_IN);
+	tm_put8(&m, 0);
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
 	expect_reply(&m, ND_RCODE_FORMERR, &q);
 	/* Root name is a fine question (". NS" priming). */
-	hdr(&m, 1, 0, 1, 0, 0, 0);
+	tm_hdr(&m, 1, 0, 1, 0, 0, 0);
 	question(&m, ".", ND_TYPE_NS, ND_CLASS_IN);
 	int rcode;
 	assert_int_equal(parse(m.b, m.n, &q, &rcode), ND_QUERY_OK);
@@ -358,12 +315,12 @@ static void test_bad_question(void **state)
 
 static void test_records_skipped(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 	int rcode;
 
 	(void)state;
-	hdr(&m, 1, 0, 1, 1, 1, 2);
+	tm_hdr(&m, 1, 0, 1, 1, 1, 2);
 	question(&m, "example.org", ND_TYPE_A, ND_CLASS_IN);
 	a_rr(&m);
 	a_rr(&m);
@@ -375,14 +332,14 @@ static void test_records_skipped(void **state)
 	assert_int_equal(q.edns_udp_size, 4096);
 
 	/* rdlength running past the end. */
-	hdr(&m, 1, 0, 1, 1, 0, 0);
+	tm_hdr(&m, 1, 0, 1, 1, 0, 0);
 	question(&m, "example.org", ND_TYPE_A, ND_CLASS_IN);
 	a_rr(&m);
 	m.b[m.n - 5] = 5;
 	expect_reply(&m, ND_RCODE_FORMERR, &q);
 	assert_true(q.has_question);
 	/* More records announced than present. */
-	hdr(&m, 1, 0, 1, 0, 3, 0);
+	tm_hdr(&m, 1, 0, 1, 0, 3, 0);
 	question(&m, "example.org", ND_TYPE_A, ND_CLASS_IN);
 	a_rr(&m);
 	expect_reply(&m, ND_RCODE_FORMERR, &q);
@@ -390,14 +347,14 @@ static void test_records_skipped(void **state)
 
 static void test_trailing_garbage(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 	int rcode;
 
 	(void)state;
 	edns_query(&m, 1232, 0);
 	for (int i = 0; i < 7; i++)
-		put8(&m, 0xff);
+		tm_put8(&m, 0xff);
 	assert_int_equal(parse(m.b, m.n, &q, &rcode), ND_QUERY_OK);
 	assert_true(q.has_edns);
 
@@ -412,7 +369,7 @@ static void test_trailing_garbage(void **state)
 
 static void test_bad_opt(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 
 	(void)state;
@@ -424,13 +381,13 @@ static void test_bad_opt(void **state)
 	assert_false(q.has_edns);
 	assert_true(q.has_question);
 	/* OPT not owned by the root. */
-	hdr(&m, 1, 0, 1, 0, 0, 1);
+	tm_hdr(&m, 1, 0, 1, 0, 0, 1);
 	question(&m, "example.org", ND_TYPE_A, ND_CLASS_IN);
-	put16(&m, 0xc00c);
-	put16(&m, ND_TYPE_OPT);
-	put16(&m, 1232);
-	put32(&m, 0);
-	put16(&m, 0);
+	tm_put16(&m, 0xc00c);
+	tm_put16(&m, ND_TYPE_OPT);
+	tm_put16(&m, 1232);
+	tm_put32(&m, 0);
+	tm_put16(&m, 0);
 	expect_reply(&m, ND_RCODE_FORMERR, &q);
 	assert_false(q.has_edns);
 	/* OPT with rdata running past the end. */
@@ -441,7 +398,7 @@ static void test_bad_opt(void **state)
 
 static void test_badvers(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 
 	(void)state;
@@ -456,15 +413,15 @@ static void test_badvers(void **state)
 
 static void test_zone_transfer(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 
 	(void)state;
-	hdr(&m, 9, 0, 1, 0, 0, 0);
+	tm_hdr(&m, 9, 0, 1, 0, 0, 0);
 	question(&m, "example.org", ND_TYPE_AXFR, ND_CLASS_IN);
 	expect_reply(&m, ND_RCODE_NOTIMP, &q);
 	assert_true(q.has_question);
-	hdr(&m, 9, 0, 1, 0, 0, 0);
+	tm_hdr(&m, 9, 0, 1, 0, 0, 0);
 	question(&m, "example.org", ND_TYPE_IXFR, ND_CLASS_IN);
 	expect_reply(&m, ND_RCODE_NOTIMP, &q);
 }
@@ -473,12 +430,12 @@ static void test_class_refused(void **state)
 {
 	static const uint16_t classes[] = { ND_CLASS_CH, ND_CLASS_ANY, 0, 2, 4,
 					    254, 0xffff };
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
-		hdr(&m, 9, ND_FLAG_RD, 1, 0, 0, 0);
+		tm_hdr(&m, 9, ND_FLAG_RD, 1, 0, 0, 0);
 		question(&m, "version.bind", ND_TYPE_TXT, classes[i]);
 		expect_reply(&m, ND_RCODE_REFUSED, &q);
 		assert_true(q.has_question);
@@ -488,20 +445,20 @@ static void test_class_refused(void **state)
 
 static void test_precedence(void **state)
 {
-	struct msg m;
+	struct tm_msg m;
 	struct nd_query q;
 
 	(void)state;
 	/* BADVERS before NOTIMP for AXFR, NOTIMP before REFUSED. */
-	hdr(&m, 1, 0, 1, 0, 0, 1);
+	tm_hdr(&m, 1, 0, 1, 0, 0, 1);
 	question(&m, "example.org", ND_TYPE_AXFR, ND_CLASS_CH);
 	opt(&m, 1232, 1, false);
 	expect_reply(&m, ND_RCODE_BADVERS, &q);
-	hdr(&m, 1, 0, 1, 0, 0, 0);
+	tm_hdr(&m, 1, 0, 1, 0, 0, 0);
 	question(&m, "example.org", ND_TYPE_AXFR, ND_CLASS_CH);
 	expect_reply(&m, ND_RCODE_NOTIMP, &q);
 	/* A malformed OPT is FORMERR even with a version above 0. */
-	hdr(&m, 1, 0, 1, 0, 0, 2);
+	tm_hdr(&m, 1, 0, 1, 0, 0, 2);
 	question(&m, "example.org", ND_TYPE_A, ND_CLASS_IN);
 	opt(&m, 1232, 1, false);
 	opt(&m, 1232, 1, false);
