@@ -466,6 +466,29 @@ nd_http() { curl -sS --max-time 3 "http://127.0.0.1:$ND_HPORT$1"; }
 # HTTP status code of a path.
 nd_http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$ND_HPORT$1"; }
 
+# now_ms: milliseconds since the epoch.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# poll_until MAX_MS CMD...: run CMD every 50 ms until it succeeds (0) or
+# MAX_MS pass (1); POLL_MS is how long it took.
+poll_until() {
+	local max=$1 t0 now
+	shift
+	t0=$(now_ms)
+	while :; do
+		if "$@"; then
+			POLL_MS=$(($(now_ms) - t0))
+			return 0
+		fi
+		now=$(now_ms)
+		if [ $((now - t0)) -gt "$max" ]; then
+			POLL_MS=$((now - t0))
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 # wait_health [TRIES]: until /health answers 200 (0.1 s steps, default 100).
 wait_health() {
 	local tries=${1:-100} i

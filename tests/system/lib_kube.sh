@@ -19,8 +19,6 @@
 #   k_has_rr OUT SECTION NAME TYPE [RDATA]
 #   k_expect NAME TYPE RCODE [SECTION OWNER TYPE RDATA]...  (output in K_OUT)
 #   k_rdata OUT NAME TYPE     the sorted rdata of NAME/TYPE in the answer
-#   poll_until MAX_MS CMD...  run CMD every 50 ms until it succeeds; the
-#                             time taken in POLL_MS; 1 if MAX_MS passed
 #   start_poller NAME TYPE    python3 asks nodedns every 20 ms (raw UDP),
 #                             one "RCODE ANCOUNT" line per reply in
 #                             $POLL_LOG ("TIMEOUT" when none in 1 s)
@@ -162,27 +160,7 @@ k_rdata() {
 # k_answer_count DIG_OUTPUT: RRs in the answer section.
 k_answer_count() { section_of "$1" ANSWER | grep -c . || true; }
 
-# --- polling --------------------------------------------------------------------
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-poll_until() {
-	local max=$1 t0 now
-	shift
-	t0=$(now_ms)
-	while :; do
-		if "$@"; then
-			POLL_MS=$(($(now_ms) - t0))
-			return 0
-		fi
-		now=$(now_ms)
-		if [ $((now - t0)) -gt "$max" ]; then
-			POLL_MS=$((now - t0))
-			return 1
-		fi
-		sleep 0.05
-	done
-}
+# --- polling (poll_until and now_ms are lib.sh's) --------------------------------
 
 # rcode_is NAME TYPE RCODE: one query, true when the rcode matches.
 rcode_is() { [ "$(rcode_of "$(q "$1" "$2")")" = "$3" ]; }

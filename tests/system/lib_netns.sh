@@ -375,25 +375,6 @@ nn_log_wait() {
 	NN_LINE=$(grep -E -- "$re" "$ND_LOG" | tail -n 1)
 }
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-poll_until() {
-	local max=$1 t0 now
-	shift
-	t0=$(now_ms)
-	while :; do
-		if "$@"; then
-			POLL_MS=$(($(now_ms) - t0))
-			return 0
-		fi
-		now=$(now_ms)
-		if [ $((now - t0)) -gt "$max" ]; then
-			POLL_MS=$((now - t0))
-			return 1
-		fi
-		sleep 0.1
-	done
-}
 
 # metric_ge SERIES_ERE N: the metric is at least N (for poll_until).
 metric_ge() { [ "$(metric "$1")" -ge "$2" ]; }
