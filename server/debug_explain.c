@@ -25,6 +25,7 @@
 #include "server/debug_view.h"
 #include "util/addr.h"
 #include "util/clock.h"
+#include "util/rcu.h"
 
 /* Lines of a resolv.conf read at most: it is a few lines, and a debug
  * request must not stall the control thread on a strange file. */
@@ -314,7 +315,7 @@ static int walk(struct nd_daemon *d, struct nd_explain *e)
 	/* The store's readers are RCU readers: the control thread is
 	 * registered as the writer already; this makes sure of it. */
 	if (d->kube != NULL)
-		nd_kube_reader_register();
+		nd_rcu_register();
 	e->answered = -1;
 	for (size_t i = 0; i < e->n_cand; i++) {
 		struct nd_explain_cand *c = &e->cand[i];

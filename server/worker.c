@@ -29,6 +29,7 @@
 #include "util/addr.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/rcu.h"
 
 /* TTL offsets a parsed upstream answer may hold: one per record, and a
  * 64 KiB message holds at most ~5,000 minimal records. */
@@ -560,9 +561,9 @@ static void *worker_main(void *arg)
 	struct nd_worker *w = arg;
 
 	/* The cluster zone is read under RCU: every reader thread registers. */
-	nd_kube_reader_register();
+	nd_rcu_register();
 	event_base_dispatch(w->base);
-	nd_kube_reader_unregister();
+	nd_rcu_unregister();
 	return NULL;
 }
 

@@ -14,6 +14,7 @@
 #include "resolver/kube/store_internal.h"
 #include "util/log.h"
 #include "util/rand.h"
+#include "util/rcu.h"
 
 /*
  * RCU registration. The writer must be a registered thread too (the
@@ -22,48 +23,10 @@
  * thread on first use, and a thread-specific key unregisters it when the
  * thread exits.
  */
-static __thread bool tls_is_registered;
-static pthread_key_t reg_key;
-static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
-
-static void reg_dtor(void *arg)
-{
-	(void)arg;
-	if (tls_is_registered) {
-		urcu_memb_unregister_thread();
-		tls_is_registered = false;
-	}
-}
-
-static void reg_key_init(void)
-{
-	if (pthread_key_create(&reg_key, reg_dtor) != 0)
-		nd_err("kube", "no thread key: RCU threads are not "
-			       "unregistered at exit");
-}
-
+/* The writer reads the name table too (RCU): register it with liburcu. */
 static void ensure_registered(void)
 {
-	if (tls_is_registered)
-		return;
-	urcu_memb_register_thread();
-	tls_is_registered = true;
-	pthread_once(&reg_once, reg_key_init);
-	pthread_setspecific(reg_key, &tls_is_registered);
-}
-
-void nd_kube_reader_register(void)
-{
-	ensure_registered();
-}
-
-void nd_kube_reader_unregister(void)
-{
-	if (!tls_is_registered)
-		return;
-	urcu_memb_unregister_thread();
-	tls_is_registered = false;
-	pthread_setspecific(reg_key, NULL);
+	nd_rcu_register();
 }
 
 /* A text field (objects.h): there, and shorter than cap with its NUL. */

@@ -30,7 +30,7 @@ struct nd_kube_store; /* opaque */
 /*
  * The store. One writer thread (the control thread) changes it; any
  * number of reader threads answer from it without taking a lock the
- * writer holds (RCU: a reader thread calls nd_kube_reader_register()
+ * writer holds (RCU: a reader thread calls nd_rcu_register(), util/rcu.h,
  * once before its first nd_kube_store_answer()).
  * NULL on failure (bad zone name, memory).
  */
@@ -48,9 +48,6 @@ void nd_kube_store_free(struct nd_kube_store *s);
  */
 void nd_kube_store_trim(struct nd_kube_store *s);
 
-/* Register / unregister the calling thread as a reader. */
-void nd_kube_reader_register(void);
-void nd_kube_reader_unregister(void);
 
 /*
  * Writer side. A put creates or replaces the object (identified by

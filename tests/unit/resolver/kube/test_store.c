@@ -24,6 +24,7 @@
 #include "resolver/dns_wire.h"
 #include "resolver/kube/store.h"
 #include "resolver/query.h"
+#include "util/rcu.h"
 
 #define TTL 5
 #define NO_EDNS 0
@@ -1420,7 +1421,7 @@ static void *reader_main(void *arg)
 
 	for (int i = 0; i < 7; i++)
 		make_query(names[i], types[i], 1232, &q[i]);
-	nd_kube_reader_register();
+	nd_rcu_register();
 	for (int i = 0; i < h->iterations; i++) {
 		size_t len;
 		int k = i % 7;
@@ -1448,7 +1449,7 @@ static void *reader_main(void *arg)
 		if (p != NULL)
 			ldns_pkt_free(p);
 	}
-	nd_kube_reader_unregister();
+	nd_rcu_unregister();
 	return NULL;
 }
 
