@@ -7,17 +7,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <urcu/urcu-memb.h>
+
 #include "resolver/answer.h"
 #include "resolver/dns_wire.h"
 #include "resolver/query.h"
 #include "util/hash.h"
 #include "util/rand.h"
+#include "util/rcu.h"
 
 /*
- * Every worker thread reads and writes the cache, so it is split into
- * shards, each with its own lock, chosen by the key's hash: two workers
- * only wait for each other when their names land in the same shard, and
- * a lock is held for one lookup and copy or one insert, never for I/O.
+ * Every worker thread reads and writes the cache. A hit takes no lock:
+ * lookups walk the hash chains under RCU (liburcu, util/rcu.h) and copy
+ * the answer out of an entry that is never changed once published; an
+ * entry taken out is freed only after every reader that might hold it
+ * has moved on. Writers (insert, eviction, option changes) take their
+ * shard's lock, the shard chosen by the key's hash, so two inserts only
+ * wait for each other when their names land in the same shard, and a
+ * lock is never held for I/O or free().
+ *
+ * Eviction is CLOCK, the lock-free reader's LRU: a hit sets the entry's
+ * referenced bit (no list to relink), and eviction gives a referenced
+ * entry at the cold end one more round at the hot end instead of
+ * evicting it.
  */
 #define ND_CACHE_MAX_SHARDS 64
 /*
@@ -33,9 +45,12 @@
  * ttl_off[n_ttl], the key's name, and the stored message.
  */
 struct nd_cache_entry {
-	struct nd_cache_entry *hnext;	 /* next in the hash chain */
-	struct nd_cache_entry *lru_prev; /* towards the most recently used */
-	struct nd_cache_entry *lru_next; /* towards the least recently used */
+	struct nd_cache_entry *hnext;	 /* next in the hash chain (RCU: a
+					    removed entry keeps it for the
+					    readers still on it) */
+	struct nd_cache_entry *lru_prev; /* towards the hot end (writers) */
+	struct nd_cache_entry *lru_next; /* towards the cold end (writers);
+					    once removed: the next victim */
 	uint64_t hash;			 /* nd_hash of the key */
 	uint64_t stored_ms;		 /* now_ms at insertion */
 	size_t charge;			 /* bytes counted in the budget */
@@ -48,21 +63,32 @@ struct nd_cache_entry {
 	uint16_t n_ttl;	       /* entries in ttl_off */
 	uint8_t rcode;	       /* NOERROR, NXDOMAIN, ... */
 	bool is_negative;      /* NXDOMAIN or NODATA */
+	uint8_t referenced;    /* hit since eviction last passed it (CLOCK);
+				  the only field readers write (relaxed) */
 	uint16_t ttl_off[];    /* then qname_lc, then the wire bytes */
 };
 
+/* Hash chain heads; replaced whole when the shard grows. */
+struct nd_cache_table {
+	struct rcu_head rcu;	       /* the old table is freed after readers */
+	size_t mask;		       /* buckets - 1 (a power of two less one) */
+	struct nd_cache_entry *b[];    /* chain heads (RCU) */
+};
+
 struct nd_cache_shard {
-	pthread_mutex_t lock;		 /* guards everything below */
-	struct nd_cache_entry **buckets; /* hash chains; n_buckets of them */
-	size_t n_buckets;		 /* power of two */
+	pthread_mutex_t lock;	       /* writers: guards everything below but
+					  table's and entries' RCU reads */
+	struct nd_cache_table *table;  /* RCU */
+	uint32_t stale_s;	       /* opt.stale_s, for readers (atomic) */
 	size_t n_entries;
 	size_t bytes;			 /* sum of the entries' charge */
 	size_t max_bytes;		 /* this shard's share of the budget */
-	struct nd_cache_entry *lru_head; /* most recently used */
-	struct nd_cache_entry *lru_tail; /* least recently used: goes first */
+	struct nd_cache_entry *lru_head; /* hot end: newest, or given
+					    another round */
+	struct nd_cache_entry *lru_tail; /* cold end: considered first */
 	uint64_t evictions;		 /* removed for space */
 	uint64_t expired;		 /* removed past their stale window */
-	struct nd_cache_options opt; /* copy, so lookups need no other lock */
+	struct nd_cache_options opt; /* copy, read under the lock */
 	bool lock_ready;	/* lock initialised (for a half-built free) */
 } __attribute__((aligned(64))); /* one cache line apart: no false sharing */
 
@@ -104,18 +130,27 @@ static struct nd_cache_shard *shard_of(const struct nd_cache *c, uint64_t h)
 	return &c->shards[h >> c->shard_shift];
 }
 
+/* The chain head of h in the shard's current table (writers). */
 static struct nd_cache_entry **bucket_of(struct nd_cache_shard *s, uint64_t h)
 {
-	return &s->buckets[h & (s->n_buckets - 1)];
+	return &s->table->b[h & s->table->mask];
 }
 
+/*
+ * The entry of the key, or NULL. Readers call it inside an RCU read-side
+ * section, writers under the shard lock; the loads are RCU's either way.
+ * A reader racing with a table resize may miss an entry: a cache miss,
+ * answered from upstream, never a wrong answer.
+ */
 static struct nd_cache_entry *shard_find(struct nd_cache_shard *s, uint64_t h,
 					 const uint8_t *name, size_t len,
 					 uint16_t qtype, uint16_t qclass)
 {
+	struct nd_cache_table *t = rcu_dereference(s->table);
 	struct nd_cache_entry *e;
 
-	for (e = *bucket_of(s, h); e != NULL; e = e->hnext) {
+	for (e = rcu_dereference(t->b[h & t->mask]); e != NULL;
+	     e = rcu_dereference(e->hnext)) {
 		if (e->hash == h && e->qtype == qtype && e->qclass == qclass &&
 		    e->qname_len == len &&
 		    memcmp(entry_qname(e), name, len) == 0)
@@ -150,8 +185,10 @@ static void lru_push_front(struct nd_cache_shard *s, struct nd_cache_entry *e)
 }
 
 /*
- * Take e out of the shard and hand it to *victims; the caller frees the
- * victims after dropping the lock, so free() never runs under it.
+ * Take e out of the shard and hand it to *victims (linked through
+ * lru_next); the caller retires them after dropping the lock. e->hnext
+ * stays as it is: a reader standing on e still finds the rest of the
+ * chain.
  */
 static void shard_remove(struct nd_cache_shard *s, struct nd_cache_entry *e,
 			 struct nd_cache_entry **victims)
@@ -160,22 +197,58 @@ static void shard_remove(struct nd_cache_shard *s, struct nd_cache_entry *e,
 
 	while (*pp != e)
 		pp = &(*pp)->hnext;
-	*pp = e->hnext;
+	rcu_assign_pointer(*pp, e->hnext);
 	lru_unlink(s, e);
 	s->n_entries--;
 	s->bytes -= e->charge;
-	e->hnext = *victims;
+	e->lru_next = *victims;
 	*victims = e;
 }
 
-static void free_victims(struct nd_cache_entry *v)
+static void free_entries(struct nd_cache_entry *v)
 {
 	while (v != NULL) {
-		struct nd_cache_entry *next = v->hnext;
+		struct nd_cache_entry *next = v->lru_next;
 
 		free(v);
 		v = next;
 	}
+}
+
+/* Entries taken out together, freed after a grace period. */
+struct victim_batch {
+	struct rcu_head rcu;
+	struct nd_cache_entry *head;
+};
+
+static void victim_batch_free(struct rcu_head *head)
+{
+	struct victim_batch *b = caa_container_of(head, struct victim_batch,
+						  rcu);
+
+	free_entries(b->head);
+	free(b);
+}
+
+/*
+ * Free the victims once no reader can be copying from them: one call_rcu
+ * for the lot. Call without the shard lock and outside a read section.
+ */
+static void retire_victims(struct nd_cache_entry *v)
+{
+	struct victim_batch *b;
+
+	if (v == NULL)
+		return;
+	b = malloc(sizeof(*b));
+	if (b == NULL) {
+		/* No memory to defer: wait for the readers here. */
+		urcu_memb_synchronize_rcu();
+		free_entries(v);
+		return;
+	}
+	b->head = v;
+	urcu_memb_call_rcu(&b->rcu, victim_batch_free);
 }
 
 /* Whole seconds since e was stored; 0 when another worker's clock read
@@ -190,7 +263,9 @@ static uint64_t entry_age_s(const struct nd_cache_entry *e, uint64_t now_ms)
 static bool entry_past_stale(const struct nd_cache_shard *s,
 			     const struct nd_cache_entry *e, uint64_t now_ms)
 {
-	return entry_age_s(e, now_ms) >= (uint64_t)e->ttl_s + s->opt.stale_s;
+	return entry_age_s(e, now_ms) >=
+	       (uint64_t)e->ttl_s +
+		       __atomic_load_n(&s->stale_s, __ATOMIC_RELAXED);
 }
 
 /*
@@ -202,10 +277,23 @@ static bool entry_past_stale(const struct nd_cache_shard *s,
 static void shard_make_room(struct nd_cache_shard *s, size_t need, bool has_now,
 			    uint64_t now_ms, struct nd_cache_entry **victims)
 {
+	/* Each entry gets its second chance once per call at most, so a
+	 * shard where everything was hit still makes room. */
+	size_t chances = s->n_entries;
+
 	while (s->lru_tail != NULL && s->bytes + need > s->max_bytes) {
 		struct nd_cache_entry *e = s->lru_tail;
+		bool is_past = has_now && entry_past_stale(s, e, now_ms);
 
-		if (has_now && entry_past_stale(s, e, now_ms))
+		if (!is_past && chances > 0 &&
+		    __atomic_load_n(&e->referenced, __ATOMIC_RELAXED)) {
+			__atomic_store_n(&e->referenced, 0, __ATOMIC_RELAXED);
+			lru_unlink(s, e);
+			lru_push_front(s, e);
+			chances--;
+			continue;
+		}
+		if (is_past)
 			s->expired++;
 		else
 			s->evictions++;
@@ -218,32 +306,52 @@ static void shard_make_room(struct nd_cache_shard *s, size_t need, bool has_now,
  * so lookups stay O(1) however many entries the budget allows. A failed
  * allocation keeps the old table: longer chains, still correct.
  */
+static struct nd_cache_table *table_new(size_t n)
+{
+	struct nd_cache_table *t = calloc(1, sizeof(*t) + n * sizeof(t->b[0]));
+
+	if (t != NULL)
+		t->mask = n - 1;
+	return t;
+}
+
+static void table_free_rcu(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct nd_cache_table, rcu));
+}
+
+/*
+ * Relinking moves live entries between chains while readers walk them:
+ * every entry moved points only at entries moved before it, so no walk
+ * loops, and a reader that follows a moved entry into a new chain may
+ * miss its key (a miss, see shard_find). The new table is published
+ * whole; the old one goes after a grace period.
+ */
 static void shard_maybe_grow(struct nd_cache_shard *s)
 {
-	struct nd_cache_entry **nb;
+	struct nd_cache_table *old = s->table, *nt;
 	size_t n, i;
 
-	if (s->n_entries <= s->n_buckets || s->n_buckets > SIZE_MAX / 2)
+	if (s->n_entries <= old->mask + 1 || old->mask + 1 > SIZE_MAX / 16)
 		return;
-	n = s->n_buckets * 2;
-	nb = calloc(n, sizeof(*nb));
-	if (nb == NULL)
+	n = (old->mask + 1) * 2;
+	nt = table_new(n);
+	if (nt == NULL)
 		return;
-	for (i = 0; i < s->n_buckets; i++) {
-		struct nd_cache_entry *e = s->buckets[i];
+	for (i = 0; i <= old->mask; i++) {
+		struct nd_cache_entry *e = old->b[i];
 
 		while (e != NULL) {
 			struct nd_cache_entry *next = e->hnext;
-			struct nd_cache_entry **b = &nb[e->hash & (n - 1)];
+			struct nd_cache_entry **b = &nt->b[e->hash & nt->mask];
 
-			e->hnext = *b;
+			rcu_assign_pointer(e->hnext, *b);
 			*b = e;
 			e = next;
 		}
 	}
-	free(s->buckets);
-	s->buckets = nb;
-	s->n_buckets = n;
+	rcu_assign_pointer(s->table, nt);
+	urcu_memb_call_rcu(&old->rcu, table_free_rcu);
 }
 
 /* Effective lifetime under the shard's options; 0 = do not store. */
@@ -270,6 +378,7 @@ static void shard_set_budget(struct nd_cache_shard *s,
 			     unsigned int n_shards)
 {
 	s->opt = *opt;
+	__atomic_store_n(&s->stale_s, opt->stale_s, __ATOMIC_RELAXED);
 	s->max_bytes = opt->max_bytes / n_shards;
 }
 
@@ -279,6 +388,8 @@ void nd_cache_free(struct nd_cache *c)
 
 	if (c == NULL)
 		return;
+	/* Entries and tables retired earlier wait in call_rcu queues. */
+	urcu_memb_barrier();
 	for (i = 0; c->shards != NULL && i < c->n_shards; i++) {
 		struct nd_cache_shard *s = &c->shards[i];
 		struct nd_cache_entry *e = s->lru_head;
@@ -289,7 +400,7 @@ void nd_cache_free(struct nd_cache *c)
 			free(e);
 			e = next;
 		}
-		free(s->buckets);
+		free(s->table);
 		if (s->lock_ready)
 			pthread_mutex_destroy(&s->lock);
 	}
@@ -325,9 +436,8 @@ struct nd_cache *nd_cache_new(const struct nd_cache_options *opt)
 		struct nd_cache_shard *s = &c->shards[i];
 
 		shard_set_budget(s, opt, c->n_shards);
-		s->n_buckets = ND_CACHE_INITIAL_BUCKETS;
-		s->buckets = calloc(s->n_buckets, sizeof(*s->buckets));
-		if (s->buckets == NULL)
+		s->table = table_new(ND_CACHE_INITIAL_BUCKETS);
+		if (s->table == NULL)
 			goto fail;
 		if (pthread_mutex_init(&s->lock, NULL) != 0)
 			goto fail;
@@ -417,27 +527,49 @@ int nd_cache_put(struct nd_cache *c, const uint8_t *qname_lc, size_t qname_len,
 	if (old != NULL)
 		shard_remove(s, old, &victims);
 	shard_make_room(s, e->charge, true, now_ms, &victims);
+	/* Published last: a reader that finds e finds it whole. */
 	e->hnext = *bucket_of(s, h);
-	*bucket_of(s, h) = e;
+	rcu_assign_pointer(*bucket_of(s, h), e);
 	lru_push_front(s, e);
 	s->n_entries++;
 	s->bytes += e->charge;
 	shard_maybe_grow(s);
 	pthread_mutex_unlock(&s->lock);
 
-	free_victims(victims);
+	retire_victims(victims);
 	return 0;
+}
+
+/*
+ * A lookup found the key past its stale window: take it out now rather
+ * than leave it to hold budget until eviction reaches it. Once per
+ * entry, so the lock here is off the hit path; the entry is looked up
+ * again under the lock since another thread may have replaced it.
+ */
+static void drop_expired(struct nd_cache_shard *s, uint64_t h,
+			 const struct nd_query *q, uint64_t now_ms)
+{
+	struct nd_cache_entry *e, *victims = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	e = shard_find(s, h, q->qname_lc, q->qname_len, q->qtype, q->qclass);
+	if (e != NULL && entry_past_stale(s, e, now_ms)) {
+		s->expired++;
+		shard_remove(s, e, &victims);
+	}
+	pthread_mutex_unlock(&s->lock);
+	retire_victims(victims);
 }
 
 int nd_cache_answer(struct nd_cache *c, const struct nd_query *q,
 		    uint64_t now_ms, bool allow_stale, size_t limit,
 		    uint8_t *out, size_t cap, size_t *out_len)
 {
-	struct nd_cache_entry *e, *victims = NULL;
+	struct nd_cache_entry *e;
 	struct nd_cache_shard *s;
 	struct nd_answer a;
 	uint64_t h, age;
-	bool is_stale;
+	bool is_stale, is_expired = false;
 	int status = ND_CACHE_MISS;
 	int n;
 
@@ -448,22 +580,22 @@ int nd_cache_answer(struct nd_cache *c, const struct nd_query *q,
 
 	h = key_hash(c, q->qname_lc, q->qname_len, q->qtype, q->qclass);
 	s = shard_of(c, h);
-	pthread_mutex_lock(&s->lock);
+	nd_rcu_register(); /* once per thread; a thread-local test after */
+	urcu_memb_read_lock();
 	e = shard_find(s, h, q->qname_lc, q->qname_len, q->qtype, q->qclass);
 	if (e == NULL)
 		goto out;
 	age = entry_age_s(e, now_ms);
 	if (age < e->ttl_s) {
 		is_stale = false;
-	} else if (age < (uint64_t)e->ttl_s + s->opt.stale_s) {
+	} else if (!entry_past_stale(s, e, now_ms)) {
 		/* RFC 8767: kept for when every upstream fails, and only
 		 * then served; otherwise the caller refreshes it. */
 		if (!allow_stale)
 			goto out;
 		is_stale = true;
 	} else {
-		s->expired++;
-		shard_remove(s, e, &victims);
+		is_expired = true; /* removed below, outside the read section */
 		goto out;
 	}
 
@@ -475,21 +607,25 @@ int nd_cache_answer(struct nd_cache *c, const struct nd_query *q,
 	a.rcode = e->rcode;
 	a.is_negative = e->is_negative;
 	a.ttl_s = e->ttl_s;
-	/* Rendered under the lock straight into the caller's buffer: the
-	 * entry cannot be freed meanwhile, and the hit path allocates
-	 * nothing. A stale render ignores the age, so clamping is harmless. */
+	/* Rendered inside the read section straight into the caller's
+	 * buffer: the entry cannot be freed meanwhile, and the hit path
+	 * allocates nothing and locks nothing. A stale render ignores the
+	 * age, so clamping is harmless. */
 	n = nd_answer_render(&a, q,
 			     age > UINT32_MAX ? UINT32_MAX : (uint32_t)age,
 			     e->ttl_s, is_stale, limit, out, cap);
 	if (n < 0)
 		goto out; /* e.g. the caller's buffer is too small: a miss */
-	lru_unlink(s, e);
-	lru_push_front(s, e);
+	/* Written only when it changes: hot entries stay shared in every
+	 * core's cache rather than bounce between them. */
+	if (!__atomic_load_n(&e->referenced, __ATOMIC_RELAXED))
+		__atomic_store_n(&e->referenced, 1, __ATOMIC_RELAXED);
 	*out_len = (size_t)n;
 	status = is_stale ? ND_CACHE_STALE : ND_CACHE_HIT;
 out:
-	pthread_mutex_unlock(&s->lock);
-	free_victims(victims);
+	urcu_memb_read_unlock();
+	if (is_expired)
+		drop_expired(s, h, q, now_ms);
 	return status;
 }
 
@@ -510,7 +646,7 @@ void nd_cache_set_options(struct nd_cache *c,
 		/* A smaller budget takes effect now, not at the next insert. */
 		shard_make_room(s, 0, false, 0, &victims);
 		pthread_mutex_unlock(&s->lock);
-		free_victims(victims);
+		retire_victims(victims);
 	}
 }
 
