@@ -11,12 +11,18 @@
 struct nd_answer;
 struct nd_query;
 
-struct nd_cache; /* opaque; safe to use from every worker thread */
+/*
+ * Opaque; safe to use from every worker thread. nd_cache_answer() takes
+ * no lock (RCU; it registers the calling thread with liburcu, util/rcu.h);
+ * inserts lock one shard (up to 64, by the key's hash).
+ */
+struct nd_cache;
 
 struct nd_cache_options {
 	size_t max_bytes;	/* memory budget of entries (keys, wire, TTL
-				   offsets, bookkeeping); least recently used
-				   entries are evicted past it */
+				   offsets, bookkeeping); past it the oldest
+				   entries not hit since they were last
+				   passed are evicted (CLOCK) */
 	uint32_t min_ttl_s;	/* positive answers are kept at least this long */
 	uint32_t max_ttl_s;	/* and at most this long */
 	uint32_t neg_max_ttl_s; /* cap for negative answers (RFC 2308) */
