@@ -10,31 +10,6 @@
 #include "resolver/dns_wire.h"
 #include "resolver/kube/nameset.h"
 
-/* A growing buffer of serialized records. */
-struct blob {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static int blob_reserve(struct blob *b, size_t more)
-{
-	if (b->len + more <= b->cap)
-		return 0;
-
-	size_t cap = b->cap ? b->cap * 2 : 256;
-
-	while (cap < b->len + more)
-		cap *= 2;
-
-	uint8_t *p = realloc(b->p, cap);
-
-	if (p == NULL)
-		return -ENOMEM;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
 /*
  * The RDATA at msg[rdata..rdata+rdlen) uncompressed into out (at least
  * ND_DNS_MAX_MSG bytes): the names in NS, CNAME, PTR, SRV and SOA are
@@ -82,52 +57,36 @@ static int rdata_expand(const uint8_t *msg, size_t len, uint16_t type,
 	return (int)(o + fixed);
 }
 
-/* Serialize one record: TYPE ADD_FOR OWNER_LEN OWNER RDLEN RDATA. */
-static int put_rr(struct blob *b, uint16_t type, uint16_t add_for,
-		  const uint8_t *owner, size_t owner_len, const uint8_t *rdata,
-		  size_t rdlen)
-{
-	if (blob_reserve(b, 7 + owner_len + rdlen) < 0)
-		return -ENOMEM;
-
-	uint8_t *p = b->p + b->len;
-
-	nd_put16(p, type);
-	nd_put16(p + 2, add_for);
-	p[4] = (uint8_t)owner_len;
-	if (owner_len > 0) /* answer records have no owner (NULL) */
-		memcpy(p + 5, owner, owner_len);
-	nd_put16(p + 5 + owner_len, (uint16_t)rdlen);
-	memcpy(p + 7 + owner_len, rdata, rdlen);
-	b->len += 7 + owner_len + rdlen;
-	return 0;
-}
-
-/* Append the answer and additional records of one message to b. */
+/*
+ * File the answer and additional records of one message in ns, under the
+ * message's question name: the nameset writes the serialized form and
+ * sorts and dedups it, as it does for the records a Service gives.
+ */
 static int read_message(const uint8_t *msg, size_t len, uint16_t qtype,
-			struct blob *b, uint8_t *rdbuf)
+			struct nd_kube_nameset *ns, uint8_t *rdbuf)
 {
-	uint8_t owner[ND_DNS_MAX_NAME];
-	size_t owner_len;
+	uint8_t name[ND_DNS_MAX_NAME], owner[ND_DNS_MAX_NAME];
+	size_t name_len, owner_len;
 	int off;
 
 	if (len < ND_DNS_HEADER_LEN)
 		return -EINVAL;
 
-	unsigned an = nd_get16(msg + 6), ns = nd_get16(msg + 8);
+	unsigned an = nd_get16(msg + 6), ns_count = nd_get16(msg + 8);
 	unsigned ar = nd_get16(msg + 10);
 
-	off = nd_dns_name_skip(msg, len, ND_DNS_HEADER_LEN);
+	off = nd_dns_name_read(msg, len, ND_DNS_HEADER_LEN, name, &name_len,
+			       false);
 	if (off < 0 || (size_t)off + 4 > len)
 		return -EINVAL;
 	off += 4;
-	for (unsigned i = 0; i < an + ns + ar; i++) {
+	for (unsigned i = 0; i < an + ns_count + ar; i++) {
 		struct nd_dns_rr rr;
 
 		if (nd_dns_rr_walk(msg, len, (size_t)off, &rr) < 0)
 			return -EINVAL;
 		off = (int)rr.end;
-		if (i >= an && i < an + ns)
+		if (i >= an && i < an + ns_count)
 			continue; /* the SOA of a negative answer */
 
 		uint16_t type = nd_get16(msg + rr.fixed);
@@ -136,70 +95,26 @@ static int read_message(const uint8_t *msg, size_t len, uint16_t qtype,
 
 		if (rdlen < 0)
 			return -EINVAL;
-		if (i < an) {
-			/* Answer records are the name's own: no owner kept. */
-			if (put_rr(b, type, 0, NULL, 0, rdbuf, (size_t)rdlen) <
-			    0)
-				return -ENOMEM;
-			continue;
-		}
-		if (nd_dns_name_read(msg, len, rr.owner, owner, &owner_len,
+		/* Answer records are the name's own: no owner kept. */
+		bool is_additional = i >= an + ns_count;
+
+		owner_len = 0;
+		if (is_additional &&
+		    nd_dns_name_read(msg, len, rr.owner, owner, &owner_len,
 				     false) < 0)
 			return -EINVAL;
-		if (put_rr(b, type, qtype, owner, owner_len, rdbuf,
-			   (size_t)rdlen) < 0)
+		if (nd_kube_nameset_add(ns, name, name_len, type,
+					is_additional ? qtype : 0, owner,
+					owner_len, rdbuf, (size_t)rdlen) < 0)
 			return -ENOMEM;
 	}
-	return 0;
-}
-
-static int rrv_cmp(const void *a, const void *b)
-{
-	return nd_kube_rr_cmp(a, b);
-}
-
-/* Sort the records of raw and write them, without repeats, into *out. */
-static int sort_unique(const struct blob *raw, uint8_t **out, size_t *out_len)
-{
-	struct nd_kube_rrv *v;
-	size_t n = 0, k = 0, o = 0;
-	int off;
-
-	for (size_t p = 0; p < raw->len; p = (size_t)off, n++) {
-		struct nd_kube_rrv tmp;
-
-		if ((off = nd_kube_rr_parse(raw->p, raw->len, p, &tmp)) < 0)
-			return -EINVAL;
-	}
-	v = malloc(n * sizeof(*v));
-	*out = malloc(raw->len);
-	if (v == NULL || *out == NULL) {
-		free(v);
-		free(*out);
-		*out = NULL;
-		return -ENOMEM;
-	}
-	n = 0;
-	for (size_t p = 0; p < raw->len; p = (size_t)off)
-		if ((off = nd_kube_rr_parse(raw->p, raw->len, p, &v[n])) >= 0)
-			n++;
-	qsort(v, n, sizeof(*v), rrv_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (k > 0 && nd_kube_rr_cmp(&v[k - 1], &v[i]) == 0)
-			continue;
-		v[k++] = v[i];
-		memcpy(*out + o, v[i].raw, v[i].raw_len);
-		o += v[i].raw_len;
-	}
-	free(v);
-	*out_len = o;
 	return 0;
 }
 
 int nd_kube_rnode_records(const struct nd_kube_rnode *node, uint8_t **out,
 			  size_t *out_len)
 {
-	struct blob raw = {0};
+	struct nd_kube_nameset ns;
 	uint8_t *rdbuf;
 	int r = 0;
 
@@ -212,17 +127,27 @@ int nd_kube_rnode_records(const struct nd_kube_rnode *node, uint8_t **out,
 	rdbuf = malloc(ND_DNS_MAX_MSG);
 	if (rdbuf == NULL)
 		return -ENOMEM;
+	nd_kube_nameset_init(&ns);
 	for (uint16_t i = 0; i < node->n_ans && r == 0; i++) {
 		const struct nd_kube_rans *ra = &node->ans[i];
 
 		if (ra->qtype == ND_TYPE_ANY)
 			continue; /* the union of the others */
 		r = read_message(nd_kube_rnode_data(node) + ra->off, ra->len,
-				 ra->qtype, &raw, rdbuf);
+				 ra->qtype, &ns, rdbuf);
 	}
 	free(rdbuf);
-	if (r == 0 && raw.len > 0)
-		r = sort_unique(&raw, out, out_len);
-	free(raw.p);
+	if (r == 0)
+		r = nd_kube_nameset_finish(&ns);
+	/* Every message asks for the node's one name, valid when rendered:
+	 * anything else is not a node we wrote. */
+	if (r == 0 && (ns.n_ent > 1 || ns.n_skipped > 0))
+		r = -EINVAL;
+	if (r == 0 && ns.n_ent == 1) {
+		*out = ns.ent[0].rrs; /* taken: deinit leaves it */
+		*out_len = ns.ent[0].rrs_len;
+		ns.ent[0].rrs = NULL;
+	}
+	nd_kube_nameset_deinit(&ns);
 	return r;
 }

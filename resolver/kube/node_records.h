@@ -16,7 +16,8 @@
  * it needs them again (to compare with a change, or to merge with a
  * second contributor) it reads them back from the node.
  *
- * Rebuild the serialized records (nameset.h's format, sorted and unique)
+ * Rebuild the serialized records (nameset.h's format, sorted and unique,
+ * written by a nameset as a Service's records are)
  * that nd_kube_rnode_build() rendered node from: answer records from the
  * message of each record type, additional records from the same
  * messages (filed for that type); the ANY message adds nothing new.
