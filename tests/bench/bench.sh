@@ -80,18 +80,8 @@ NODEDNS_CMD=$ND_CMD
 ub_dir="$ND_TMP/unbound-fwd"
 mkdir -p "$ub_dir"
 UNBOUND_FWD_PORT=$(free_port)
-cat >"$ub_dir/unbound.conf" <<EOF
-server:
-	interface: 127.0.0.1@$UNBOUND_FWD_PORT
-	port: $UNBOUND_FWD_PORT
-	do-ip6: no
-	do-daemonize: no
-	username: ""
-	chroot: ""
-	directory: "$ub_dir"
-	pidfile: "$ub_dir/unbound.pid"
-	logfile: "$ub_dir/unbound.log"
-	use-syslog: no
+unbound_server_head "$UNBOUND_FWD_PORT" "$ub_dir" "$ub_dir/unbound.log" >"$ub_dir/unbound.conf"
+cat >>"$ub_dir/unbound.conf" <<EOF
 	verbosity: 0
 	num-threads: 1
 	module-config: "iterator"

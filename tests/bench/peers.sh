@@ -234,18 +234,8 @@ start_unbound_peer() {
 	local dir="$ND_TMP/unbound"
 	mkdir -p "$dir"
 	PORT[unbound]=$(free_port)
-	cat >"$dir/unbound.conf" <<EOF
-server:
-	interface: 127.0.0.1@${PORT[unbound]}
-	port: ${PORT[unbound]}
-	do-ip6: no
-	do-daemonize: no
-	username: ""
-	chroot: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound.pid"
-	logfile: "$dir/unbound.log"
-	use-syslog: no
+	unbound_server_head "${PORT[unbound]}" "$dir" "$dir/unbound.log" >"$dir/unbound.conf"
+	cat >>"$dir/unbound.conf" <<EOF
 	verbosity: 0
 	num-threads: 1
 	module-config: "iterator"

@@ -299,6 +299,25 @@ EOF
 
 stop_nsd() { nd_kill "${NSD_PID:-}"; NSD_PID=; }
 
+# unbound_server_head PORT DIR LOG: the start of an unbound.conf that every
+# test and benchmark unbound shares: the "server:" line, 127.0.0.1@PORT only,
+# in the foreground, no chroot or user change, files in DIR, logging to LOG.
+unbound_server_head() {
+	cat <<EOF
+server:
+	interface: 127.0.0.1@$1
+	port: $1
+	do-ip6: no
+	do-daemonize: no
+	username: ""
+	chroot: ""
+	directory: "$2"
+	pidfile: "$2/unbound.pid"
+	logfile: "$3"
+	use-syslog: no
+EOF
+}
+
 # start_unbound_auth ZONE RR...: unbound answering ZONE from local-data
 # (each RR in presentation form, TXT strings in double quotes)
 # (a static local-zone: other names there get NXDOMAIN), logging every query
@@ -317,18 +336,8 @@ start_unbound_auth() {
 	for attempt in 1 2 3; do
 		UNBOUND_PORT=$(free_port)
 		{
+			unbound_server_head "$UNBOUND_PORT" "$dir" "$UNBOUND_LOG"
 			cat <<EOF
-server:
-	interface: 127.0.0.1@$UNBOUND_PORT
-	port: $UNBOUND_PORT
-	do-ip6: no
-	do-daemonize: no
-	username: ""
-	chroot: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound.pid"
-	logfile: "$UNBOUND_LOG"
-	use-syslog: no
 	verbosity: 1
 	log-queries: yes
 	num-threads: 1

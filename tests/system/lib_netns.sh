@@ -181,18 +181,8 @@ nn_start_upstream() {
 	local dir="$ND_TMP/unbound" i
 	mkdir -p "$dir"
 	NN_UP_LOG="$dir/unbound.log"
-	cat >"$dir/unbound.conf" <<EOF
-server:
-	interface: 127.0.0.1@$NN_UP_PORT
-	port: $NN_UP_PORT
-	do-ip6: no
-	do-daemonize: no
-	username: ""
-	chroot: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound.pid"
-	logfile: "$NN_UP_LOG"
-	use-syslog: no
+	unbound_server_head "$NN_UP_PORT" "$dir" "$NN_UP_LOG" >"$dir/unbound.conf"
+	cat >>"$dir/unbound.conf" <<EOF
 	verbosity: 1
 	log-queries: yes
 	num-threads: 1
