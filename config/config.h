@@ -10,19 +10,14 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "resolver/upstream.h"
+#include "dns/pods_mode.h"
 #include "util/addr.h"
 
 #define ND_MAX_LISTEN 16
+#define ND_MAX_UPSTREAMS 16 /* --upstream addresses, and an upstream set */
 #define ND_MAX_ALLOW 64
 #define ND_CONFIG_ERRLEN 512
 #define ND_MAX_SEARCH_SUFFIXES 8
-
-enum nd_pods_mode {
-	ND_PODS_DISABLED = 0,
-	ND_PODS_INSECURE = 1,
-	ND_PODS_VERIFIED = 2,
-};
 
 struct nd_config {
 	char *config_file; /* -c FILE; NULL = none; owned */

@@ -9,9 +9,9 @@
 
 #include <urcu/urcu-memb.h>
 
-#include "resolver/answer.h"
-#include "resolver/dns_wire.h"
-#include "resolver/query.h"
+#include "dns/answer.h"
+#include "dns/wire.h"
+#include "dns/query.h"
 #include "util/hash.h"
 #include "util/rand.h"
 #include "util/rcu.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 
 /*
  * The buckets CoreDNS charts (coredns_dns_request_duration_seconds uses

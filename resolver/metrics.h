@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resolver/kube/store.h"
+#include "kube/store.h"
 #include "resolver/observe.h"
 #include "resolver/upstream.h"
 

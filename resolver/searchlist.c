@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "resolver/observe.h"
 #include "resolver/searchlist_internal.h"
 #include "util/hash.h"

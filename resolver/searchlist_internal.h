@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "resolver/searchlist.h"
 #include "util/ratelimit.h"
 

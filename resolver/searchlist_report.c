@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "util/hash.h"
 #include "util/pages.h"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "resolver/metrics.h"
 #include "util/addr.h"
 #include "util/hash.h"

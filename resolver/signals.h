@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "resolver/observe.h"
 #include "resolver/upstream.h"
 #include "util/addr.h"

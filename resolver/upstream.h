@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define ND_MAX_UPSTREAMS 16
+#include "config/config.h" /* ND_MAX_UPSTREAMS */
 
 struct nd_upstreams; /* opaque; read and updated by every worker */
 

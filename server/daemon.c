@@ -12,7 +12,7 @@
 
 #include "config/kubeconfig.h"
 #include "resolver/cache.h"
-#include "resolver/kube/store.h"
+#include "kube/store.h"
 #include "resolver/metrics.h"
 #include "resolver/upstream.h"
 #include "server/http.h"
@@ -331,7 +331,7 @@ static int kube_start(struct nd_daemon *d)
 	struct nd_kube_store_options so = {
 		.zone = d->cfg.cluster_domain,
 		.ttl_s = d->cfg.ttl_s,
-		.pods = (enum nd_kube_pods)d->cfg.pods,
+		.pods = d->cfg.pods,
 	};
 	struct nd_kube_creds creds;
 	int rc = 0;

@@ -17,9 +17,9 @@
 #include <sys/socket.h>
 
 #include "resolver/cache.h"
-#include "resolver/dns_wire.h"
-#include "resolver/kube/store.h"
-#include "resolver/query.h"
+#include "dns/wire.h"
+#include "kube/store.h"
+#include "dns/query.h"
 #include "resolver/upstream.h"
 #include "server/daemon.h"
 #include "server/debug_view.h"

@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "resolver/kube/describe.h"
+#include "kube/describe.h"
 #include "server/debug_reply.h"
 
 #define ND_EXPLAIN_NDOTS	  5 /* kubelet's "options ndots:5" */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "util/errors.h"
 
 /* One record's fixed part: type, class, TTL, RDLENGTH (RFC 1035 4.1.3). */

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "resolver/kube/describe.h"
+#include "kube/describe.h"
 #include "server/daemon.h"
 
 const char *nd_debug_ip_text(const struct nd_kube_ip *ip, char *buf, size_t cap)

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "server/debug_view.h"
 
 #define SENTENCE   2048

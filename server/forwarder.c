@@ -11,8 +11,8 @@
 
 #include <event2/event.h>
 
-#include "resolver/dns_wire.h"
-#include "resolver/forward.h"
+#include "dns/wire.h"
+#include "dns/upstream_msg.h"
 #include "resolver/metrics.h"
 #include "resolver/upstream.h"
 #include "util/addr.h"

@@ -12,8 +12,8 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
-#include "resolver/kube/decode.h"
-#include "resolver/kube/store.h"
+#include "kube/decode.h"
+#include "kube/store.h"
 #include "server/kube_auth.h"
 #include "server/kube_curl.h"
 #include "server/kube_sink.h"

@@ -8,8 +8,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "resolver/kube/objects.h"
-#include "resolver/kube/store.h"
+#include "kube/objects.h"
+#include "kube/store.h"
 #include "util/errors.h"
 
 /* metadata.<key> as a string, or NULL. */

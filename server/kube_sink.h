@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "resolver/kube/decode.h"
+#include "kube/decode.h"
 
 struct cJSON;
 struct nd_kube_store;

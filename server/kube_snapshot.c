@@ -9,8 +9,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "resolver/kube/decode.h"
-#include "resolver/kube/store.h"
+#include "kube/decode.h"
+#include "kube/store.h"
 #include "server/kube_sink.h"
 #include "util/errors.h"
 #include "util/log.h"

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resolver/kube/decode.h"
+#include "kube/decode.h"
 
 #define ND_KUBE_PROG_BUCKETS 13
 

@@ -15,7 +15,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "resolver/metrics.h"
 #include "server/request.h"
 #include "server/worker.h"

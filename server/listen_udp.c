@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "resolver/metrics.h"
 #include "server/udp_dst.h"
 #include "server/request.h"

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "resolver/query.h"
+#include "dns/query.h"
 #include "server/udp_dst.h"
 
 struct nd_worker;

@@ -9,15 +9,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "resolver/answer.h"
-#include "resolver/ede.h"
+#include "dns/answer.h"
+#include "dns/ede.h"
 #include "resolver/cache.h"
-#include "resolver/forward.h"
-#include "resolver/kube/store.h"
+#include "dns/upstream_msg.h"
+#include "kube/store.h"
 #include "resolver/observe.h"
-#include "resolver/query.h"
+#include "dns/query.h"
 #include "resolver/signals.h"
-#include "resolver/response.h"
+#include "dns/response.h"
 #include "server/daemon.h"
 #include "server/forwarder.h"
 #include "server/inflight.h"

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver/answer.h"
-#include "resolver/dns_wire.h"
-#include "resolver/query.h"
+#include "dns/answer.h"
+#include "dns/wire.h"
+#include "dns/query.h"
 #include "util/errors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

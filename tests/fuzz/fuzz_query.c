@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver/answer.h"
-#include "resolver/dns_wire.h"
-#include "resolver/query.h"
-#include "resolver/response.h"
+#include "dns/answer.h"
+#include "dns/wire.h"
+#include "dns/query.h"
+#include "dns/response.h"
 #include "util/errors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "resolver/answer.h"
+#include "dns/answer.h"
 #include "resolver/cache.h"
-#include "resolver/dns_wire.h"
-#include "resolver/query.h"
+#include "dns/wire.h"
+#include "dns/query.h"
 
 #define T0 1000000ull /* an arbitrary monotonic start, in ms */
 #define BIG_LIMIT 65535

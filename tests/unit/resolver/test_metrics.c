@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "resolver/metrics.h"
 
 /* Does text hold line as one whole line? */

@@ -18,7 +18,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "resolver/observe.h"
 #include "resolver/searchlist.h"
 

@@ -18,7 +18,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "resolver/dns_wire.h"
+#include "dns/wire.h"
 #include "resolver/metrics.h"
 #include "resolver/signals.h"
 #include "util/log.h"

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the nodedns authors
+# tests/layers/check_layers.sh - the layer table of docs/DESIGN.md, checked:
+# reads every #include "..." of the daemon's and the control tool's sources
+# and fails on an arrow the table forbids. Run by make check.
+set -u
+src=${ND_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$src" || exit 99
+
+# The folders each folder may include besides itself (docs/DESIGN.md).
+allowed() {
+	case $1 in
+	util) echo "" ;;
+	dns) echo "util" ;;
+	kube) echo "dns util" ;;
+	config) echo "dns util" ;;
+	resolver) echo "kube dns config util" ;;
+	server) echo "resolver kube dns config util" ;;
+	ctl) echo "" ;;
+	*) echo "?" ;;
+	esac
+}
+
+bad=0
+files=0
+for dir in util dns kube config resolver server ctl; do
+	[ -d "$dir" ] || continue
+	ok=" $dir $(allowed "$dir") "
+	while IFS= read -r f; do
+		files=$((files + 1))
+		while IFS=: read -r line inc; do
+			to=${inc%%/*}
+			case $ok in
+			*" $to "*) ;;
+			*)
+				echo "$f:$line: $dir/ may not include $inc (allowed: $dir $(allowed "$dir"))"
+				bad=$((bad + 1))
+				;;
+			esac
+		done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*/' "$f" |
+			sed 's/^\([0-9]*\):.*"\([^"]*\)".*/\1:\2/')
+	done < <(find "$dir" -name '*.[ch]' | sort)
+done
+if [ "$bad" -gt 0 ]; then
+	echo "check_layers: $bad forbidden include(s) in $files files"
+	exit 1
+fi
+echo "check_layers: $files files, every include follows the layer table"
