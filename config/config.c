@@ -103,6 +103,12 @@ static const struct opt_def opts[] = {
 	  "Serve the output of `kubectl get services,endpointslices -A\n"
 	  "-o json` from FILE instead of watching the API.",
 	  "none" },
+	{ "kube-backoff-max", 0, K_U32, OFF(kube_backoff_max_ms), 250, 300000,
+	  "MS",
+	  "Cap of the wait before the next API request after failures\n"
+	  "(it doubles from 250 ms up to this, with jitter), 250..300000.\n"
+	  "A watch that ends with 410 Gone re-lists at once.",
+	  "30000" },
 	{ "pods", 0, K_PODS, 0, 0, 0, "MODE",
 	  "Pod A records: disabled, insecure or verified (the CoreDNS\n"
 	  "modes).",
@@ -563,6 +569,7 @@ void nd_config_init(struct nd_config *c)
 	snprintf(c->cluster_domain, sizeof(c->cluster_domain), "%s",
 		 "cluster.local");
 	c->pods = ND_PODS_INSECURE;
+	c->kube_backoff_max_ms = 30000;
 	c->ttl_s = 5;
 	c->threads = 0;
 	c->cache_bytes = (size_t)64 << 20;

@@ -35,6 +35,7 @@ struct nd_config {
 	char *kube_token_file;	 /* path or NULL; owned */
 	char *kube_ca_file;	 /* path or NULL; owned */
 	char *kube_snapshot;	 /* path or NULL; owned */
+	uint32_t kube_backoff_max_ms; /* API retry delay cap; default 30000 */
 	enum nd_pods_mode pods;	 /* default insecure */
 	uint32_t ttl_s;		 /* TTL of cluster records; default 5 */
 	unsigned threads;	 /* workers; 0 = one per CPU (the default) */

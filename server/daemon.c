@@ -358,7 +358,10 @@ static int kube_start(struct nd_daemon *d)
 		rc = load_snapshot(d, d->cfg.kube_snapshot);
 		goto out;
 	}
-	d->kube_client = nd_kube_client_new(d->control, d->kube, &creds, NULL);
+	struct nd_kube_client_options ko = {
+		.sync = { .backoff_max_ms = d->cfg.kube_backoff_max_ms },
+	};
+	d->kube_client = nd_kube_client_new(d->control, d->kube, &creds, &ko);
 	if (d->kube_client == NULL) {
 		rc = -ENOMEM;
 		goto out;

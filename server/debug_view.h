@@ -29,6 +29,8 @@ int nd_debug_view_upstreams(struct nd_daemon *d, const struct evkeyvalq *params,
 			    cJSON **doc);
 int nd_debug_view_searchlist(struct nd_daemon *d,
 			     const struct evkeyvalq *params, cJSON **doc);
+int nd_debug_view_kube(struct nd_daemon *d, const struct evkeyvalq *params,
+		       cJSON **doc);
 int nd_debug_view_explain(struct nd_daemon *d, const struct evkeyvalq *params,
 			  cJSON **doc);
 

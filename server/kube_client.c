@@ -14,6 +14,7 @@
 
 #include "kube/decode.h"
 #include "kube/store.h"
+#include "kube/sync.h"
 #include "server/kube_auth.h"
 #include "server/kube_curl.h"
 #include "server/kube_sink.h"
@@ -28,11 +29,8 @@
 #define USER_AGENT "nodedns/" PACKAGE_VERSION
 
 #define ERR_BODY_MAX 4096	   /* error response bytes kept for the log */
-#define FAIL_LOG_FIRST 3	   /* failures of a streak logged one by one */
-#define FAIL_LOG_EVERY_MS 60000	   /* then one line per this long */
 #define BAD_LOG_BURST 10	   /* bad objects logged per window ... */
 #define BAD_LOG_WINDOW_MS 60000	   /* ... of this length */
-#define SHORT_WATCH_MS 1000	   /* eventless watches this short fail */
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -43,13 +41,6 @@ static const char *const kind_paths[ND_KIND_COUNT] = {
 	[ND_KIND_NAMESPACE] = "/api/v1/namespaces",
 };
 
-enum wstate {
-	W_IDLE,
-	W_LISTING,  /* a list page request is running */
-	W_WATCHING, /* the watch request is running */
-	W_WAITING,  /* the timer will start the next request */
-};
-
 /* Why a write callback stopped its transfer (it cannot remove the handle). */
 enum abort_why {
 	AB_NONE,
@@ -58,11 +49,14 @@ enum abort_why {
 	AB_TOO_BIG,	/* a line or page over its cap */
 };
 
-/* List-then-watch of one kind. */
+/*
+ * The transport of one kind's list/watch; the policy (what to ask next,
+ * when) is its nd_kube_sync.
+ */
 struct watcher {
 	struct nd_kube_client *c;
 	enum nd_kube_kind kind;
-	enum wstate state;
+	struct nd_kube_sync sync;
 	struct nd_kube_curl_req req;
 	struct curl_slist *headers;  /* of the running request */
 	char *url;		     /* of the running request */
@@ -73,22 +67,11 @@ struct watcher {
 	size_t scan;		     /* buf[0..scan) holds no '\n' */
 	long http_code;		     /* status of the running request;
 					0 = not known yet */
-	bool want_list;		     /* next request is a list (first page) */
-	bool is_synced;		     /* a full list completed once */
-	unsigned pages;		     /* pages of the list in progress */
 	size_t listed, list_bad;     /* objects put / skipped by that list */
 	uint64_t list_start_ms;	     /* monotonic ms its first page was asked */
-	char *cont;		     /* continue token for the next page */
-	char list_rv[ND_KUBE_RV_MAX]; /* the list's resourceVersion */
-	char rv[ND_KUBE_RV_MAX];     /* resume watching from here */
 	enum abort_why abort;
 	char abort_msg[256];	     /* ERROR event text */
-	uint64_t watch_start_ms;     /* monotonic ms */
 	uint64_t last_data_ms;	     /* monotonic ms of the last watch bytes */
-	uint64_t watch_events;	     /* non-ERROR events in this watch */
-	uint32_t backoff_ms;	     /* next retry delay base; 0 = initial */
-	uint32_t failures;	     /* failed requests in a row */
-	uint64_t fail_log_ms;	     /* monotonic ms of the last failure line */
 	struct event *timer;	     /* backoff / start */
 	struct event *silent;	     /* silent-watch check */
 };
@@ -98,7 +81,8 @@ struct nd_kube_client {
 	struct nd_kube_store *store; /* borrowed */
 	struct nd_kube_auth *auth;
 	struct nd_kube_curl *curl;
-	struct nd_kube_client_options opt; /* defaults filled in */
+	struct nd_kube_client_options opt; /* defaults filled in (the policy's
+					      in each watcher's sync) */
 	struct watcher w[ND_KIND_COUNT];
 	struct nd_kube_client_stats st;
 	uint64_t bad_window_ms;	     /* start of the bad-object log window */
@@ -106,7 +90,7 @@ struct nd_kube_client {
 	uint64_t bad_suppressed;     /* lines not logged in it */
 };
 
-static void start(struct watcher *w);
+static void follow(struct watcher *w, const struct nd_kube_sync_action *act);
 
 static void stat_add(uint64_t *p, uint64_t n)
 {
@@ -152,79 +136,14 @@ bad_object(struct watcher *w, const char *fmt, ...)
 	nd_warn("kube", "%s: skipped: %s", kname(w), msg);
 }
 
-/* --- timers and backoff -------------------------------------------------- */
+/* --- timers ------------------------------------------------------------ */
 
-static void schedule(struct watcher *w, uint32_t delay_ms)
+static void arm(struct event *ev, uint32_t delay_ms)
 {
 	struct timeval tv = { .tv_sec = delay_ms / 1000,
 			      .tv_usec = (delay_ms % 1000) * 1000 };
 
-	w->state = W_WAITING;
-	evtimer_add(w->timer, &tv);
-}
-
-/* Exponential with +-25% jitter, so nodes do not retry in lockstep. */
-static uint32_t next_backoff(struct watcher *w)
-{
-	const struct nd_kube_client_options *o = &w->c->opt;
-	uint32_t cur = w->backoff_ms ? w->backoff_ms : o->backoff_initial_ms;
-	uint32_t delay = cur - cur / 4 + nd_rand_below(cur / 2 + 1);
-
-	/* At the cap the jitter goes below it, never above. */
-	if (delay > o->backoff_max_ms)
-		delay = o->backoff_max_ms -
-			nd_rand_below(o->backoff_max_ms / 4 + 1);
-	w->backoff_ms = cur >= o->backoff_max_ms / 2 ? o->backoff_max_ms :
-						      cur * 2;
-	return delay;
-}
-
-/*
- * The API answered usefully: the next failure starts a new streak. The
- * backoff itself is reset only by a working watch (reset_backoff), so a
- * server whose lists work but whose watches fail at once (410 after every
- * list) is not asked in a tight loop.
- */
-static void mark_success(struct watcher *w, bool reset_backoff)
-{
-	if (reset_backoff)
-		w->backoff_ms = 0;
-	if (w->failures > 0)
-		nd_info("kube", "%s: the API answers again after %u failed request%s",
-			kname(w), w->failures, w->failures == 1 ? "" : "s");
-	w->failures = 0;
-}
-
-/*
- * A request failed: count it, log it (each of the first few of a streak,
- * then once a minute, so an API outage does not flood the log) and retry
- * after the backoff. The store is left as it is. A list that failed
- * part-way starts over, as its continue token may have expired.
- */
-__attribute__((format(printf, 2, 3))) static void
-fail(struct watcher *w, const char *fmt, ...)
-{
-	uint64_t now = nd_clock_ms();
-	uint32_t delay = next_backoff(w);
-	char msg[512];
-	va_list ap;
-
-	stat_add(&w->c->st.api_errors[w->kind], 1);
-	w->failures++;
-	free(w->cont);
-	w->cont = NULL;
-	w->pages = 0;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (w->failures <= FAIL_LOG_FIRST ||
-	    now - w->fail_log_ms >= FAIL_LOG_EVERY_MS) {
-		nd_warn("kube", "%s: GET %s: %s; retrying in %u ms (%u failure%s in a row)",
-			kname(w), w->url ? w->url : "-", msg, delay,
-			w->failures, w->failures == 1 ? "" : "s");
-		w->fail_log_ms = now;
-	}
-	schedule(w, delay);
+	evtimer_add(ev, &tv);
 }
 
 /* --- requests ------------------------------------------------------------ */
@@ -363,11 +282,7 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 	if (rc != 0)
 		bad_object(w, "%s event: %s", nd_kube_event_type_name(ev.type),
 			   err);
-	/* Even a skipped object moves us on: its version was delivered. */
-	if (ev.rv[0] != '\0')
-		memcpy(w->rv, ev.rv, sizeof(w->rv));
-	if (w->watch_events++ == 0)
-		mark_success(w, true);
+	nd_kube_sync_event(&w->sync, nd_clock_ms(), ev.rv);
 	stat_set(&c->st.last_sync_ms, nd_clock_ms());
 	nd_kube_event_deinit(&ev);
 }
@@ -423,39 +338,34 @@ static size_t watch_write(char *p, size_t size, size_t nmemb, void *arg)
 static void list_done(struct nd_kube_curl_req *req, CURLcode rc);
 static void watch_done(struct nd_kube_curl_req *req, CURLcode rc);
 
-static char *build_url(struct watcher *w, bool is_watch)
+static char *build_url(struct watcher *w, const struct nd_kube_sync_action *a)
 {
-	const struct nd_kube_client_options *o = &w->c->opt;
 	const char *server = nd_kube_auth_server(w->c->auth);
 	const char *path = kind_paths[w->kind];
 	char *url = NULL, *esc;
 	int n;
 
-	if (is_watch) {
-		uint32_t t = o->watch_min_s +
-			     nd_rand_below(o->watch_max_s - o->watch_min_s + 1);
-
-		esc = curl_easy_escape(w->req.easy, w->rv, 0);
+	if (a->is_watch) {
+		esc = curl_easy_escape(w->req.easy, a->rv, 0);
 		if (esc == NULL)
 			return NULL;
 		n = asprintf(&url,
 			     "%s%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
-			     server, path, esc, t);
+			     server, path, esc, a->timeout_s);
 	} else {
-		esc = w->cont ? curl_easy_escape(w->req.easy, w->cont, 0) :
+		esc = a->cont ? curl_easy_escape(w->req.easy, a->cont, 0) :
 				NULL;
-		if (w->cont != NULL && esc == NULL)
+		if (a->cont != NULL && esc == NULL)
 			return NULL;
-		n = asprintf(&url, "%s%s?limit=%u%s%s", server, path,
-			     o->page_limit, esc ? "&continue=" : "",
-			     esc ? esc : "");
+		n = asprintf(&url, "%s%s?limit=%u%s%s", server, path, a->limit,
+			     esc ? "&continue=" : "", esc ? esc : "");
 	}
 	curl_free(esc);
 	return n < 0 ? NULL : url;
 }
 
-/* Set up and add the next request of w. Returns 0 or -ENOMEM. */
-static int submit(struct watcher *w, bool is_watch)
+/* Set up and add the request act describes. Returns 0 or -ENOMEM. */
+static int submit(struct watcher *w, const struct nd_kube_sync_action *act)
 {
 	const struct nd_kube_client_options *o = &w->c->opt;
 	CURL *e = w->req.easy;
@@ -465,7 +375,7 @@ static int submit(struct watcher *w, bool is_watch)
 	curl_slist_free_all(w->headers);
 	w->headers = NULL;
 	free(w->url);
-	w->url = build_url(w, is_watch);
+	w->url = build_url(w, act);
 	w->len = w->scan = 0;
 	w->http_code = 0;
 	w->abort = AB_NONE;
@@ -492,7 +402,7 @@ static int submit(struct watcher *w, bool is_watch)
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 10L);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, w);
-	if (is_watch) {
+	if (act->is_watch) {
 		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, watch_write);
 		w->req.done = watch_done;
 	} else {
@@ -505,49 +415,61 @@ static int submit(struct watcher *w, bool is_watch)
 	}
 	if (nd_kube_curl_add(w->c->curl, &w->req) != 0)
 		return -ENOMEM;
-	w->state = is_watch ? W_WATCHING : W_LISTING;
 	nd_debug("kube", "%s: GET %s", kname(w), w->url);
 	return 0;
 }
 
-static void start_list_page(struct watcher *w)
+/*
+ * Do what the policy says. A request that cannot even start is reported
+ * back as failed, which makes the policy wait: no loop without a timer.
+ */
+static void follow(struct watcher *w, const struct nd_kube_sync_action *act)
 {
-	if (w->cont == NULL) {
-		w->pages = 0;
-		w->listed = w->list_bad = 0;
-		w->list_start_ms = nd_clock_ms();
-	}
-	if (submit(w, false) != 0)
-		fail(w, "cannot start the request: out of memory");
-}
+	struct nd_kube_sync_action next;
+	uint64_t now = nd_clock_ms();
+	bool finished;
 
-static void start_watch(struct watcher *w)
-{
-	struct timeval tv = { .tv_sec = w->c->opt.silent_ms / 1000,
-			      .tv_usec = (w->c->opt.silent_ms % 1000) * 1000 };
-
-	w->watch_start_ms = w->last_data_ms = nd_clock_ms();
-	w->watch_events = 0;
-	if (submit(w, true) != 0) {
-		fail(w, "cannot start the request: out of memory");
+	if (act->what == ND_SYNC_WAIT) {
+		arm(w->timer, act->delay_ms);
 		return;
 	}
-	evtimer_add(w->silent, &tv);
-}
-
-static void start(struct watcher *w)
-{
-	if (w->want_list)
-		start_list_page(w);
-	else
-		start_watch(w);
+	if (act->is_watch) {
+		w->last_data_ms = now;
+		if (submit(w, act) == 0) {
+			arm(w->silent, act->silent_ms);
+			return;
+		}
+		nd_kube_sync_watch_end(&w->sync, now, ND_WATCH_FAILED,
+				       "cannot start the request: out of memory",
+				       &next);
+	} else {
+		if (act->cont == NULL) {
+			w->listed = w->list_bad = 0;
+			w->list_start_ms = now;
+		}
+		if (submit(w, act) == 0)
+			return;
+		nd_kube_sync_list_end(&w->sync, now, ND_LIST_FAILED, NULL,
+				      NULL, "cannot start the request: out of memory",
+				      &finished, &next);
+	}
+	/* next is a WAIT: failures always back off. */
+	arm(w->timer, next.delay_ms);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
+	struct watcher *w = arg;
+	struct nd_kube_sync_action act;
+	uint64_t now = nd_clock_ms();
+
 	(void)fd;
 	(void)what;
-	start(arg);
+	if (nd_kube_sync_get_state(&w->sync) == ND_SYNC_IDLE)
+		nd_kube_sync_start(&w->sync, now, &act);
+	else if (nd_kube_sync_timer(&w->sync, now, &act) != 0)
+		return;
+	follow(w, &act);
 }
 
 /* --- list ---------------------------------------------------------------- */
@@ -569,25 +491,21 @@ static void put_items(struct watcher *w, const cJSON *items)
 	}
 }
 
-static void list_finished(struct watcher *w)
+/* The last page is in: drop what the list did not see, say so. */
+static void list_finished(struct watcher *w, unsigned pages)
 {
 	struct nd_kube_client *c = w->c;
 	uint64_t now = nd_clock_ms();
 	size_t removed = nd_kube_store_relist_end(c->store, w->kind);
 	bool all = true;
 
-	memcpy(w->rv, w->list_rv, sizeof(w->rv));
-	w->want_list = false;
-	stat_add(&c->st.lists[w->kind], 1);
 	stat_set(&c->st.last_sync_ms, now);
 	nd_info("kube", "%s: listed %zu (%zu skipped, %zu removed) in %u page%s, %llu ms, at resourceVersion %s",
-		kname(w), w->listed, w->list_bad, removed, w->pages,
-		w->pages == 1 ? "" : "s",
-		(unsigned long long)(now - w->list_start_ms), w->rv);
-	mark_success(w, false);
-	w->is_synced = true;
+		kname(w), w->listed, w->list_bad, removed, pages,
+		pages == 1 ? "" : "s",
+		(unsigned long long)(now - w->list_start_ms), w->sync.rv);
 	for (int k = 0; k < ND_KIND_COUNT; k++)
-		all = all && c->w[k].is_synced;
+		all = all && c->w[k].sync.is_synced;
 	if (all && !__atomic_load_n(&c->st.is_synced, __ATOMIC_RELAXED)) {
 		/*
 		 * The first full list parsed and freed megabytes of JSON and
@@ -598,39 +516,55 @@ static void list_finished(struct watcher *w)
 		stat_set(&c->st.is_synced, 1);
 		nd_info("kube", "synced: every resource listed");
 	}
-	start_watch(w);
+}
+
+/* Report a list page's end to the policy and follow its answer. */
+static void list_end(struct watcher *w, enum nd_kube_list_end how,
+		     const char *rv, const char *cont, const char *why)
+{
+	struct nd_kube_sync_action act;
+	unsigned pages = w->sync.pages + 1;
+	bool finished = false;
+
+	/* -ENOMEM comes with a WAIT; -EINVAL (not listing) cannot happen
+	 * from a list's own done callback. */
+	if (nd_kube_sync_list_end(&w->sync, nd_clock_ms(), how, rv, cont, why,
+				  &finished, &act) == -EINVAL)
+		return;
+	if (finished)
+		list_finished(w, pages);
+	follow(w, &act);
 }
 
 static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 {
 	struct watcher *w = container_of(req, struct watcher, req);
-	const cJSON *items, *meta, *v;
-	char why[256];
-	bool has_more;
+	const cJSON *items, *meta, *v, *ct;
+	char why[512], text[256];
 	cJSON *root;
 
-	w->state = W_IDLE;
 	if (w->abort == AB_TOO_BIG) {
-		fail(w, "list page larger than %zu bytes", w->c->opt.max_page);
+		snprintf(why, sizeof(why), "GET %s: list page larger than %zu bytes",
+			 w->url, w->c->opt.max_page);
+		list_end(w, ND_LIST_FAILED, NULL, NULL, why);
 		return;
 	}
 	if (rc != CURLE_OK) {
-		fail(w, "%s", w->errbuf[0] ? w->errbuf : curl_easy_strerror(rc));
+		snprintf(why, sizeof(why), "GET %s: %s", w->url,
+			 w->errbuf[0] ? w->errbuf : curl_easy_strerror(rc));
+		list_end(w, ND_LIST_FAILED, NULL, NULL, why);
 		return;
 	}
 	note_status(w);
-	if (w->http_code == 410 && w->cont != NULL) {
-		/* The continue token outlived its snapshot; start over. */
-		nd_info("kube", "%s: list continuation expired; listing again",
-			kname(w));
-		free(w->cont);
-		w->cont = NULL;
-		start_list_page(w);
+	if (w->http_code == 410 && w->sync.cont != NULL) {
+		list_end(w, ND_LIST_EXPIRED, NULL, NULL, "HTTP 410");
 		return;
 	}
 	if (w->http_code != 200) {
-		error_text(w, why, sizeof(why));
-		fail(w, "HTTP %ld: %s", w->http_code, why);
+		error_text(w, text, sizeof(text));
+		snprintf(why, sizeof(why), "GET %s: HTTP %ld: %s", w->url,
+			 w->http_code, text);
+		list_end(w, ND_LIST_FAILED, NULL, NULL, why);
 		return;
 	}
 	root = cJSON_ParseWithLength(w->buf, w->len);
@@ -638,8 +572,10 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 	meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
 	if (root == NULL || !(cJSON_IsArray(items) || cJSON_IsNull(items))) {
 		cJSON_Delete(root);
-		fail(w, "the list is not JSON with an items array (%zu bytes)",
-		     w->len);
+		snprintf(why, sizeof(why),
+			 "GET %s: the list is not JSON with an items array (%zu bytes)",
+			 w->url, w->len);
+		list_end(w, ND_LIST_FAILED, NULL, NULL, why);
 		return;
 	}
 	/*
@@ -647,150 +583,106 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 	 * serves the old state untouched, and a list that fails later is
 	 * simply begun again.
 	 */
-	if (w->pages == 0)
+	if (w->sync.pages == 0)
 		nd_kube_store_relist_begin(w->c->store, w->kind);
-	w->pages++;
 	put_items(w, items);
 	v = cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion");
-	snprintf(w->list_rv, sizeof(w->list_rv), "%s",
-		 cJSON_IsString(v) ? v->valuestring : "");
-	v = cJSON_GetObjectItemCaseSensitive(meta, "continue");
-	has_more = cJSON_IsString(v) && v->valuestring[0] != '\0';
-	free(w->cont);
-	w->cont = has_more ? strdup(v->valuestring) : NULL;
+	ct = cJSON_GetObjectItemCaseSensitive(meta, "continue");
+	list_end(w, ND_LIST_OK, cJSON_IsString(v) ? v->valuestring : "",
+		 cJSON_IsString(ct) ? ct->valuestring : NULL, NULL);
 	cJSON_Delete(root);
-	if (has_more && w->cont == NULL) {
-		fail(w, "out of memory");
-		return;
-	}
-	if (w->cont != NULL)
-		start_list_page(w);
-	else
-		list_finished(w);
 }
 
 /* --- watch --------------------------------------------------------------- */
 
-/* Watch again: now, or after the backoff when the last one was no use. */
-static void resume(struct watcher *w, uint64_t began_ms)
+/* How a watch request ended, in the policy's words, with a why. */
+static enum nd_kube_watch_end watch_outcome(struct watcher *w, CURLcode rc,
+					    char *why, size_t whylen)
 {
-	if (nd_clock_ms() - began_ms < SHORT_WATCH_MS && w->watch_events == 0)
-		schedule(w, next_backoff(w));
-	else
-		start(w);
-}
+	char text[256];
 
-static void restarted(struct watcher *w, enum nd_kube_restart_reason r)
-{
-	stat_add(&w->c->st.restarts[w->kind][r], 1);
-}
-
-static void watch_done(struct nd_kube_curl_req *req, CURLcode rc)
-{
-	struct watcher *w = container_of(req, struct watcher, req);
-	uint64_t began = w->watch_start_ms;
-	char why[256];
-
-	w->state = W_IDLE;
-	evtimer_del(w->silent);
-	note_status(w);
-	/* A cleanly ended stream may end in a line without its '\n'; a cut
-	 * one ends in half an event, which is not worth a warning. */
-	if (rc == CURLE_OK && w->http_code == 200 && w->len > 0)
-		handle_event(w, w->buf, w->len);
 	switch (w->abort) {
 	case AB_GONE:
-		restarted(w, ND_KUBE_RESTART_GONE);
-		nd_info("kube", "%s: watch from resourceVersion %s is gone (%s); listing again",
-			kname(w), w->rv, w->abort_msg);
-		w->want_list = true;
-		resume(w, began);
-		return;
+		snprintf(why, whylen, "%s", w->abort_msg);
+		return ND_WATCH_GONE;
 	case AB_ERROR_EVENT:
-		restarted(w, ND_KUBE_RESTART_ERROR);
-		fail(w, "ERROR event %s", w->abort_msg);
-		return;
+		snprintf(why, whylen, "GET %s: ERROR event %s", w->url,
+			 w->abort_msg);
+		return ND_WATCH_ERROR_EVENT;
 	case AB_TOO_BIG:
-		restarted(w, ND_KUBE_RESTART_ERROR);
-		fail(w, "a watch event longer than %zu bytes", w->c->opt.max_line);
-		return;
+		snprintf(why, whylen, "GET %s: a watch event longer than %zu bytes",
+			 w->url, w->c->opt.max_line);
+		return ND_WATCH_TOO_BIG;
 	case AB_NONE:
 	default:
 		break;
 	}
 	if (w->http_code == 200) {
-		/* The server ends watches at timeoutSeconds; a proxy or a
-		 * restart cuts them. Either way, carry on from the last RV. */
-		restarted(w, ND_KUBE_RESTART_CLOSED);
-		if (rc == CURLE_OK)
-			nd_debug("kube", "%s: watch ended at resourceVersion %s",
-				 kname(w), w->rv);
-		else
-			nd_info("kube", "%s: watch cut (%s); resuming at resourceVersion %s",
-				kname(w), w->errbuf[0] ? w->errbuf :
-				curl_easy_strerror(rc), w->rv);
-		resume(w, began);
-		return;
+		snprintf(why, whylen, "%s",
+			 w->errbuf[0] ? w->errbuf : curl_easy_strerror(rc));
+		return rc == CURLE_OK ? ND_WATCH_CLOSED : ND_WATCH_CUT;
 	}
 	if (w->http_code == 410) {
-		nd_info("kube", "%s: resourceVersion %s is gone (HTTP 410); listing again",
-			kname(w), w->rv);
-		w->want_list = true;
-		resume(w, began);
-		return;
+		snprintf(why, whylen, "HTTP 410");
+		return ND_WATCH_GONE;
 	}
 	if (w->http_code != 0) {
-		error_text(w, why, sizeof(why));
-		/*
-		 * Our resourceVersion is ahead of the server's: etcd was
-		 * restored from a backup. Waiting cannot help; a list can
-		 * (client-go does the same).
-		 */
+		error_text(w, text, sizeof(text));
+		snprintf(why, whylen, "GET %s: HTTP %ld: %s", w->url,
+			 w->http_code, text);
+		/* Our resourceVersion is ahead of the server's. */
 		if (w->len > 0 && (strstr(w->buf, "ResourceVersionTooLarge") ||
-				   strstr(w->buf, "Too large resource version"))) {
-			stat_add(&w->c->st.api_errors[w->kind], 1);
-			nd_warn("kube", "%s: %s; listing again", kname(w), why);
-			w->want_list = true;
-			start(w);
-			return;
-		}
-		fail(w, "HTTP %ld: %s", w->http_code, why);
-		return;
+				   strstr(w->buf, "Too large resource version")))
+			return ND_WATCH_RV_TOO_LARGE;
+		return ND_WATCH_FAILED;
 	}
-	fail(w, "%s", w->errbuf[0] ? w->errbuf : curl_easy_strerror(rc));
+	snprintf(why, whylen, "GET %s: %s", w->url ? w->url : "-",
+		 w->errbuf[0] ? w->errbuf : curl_easy_strerror(rc));
+	return ND_WATCH_FAILED;
 }
 
-/*
- * Bookmarks arrive about once a minute on a healthy watch, so a long
- * silence means a stream that is dead without a FIN (a NAT or a proxy
- * dropped it).
- */
+static void watch_done(struct nd_kube_curl_req *req, CURLcode rc)
+{
+	struct watcher *w = container_of(req, struct watcher, req);
+	struct nd_kube_sync_action act;
+	enum nd_kube_watch_end how;
+	char why[512];
+
+	evtimer_del(w->silent);
+	note_status(w);
+	/* A cleanly ended stream may end in a line without its '\n'; a cut
+	 * one ends in half an event, which is not worth a warning. */
+	if (rc == CURLE_OK && w->http_code == 200 && w->len > 0 &&
+	    w->abort == AB_NONE)
+		handle_event(w, w->buf, w->len);
+	how = watch_outcome(w, rc, why, sizeof(why));
+	if (nd_kube_sync_watch_end(&w->sync, nd_clock_ms(), how, why, &act) ==
+	    0)
+		follow(w, &act);
+}
+
 static void on_silent(evutil_socket_t fd, short what, void *arg)
 {
 	struct watcher *w = arg;
-	uint32_t limit = w->c->opt.silent_ms;
-	uint64_t idle = nd_clock_ms() - w->last_data_ms;
-	struct timeval tv;
+	struct nd_kube_sync_action act;
+	uint32_t recheck = 0;
+	int rc;
 
 	(void)fd;
 	(void)what;
-	if (w->state != W_WATCHING)
-		return;
-	if (idle < limit) {
-		tv.tv_sec = (limit - idle) / 1000;
-		tv.tv_usec = ((limit - idle) % 1000) * 1000;
-		evtimer_add(w->silent, &tv);
-		return;
+	rc = nd_kube_sync_silent(&w->sync, nd_clock_ms(), w->last_data_ms,
+				 &recheck, &act);
+	if (rc == 0) {
+		arm(w->silent, recheck);
+	} else if (rc == 1) {
+		nd_kube_curl_remove(w->c->curl, &w->req);
+		follow(w, &act);
 	}
-	nd_kube_curl_remove(w->c->curl, &w->req);
-	restarted(w, ND_KUBE_RESTART_SILENT);
-	nd_warn("kube", "%s: watch silent for %llu ms; restarting it at resourceVersion %s",
-		kname(w), (unsigned long long)idle, w->rv);
-	start_watch(w);
 }
 
 /* --- the client ---------------------------------------------------------- */
 
+/* The transport's defaults; the policy's are nd_kube_sync_init()'s. */
 static void fill_defaults(struct nd_kube_client_options *o,
 			  const struct nd_kube_client_options *in)
 {
@@ -798,22 +690,6 @@ static void fill_defaults(struct nd_kube_client_options *o,
 		*o = *in;
 	else
 		memset(o, 0, sizeof(*o));
-	if (o->page_limit == 0)
-		o->page_limit = 500;
-	if (o->silent_ms == 0)
-		o->silent_ms = 90000;
-	if (o->watch_min_s == 0)
-		o->watch_min_s = 300;
-	if (o->watch_max_s == 0)
-		o->watch_max_s = 600;
-	if (o->watch_max_s < o->watch_min_s)
-		o->watch_max_s = o->watch_min_s;
-	if (o->backoff_initial_ms == 0)
-		o->backoff_initial_ms = 250;
-	if (o->backoff_max_ms == 0)
-		o->backoff_max_ms = 30000;
-	if (o->backoff_max_ms < o->backoff_initial_ms)
-		o->backoff_max_ms = o->backoff_initial_ms;
 	if (o->connect_timeout_ms == 0)
 		o->connect_timeout_ms = 10000;
 	if (o->list_timeout_ms == 0)
@@ -852,10 +728,14 @@ nd_kube_client_new(struct event_base *base, struct nd_kube_store *store,
 		goto fail;
 	for (int k = 0; k < ND_KIND_COUNT; k++) {
 		struct watcher *w = &c->w[k];
+		struct nd_kube_sync_options so = c->opt.sync;
 
 		w->c = c;
 		w->kind = (enum nd_kube_kind)k;
-		w->want_list = true;
+		/* Nodes draw their jitter and watch lengths apart. */
+		so.seed = ((uint64_t)nd_rand_u32() << 32) | nd_rand_u32() | 1;
+		if (nd_kube_sync_init(&w->sync, w->kind, &so) != 0)
+			goto fail;
 		w->req.easy = curl_easy_init();
 		w->timer = evtimer_new(base, on_timer, w);
 		w->silent = evtimer_new(base, on_silent, w);
@@ -864,7 +744,7 @@ nd_kube_client_new(struct event_base *base, struct nd_kube_store *store,
 			goto fail;
 	}
 	for (int k = 0; k < ND_KIND_COUNT; k++)
-		schedule(&c->w[k], 0);
+		arm(c->w[k].timer, 0);
 	nd_info("kube", "watching %s", nd_kube_auth_server(c->auth));
 	return c;
 fail:
@@ -889,7 +769,7 @@ void nd_kube_client_free(struct nd_kube_client *c)
 			event_free(w->silent);
 		free(w->url);
 		free(w->buf);
-		free(w->cont);
+		nd_kube_sync_deinit(&w->sync);
 	}
 	nd_kube_curl_free(c->curl);
 	nd_kube_auth_free(c->auth);
@@ -918,4 +798,42 @@ void nd_kube_client_get_stats(const struct nd_kube_client *c,
 	dst = (uint64_t *)out;
 	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	/* The policy keeps its own counters. */
+	for (int k = 0; k < ND_KIND_COUNT; k++) {
+		const struct nd_kube_sync *s = &c->w[k].sync;
+
+		out->lists[k] = __atomic_load_n(&s->lists, __ATOMIC_RELAXED);
+		out->api_errors[k] =
+			__atomic_load_n(&s->api_errors, __ATOMIC_RELAXED);
+		for (int r = 0; r < ND_KUBE_RESTART_REASONS; r++)
+			out->restarts[k][r] = __atomic_load_n(
+				&s->restarts[r], __ATOMIC_RELAXED);
+		for (int r = 0; r < ND_KUBE_RETRY_REASONS; r++)
+			out->retries[k][r] = __atomic_load_n(&s->retries[r],
+							     __ATOMIC_RELAXED);
+	}
+}
+
+int nd_kube_client_watch_info(const struct nd_kube_client *c, uint64_t now_ms,
+			      struct nd_kube_watch_info out[ND_KIND_COUNT])
+{
+	if (c == NULL || out == NULL)
+		return -EINVAL;
+	for (int k = 0; k < ND_KIND_COUNT; k++) {
+		const struct nd_kube_sync *s = &c->w[k].sync;
+		struct nd_kube_watch_info *o = &out[k];
+
+		o->kind = (enum nd_kube_kind)k;
+		o->state = nd_kube_sync_get_state(s);
+		o->state_age_ms = now_ms > s->state_since_ms ?
+					  now_ms - s->state_since_ms :
+					  0;
+		memcpy(o->rv, s->rv, sizeof(o->rv));
+		o->is_synced = s->is_synced;
+		o->failures = s->failures;
+		o->short_watches = s->shorts;
+		o->last_delay_ms = s->last_delay_ms;
+		o->backoff_max_ms = s->opt.backoff_max_ms;
+	}
+	return 0;
 }

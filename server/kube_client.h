@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "config/kubeconfig.h"
+#include "kube/sync.h"
 #include "server/kube_stats.h"
 
 struct event_base;
@@ -17,17 +18,8 @@ struct nd_kube_client; /* opaque */
 
 /* Tuning; a zeroed struct (or NULL) gives every default. */
 struct nd_kube_client_options {
-	uint32_t page_limit;	     /* items per list page; 0 = 500 */
-	uint32_t silent_ms;	     /* restart a watch that sent nothing for
-					this long (bookmarks come about every
-					minute); 0 = 90000 */
-	uint32_t watch_min_s;	     /* timeoutSeconds is drawn from
-					[watch_min_s, watch_max_s];
-					0 = 300 */
-	uint32_t watch_max_s;	     /* 0 = 600 */
-	uint32_t backoff_initial_ms; /* first retry delay; 0 = 250 */
-	uint32_t backoff_max_ms;     /* retry delay cap (doubles up to it,
-					+-25% jitter); 0 = 30000 */
+	struct nd_kube_sync_options sync; /* the list/watch policy (seed is
+					     drawn per kind) */
 	uint32_t connect_timeout_ms; /* TCP + TLS set-up; 0 = 10000 */
 	uint32_t list_timeout_ms;    /* one list page, all of it; 0 = 60000 */
 	size_t max_line;	     /* longest watch event line; a longer one
@@ -68,5 +60,25 @@ bool nd_kube_client_is_synced(const struct nd_kube_client *c);
 /* Copy the counters (any thread; each is read atomically). */
 void nd_kube_client_get_stats(const struct nd_kube_client *c,
 			      struct nd_kube_client_stats *out);
+
+/* Where one resource's list/watch is, for /debug/kube. */
+struct nd_kube_watch_info {
+	enum nd_kube_kind kind;
+	enum nd_kube_sync_state state;
+	uint64_t state_age_ms;	     /* in that state for this long */
+	char rv[ND_KUBE_RV_MAX];     /* resourceVersion a watch resumes at */
+	bool is_synced;		     /* listed in full once */
+	uint32_t failures;	     /* failed requests in a row */
+	uint32_t short_watches;	     /* watches in a row that ended at once */
+	uint32_t last_delay_ms;	     /* the last wait before a request */
+	uint32_t backoff_max_ms;     /* the cap of that wait */
+};
+
+/*
+ * Fill out[k] for every kind (now_ms: monotonic, for the ages). On the
+ * thread that dispatches the client's base only. Returns 0 or -EINVAL.
+ */
+int nd_kube_client_watch_info(const struct nd_kube_client *c, uint64_t now_ms,
+			      struct nd_kube_watch_info out[ND_KIND_COUNT]);
 
 #endif /* SERVER_KUBE_CLIENT_H */

@@ -8,17 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const reason_names[ND_KUBE_RESTART_REASONS] = {
-	"closed", "gone", "silent", "error",
-};
-
-const char *nd_kube_restart_reason_name(enum nd_kube_restart_reason r)
-{
-	if ((int)r < 0 || r >= ND_KUBE_RESTART_REASONS)
-		return "unknown";
-	return reason_names[r];
-}
-
 static void family(FILE *f, const char *name, const char *type,
 		   const char *help)
 {
@@ -55,7 +44,19 @@ static void write_text(FILE *f, const struct nd_kube_client_stats *st,
 			fprintf(f,
 				"nodedns_kube_watch_restarts_total{resource=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
 				nd_kube_kind_name((enum nd_kube_kind)k),
-				reason_names[r], st->restarts[k][r]);
+				nd_kube_restart_reason_name(
+					(enum nd_kube_restart_reason)r),
+				st->restarts[k][r]);
+	family(f, "nodedns_kube_retries_total", "counter",
+	       "Waits before the next API request, by resource and reason (failed: a request failed; short: watches ended at once).");
+	for (int k = 0; k < ND_KIND_COUNT; k++)
+		for (int r = 0; r < ND_KUBE_RETRY_REASONS; r++)
+			fprintf(f,
+				"nodedns_kube_retries_total{resource=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
+				nd_kube_kind_name((enum nd_kube_kind)k),
+				nd_kube_retry_reason_name(
+					(enum nd_kube_retry_reason)r),
+				st->retries[k][r]);
 	per_kind(f, "nodedns_kube_lists_total",
 		 "Full lists of a resource completed.", st->lists);
 	per_kind(f, "nodedns_kube_api_errors_total",

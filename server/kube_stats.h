@@ -8,21 +8,9 @@
 #include <stdint.h>
 
 #include "kube/decode.h"
+#include "kube/sync.h"
 
 #define ND_KUBE_PROG_BUCKETS 13
-
-/* Why a running watch was started again. */
-enum nd_kube_restart_reason {
-	ND_KUBE_RESTART_CLOSED = 0, /* the stream ended (server timeout, cut) */
-	ND_KUBE_RESTART_GONE = 1,   /* 410 Gone: history compacted, re-list */
-	ND_KUBE_RESTART_SILENT = 2, /* nothing arrived for silent_ms */
-	ND_KUBE_RESTART_ERROR = 3,  /* an ERROR event, a bad status, a line
-				       over max_line */
-	ND_KUBE_RESTART_REASONS,
-};
-
-/* "closed", "gone", "silent", "error" (metric labels, logs). */
-const char *nd_kube_restart_reason_name(enum nd_kube_restart_reason r);
 
 /*
  * Counters of the API transport. The control thread is the only writer
@@ -33,6 +21,8 @@ struct nd_kube_client_stats {
 	uint64_t events[ND_KIND_COUNT][ND_EV_TYPES]; /* watch events by type */
 	uint64_t restarts[ND_KIND_COUNT][ND_KUBE_RESTART_REASONS]; /* watches
 				  that were running (HTTP 200) and ended */
+	uint64_t retries[ND_KIND_COUNT][ND_KUBE_RETRY_REASONS]; /* waits
+				  before a request, by reason */
 	uint64_t lists[ND_KIND_COUNT];	     /* full lists completed */
 	uint64_t api_errors[ND_KIND_COUNT];  /* failed requests: connect, TLS,
 						HTTP status, bad body */

@@ -113,7 +113,7 @@ log "starting: $UNBOUND_CMD"
 $SERVER_PIN unbound -d -c "$ub_dir/unbound.conf" >"$ub_dir/unbound.out" 2>&1 &
 UNBOUND_FWD_PID=$!
 nd_track "$UNBOUND_FWD_PID"
-wait_dns "$UNBOUND_FWD_PORT" 100 || {
+wait_dns "$UNBOUND_FWD_PORT" 10000 || {
 	cat "$ub_dir/unbound.out" "$ub_dir/unbound.log" 2>/dev/null
 	die "unbound did not start"
 }

@@ -205,7 +205,7 @@ CMD[nsd]="$SERVER_PIN nsd -d -c $nsd_dir/nsd.conf"
 $SERVER_PIN nsd -d -c "$nsd_dir/nsd.conf" >"$nsd_dir/out" 2>&1 &
 PID[nsd]=$!
 nd_track "${PID[nsd]}"
-wait_dns "${PORT[nsd]}" 100 || { tail "$nsd_dir/out" "$nsd_dir/nsd.log"; die "nsd did not start"; }
+wait_dns "${PORT[nsd]}" 10000 || { tail "$nsd_dir/out" "$nsd_dir/nsd.log"; die "nsd did not start"; }
 HOW[nsd]="auth"
 UP="127.0.0.1:${PORT[nsd]}"
 
@@ -262,7 +262,7 @@ EOF
 	PID[unbound]=$!
 	nd_track "${PID[unbound]}"
 	HOW[unbound]="a-c local-data, d cache"
-	wait_dns "${PORT[unbound]}" 100 || { tail "$dir/out" "$dir/unbound.log"; return 1; }
+	wait_dns "${PORT[unbound]}" 10000 || { tail "$dir/out" "$dir/unbound.log"; return 1; }
 }
 
 start_kresd_peer() {
@@ -289,7 +289,7 @@ EOF
 	PID[kresd]=$!
 	nd_track "${PID[kresd]}"
 	HOW[kresd]="a hints, b-d cache"
-	wait_dns "${PORT[kresd]}" 100 || { tail "$dir/out"; return 1; }
+	wait_dns "${PORT[kresd]}" 10000 || { tail "$dir/out"; return 1; }
 }
 
 start_pdns_recursor_peer() {
@@ -325,7 +325,7 @@ EOF
 	PID[pdns_recursor]=$!
 	nd_track "${PID[pdns_recursor]}"
 	HOW[pdns_recursor]="a-c auth-zones, d cache"
-	wait_dns "${PORT[pdns_recursor]}" 100 || { tail "$dir/out"; return 1; }
+	wait_dns "${PORT[pdns_recursor]}" 10000 || { tail "$dir/out"; return 1; }
 }
 
 SERVERS=()

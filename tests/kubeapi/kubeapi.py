@@ -926,6 +926,7 @@ class App:
         self.down = None            # None or {"mode":..., "until": monotonic or None}
         self.down_lock = threading.Lock()
         self.up_cond = threading.Condition()
+        self.hanging = 0  # requests held by down?mode=hang (under up_cond)
         self.faults = []
         self.fault_lock = threading.Lock()
         self.requests = collections.deque(maxlen=REQUEST_LOG_MAX)
@@ -1223,8 +1224,14 @@ class Handler(BaseHTTPRequestHandler):
             if mode == "hang":
                 deadline = time.monotonic() + 300
                 with app.up_cond:
-                    while app.down and time.monotonic() < deadline:
-                        app.up_cond.wait(1.0)
+                    # counted so a test can wait for the fact "the client's
+                    # requests are here and held", not for a guessed time
+                    app.hanging += 1
+                    try:
+                        while app.down and time.monotonic() < deadline:
+                            app.up_cond.wait(1.0)
+                    finally:
+                        app.hanging -= 1
                 if app.down:
                     self.abort_connection(rst=False)
                     return
@@ -1726,6 +1733,7 @@ class Handler(BaseHTTPRequestHandler):
                         "history": len(st.history), "watches": len(st.watchers),
                         "objects": {k: len(v) for k, v in st.objs.items()},
                         "down": app.down["mode"] if app.down else None,
+                        "hanging": app.hanging,
                         "port": app.port}
             self.send_obj(200, body)
         elif cmd == "watches":
@@ -1947,6 +1955,10 @@ def main(argv=None):
     ap.add_argument("--history", type=int, default=1000, help="watch events retained (default 1000)")
     ap.add_argument("--watch-timeout", type=float, default=1800.0,
                     help="seconds a watch lasts without timeoutSeconds (default 1800)")
+    ap.add_argument("--down", choices=["503", "close", "reset", "hang"],
+                    help="start down in this mode, as /_test/down does, until POST /_test/up: "
+                         "the port is bound from the start, so a client can be pointed at it "
+                         "before the API 'comes up' without a race for the port")
     ap.add_argument("--token", help="require Authorization: Bearer TOKEN")
     ap.add_argument("--token-file", help="like --token, the file re-read on every request")
     ap.add_argument("--tls-cert")
@@ -1961,6 +1973,8 @@ def main(argv=None):
         ap.error("--server-version looks like v1.28.0")
 
     app = App(args)
+    if args.down:
+        app.down = {"mode": args.down, "since": time.time()}
     if args.state:
         with open(args.state, "rb") as f:
             doc = json.load(f)

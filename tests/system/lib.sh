@@ -56,16 +56,12 @@ die() {
 # Stop one recorded PID: TERM, then KILL after ~3 s. Returns its exit status
 # (when it was our child) in ND_LAST_STATUS.
 nd_kill() {
-	local pid=$1 i
+	local pid=$1
 	ND_LAST_STATUS=
 	[ -n "$pid" ] || return 0
 	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; ND_LAST_STATUS=$?; return 0; }
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 1 30); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if ! poll_until 3000 pid_gone "$pid"; then
 		log "PID $pid did not exit on SIGTERM within 3 s; SIGKILL"
 		kill -KILL "$pid" 2>/dev/null
 	fi
@@ -232,18 +228,13 @@ else:
 EOF
 }
 
-# wait_udp PORT [TRIES]: until something answers a DNS query on PORT
-# (any rcode). Tries every 0.1 s, default 100 tries (10 s).
-wait_dns() {
-	local port=$1 tries=${2:-100} i
-	for i in $(seq 1 "$tries"); do
-		if dig @127.0.0.1 -p "$port" +tries=1 +time=1 . SOA 2>/dev/null | grep -q 'status:'; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
+# dns_answers PORT: something answers a DNS query on PORT (any rcode).
+dns_answers() {
+	dig @127.0.0.1 -p "$1" +tries=1 +time=1 . SOA 2>/dev/null | grep -q 'status:'
 }
+
+# wait_dns PORT [MAX_MS]: until dns_answers PORT (default 10 s).
+wait_dns() { poll_until "${2:-10000}" dns_answers "$1"; }
 
 # --- upstreams ----------------------------------------------------------------
 
@@ -286,7 +277,7 @@ EOF
 		${NSD_WRAP:-} nsd -d -c "$NSD_DIR/nsd.conf" >>"$NSD_DIR/nsd.out" 2>&1 &
 		NSD_PID=$!
 		nd_track "$NSD_PID"
-		if wait_dns "$NSD_PORT" 50 && kill -0 "$NSD_PID" 2>/dev/null; then
+		if wait_dns "$NSD_PORT" 5000 && kill -0 "$NSD_PID" 2>/dev/null; then
 			log "nsd serving $origin on 127.0.0.1:$NSD_PORT (pid $NSD_PID)"
 			return 0
 		fi
@@ -354,7 +345,7 @@ EOF
 		unbound -d -c "$dir/unbound.conf" >>"$dir/unbound.out" 2>&1 &
 		UNBOUND_PID=$!
 		nd_track "$UNBOUND_PID"
-		if wait_dns "$UNBOUND_PORT" 50 && kill -0 "$UNBOUND_PID" 2>/dev/null; then
+		if wait_dns "$UNBOUND_PORT" 5000 && kill -0 "$UNBOUND_PID" 2>/dev/null; then
 			log "unbound serving $zone on 127.0.0.1:$UNBOUND_PORT (pid $UNBOUND_PID)"
 			return 0
 		fi
@@ -405,11 +396,7 @@ with open(logf, "a", buffering=1) as log:
 EOF
 	BH_PID=$!
 	nd_track "$BH_PID"
-	local i
-	for i in $(seq 1 50); do
-		ss -lnu "sport = :$BH_PORT" 2>/dev/null | grep -q ":$BH_PORT" && break
-		sleep 0.1
-	done
+	poll_until 5000 udp_bound "$BH_PORT" || die "the blackhole did not bind port $BH_PORT"
 	log "blackhole (never answers) on 127.0.0.1:$BH_PORT (pid $BH_PID)"
 }
 
@@ -461,7 +448,7 @@ with open(logf, "a", buffering=1) as log:
 EOF
 	SLOW_PID=$!
 	nd_track "$SLOW_PID"
-	wait_dns "$SLOW_PORT" 50 || die "slow upstream did not start"
+	wait_dns "$SLOW_PORT" 5000 || die "slow upstream did not start"
 	: >"$SLOW_LOG"
 	log "slow upstream (${delay} ms) on 127.0.0.1:$SLOW_PORT (pid $SLOW_PID)"
 }
@@ -479,7 +466,9 @@ nd_http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # poll_until MAX_MS CMD...: run CMD every 50 ms until it succeeds (0) or
-# MAX_MS pass (1); POLL_MS is how long it took.
+# MAX_MS of wall-clock time pass (1); POLL_MS is how long it took. The one
+# way a test waits for a state: the bound is time, not a count of tries,
+# so a loaded machine gets the same time, and a fast one does not wait.
 poll_until() {
 	local max=$1 t0 now
 	shift
@@ -494,23 +483,28 @@ poll_until() {
 			POLL_MS=$((now - t0))
 			return 1
 		fi
-		sleep 0.05
+		sleep 0.05 # poll: the one sleep of a wait
 	done
 }
 
-# wait_health [TRIES]: until /health answers 200 (0.1 s steps, default 100).
+# pid_gone PID: the process no longer exists.
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# udp_bound PORT: something listens on UDP 127.0.0.1:PORT.
+udp_bound() { ss -lnu "sport = :$1" 2>/dev/null | grep -q ":$1"; }
+
+# healthy_or_gone: /health answers 200, or the daemon we started exited
+# (so a wait for health ends at once when it cannot come).
+healthy_or_gone() {
+	[ "$(nd_http_code /health 2>/dev/null)" = 200 ] && return 0
+	[ -n "${ND_PID:-}" ] && ! kill -0 "$ND_PID" 2>/dev/null
+}
+
+# wait_health [MAX_MS]: until /health answers 200 (default 10 s); 1 when the
+# daemon exited or the time is up.
 wait_health() {
-	local tries=${1:-100} i
-	for i in $(seq 1 "$tries"); do
-		if [ "$(nd_http_code /health 2>/dev/null)" = 200 ]; then
-			return 0
-		fi
-		if [ -n "$ND_PID" ] && ! kill -0 "$ND_PID" 2>/dev/null; then
-			return 1
-		fi
-		sleep 0.1
-	done
-	return 1
+	poll_until "${1:-10000}" healthy_or_gone &&
+		[ "$(nd_http_code /health 2>/dev/null)" = 200 ]
 }
 
 # start_nodedns ARGS...: run $ND_BUILDDIR/nodedns on free ports with
@@ -532,9 +526,9 @@ start_nodedns() {
 		if [ -t 0 ]; then
 			read -r -p "press Enter once it runs " _
 		fi
-		wait_health "$((${ND_TARGET_WAIT:-300} * 10))" ||
+		wait_health "$((${ND_TARGET_WAIT:-300} * 1000))" ||
 			die "no daemon answering /health on $ND_HTTP_TARGET"
-		wait_dns "$ND_PORT" 50 || die "no DNS answer on $ND_TARGET"
+		wait_dns "$ND_PORT" 5000 || die "no DNS answer on $ND_TARGET"
 		return 0
 	fi
 	[ -x "$bin" ] || die "$bin not found (build first; ND_BUILDDIR=$ND_BUILDDIR)"
@@ -548,7 +542,7 @@ start_nodedns() {
 			--resolv-conf /dev/null --threads "${ND_THREADS:-2}" "$@" >"$ND_LOG" 2>&1 </dev/null &
 		ND_PID=$!
 		nd_track "$ND_PID"
-		if wait_health 100; then
+		if wait_health 10000; then
 			log "nodedns on 127.0.0.1:$ND_PORT, http 127.0.0.1:$ND_HPORT (pid $ND_PID)"
 			return 0
 		fi

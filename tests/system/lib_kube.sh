@@ -14,14 +14,20 @@
 #   kapi_apply JSON           POST /_test/apply
 #   kapi_delete KIND NS NAME [cascade]
 #   kapi_rv FIELD             a field of /_test/rv (resourceVersion, watches, ...)
-#   kapi_wait_watches N       until N watch streams are open (10 s)
-#   wait_ready [TRIES]        until nodedns /ready is 200 (0.1 s steps)
+#   kapi_wait_watches N [MS]  until N watch streams are open (default 10 s)
+#   wait_ready [MS]           until nodedns /ready is 200 (default 10 s)
+#   kube_states               nodedns's /debug/kube as "resource=state" lines
+#   wait_kube_watching [MS]   until nodedns watches every resource and the
+#                             API server holds its 3 watch streams
+#   kube_all_hanging          nodedns watches every resource and the API
+#                             server (down, mode hang) holds 3 requests
 #   k_has_rr OUT SECTION NAME TYPE [RDATA]
 #   k_expect NAME TYPE RCODE [SECTION OWNER TYPE RDATA]...  (output in K_OUT)
 #   k_rdata OUT NAME TYPE     the sorted rdata of NAME/TYPE in the answer
 #   start_poller NAME TYPE    python3 asks nodedns every 20 ms (raw UDP),
 #                             one "RCODE ANCOUNT" line per reply in
 #                             $POLL_LOG ("TIMEOUT" when none in 1 s)
+#   poller_wait_more N        until it logged N more replies
 #   stop_poller               stop it; counts in POLL_TOTAL, POLL_BAD
 #                             (anything but NOERROR with answers)
 
@@ -37,20 +43,18 @@ KAPI_LOG=
 
 # --- the test API server ------------------------------------------------------
 
+# kapi_port_or_gone FILE: the port file is written, or the server exited.
+kapi_port_or_gone() { [ -s "$1" ] || ! kill -0 "$KAPI_PID" 2>/dev/null; }
+
 start_kubeapi() {
-	local pf="$ND_TMP/kubeapi.port.$RANDOM" i
+	local pf="$ND_TMP/kubeapi.port.$RANDOM"
 	KAPI_LOG="$ND_TMP/kubeapi.$RANDOM.log"
 	rm -f "$pf"
 	"$ND_PY" "$KAPI_PY" --host 127.0.0.1 --port "${KAPI_WANT_PORT:-0}" \
 		--port-file "$pf" "$@" >"$KAPI_LOG" 2>&1 </dev/null &
 	KAPI_PID=$!
 	nd_track "$KAPI_PID"
-	for i in $(seq 1 200); do
-		[ -s "$pf" ] && break
-		kill -0 "$KAPI_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if [ ! -s "$pf" ]; then
+	if ! poll_until 10000 kapi_port_or_gone "$pf" || [ ! -s "$pf" ]; then
 		tail -n 20 "$KAPI_LOG" | sed 's/^/    /'
 		die "kubeapi.py did not start"
 	fi
@@ -92,23 +96,69 @@ except Exception:
 print("" if v is None else v)' "$1"
 }
 
-kapi_wait_watches() {
-	local want=$1 i n
-	for i in $(seq 1 200); do
-		n=$(kapi_rv watches)
-		[ -n "$n" ] && [ "$n" -ge "$want" ] && return 0
-		sleep 0.05
-	done
-	return 1
+# kapi_watches_at_least N: the API server holds N or more watch streams.
+kapi_watches_at_least() {
+	local n
+	n=$(kapi_rv watches)
+	[ -n "$n" ] && [ "$n" -ge "$1" ]
 }
+
+kapi_wait_watches() { poll_until "${2:-10000}" kapi_watches_at_least "$1"; }
 
 # --- nodedns readiness ----------------------------------------------------------
 
-wait_ready() {
-	local tries=${1:-100} i
-	for i in $(seq 1 "$tries"); do
-		[ "$(nd_http_code /ready 2>/dev/null)" = 200 ] && return 0
-		sleep 0.1
+is_ready() { [ "$(nd_http_code /ready 2>/dev/null)" = 200 ]; }
+
+wait_ready() { poll_until "${1:-10000}" is_ready; }
+
+# kube_states: one "resource=state" line per resource from /debug/kube
+# (state: idle, listing, watching, backoff), sorted.
+kube_states() {
+	nd_http /debug/kube 2>/dev/null | "$ND_PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except Exception:
+    sys.exit(0)
+for r in d.get("resources", []):
+    print("%s=%s" % (r["resource"], r["state"]))' | sort
+}
+
+# kube_field RESOURCE FIELD: one field of that resource in /debug/kube.
+kube_field() {
+	nd_http /debug/kube 2>/dev/null | "$ND_PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except Exception:
+    sys.exit(0)
+for r in d.get("resources", []):
+    if r["resource"] == sys.argv[1]:
+        print(r.get(sys.argv[2], ""))' "$1" "$2"
+}
+
+# kube_all_watching: nodedns says every resource is watching, and the API
+# server holds the 3 streams (both sides of the fact).
+kube_all_watching() {
+	[ "$(kube_states | grep -c '=watching$')" = 3 ] && kapi_watches_at_least 3
+}
+
+wait_kube_watching() { poll_until "${1:-10000}" kube_all_watching; }
+
+# kube_all_hanging: nodedns says every resource is watching, and the API
+# server (down?mode=hang) holds its 3 requests unanswered.
+kube_all_hanging() {
+	[ "$(kube_states | grep -c '=watching$')" = 3 ] &&
+		[ "$(kapi_rv hanging)" -ge 3 ] 2>/dev/null
+}
+
+# kube_any_failing: some resource has failed requests in a row (nodedns
+# noticed that the API is away).
+kube_any_failing() {
+	local k f
+	for k in services endpointslices namespaces; do
+		f=$(kube_field "$k" failures_in_a_row)
+		[ -n "$f" ] && [ "$f" -ge 1 ] && return 0
 	done
 	return 1
 }
@@ -214,13 +264,19 @@ EOF
 	nd_track "$POLL_PID"
 }
 
+# poller_lines_at_least N: the poller logged N replies or more.
+poller_lines_at_least() { [ "$(grep -c . "$POLL_LOG" 2>/dev/null || true)" -ge "$1" ]; }
+
+# poller_wait_more N: until the poller logged N more replies than now.
+poller_wait_more() {
+	local have
+	have=$(grep -c . "$POLL_LOG" 2>/dev/null || true)
+	poll_until 10000 poller_lines_at_least $((have + $1))
+}
+
 stop_poller() {
-	local i
 	: >"$POLL_STOP"
-	for i in $(seq 1 50); do
-		kill -0 "$POLL_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	poll_until 2500 pid_gone "$POLL_PID" || true
 	nd_kill "$POLL_PID"
 	POLL_PID=
 	POLL_TOTAL=$(grep -c . "$POLL_LOG" || true)

@@ -251,7 +251,7 @@ nn_start_nodedns() {
 		"${allow[@]}" "$@" >"$ND_LOG" 2>&1 </dev/null &
 	ND_PID=$!
 	nd_track "$ND_PID"
-	if ! wait_health 100; then
+	if ! wait_health 10000; then
 		sed 's/^/    /' "$ND_LOG" | tail -n 30
 		die "nodedns did not become healthy in $NN_NODE"
 	fi

@@ -52,23 +52,29 @@ restarts() { metric_l nodedns_kube_watch_restarts_total "reason=\"$1\""; }
 log "=== API down at start"
 need unbound
 start_unbound_auth example.test 'www.example.test. 300 IN A 192.0.2.10'
-KAPI_WANT_PORT=$(free_port)
-start_nodedns --upstream "127.0.0.1:$UNBOUND_PORT" --kube-api "http://127.0.0.1:$KAPI_WANT_PORT" --ttl 1
-sleep 0.5
+# The API server holds its port from the start but resets every request
+# until /_test/up: "down at start" without a race for the port.
+start_kubeapi --state "$FIXTURE" --down reset
+start_nodedns --upstream "127.0.0.1:$UNBOUND_PORT" --kube-api "$KAPI_URL" --ttl 1
+if poll_until 10000 kube_any_failing; then
+	pass "nodedns reports the failing API (/debug/kube, after ${POLL_MS} ms)"
+else
+	fail "nodedns did not report a failed API request within 10 s: $(kube_states | paste -sd' ' -)"
+fi
 assert_eq "/ready before the API is up" 503 "$(nd_http_code /ready)"
 k_expect www.example.test A NOERROR ANSWER www.example.test. A 192.0.2.10
 assert_eq "/ready still 503" 503 "$(nd_http_code /ready)"
 log "cluster name before any sync: $(rcode_of "$(q "web.shop.$SVC" A)") (not checked)"
 t0=$(now_ms)
-start_kubeapi --state "$FIXTURE"
-if wait_ready 300; then
+kapi_post /_test/up >/dev/null
+if wait_ready 30000; then
 	pass "/ready 200 after the API came up ($(($(now_ms) - t0)) ms)"
 else
 	fail "/ready not 200 within 30 s of the API coming up (got $(nd_http_code /ready))"
 fi
 assert_eq "nodedns_kube_synced" 1 "$(metric nodedns_kube_synced)"
 k_expect "web.shop.$SVC" A NOERROR ANSWER "web.shop.$SVC." A 10.96.0.20
-kapi_wait_watches 3 || fail "nodedns did not open 3 watches (watches=$(kapi_rv watches))"
+wait_kube_watching || fail "nodedns is not watching every resource: $(kube_states | paste -sd' ' -), API watches=$(kapi_rv watches)"
 
 # --- changes --------------------------------------------------------------------
 log "=== endpoint goes not ready"
@@ -113,26 +119,29 @@ log "=== 410 re-list"
 l0=$(lists)
 g0=$(restarts gone)
 start_poller "web.shop.$SVC" A
-sleep 0.3
+poller_wait_more 5 || fail "the poller got no replies"
 kapi_post "/_test/down?mode=hang" >/dev/null
 kapi_apply "$(svc_json shop hidden 10.96.0.60)" >/dev/null
 kapi_delete Service shop idle cascade >/dev/null
 kapi_post /_test/compact >/dev/null
 kapi_post /_test/cut >/dev/null
-sleep 0.5
+# the cut watches are resumed and now hang: nodedns is watching again,
+# from a resourceVersion that is compacted away
+poll_until 10000 kube_all_hanging || fail "watches not resumed (hanging) after the cut: $(kube_states | paste -sd' ' -)"
+poller_wait_more 5 || fail "the poller got no replies while the API hangs"
 kapi_post /_test/up >/dev/null
 relisted() { [ "$(lists)" -ge $((l0 + 3)) ] && [ "$(restarts gone)" -ge $((g0 + 3)) ]; }
 arrives "every resource re-listed after 410 (lists_total +3, restarts{reason=gone} +3)" 10000 relisted
 arrives "re-list adds the unseen Service hidden" "$BOUND_MS" answer_is "hidden.shop.$SVC" A 10.96.0.60
 arrives "re-list removes the unseen-deleted Service idle" "$BOUND_MS" rcode_is "idle.shop.$SVC" A NXDOMAIN
-sleep 0.3
+poller_wait_more 5 || fail "the poller got no replies after the re-list"
 stop_poller
 log "poller: $POLL_TOTAL queries during the re-list, $POLL_BAD not NOERROR with an answer"
 assert_cmp "queries polled during the re-list" "$POLL_TOTAL" -ge 10
 assert_eq "polls NXDOMAIN/SERVFAIL/empty/timeout during the re-list" 0 "$POLL_BAD"
 [ "$POLL_BAD" = 0 ] || sort "$POLL_LOG" | uniq -c | sed 's/^/    | /'
 assert_cmp "restarts{reason=gone} after the re-list" "$(restarts gone)" -ge $((g0 + 3))
-kapi_wait_watches 3 || fail "watches not re-opened after the re-list (watches=$(kapi_rv watches))"
+wait_kube_watching || fail "watches not re-opened after the re-list: $(kube_states | paste -sd' ' -), API watches=$(kapi_rv watches)"
 kapi_apply "$(svc_json shop after410 10.96.0.62)" >/dev/null
 arrives "a change after the re-list arrives" "$BOUND_MS" answer_is "after410.shop.$SVC" A 10.96.0.62
 
@@ -151,19 +160,24 @@ kapi_post "/_test/load?reset=1&file=$ND_TMP/reset.json" >/dev/null
 arrives "re-list adds Service late" "$BOUND_MS" answer_is "late.shop.$SVC" A 10.96.0.63
 arrives "re-list removes Service web (NXDOMAIN)" "$BOUND_MS" rcode_is "web.shop.$SVC" A NXDOMAIN
 arrives "re-list removes Service hl (not in the new state)" "$BOUND_MS" rcode_is "hl.shop.$SVC" A NXDOMAIN
-k_expect "db-0.db.data.$SVC" A NOERROR ANSWER "db-0.db.data.$SVC." A 10.244.1.20
-kapi_wait_watches 3 || fail "watches not re-opened after the reset load"
+# db-0 is in the new state too; it comes back with the EndpointSlice
+# re-list, which may finish after the Service's
+arrives "re-list keeps db-0.db (its slice is re-listed)" "$BOUND_MS" \
+	answer_is "db-0.db.data.$SVC" A 10.244.1.20
+wait_kube_watching || fail "watches not re-opened after the reset load: $(kube_states | paste -sd' ' -)"
 
 # --- a cut stream resumes from its resourceVersion, no list -------------------
 for mode in end rst; do
 	log "=== cut (mode=$mode): resume without a re-list"
-	sleep 1.2 # past the client's short-watch backoff threshold
+	wait_kube_watching || fail "[cut $mode] not watching before the cut: $(kube_states | paste -sd' ' -)"
 	l0=$(lists)
 	c0=$(restarts closed)
 	e0=$(restarts error)
 	kapi /_test/requests?clear=1 >/dev/null
 	kapi_post "/_test/cut?mode=$mode" >/dev/null
-	kapi_wait_watches 3 || fail "[cut $mode] watches not re-opened (watches=$(kapi_rv watches))"
+	# three restarts counted, and three streams open again
+	cut_seen() { [ $(( $(restarts closed) - c0 + $(restarts error) - e0 )) -ge 3 ] && kube_all_watching; }
+	poll_until 10000 cut_seen || fail "[cut $mode] watches not re-opened: $(kube_states | paste -sd' ' -), API watches=$(kapi_rv watches)"
 	kapi_apply "$(svc_json shop cut-$mode 10.96.0.7$([ $mode = end ] && echo 1 || echo 2))" >/dev/null
 	arrives "[cut $mode] a change after the cut arrives" "$BOUND_MS" rcode_is "cut-$mode.shop.$SVC" A NOERROR
 	r=$(( $(restarts closed) - c0 + $(restarts error) - e0 ))
@@ -196,9 +210,11 @@ done
 log "=== API down (503) and up"
 kapi_post "/_test/down?mode=503" >/dev/null
 start_poller "db.data.$SVC" A
-sleep 2
+# down for real: nodedns has seen requests fail, and keeps answering
+poll_until 10000 kube_any_failing || fail "nodedns did not notice the API is down: $(kube_states | paste -sd' ' -)"
+poller_wait_more 20 || fail "the poller got no replies while the API is down"
 kapi_apply "$(svc_json shop during-down 10.96.0.64)" >/dev/null
-sleep 1
+poller_wait_more 20 || fail "the poller got no replies while the API is down"
 stop_poller
 log "poller: $POLL_TOTAL queries while the API was down, $POLL_BAD bad"
 assert_eq "answers while the API is down (bad polls)" 0 "$POLL_BAD"
@@ -216,14 +232,13 @@ stop_kubeapi
 log "=== token rotation"
 printf 'token-one\n' >"$ND_TMP/server.token"
 printf 'token-one\n' >"$ND_TMP/client.token"
-KAPI_WANT_PORT=0
 start_kubeapi --state "$FIXTURE" --token-file "$ND_TMP/server.token"
 start_nodedns --upstream 127.0.0.1:9 --kube-api "$KAPI_URL" --kube-token-file "$ND_TMP/client.token" --ttl 1
 assert_eq "[token] the API refuses a request without the token" 401 \
 	"$(kapi /api/v1/services -o /dev/null -w '%{http_code}')"
-wait_ready 100 || fail "[token] /ready not 200 within 10 s"
+wait_ready 10000 || fail "[token] /ready not 200 within 10 s"
 k_expect "web.shop.$SVC" A NOERROR ANSWER "web.shop.$SVC." A 10.96.0.20
-kapi_wait_watches 3 || fail "[token] watches not open"
+wait_kube_watching || fail "[token] watches not open: $(kube_states | paste -sd' ' -)"
 kapi_apply "$(svc_json shop tok1 10.96.0.66)" >/dev/null
 arrives "[token] a change before rotation arrives" "$BOUND_MS" answer_is "tok1.shop.$SVC" A 10.96.0.66
 # rotate: the server file in place, the client's by rename (as kubelet does)
@@ -236,7 +251,7 @@ kapi /_test/requests?clear=1 >/dev/null
 kapi_post /_test/cut >/dev/null
 kapi_apply "$(svc_json shop tok2 10.96.0.67)" >/dev/null
 arrives "[token] a change after rotation arrives" 10000 answer_is "tok2.shop.$SVC" A 10.96.0.67
-kapi_wait_watches 3 || fail "[token] watches not re-opened after rotation"
+wait_kube_watching || fail "[token] watches not re-opened after rotation: $(kube_states | paste -sd' ' -)"
 st=$(kapi /_test/requests | "$ND_PY" -c '
 import json, sys
 print(" ".join(str(r["status"]) for r in json.load(sys.stdin)["requests"] if not r["path"].startswith("/_test")))')

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the nodedns authors
-# tests/layers/check_layers.sh - the layer table of docs/DESIGN.md, checked:
+# tests/lint/check_layers.sh - the layer table of docs/DESIGN.md, checked:
 # reads every #include "..." of the daemon's and the control tool's sources
 # and fails on an arrow the table forbids. Run by make check.
 set -u
