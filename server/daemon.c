@@ -16,12 +16,11 @@
 #include "resolver/metrics.h"
 #include "resolver/upstream.h"
 #include "server/http.h"
-#include "server/inflight.h"
 #include "server/kube_client.h"
+#include "server/request.h"
 #include "server/kube_snapshot.h"
 #include "server/observers.h"
 #include "server/debug.h"
-#include "server/request.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
@@ -39,6 +38,11 @@ bool nd_daemon_kube_synced(struct nd_daemon *d)
 {
 	return d->kube_client == NULL ||
 	       nd_kube_client_is_synced(d->kube_client);
+}
+
+static bool zone_synced(void *arg)
+{
+	return nd_daemon_kube_synced(arg);
 }
 
 static void runtime_free(struct nd_runtime *rt)
@@ -408,15 +412,25 @@ int nd_daemon_start(struct nd_daemon *d)
 	d->rt = runtime_new(&d->cfg);
 	cache_options(&d->cfg, &co);
 	d->cache = nd_cache_new(&co);
-	d->inflight = nd_inflight_new();
 	d->control = event_base_new();
-	if (d->rt == NULL || d->cache == NULL || d->inflight == NULL ||
-	    d->control == NULL) {
+	if (d->rt == NULL || d->cache == NULL || d->control == NULL) {
 		nd_err("server", "out of memory at start-up");
 		return -ENOMEM;
 	}
 	if (kube_start(d) != 0)
 		return -EIO;
+	struct nd_resolver_options ro = {
+		.cache = d->cache,
+		.kube = d->kube,
+		.is_zone_synced = zone_synced,
+		.synced_arg = d,
+		.io_size = sizeof(struct nd_req_io),
+	};
+	d->resolver = nd_resolver_new(&ro);
+	if (d->resolver == NULL) {
+		nd_err("server", "out of memory at start-up");
+		return -ENOMEM;
+	}
 	if (nd_observers_start(d) != 0)
 		return -ENOMEM;
 	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
@@ -483,11 +497,6 @@ int nd_daemon_run(struct nd_daemon *d)
 	return 0;
 }
 
-static void free_req(struct nd_request *r)
-{
-	free(r);
-}
-
 void nd_daemon_free(struct nd_daemon *d)
 {
 	if (d == NULL)
@@ -506,7 +515,7 @@ void nd_daemon_free(struct nd_daemon *d)
 	for (size_t i = 0; i < 3; i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);
-	nd_inflight_free(d->inflight, free_req);
+	nd_resolver_free(d->resolver);
 	nd_cache_free(d->cache);
 	if (d->control)
 		event_base_free(d->control);

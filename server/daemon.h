@@ -10,23 +10,18 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "resolver/resolve.h" /* struct nd_acl */
 
 struct event_base;
 struct nd_cache;
 struct nd_http;
-struct nd_inflight;
+struct nd_resolver;
 struct nd_kube_client;
 struct nd_kube_store;
 struct nd_searchlist;
 struct nd_signals;
 struct nd_upstreams;
 struct nd_worker;
-
-/* Who may query, published as one immutable snapshot (replaced on SIGHUP). */
-struct nd_acl {
-	size_t n;			   /* networks in net */
-	struct nd_cidr net[ND_MAX_ALLOW];
-};
 
 /* Settings the query path reads, replaced as a whole on SIGHUP. */
 struct nd_runtime {
@@ -48,7 +43,8 @@ struct nd_daemon {
 					   nd_daemon_runtime(), never freed
 					   while workers run */
 	struct nd_cache *cache;		/* shared answer cache */
-	struct nd_inflight *inflight;	/* shared in-flight table */
+	struct nd_resolver *resolver;	/* the query decisions and the
+					   shared in-flight table */
 	struct nd_kube_store *kube;	/* the cluster zone; NULL when no
 					   Kubernetes source is configured
 					   (then every name is forwarded) */

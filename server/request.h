@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* server/request.h - a client's query that waits for an answer, and how to send it back. */
+/* server/request.h - where a client's answer goes: its socket, address and connection. */
 #ifndef SERVER_REQUEST_H
 #define SERVER_REQUEST_H
 
@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "dns/query.h"
 #include "server/udp_dst.h"
 
 struct nd_worker;
@@ -26,17 +25,15 @@ struct nd_client {
 };
 
 /*
- * A query that could not be answered at once (a cache miss): heap
- * allocated, owned by the in-flight entry it waits on, finished on its
- * own worker's thread (TCP) or any thread (UDP: sendto on a shared socket
- * is thread-safe).
+ * The server's part of a query that waits for an upstream (copied into
+ * the resolver's request, nd_rs_request.io): where the answer goes. A
+ * TCP connection is held until the answer is sent; a TCP answer is
+ * written by the receiving worker's thread, a UDP one from any thread
+ * (sendmsg on a shared socket is thread-safe).
  */
-struct nd_request {
+struct nd_req_io {
 	struct nd_worker *worker;  /* the worker that received it */
-	struct nd_client client;   /* where the answer goes; a TCP conn is held */
-	struct nd_query q;	   /* the client's question, ID and EDNS */
-	uint64_t start_us;	   /* monotonic receive time */
-	struct nd_request *next;   /* waiter list or mailbox link */
+	struct nd_client client;   /* where the answer goes */
 };
 
 #endif /* SERVER_REQUEST_H */

@@ -13,6 +13,8 @@
 
 struct event;
 struct nd_forwarder;
+struct nd_rs_result;
+struct nd_rs_worker;
 struct nd_mail;
 struct nd_tcp_listener;
 struct nd_udp_listener;
@@ -23,8 +25,8 @@ struct nd_worker {
 	struct event_base *base;	/* this worker's loop */
 	pthread_t thread;
 	struct nd_metrics metrics;	/* written by this thread only */
-	struct nd_forwarder *fwd;	/* upstream queries of this worker */
-	struct nd_upstreams *fwd_ups;	/* the set fwd was last given */
+	struct nd_rs_worker *rw;	/* this worker's side of the resolver */
+	struct nd_forwarder *fwd;	/* the sockets of its fetches */
 	struct nd_udp_listener *udp[ND_MAX_LISTEN];
 	struct nd_tcp_listener *tcp[ND_MAX_LISTEN];
 	size_t n_listen;
@@ -36,8 +38,7 @@ struct nd_worker {
 	uint64_t stop_deadline_ms;	/* monotonic; 0 = not stopping */
 	int outstanding;		/* our requests not yet answered (atomic) */
 	uint8_t *scratch;		/* ND_DNS_MAX_MSG+ bytes for rendering */
-	uint8_t *scratch_wire;		/* parsed upstream answer */
-	uint16_t *scratch_ttl;		/* its TTL offsets */
+	struct nd_rs_result *res;	/* the step of the query at hand */
 };
 
 /* Create worker index i (sockets bound, loop not running). NULL on error. */

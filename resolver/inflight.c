@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-#include "server/inflight.h"
+#include "resolver/inflight.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/request.h"
 #include "util/hash.h"
 #include "util/rand.h"
 
@@ -39,7 +38,7 @@ struct nd_inflight *nd_inflight_new(void)
 }
 
 void nd_inflight_free(struct nd_inflight *t,
-		      void (*free_req)(struct nd_request *))
+		      void (*free_req)(struct nd_rs_request *))
 {
 	if (t == NULL)
 		return;
@@ -49,7 +48,7 @@ void nd_inflight_free(struct nd_inflight *t,
 			struct nd_inflight_entry *e = s->bucket[b], *next;
 			for (; e != NULL; e = next) {
 				next = e->next;
-				struct nd_request *r = e->waiters, *rn;
+				struct nd_rs_request *r = e->waiters, *rn;
 				for (; r != NULL; r = rn) {
 					rn = r->next;
 					if (free_req)
@@ -85,8 +84,8 @@ static size_t bucket_of(uint64_t h)
 	return (size_t)((h >> 32) % BUCKETS_PER_SHARD);
 }
 
-int nd_inflight_join(struct nd_inflight *t, struct nd_request *req,
-		     struct nd_worker *w, struct nd_inflight_entry **entry)
+int nd_inflight_join(struct nd_inflight *t, struct nd_rs_request *req,
+		     struct nd_inflight_entry **entry)
 {
 	const struct nd_query *q = &req->q;
 	uint64_t h = key_hash(t, q);
@@ -120,7 +119,6 @@ int nd_inflight_join(struct nd_inflight *t, struct nd_request *req,
 			e->qtype = q->qtype;
 			e->qclass = q->qclass;
 			e->hash = h;
-			e->owner = w;
 			req->next = NULL;
 			e->waiters = req;
 			e->n_waiters = 1;
@@ -134,12 +132,12 @@ int nd_inflight_join(struct nd_inflight *t, struct nd_request *req,
 	return rc;
 }
 
-struct nd_request *nd_inflight_finish(struct nd_inflight *t,
-				      struct nd_inflight_entry *e)
+struct nd_rs_request *nd_inflight_finish(struct nd_inflight *t,
+					 struct nd_inflight_entry *e)
 {
 	struct shard *s = shard_of(t, e->hash);
 	struct nd_inflight_entry **pp;
-	struct nd_request *waiters;
+	struct nd_rs_request *waiters;
 
 	pthread_mutex_lock(&s->lock);
 	for (pp = &s->bucket[bucket_of(e->hash)]; *pp != NULL;
@@ -151,7 +149,8 @@ struct nd_request *nd_inflight_finish(struct nd_inflight *t,
 	}
 	/* Taken under the lock: a joiner appends under the same lock. */
 	waiters = e->waiters;
+	e->waiters = NULL;
+	e->n_waiters = 0;
 	pthread_mutex_unlock(&s->lock);
-	free(e);
 	return waiters;
 }

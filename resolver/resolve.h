@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+/* resolver/resolve.h - every decision about a client query, as steps with the clock passed in. */
+#ifndef RESOLVER_RESOLVE_H
+#define RESOLVER_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config/config.h" /* ND_MAX_ALLOW */
+#include "dns/query.h"
+#include "resolver/fetch.h"
+#include "resolver/inflight.h"
+#include "resolver/observe.h"
+#include "util/addr.h"
+
+struct nd_cache;
+struct nd_kube_store;
+struct nd_metrics;
+
+/* Who may query (--allow). */
+struct nd_acl {
+	size_t n;			   /* networks in net */
+	struct nd_cidr net[ND_MAX_ALLOW];
+};
+
+/*
+ * The settings a step reads that SIGHUP may replace: the caller passes
+ * the snapshot in force with every call (borrowed for the call).
+ */
+struct nd_rs_policy {
+	const struct nd_acl *acl;  /* who may query; NULL = everyone */
+	uint32_t cache_max_ttl_s;  /* TTL cap when rendering fresh answers */
+};
+
+struct nd_resolver_options {
+	struct nd_cache *cache;	     /* borrowed; required */
+	struct nd_kube_store *kube;  /* borrowed; NULL = no cluster zone */
+	/* Does the cluster zone hold a full view yet? Any thread; NULL =
+	 * always. */
+	bool (*is_zone_synced)(void *arg);
+	void *synced_arg;
+	size_t io_size;		     /* bytes of the caller's per-request
+					state copied into each waiting
+					request (nd_rs_request.io) */
+};
+
+/* Shared by every worker: the in-flight table and what it reads. */
+struct nd_resolver; /* opaque */
+
+/* NULL on failure. */
+struct nd_resolver *nd_resolver_new(const struct nd_resolver_options *opt);
+/* Free (every fetch finished first); NULL is fine. */
+void nd_resolver_free(struct nd_resolver *r);
+
+/*
+ * One worker's side: scratch space for parsing upstream answers, its
+ * counters, its upstream set. Used on one thread. NULL on failure.
+ * m: borrowed; env: copied (its ups borrowed).
+ */
+struct nd_rs_worker;
+struct nd_rs_worker *nd_rs_worker_new(struct nd_resolver *r,
+				      struct nd_metrics *m,
+				      const struct nd_fetch_env *env);
+void nd_rs_worker_free(struct nd_rs_worker *w); /* NULL is fine */
+/* Its fetch environment: swap upstreams with nd_fetch_env_set_upstreams. */
+struct nd_fetch_env *nd_rs_worker_env(struct nd_rs_worker *w);
+
+/* What the caller does with a client query. */
+enum nd_rs_step {
+	ND_RS_ANSWER = 0, /* send out[0..len) now */
+	ND_RS_DROP = 1,	  /* send nothing (malformed, QR=1): counted */
+	ND_RS_WAIT = 2,	  /* it joined an identical question in flight:
+			     its answer comes from that fetch's end */
+	ND_RS_ASK = 3,	  /* a new fetch: carry out act (and what follows
+			     from it) with the nd_fetch_* calls on
+			     &fetch->fetch */
+};
+
+struct nd_rs_result {
+	enum nd_rs_step step;
+	size_t len;			/* ANSWER: bytes in out */
+	struct nd_query_event ev;	/* ANSWER: for the observers; its
+					   pointers into q and the caller's
+					   peer */
+	struct nd_query q;		/* the parsed query */
+	struct nd_inflight_entry *fetch; /* ASK: the fetch (owned by the
+					   caller until nd_resolve_done) */
+	struct nd_fetch_action act;	/* ASK: its first action */
+};
+
+/*
+ * A client query pkt[0..len) arrived from peer over proto (ND_PROTO_UDP
+ * or ND_PROTO_TCP) at now_us (monotonic): ACL, the cluster zone (SERVFAIL
+ * before its first sync), the cache, then an upstream fetch shared with
+ * identical questions. io (io_size bytes) is copied into the request when
+ * it waits. out/cap: where an immediate answer goes (it never exceeds
+ * the client's UDP size, or 65535 over TCP). Returns 0 or -EINVAL.
+ */
+int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
+		     int proto, const struct sockaddr *peer, const void *io,
+		     const uint8_t *pkt, size_t len, uint64_t now_us,
+		     uint8_t *out, size_t cap, struct nd_rs_result *res);
+
+/*
+ * The fetch of e said DONE (act, whose reply bytes are borrowed for this
+ * call): take e out of the table and put a usable answer into the cache.
+ * Then call nd_resolve_next() until it returns NULL, then free(e).
+ */
+void nd_resolve_done(struct nd_rs_worker *w, struct nd_inflight_entry *e,
+		     const struct nd_fetch_action *act, uint64_t now_us);
+
+/*
+ * The next waiter of e (owned by the caller now: free() it after use)
+ * with its answer in out[0..*len) and its event in *ev (pointers into
+ * the request): the fetched answer, or when the fetch failed a stale
+ * answer (RFC 8767) or SERVFAIL, each with the Extended DNS Error that
+ * says why. NULL when every waiter is handed back. On this worker's
+ * thread, before its next nd_resolve_done().
+ */
+struct nd_rs_request *nd_resolve_next(struct nd_rs_worker *w,
+				      const struct nd_rs_policy *p,
+				      struct nd_inflight_entry *e,
+				      uint64_t now_us, uint8_t *out,
+				      size_t cap, size_t *len,
+				      struct nd_query_event *ev);
+
+#endif /* RESOLVER_RESOLVE_H */
