@@ -303,8 +303,14 @@ int nd_fetch_reply(struct nd_fetch *f, const uint8_t *pkt, size_t len,
 		return 0;
 	}
 	if (v == ND_FWD_TRUNCATED && !f->is_tcp) {
-		/* The upstream did answer, promptly and properly. */
+		/* The upstream did answer, promptly and properly; but the
+		 * exchange is not over, so a streak of fast failures goes
+		 * on (upstreams that truncate over TCP too end the fetch
+		 * after one round, not after the budget). */
+		unsigned streak = f->fast_fails;
+
 		end_attempt(f, ND_UP_OK, now_us, true);
+		f->fast_fails = streak;
 		send_attempt(f, true, now_us, act);
 		return 0;
 	}

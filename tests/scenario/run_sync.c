@@ -30,21 +30,17 @@
  * sync/NAME.scn runs; else the files named.
  */
 #include <errno.h>
-#include <glob.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kube/sync.h"
+#include "scn.h"
 #include "util/log.h"
 
-#define MAX_TOKENS 8
-
 struct run {
-	const char *file;
-	unsigned line;
+	struct scn scn;		/* first: the reader's view */
 	struct nd_kube_sync_options opt;
 	enum nd_kube_kind kind;
 	struct nd_kube_sync sync;
@@ -56,42 +52,11 @@ struct run {
 	bool finished;			/* of the last list call */
 	int silent_rc;			/* of the last silent call */
 	uint32_t recheck;
-	unsigned failed;
 };
 
-__attribute__((format(printf, 2, 3))) static void bad(struct run *r,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s:%u: ", r->file, r->line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	r->failed++;
-}
-
-/* "key=value" -> value when the key matches, else NULL. */
-static const char *kv(const char *tok, const char *key)
-{
-	size_t n = strlen(key);
-
-	if (tok != NULL && strncmp(tok, key, n) == 0 && tok[n] == '=')
-		return tok + n + 1;
-	return NULL;
-}
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	if (s == NULL || *s == '\0')
-		return false;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno == 0 && *end == '\0';
-}
+#define bad(r, ...) scn_bad(&(r)->scn, __VA_ARGS__)
+#define kv scn_kv
+#define parse_u64 scn_u64
 
 static const char *act_text(const struct nd_kube_sync_action *a, char *buf,
 			    size_t n)
@@ -420,59 +385,34 @@ static void step(struct run *r, char **t, int n)
 	}
 }
 
-static int run_file(const char *path)
+static struct scn *begin(const char *path)
 {
-	struct run r = { .file = path, .kind = ND_KIND_SERVICE };
-	char line[512];
-	FILE *f = fopen(path, "r");
+	struct run *r = calloc(1, sizeof(*r));
 
-	if (f == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *t[MAX_TOKENS], *save = NULL, *hash = strchr(line, '#');
-		int n = 0;
+	(void)path;
+	if (r != NULL)
+		r->kind = ND_KIND_SERVICE;
+	return r ? &r->scn : NULL;
+}
 
-		r.line++;
-		if (hash != NULL)
-			*hash = '\0';
-		for (char *p = strtok_r(line, " \t\r\n", &save);
-		     p != NULL && n < MAX_TOKENS;
-		     p = strtok_r(NULL, " \t\r\n", &save))
-			t[n++] = p;
-		if (n > 0)
-			step(&r, t, n);
-	}
-	fclose(f);
-	nd_kube_sync_deinit(&r.sync);
-	printf("%s %s (%u lines)\n", r.failed ? "FAIL" : "ok", path, r.line);
-	return r.failed ? 1 : 0;
+static void step_scn(struct scn *s, char **t, int n)
+{
+	step((struct run *)s, t, n);
+}
+
+static void end(struct scn *s)
+{
+	struct run *r = (struct run *)s;
+
+	nd_kube_sync_deinit(&r->sync);
+	free(r);
 }
 
 int main(int argc, char **argv)
 {
-	int failed = 0, files = 0;
+	static const struct scn_runner runner = { "sync", begin, step_scn,
+						  end };
 
 	nd_log_set_level(ND_LOG_ERROR);
-	if (argc > 1) {
-		for (int i = 1; i < argc; i++, files++)
-			failed += run_file(argv[i]);
-	} else {
-		const char *src = getenv("ND_SRCDIR");
-		char pat[4096];
-		glob_t g;
-
-		snprintf(pat, sizeof(pat), "%s/tests/scenario/sync/*.scn",
-			 src ? src : ".");
-		if (glob(pat, 0, NULL, &g) != 0) {
-			fprintf(stderr, "no scenarios match %s\n", pat);
-			return 1;
-		}
-		for (size_t i = 0; i < g.gl_pathc; i++, files++)
-			failed += run_file(g.gl_pathv[i]);
-		globfree(&g);
-	}
-	printf("%d of %d scenarios passed\n", files - failed, files);
-	return failed ? 1 : 0;
+	return scn_main(argc, argv, &runner);
 }
