@@ -45,7 +45,10 @@
 # PEERS_SERVERS (subset, e.g. "nodedns unbound"), PEERS_TWO_WORKERS=0
 # (skip the two-worker runs), PEERS_PERF=1 (also a
 # perf profile of nodedns under workloads d and a), ND_KEEP=1 (keep the
-# configs and logs).
+# configs and logs), PEERS_BASELINE=DIR (a build directory of another
+# nodedns, say the last release: it runs as the server "nodedns_base" in
+# the same interleaved rounds, so a change is measured before and after in
+# one run).
 set -uo pipefail
 
 PEERS_DURATION=${PEERS_DURATION:-4}
@@ -230,6 +233,17 @@ start_nodedns_peer() {
 	HOW[nodedns]="a-c store, d cache"
 }
 
+# The baseline build, started exactly as nodedns is.
+start_nodedns_base_peer() {
+	[ -x "$PEERS_BASELINE/nodedns" ] || return 1
+	ND_BUILDDIR=$PEERS_BASELINE ND_THREADS=1 ND_WRAP=$SERVER_PIN \
+		start_nodedns --kube-snapshot "$D/snapshot.json" --upstream "$UP" --log-level warn
+	PORT[nodedns_base]=$ND_PORT
+	PID[nodedns_base]=$ND_PID
+	CMD[nodedns_base]=$ND_CMD
+	HOW[nodedns_base]="nodedns from $PEERS_BASELINE"
+}
+
 start_unbound_peer() {
 	local dir="$ND_TMP/unbound"
 	mkdir -p "$dir"
@@ -329,7 +343,10 @@ EOF
 }
 
 SERVERS=()
-for s in nodedns unbound kresd pdns_recursor; do
+if [ -n "${PEERS_BASELINE:-}" ]; then
+	PEERS_SERVERS="$PEERS_SERVERS nodedns_base"
+fi
+for s in nodedns nodedns_base unbound kresd pdns_recursor; do
 	has "$s" || continue
 	if "start_${s}_peer"; then
 		SERVERS+=("$s")
