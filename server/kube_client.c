@@ -17,7 +17,7 @@
 #include "kube/sync.h"
 #include "server/kube_auth.h"
 #include "server/kube_curl.h"
-#include "server/kube_sink.h"
+#include "kube/apply.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/rand.h"
@@ -259,13 +259,13 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 	switch (ev.type) {
 	case ND_EV_ADDED:
 	case ND_EV_MODIFIED:
-		rc = nd_kube_sink_put(c->store, w->kind, ev.object, err,
+		rc = nd_kube_apply_put(c->store, w->kind, ev.object, err,
 				      sizeof(err));
 		if (rc == 0 && w->kind == ND_KIND_SLICE)
 			observe_programming(c, ev.object);
 		break;
 	case ND_EV_DELETED:
-		rc = nd_kube_sink_del(c->store, w->kind, ev.object, err,
+		rc = nd_kube_apply_del(c->store, w->kind, ev.object, err,
 				      sizeof(err));
 		break;
 	case ND_EV_BOOKMARK:
@@ -481,7 +481,7 @@ static void put_items(struct watcher *w, const cJSON *items)
 	char err[256];
 
 	cJSON_ArrayForEach(it, items) {
-		if (nd_kube_sink_put(w->c->store, w->kind, it, err,
+		if (nd_kube_apply_put(w->c->store, w->kind, it, err,
 				     sizeof(err)) == 0) {
 			w->listed++;
 		} else {

@@ -11,7 +11,7 @@
 
 #include "kube/decode.h"
 #include "kube/store.h"
-#include "server/kube_sink.h"
+#include "kube/apply.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -118,7 +118,7 @@ int nd_kube_load_snapshot(struct nd_kube_store *store, const char *path,
 
 		if (k == ND_KIND_UNKNOWN)
 			continue;
-		rc = nd_kube_sink_put(store, k, it, why, sizeof(why));
+		rc = nd_kube_apply_put(store, k, it, why, sizeof(why));
 		if (rc == 0) {
 			counts[k]++;
 			continue;

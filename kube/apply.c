@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-#include "server/kube_sink.h"
+#include "kube/apply.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,7 +43,7 @@ static int store_rc(int rc, char *err, size_t errlen)
 	return rc;
 }
 
-int nd_kube_sink_put(struct nd_kube_store *s, enum nd_kube_kind kind,
+int nd_kube_apply_put(struct nd_kube_store *s, enum nd_kube_kind kind,
 		     const struct cJSON *obj, char *err, size_t errlen)
 {
 	struct nd_kube_service svc;
@@ -83,7 +83,7 @@ int nd_kube_sink_put(struct nd_kube_store *s, enum nd_kube_kind kind,
 	return rc;
 }
 
-int nd_kube_sink_del(struct nd_kube_store *s, enum nd_kube_kind kind,
+int nd_kube_apply_del(struct nd_kube_store *s, enum nd_kube_kind kind,
 		     const struct cJSON *obj, char *err, size_t errlen)
 {
 	const char *ns, *name;

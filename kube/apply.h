@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* server/kube_sink.h - one API object (JSON) into the kube store, for the watch and the snapshot. */
-#ifndef SERVER_KUBE_SINK_H
-#define SERVER_KUBE_SINK_H
+/* kube/apply.h - one API object (JSON) into the kube store, for the watch and the snapshot. */
+#ifndef KUBE_APPLY_H
+#define KUBE_APPLY_H
 
 #include <stddef.h>
 
@@ -18,7 +18,7 @@ struct nd_kube_store;
  * "<namespace>/<name>" when it has one.
  * Returns 0, ND_EPARSE (bad object), -ENOMEM or -EINVAL.
  */
-int nd_kube_sink_put(struct nd_kube_store *s, enum nd_kube_kind kind,
+int nd_kube_apply_put(struct nd_kube_store *s, enum nd_kube_kind kind,
 		     const struct cJSON *obj, char *err, size_t errlen);
 
 /*
@@ -28,7 +28,7 @@ int nd_kube_sink_put(struct nd_kube_store *s, enum nd_kube_kind kind,
  * Returns 0 (also when it was not there), ND_EPARSE (no name),
  * -ENOMEM or -EINVAL.
  */
-int nd_kube_sink_del(struct nd_kube_store *s, enum nd_kube_kind kind,
+int nd_kube_apply_del(struct nd_kube_store *s, enum nd_kube_kind kind,
 		     const struct cJSON *obj, char *err, size_t errlen);
 
-#endif /* SERVER_KUBE_SINK_H */
+#endif /* KUBE_APPLY_H */
