@@ -22,7 +22,8 @@ assert_contains "first answer" "$out1" "192.0.2.101"
 m1=$(metric nodedns_cache_misses_total)
 assert_cmp "cache misses after the first query" "$m1" -gt "$m0"
 ttl1=$(ttl_of "$out1" cache1.example.test A)
-sleep 2
+# A deliberate duration: the check is that the TTL served falls with time.
+sleep 2 # sleep-ok: the cached TTL must really count down
 out2=$(q cache1.example.test A)
 h2=$(metric nodedns_cache_hits_total)
 assert_contains "second answer" "$out2" "192.0.2.101"
