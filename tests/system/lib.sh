@@ -483,12 +483,22 @@ poll_until() {
 			POLL_MS=$((now - t0))
 			return 1
 		fi
-		sleep 0.05 # poll: the one sleep of a wait
+		sleep 0.05 # sleep-ok: the poll interval of poll_until
 	done
 }
 
 # pid_gone PID: the process no longer exists.
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# metric_ge SERIES_ERE N: the metric (as `metric` sums it) is at least N.
+metric_ge() { [ "$(metric "$1")" -ge "$2" ]; }
+
+# log_lines: how many lines the nodedns log has now.
+log_lines() { wc -l <"$ND_LOG"; }
+
+# log_has_after N ERE: a line after the first N of the nodedns log matches
+# ERE (with log_lines before an action: "the daemon logged that it did it").
+log_has_after() { tail -n +"$(($1 + 1))" "$ND_LOG" 2>/dev/null | grep -qE -- "$2"; }
 
 # udp_bound PORT: something listens on UDP 127.0.0.1:PORT.
 udp_bound() { ss -lnu "sport = :$1" 2>/dev/null | grep -q ":$1"; }

@@ -178,7 +178,7 @@ nn_big_txt() {
 }
 
 nn_start_upstream() {
-	local dir="$ND_TMP/unbound" i
+	local dir="$ND_TMP/unbound"
 	mkdir -p "$dir"
 	NN_UP_LOG="$dir/unbound.log"
 	unbound_server_head "$NN_UP_PORT" "$dir" "$NN_UP_LOG" >"$dir/unbound.conf"
@@ -206,19 +206,22 @@ EOF
 	ip netns exec "$NN_NODE" unbound -d -c "$dir/unbound.conf" >>"$dir/unbound.out" 2>&1 &
 	NN_UP_PID=$!
 	nd_track "$NN_UP_PID"
-	for i in $(seq 1 50); do
-		if nn_node dig @127.0.0.1 -p "$NN_UP_PORT" +tries=1 +time=1 api.example.com A 2>/dev/null |
-			grep -q 'status: NOERROR'; then
-			log "unbound (upstream) on 127.0.0.1:$NN_UP_PORT in $NN_NODE (pid $NN_UP_PID)"
-			: >"$NN_UP_LOG"
-			return 0
-		fi
-		kill -0 "$NN_UP_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	if poll_until 5000 nn_up_answers_or_gone && nn_up_answers; then
+		log "unbound (upstream) on 127.0.0.1:$NN_UP_PORT in $NN_NODE (pid $NN_UP_PID)"
+		: >"$NN_UP_LOG"
+		return 0
+	fi
 	sed 's/^/    /' "$dir/unbound.out" "$NN_UP_LOG" 2>/dev/null | tail -n 20
 	die "cannot start unbound in $NN_NODE"
 }
+
+# nn_up_answers: the upstream answers api.example.com A with NOERROR.
+nn_up_answers() {
+	nn_node dig @127.0.0.1 -p "$NN_UP_PORT" +tries=1 +time=1 api.example.com A 2>/dev/null |
+		grep -q 'status: NOERROR'
+}
+# nn_up_answers_or_gone: it answers, or its process exited (no use waiting).
+nn_up_answers_or_gone() { nn_up_answers || pid_gone "$NN_UP_PID"; }
 
 # nn_up_count NAME [TYPE]: queries the upstream received for NAME (TYPE).
 nn_up_count() {
@@ -263,23 +266,46 @@ nn_start_nodedns() {
 
 # nn_capture_start [FILTER]: tcpdump on br0 into a new $NN_PCAP.
 nn_capture_start() {
-	local filter=${1:-port 53} i
+	local filter=${1:-port 53}
 	NN_PCAP="$ND_TMP/cap.$RANDOM.pcap"
 	ip netns exec "$NN_NODE" tcpdump -i br0 -n -U --immediate-mode -s 0 -Z root -w "$NN_PCAP" "$filter" \
 		>"$NN_PCAP.err" 2>&1 &
 	NN_TCPDUMP_PID=$!
 	nd_track "$NN_TCPDUMP_PID"
-	for i in $(seq 1 50); do
-		grep -q 'listening on' "$NN_PCAP.err" 2>/dev/null && return 0
-		kill -0 "$NN_TCPDUMP_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	poll_until 5000 nn_capture_listening_or_gone
+	grep -q 'listening on' "$NN_PCAP.err" 2>/dev/null && return 0
 	cat "$NN_PCAP.err" >&2
 	die "tcpdump did not start"
 }
 
+# nn_capture_listening_or_gone: tcpdump said it listens, or it exited.
+nn_capture_listening_or_gone() {
+	grep -q 'listening on' "$NN_PCAP.err" 2>/dev/null || pid_gone "$NN_TCPDUMP_PID"
+}
+
+# nn_capture_stats_count: how many statistics reports tcpdump printed.
+nn_capture_stats_count() { grep -c 'received by filter' "$NN_PCAP.err" 2>/dev/null || true; }
+
+# nn_capture_drained: tcpdump has written every packet the kernel passed
+# it. SIGUSR1 makes tcpdump print "N packets captured" (handled, and with
+# -U flushed to the file) and "M packets received by filter" (queued by
+# the kernel); a report printed after the signal with N = M means the
+# file holds every packet seen on br0 so far, such as the reply a client
+# just received. (On lo the two differ: libpcap drops the outgoing copy.)
+nn_capture_drained() {
+	local n cap rcv
+	n=$(nn_capture_stats_count)
+	kill -USR1 "$NN_TCPDUMP_PID" 2>/dev/null || return 0 # gone: nothing more comes
+	poll_until 2000 nn_capture_stats_more "$n" || return 1
+	cap=$(grep -oE '[0-9]+ packets? captured' "$NN_PCAP.err" | tail -n 1)
+	rcv=$(grep -oE '[0-9]+ packets? received by filter' "$NN_PCAP.err" | tail -n 1)
+	[ -n "$cap" ] && [ "${cap%% *}" = "${rcv%% *}" ]
+}
+nn_capture_stats_more() { [ "$(nn_capture_stats_count)" -gt "$1" ]; }
+
 nn_capture_stop() {
-	sleep 0.3 # the last reply on its way (immediate mode: no buffering)
+	poll_until 3000 nn_capture_drained ||
+		log "tcpdump: not every packet written after 3 s: $(tail -n 3 "$NN_PCAP.err" | tr '\n' ' ')"
 	nd_kill "$NN_TCPDUMP_PID"
 	NN_TCPDUMP_PID=
 }
@@ -365,6 +391,3 @@ nn_log_wait() {
 	NN_LINE=$(grep -E -- "$re" "$ND_LOG" | tail -n 1)
 }
 
-
-# metric_ge SERIES_ERE N: the metric is at least N (for poll_until).
-metric_ge() { [ "$(metric "$1")" -ge "$2" ]; }

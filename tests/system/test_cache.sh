@@ -22,7 +22,8 @@ assert_contains "first answer" "$out1" "192.0.2.101"
 m1=$(metric nodedns_cache_misses_total)
 assert_cmp "cache misses after the first query" "$m1" -gt "$m0"
 ttl1=$(ttl_of "$out1" cache1.example.test A)
-sleep 2
+# A deliberate duration: the check is that the TTL served falls with time.
+sleep 2 # sleep-ok: the cached TTL must really count down
 out2=$(q cache1.example.test A)
 h2=$(metric nodedns_cache_hits_total)
 assert_contains "second answer" "$out2" "192.0.2.101"
@@ -78,8 +79,9 @@ assert_eq "10 concurrent answers" 10 "$(cat "$ND_TMP"/burst/* | grep -c '^192\.0
 assert_eq "upstream asked for burst once" 1 "$(unbound_count burst.example.test A)"
 
 # The same with an upstream that takes 500 ms, so all 10 are surely in flight
-# together: they share one upstream query. One worker, since DESIGN.md says
-# nothing on the query path waits for another thread.
+# together: they share one upstream query. One worker here; the test above
+# ran with two (the in-flight table is shared by every worker, see
+# docs/DESIGN.md "Threads").
 stop_nodedns
 start_slow_upstream 500
 ND_THREADS=1 start_nodedns --upstream "127.0.0.1:$SLOW_PORT"

@@ -98,9 +98,14 @@ if [ -f "$example" ] && have_pid; then
 fi
 
 # --- SIGHUP keeps serving ------------------------------------------------------------
+# reload_done_or_gone N: the log has a reload result after its first N
+# lines, or the daemon exited.
+reload_done_or_gone() { log_has_after "$1" 'config: reload(ed|failed)' || pid_gone "$ND_PID"; }
 if have_pid; then
+	n0=$(log_lines)
 	kill -HUP "$ND_PID"
-	sleep 0.5
+	poll_until 5000 reload_done_or_gone "$n0" || fail "no reload logged within 5 s of SIGHUP"
+	if log_has_after "$n0" 'config: reloaded'; then pass "SIGHUP: reload logged"; else fail "SIGHUP: no 'reloaded' line"; fi
 	if kill -0 "$ND_PID" 2>/dev/null; then pass "alive after SIGHUP"; else fail "died on SIGHUP"; fi
 	out=$(q www.example.test AAAA)
 	assert_eq "answers after SIGHUP" NOERROR "$(rcode_of "$out")"
@@ -118,7 +123,7 @@ if have_pid; then
 	# SIGINT behaves the same
 	start_nodedns --upstream "127.0.0.1:$NSD_PORT"
 	kill -INT "$ND_PID"
-	for i in $(seq 1 30); do kill -0 "$ND_PID" 2>/dev/null || break; sleep 0.1; done
+	poll_until 3000 pid_gone "$ND_PID" || fail "still running 3 s after SIGINT"
 	stop_nodedns
 	assert_eq "exit status on SIGINT" 0 "$ND_LAST_STATUS"
 else

@@ -175,16 +175,12 @@ for n in inventory.shop.svc.cluster.local.shop.svc.cluster.local \
 	inventory.shop.svc.cluster.local; do
 	q "$n" A >/dev/null
 done
-chained=
-for i in $(seq 1 50); do
+# chain_listed: nodednsctl searchlist shows the chain (its output in OUT)
+chain_listed() {
 	ctl searchlist
-	if printf '%s\n' "$OUT" | grep -qE '^  inventory\.shop\.svc\.cluster\.local +shop +[1-9]'; then
-		chained=yes
-		break
-	fi
-	sleep 0.1
-done
-if [ -n "$chained" ]; then
+	printf '%s\n' "$OUT" | grep -qE '^  inventory\.shop\.svc\.cluster\.local +shop +[1-9]'
+}
+if poll_until 5000 chain_listed; then
 	pass "searchlist: the chain is a row of the TOP-NAMES table"
 else
 	fail "searchlist: the chain of inventory.shop.svc.cluster.local is not listed:"
@@ -229,10 +225,8 @@ printf '{"services": 3}\n' >"$ND_FAKE/debug/services"
 fport=$(free_port)
 (cd "$ND_FAKE" && exec timeout 60 "$ND_PY" -m http.server "$fport" --bind 127.0.0.1 >/dev/null 2>&1) &
 nd_track $!
-for i in $(seq 1 50); do
-	curl -s -o /dev/null "http://127.0.0.1:$fport/" && break
-	sleep 0.1
-done
+poll_until 5000 curl -s -o /dev/null "http://127.0.0.1:$fport/" ||
+	fail "the fake server on port $fport did not answer within 5 s"
 ctl --server "http://127.0.0.1:$fport" upstreams
 assert_eq "a body that is not JSON: exit status" 4 "$RC"
 ctl --server "http://127.0.0.1:$fport" services

@@ -44,7 +44,6 @@ pdig() { nn_pod pod1 dig @"$NN_NODE_IP" "$@" 2>&1; }
 
 # log_since N ERE: the log lines after the first N that match ERE
 log_since() { tail -n +"$(($1 + 1))" "$ND_LOG" | grep -E -- "$2" || true; }
-log_lines() { wc -l <"$ND_LOG"; }
 
 # nft_dropped NETNS: packets counted by the rules of table ndtest
 nft_dropped() {
@@ -52,26 +51,23 @@ nft_dropped() {
 		sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
 }
 
+# nft_dropped_ge NETNS N: the rules of table ndtest counted N packets or more.
+nft_dropped_ge() { [ "$(nft_dropped "$1")" -ge "$2" ]; }
+
 # flush_after NETNS N: in the background, delete table ndtest of NETNS once
 # its counters reach N packets (10 s at most). PID in FLUSH_PID.
 flush_after() {
 	local ns=$1 n=$2
 	(
-		for _ in $(seq 1 200); do
-			[ "$(nft_dropped "$ns")" -ge "$n" ] && break
-			sleep 0.05
-		done
+		poll_until 10000 nft_dropped_ge "$ns" "$n" || true
 		nn_nft_flush "$ns"
 	) &
 	FLUSH_PID=$!
 	nd_track "$FLUSH_PID"
 }
+# flush_wait: until the background flush is done (12 s at most).
 flush_wait() {
-	local i
-	for i in $(seq 1 120); do
-		kill -0 "$FLUSH_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	poll_until 12000 pid_gone "$FLUSH_PID" || log "flush_after still running after 12 s"
 	nd_kill "$FLUSH_PID"
 }
 
@@ -177,7 +173,8 @@ end
 begin "c. the upstream behind a DROP rule in the node netns"
 out=$(pdig +tries=1 +time=3 stale.example.com A) # cached now, TTL 1
 assert_eq "c: stale.example.com first answer" NOERROR "$(rcode_of "$out")"
-sleep 2 # past its TTL
+# A deliberate duration: serve-stale needs the cached answer really expired.
+sleep 2 # sleep-ok: the cached answer TTL 1 must really expire
 t0=$(metric_l nodedns_forward_failures_total 'reason="timeout"')
 s0=$(metric_l nodedns_signal_upstream_failures_total 'outcome="timeout"')
 st0=$(metric nodedns_cache_stale_total)

@@ -24,7 +24,8 @@ assert_contains "short A while the upstream runs" "$out" "192.0.2.2"
 ttl=$(ttl_of "$out" short.example.test A)
 assert_cmp "short A TTL" "${ttl:-x}" -le 2
 stop_nsd
-sleep 3 # short A (TTL 2) is now expired
+# A deliberate duration: serve-stale answers only for an expired entry.
+sleep 3 # sleep-ok: the cached answer TTL 2 must really expire
 s0=$(metric nodedns_cache_stale_total)
 timed_q short.example.test A +time=4
 log "stale answer after $MS ms"
@@ -47,7 +48,9 @@ start_nodedns --upstream "127.0.0.1:$NSD_PORT" --upstream-timeout 300 --query-ti
 out=$(q short.example.test A)
 assert_contains "short A while the upstream runs (--stale-ttl 1)" "$out" "192.0.2.2"
 stop_nsd
-sleep 4 # expired 2 s ago, more than --stale-ttl 1 past expiry
+# A deliberate duration: at 4 s the TTL 2 entry expired 2 s ago, more than
+# --stale-ttl 1 past its expiry.
+sleep 4 # sleep-ok: the answer must really be past --stale-ttl
 timed_q short.example.test A +time=4
 assert_eq "expired past --stale-ttl: no stale answer" SERVFAIL "$(rcode_of "$OUT")"
 stop_nodedns

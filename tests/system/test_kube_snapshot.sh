@@ -98,11 +98,15 @@ assert_eq "nodedns_kube_services" 6 "$(metric nodedns_kube_services)"
 assert_eq "nodedns_kube_endpoints{state=ready}" 6 "$(metric_l nodedns_kube_endpoints 'state="ready"')"
 assert_eq "nodedns_kube_endpoints{state=not_ready}" 3 "$(metric_l nodedns_kube_endpoints 'state="not_ready"')"
 
+# reload_done_or_gone N: the log has the reload's last line ("reloaded" or
+# "reload failed") after its first N lines, or the daemon exited.
+reload_done_or_gone() { log_has_after "$1" 'config: reload(ed|failed)' || pid_gone "$ND_PID"; }
+
 # --- SIGHUP swaps the state, no query fails meanwhile ---------------------------
 log "=== SIGHUP reloads, queries polled every 20 ms"
 if have_pid; then
 	start_poller "trace-svc.default.$SVC" A
-	sleep 0.2
+	poll_until 5000 poller_lines_at_least 5 || fail "the poller got no 5 replies within 5 s"
 	for i in 1 2 3 4 5 6; do
 		if [ $((i % 2)) = 1 ]; then f="$ND_TMP/changed.json" check=changed_state; else f="$DEMO" check=demo_state; fi
 		swap_to "$f"
@@ -116,7 +120,7 @@ if have_pid; then
 			done
 		fi
 	done
-	sleep 0.2
+	poller_wait_more 5 || fail "the poller got no 5 more replies within 10 s"
 	stop_poller
 	log "poller: $POLL_TOTAL queries during 6 reloads, $POLL_BAD not NOERROR with an answer"
 	assert_cmp "queries polled during the reloads" "$POLL_TOTAL" -ge 10
@@ -139,8 +143,11 @@ if have_pid; then
 		missing) rm -f "$SNAP" ;;
 		esac
 		start_poller "checkout.shop.$SVC" A
+		poll_until 5000 poller_lines_at_least 1 || fail "[$kind] the poller got no reply within 5 s"
 		kill -HUP "$ND_PID"
-		sleep 1
+		# the reload is over when it says so; then polls go on after it
+		poll_until 5000 reload_done_or_gone "$lines" || fail "[$kind] no reload logged within 5 s"
+		poller_wait_more 5 || fail "[$kind] the poller got no 5 more replies within 10 s"
 		stop_poller
 		assert_eq "[$kind] polls that failed after the SIGHUP" 0 "$POLL_BAD"
 		if kill -0 "$ND_PID" 2>/dev/null; then

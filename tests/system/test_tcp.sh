@@ -113,10 +113,13 @@ print("%.2f" % (time.time() - t0))
 EOF
 }
 half_out="$ND_TMP/idle_half.out"
+c0=$(metric nodedns_tcp_connections_total)
 idle_probe half >"$half_out" &
 probe_pid=$!
 nd_track "$probe_pid"
-sleep 0.1
+# the idle client is connected (accepted) before the others ask
+poll_until 3000 metric_ge nodedns_tcp_connections_total $((c0 + 1)) ||
+	fail "the idle client's connection was not accepted within 3 s"
 out=$(q www.example.test A +tcp)
 assert_eq "TCP answer during an idle client" NOERROR "$(rcode_of "$out")"
 out=$(q www.example.test A)
