@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dns/name_check.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -351,31 +352,20 @@ static int parse_domain(const char *s, char *out, size_t outlen,
 {
 	static const char hint[] = "want labels of 1-63 letters, digits or "
 				   "'-', 253 characters in all";
-	size_t len = strlen(s), label = 0;
+	size_t len = strlen(s);
+	enum nd_name_problem p = nd_dns_name_check(s, len, ND_NAME_TRAILING_DOT);
 
-	if (len > 1 && s[len - 1] == '.')
-		len--;
-	if (len == 0 || (len == 1 && s[0] == '.'))
+	if (p == ND_NAME_EMPTY)
 		return why_set(w, hint, "empty domain '%s'", s);
-	if (len > 253 || len >= outlen)
+	if (p == ND_NAME_TOO_LONG)
 		return why_set(w, hint, "domain '%s' too long", s);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '.') {
-			if (label == 0)
-				return why_set(w, hint,
-					       "empty label in '%s'", s);
-			label = 0;
-			continue;
-		}
-		if (!isalnum(ch) && ch != '-')
-			return why_set(w, hint, "bad character in '%s'", s);
-		if (++label > 63)
-			return why_set(w, hint, "label too long in '%s'", s);
-	}
-	if (label == 0)
-		return why_set(w, hint, "empty label in '%s'", s);
+	if (p != ND_NAME_OK)
+		return why_set(w, hint, "%s in '%s'", nd_name_problem_text(p),
+			       s);
+	if (s[len - 1] == '.')
+		len--;
+	if (len >= outlen)
+		return why_set(w, hint, "domain '%s' too long", s);
 	for (size_t i = 0; i < len; i++)
 		out[i] = (char)tolower((unsigned char)s[i]);
 	out[len] = '\0';

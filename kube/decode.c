@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "dns/name_check.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -29,8 +30,6 @@
  * a broken proxy, a hand-written snapshot or a truncated line.
  */
 
-#define LABEL_MAX 63
-#define NAME_MAX_LEN 253
 #define SHOW_MAX 48 /* bytes of a bad value quoted in an error, with NUL */
 
 #define SERVICE_NAME_LABEL "kubernetes.io/service-name"
@@ -98,42 +97,18 @@ static const char *show(const char *s, char buf[SHOW_MAX])
 	return buf;
 }
 
-static bool is_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
-}
-
 /* RFC 1123 label; DNS is case-insensitive, so upper case is accepted. */
 static bool is_dns_label(const char *s, size_t n)
 {
-	if (n == 0 || n > LABEL_MAX || s[0] == '-' || s[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!is_alnum(s[i]) && s[i] != '-')
-			return false;
-	return true;
+	return nd_dns_label_check(s, n) == ND_NAME_OK;
 }
 
 /* A DNS name without the trailing dot; '_' is let through because
  * ExternalName targets may name SRV-style owners. */
 static bool is_dns_name(const char *s)
 {
-	size_t n = strlen(s), start = 0;
-
-	if (n == 0 || n > NAME_MAX_LEN)
-		return false;
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.') {
-			if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_')
-				return false;
-			continue;
-		}
-		if (i == start || i - start > LABEL_MAX)
-			return false;
-		start = i + 1;
-	}
-	return true;
+	return nd_dns_name_check(s, strlen(s), ND_NAME_UNDERSCORE) ==
+	       ND_NAME_OK;
 }
 
 /*
