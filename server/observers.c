@@ -10,8 +10,8 @@
 
 #include "dns/wire.h"
 #include "resolver/observe.h"
-#include "resolver/searchlist.h"
-#include "resolver/signals.h"
+#include "resolver/diag/searchlist.h"
+#include "resolver/diag/symptoms.h"
 #include "server/daemon.h"
 #include "util/addr.h"
 #include "util/clock.h"
@@ -68,8 +68,8 @@ void nd_observers_run(struct nd_daemon *d, const struct nd_query_event *ev)
 {
 	if (d->searchlist != NULL)
 		nd_searchlist_observe(d->searchlist, ev);
-	if (d->signals != NULL)
-		nd_signals_observe(d->signals, ev);
+	if (d->symptoms != NULL)
+		nd_symptoms_observe(d->symptoms, ev);
 	if (d->cfg.slow_query_ms > 0 &&
 	    ev->duration_us >= (uint64_t)d->cfg.slow_query_ms * 1000u &&
 	    nd_ratelimit_allow(&slow_limit, ev->recv_us + ev->duration_us,
@@ -81,8 +81,8 @@ void nd_observers_tick(struct nd_daemon *d, uint64_t now_us)
 {
 	if (d->searchlist != NULL)
 		nd_searchlist_tick(d->searchlist, now_us);
-	if (d->signals != NULL)
-		nd_signals_tick(d->signals, now_us);
+	if (d->symptoms != NULL)
+		nd_symptoms_tick(d->symptoms, now_us);
 }
 
 int nd_observers_render_metrics(struct nd_daemon *d, char **text,
@@ -94,8 +94,8 @@ int nd_observers_render_metrics(struct nd_daemon *d, char **text,
 
 	if (d->searchlist != NULL)
 		rc = nd_searchlist_render_metrics(d->searchlist, text, len);
-	if (rc == 0 && d->signals != NULL)
-		rc = nd_signals_render_metrics(d->signals, text, len);
+	if (rc == 0 && d->symptoms != NULL)
+		rc = nd_symptoms_render_metrics(d->symptoms, text, len);
 	if (rc != 0)
 		return rc;
 	n = snprintf(extra, sizeof(extra),
@@ -197,8 +197,8 @@ int nd_observers_start(struct nd_daemon *d)
 	so.arg = NULL;
 	so.is_on_chain_limited = true;
 	d->searchlist = nd_searchlist_new(&so);
-	d->signals = nd_signals_new(NULL);
-	if (d->searchlist == NULL || d->signals == NULL) {
+	d->symptoms = nd_symptoms_new(NULL);
+	if (d->searchlist == NULL || d->symptoms == NULL) {
 		nd_err("server", "cannot start the diagnostics (memory)");
 		return -ENOMEM;
 	}
@@ -209,6 +209,6 @@ void nd_observers_stop(struct nd_daemon *d)
 {
 	nd_searchlist_free(d->searchlist);
 	d->searchlist = NULL;
-	nd_signals_free(d->signals);
-	d->signals = NULL;
+	nd_symptoms_free(d->symptoms);
+	d->symptoms = NULL;
 }

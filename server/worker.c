@@ -16,7 +16,7 @@
 #include "kube/store.h"
 #include "resolver/observe.h"
 #include "dns/query.h"
-#include "resolver/signals.h"
+#include "resolver/diag/symptoms.h"
 #include "dns/response.h"
 #include "server/daemon.h"
 #include "server/forwarder.h"
@@ -503,10 +503,10 @@ static void on_upstream_failure(void *arg, const struct sockaddr *upstream,
 	struct nd_daemon *d = arg;
 	char name[ND_ADDR_STRLEN];
 
-	if (d->signals == NULL)
+	if (d->symptoms == NULL)
 		return;
 	nd_addr_format(upstream, name, sizeof(name));
-	nd_signals_upstream_failure(d->signals, name, outcome, nd_clock_us());
+	nd_symptoms_upstream_failure(d->symptoms, name, outcome, nd_clock_us());
 }
 
 struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)

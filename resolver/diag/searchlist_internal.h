@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* resolver/searchlist_internal.h - the tracker's layout, shared by the searchlist*.c files and nobody else. */
-#ifndef RESOLVER_SEARCHLIST_INTERNAL_H
-#define RESOLVER_SEARCHLIST_INTERNAL_H
+/* resolver/diag/searchlist_internal.h - the tracker's layout, shared by the searchlist*.c files and nobody else. */
+#ifndef RESOLVER_DIAG_SEARCHLIST_INTERNAL_H
+#define RESOLVER_DIAG_SEARCHLIST_INTERNAL_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "dns/wire.h"
-#include "resolver/searchlist.h"
+#include "resolver/diag/searchlist.h"
 #include "util/ratelimit.h"
 
 #define SL_NIL UINT32_MAX	/* "no slot" in the index-linked lists */
@@ -317,4 +317,4 @@ void sl_names_deinit(struct sl_names *n);
 /* Forget names with nothing left in the window. */
 void sl_names_expire(struct nd_searchlist *t, uint64_t now_us);
 
-#endif /* RESOLVER_SEARCHLIST_INTERNAL_H */
+#endif /* RESOLVER_DIAG_SEARCHLIST_INTERNAL_H */

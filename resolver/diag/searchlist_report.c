@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* resolver/searchlist_report.c - turns a finished chain into its report (counters, names table, advice text, on_chain). */
-#include "resolver/searchlist_internal.h"
+/* resolver/diag/searchlist_report.c - turns a finished chain into its report (counters, names table, advice text, on_chain). */
+#include "resolver/diag/searchlist_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
 /*
- * The signals' counters as Prometheus text and, with the recent events,
- * as JSON for /debug; built only from resolver/signals.h's public calls.
+ * The symptoms' counters as Prometheus text and, with the recent events,
+ * as JSON for /debug; built only from resolver/diag/symptoms.h's public calls.
  */
-#include "resolver/signals.h"
+#include "resolver/diag/symptoms.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -22,10 +22,10 @@ static void family(FILE *f, const char *name, const char *type,
 		type, name, (unsigned long long)v);
 }
 
-int nd_signals_render_metrics(const struct nd_signals *s, char **text,
+int nd_symptoms_render_metrics(const struct nd_symptoms *s, char **text,
 			      size_t *len)
 {
-	struct nd_signals_stats st;
+	struct nd_symptoms_stats st;
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *f;
@@ -33,7 +33,7 @@ int nd_signals_render_metrics(const struct nd_signals *s, char **text,
 	if (s == NULL || text == NULL || len == NULL ||
 	    (*text == NULL && *len > 0))
 		return -EINVAL;
-	nd_signals_get_stats(s, &st);
+	nd_symptoms_get_stats(s, &st);
 	f = open_memstream(&buf, &n);
 	if (f == NULL)
 		return -ENOMEM;
@@ -73,19 +73,19 @@ int nd_signals_render_metrics(const struct nd_signals *s, char **text,
 	      "out by the rate limiter.\n"
 	      "# TYPE nodedns_signal_log_lines_total counter\n",
 	      f);
-	for (int k = 0; k < ND_SIG_KINDS; k++)
+	for (int k = 0; k < ND_SYM_KINDS; k++)
 		fprintf(f, "nodedns_signal_log_lines_total{kind=\"%s\"} %llu\n",
-			nd_signal_kind_name(k),
+			nd_symptom_kind_name(k),
 			(unsigned long long)st.log_lines[k]);
 	fputs("# HELP nodedns_signal_log_suppressed_total Signal log lines "
 	      "held back by the rate limiter.\n"
 	      "# TYPE nodedns_signal_log_suppressed_total counter\n",
 	      f);
-	for (int k = 0; k < ND_SIG_KINDS; k++)
+	for (int k = 0; k < ND_SYM_KINDS; k++)
 		fprintf(f,
 			"nodedns_signal_log_suppressed_total{kind=\"%s\"} "
 			"%llu\n",
-			nd_signal_kind_name(k),
+			nd_symptom_kind_name(k),
 			(unsigned long long)st.log_suppressed[k]);
 	family(f, "nodedns_signal_evictions_total", "counter",
 	       "Tracked queries overwritten before their window ended "
@@ -114,7 +114,7 @@ static bool add_number(cJSON *o, const char *k, double v)
 	return cJSON_AddNumberToObject(o, k, v) != NULL;
 }
 
-static bool add_counters(cJSON *root, const struct nd_signals_stats *st)
+static bool add_counters(cJSON *root, const struct nd_symptoms_stats *st)
 {
 	cJSON *c = cJSON_AddObjectToObject(root, "counters");
 	cJSON *up;
@@ -142,7 +142,7 @@ static bool add_counters(cJSON *root, const struct nd_signals_stats *st)
 /* Events one rendering shows: a larger ring shows its newest this many. */
 #define EVENTS_MAX 1024
 
-static bool add_event(cJSON *events, const struct nd_signal_event *e)
+static bool add_event(cJSON *events, const struct nd_symptom_event *e)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -150,22 +150,22 @@ static bool add_event(cJSON *events, const struct nd_signal_event *e)
 		return false;
 	cJSON_AddItemToArray(events, o);
 	if (!add_number(o, "time_us", (double)e->time_us) ||
-	    !cJSON_AddStringToObject(o, "kind", nd_signal_kind_name(e->kind)) ||
+	    !cJSON_AddStringToObject(o, "kind", nd_symptom_kind_name(e->kind)) ||
 	    !cJSON_AddStringToObject(o, "client", e->client) ||
 	    !cJSON_AddStringToObject(o, "name", e->name) ||
 	    !cJSON_AddStringToObject(o, "type", e->type) ||
 	    !cJSON_AddStringToObject(o, "message", e->message))
 		return false;
-	if (e->kind == ND_SIG_UPSTREAM &&
+	if (e->kind == ND_SYM_UPSTREAM &&
 	    !cJSON_AddStringToObject(o, "upstream", e->upstream))
 		return false;
 	return true;
 }
 
-int nd_signals_render_json(struct nd_signals *s, char **json)
+int nd_symptoms_render_json(struct nd_symptoms *s, char **json)
 {
-	struct nd_signals_stats st;
-	struct nd_signal_event *ev = NULL;
+	struct nd_symptoms_stats st;
+	struct nd_symptom_event *ev = NULL;
 	cJSON *root = NULL, *events;
 	size_t n = 0;
 
@@ -176,8 +176,8 @@ int nd_signals_render_json(struct nd_signals *s, char **json)
 	ev = malloc(EVENTS_MAX * sizeof(*ev));
 	if (ev == NULL)
 		return -ENOMEM;
-	nd_signals_recent(s, ev, EVENTS_MAX, &n);
-	nd_signals_get_stats(s, &st);
+	nd_symptoms_recent(s, ev, EVENTS_MAX, &n);
+	nd_symptoms_get_stats(s, &st);
 	root = cJSON_CreateObject();
 	if (root == NULL || !add_counters(root, &st))
 		goto nomem;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-#include "resolver/searchlist.h"
+#include "resolver/diag/searchlist.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "dns/wire.h"
 #include "resolver/observe.h"
-#include "resolver/searchlist_internal.h"
+#include "resolver/diag/searchlist_internal.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/pages.h"

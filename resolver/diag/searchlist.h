@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* resolver/searchlist.h - recognises search-list (ndots) expansion chains per client and reports what they cost. */
-#ifndef RESOLVER_SEARCHLIST_H
-#define RESOLVER_SEARCHLIST_H
+/* resolver/diag/searchlist.h - recognises search-list (ndots) expansion chains per client and reports what they cost. */
+#ifndef RESOLVER_DIAG_SEARCHLIST_H
+#define RESOLVER_DIAG_SEARCHLIST_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -223,4 +223,4 @@ int nd_searchlist_render_metrics(const struct nd_searchlist *t, char **text,
 int nd_searchlist_render_json(struct nd_searchlist *t, uint64_t now_us,
 			      size_t top_n, char **json);
 
-#endif /* RESOLVER_SEARCHLIST_H */
+#endif /* RESOLVER_DIAG_SEARCHLIST_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* resolver/searchlist_render.c - renders the tracker for the HTTP endpoint: its /metrics families, the /debug/searchlist document. */
-#include "resolver/searchlist_internal.h"
+/* resolver/diag/searchlist_render.c - renders the tracker for the HTTP endpoint: its /metrics families, the /debug/searchlist document. */
+#include "resolver/diag/searchlist_internal.h"
 
 #include <errno.h>
 #include <netinet/in.h>
