@@ -27,10 +27,6 @@
 #include "util/clock.h"
 #include "util/rcu.h"
 
-/* Lines of a resolv.conf read at most: it is a few lines, and a debug
- * request must not stall the control thread on a strange file. */
-#define RESOLV_MAX_LINES 256
-
 /* --- the request ---------------------------------------------------------- */
 
 /*
@@ -149,46 +145,13 @@ static void search_add(struct nd_explain *e, const char *a, const char *b)
 			 "%s%s%s", a, b ? "." : "", b ? b : "");
 }
 
-/*
- * kubelet appends the node's search domains to the three cluster ones.
- * The last "search" (or "domain") line of the file wins, as in glibc.
- */
+/* kubelet appends the node's search domains to the three cluster ones. */
 static void node_domains(struct nd_daemon *d, struct nd_explain *e)
 {
-	const char *path = d->cfg.resolv_conf;
-	char line[1024], last[1024] = "";
-	FILE *f;
-
-	if (path == NULL || (f = fopen(path, "r")) == NULL)
-		return;
-	for (int i = 0; i < RESOLV_MAX_LINES && fgets(line, sizeof(line), f);
+	for (size_t i = 0; i < d->cfg.resolv.n_search &&
+			   e->n_node_domains < ND_EXPLAIN_NODE_DOMAINS;
 	     i++) {
-		char *p = line;
-
-		if (strncmp(p, "search", 6) == 0 &&
-		    isspace((unsigned char)p[6]))
-			p += 6;
-		else if (strncmp(p, "domain", 6) == 0 &&
-			 isspace((unsigned char)p[6]))
-			p += 6;
-		else
-			continue;
-		snprintf(last, sizeof(last), "%s", p);
-	}
-	fclose(f);
-
-	char *save = NULL;
-
-	for (char *tok = strtok_r(last, " \t\r\n", &save);
-	     tok != NULL && e->n_node_domains < ND_EXPLAIN_NODE_DOMAINS;
-	     tok = strtok_r(NULL, " \t\r\n", &save)) {
-		size_t n = strlen(tok);
-
-		if (n > 0 && tok[n - 1] == '.')
-			tok[--n] = '\0';
-		if (n == 0 || !name_is_ok(tok))
-			continue;
-		search_add(e, tok, NULL);
+		search_add(e, d->cfg.resolv.search[i], NULL);
 		e->n_node_domains++;
 	}
 }

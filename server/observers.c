@@ -2,7 +2,6 @@
 /* Copyright (c) 2026 the nodedns authors */
 #include "server/observers.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,57 +133,20 @@ static void on_chain(void *arg, const struct nd_chain_report *r)
 		r->advice);
 }
 
-/*
- * The node's own search domains: kubelet appends them to every pod's
- * search list, so chains walk them too. The last "search" or "domain"
- * line of resolv.conf wins, as in glibc.
- */
-static size_t node_domains(const char *path, char out[][254], size_t max)
-{
-	char line[1024];
-	size_t n = 0;
-	FILE *f = path ? fopen(path, "r") : NULL;
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *p = line, *tok, *save = NULL;
-		if (strncmp(p, "search", 6) == 0 && isspace((unsigned char)p[6]))
-			p += 6;
-		else if (strncmp(p, "domain", 6) == 0 &&
-			 isspace((unsigned char)p[6]))
-			p += 6;
-		else
-			continue;
-		n = 0;
-		for (tok = strtok_r(p, " \t\r\n", &save); tok && n < max;
-		     tok = strtok_r(NULL, " \t\r\n", &save)) {
-			size_t l = strlen(tok);
-			while (l > 0 && tok[l - 1] == '.')
-				tok[--l] = '\0';
-			if (l == 0 || l >= 254)
-				continue;
-			memcpy(out[n++], tok, l + 1);
-		}
-	}
-	fclose(f);
-	return n;
-}
-
 int nd_observers_start(struct nd_daemon *d)
 {
-	char domains[8][254];
-	const char *dp[8], *xp[ND_MAX_SEARCH_SUFFIXES];
+	const char *dp[ND_RESOLV_MAX_SEARCH], *xp[ND_MAX_SEARCH_SUFFIXES];
 	struct nd_searchlist_options so;
-	size_t nd;
+	size_t nd = d->cfg.resolv.n_search;
 
 	nd_ratelimit_init(&slow_limit, SLOW_LINES_PER_S, 1000000u,
 			  SLOW_LINES_PER_S);
 	if (!d->cfg.diagnostics)
 		return 0;
-	nd = node_domains(d->cfg.resolv_conf, domains, 8);
+	/* kubelet appends the node's search domains to every pod's search
+	 * list, so chains walk them too. */
 	for (size_t i = 0; i < nd; i++)
-		dp[i] = domains[i];
+		dp[i] = d->cfg.resolv.search[i];
 	for (size_t i = 0; i < d->cfg.n_search_suffixes; i++)
 		xp[i] = d->cfg.search_suffixes[i];
 	memset(&so, 0, sizeof(so));
