@@ -15,6 +15,7 @@
 #include "util/addr.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/prom.h"
 #include "util/ratelimit.h"
 
 /* Slow-query lines per second at most, so a slow upstream does not turn
@@ -87,9 +88,8 @@ void nd_observers_tick(struct nd_daemon *d, uint64_t now_us)
 int nd_observers_render_metrics(struct nd_daemon *d, char **text,
 				size_t *len)
 {
+	struct nd_prom b;
 	int rc = 0;
-	char extra[256];
-	int n;
 
 	if (d->searchlist != NULL)
 		rc = nd_searchlist_render_metrics(d->searchlist, text, len);
@@ -97,19 +97,12 @@ int nd_observers_render_metrics(struct nd_daemon *d, char **text,
 		rc = nd_symptoms_render_metrics(d->symptoms, text, len);
 	if (rc != 0)
 		return rc;
-	n = snprintf(extra, sizeof(extra),
-		     "# HELP nodedns_slow_queries_suppressed_total Slow queries "
-		     "not logged (rate limit).\n"
-		     "# TYPE nodedns_slow_queries_suppressed_total counter\n"
-		     "nodedns_slow_queries_suppressed_total %llu\n",
-		     (unsigned long long)nd_ratelimit_refused(&slow_limit));
-	char *p = realloc(*text, *len + (size_t)n + 1);
-	if (p == NULL)
-		return -ENOMEM;
-	memcpy(p + *len, extra, (size_t)n + 1);
-	*text = p;
-	*len += (size_t)n;
-	return 0;
+	nd_prom_attach(&b, *text, *len);
+	nd_prom_family(&b, "nodedns_slow_queries_suppressed_total", "counter",
+		       "Slow queries not logged (rate limit).");
+	nd_prom_sample(&b, "nodedns_slow_queries_suppressed_total", NULL, 0,
+		       nd_ratelimit_refused(&slow_limit));
+	return nd_prom_finish(&b, text, len);
 }
 
 /* One structured line per finished chain; the tracker calls this only

@@ -198,7 +198,8 @@ void nd_searchlist_get_stats(const struct nd_searchlist *t,
  * _added_latency_seconds (histogram), _clients, _evictions_total{kind},
  * _log_suppressed_total.
  * text: a malloc'd NUL-terminated buffer of *len bytes, or NULL with *len
- * 0; grown with realloc (caller frees). On failure it is left as it was.
+ * 0; grown with realloc (caller frees). On failure its text is as it
+ * was, though *text may have moved (util/prom.h).
  * Returns 0, -EINVAL or -ENOMEM.
  */
 int nd_searchlist_render_metrics(const struct nd_searchlist *t, char **text,

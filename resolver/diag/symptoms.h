@@ -160,7 +160,8 @@ int nd_symptoms_recent(struct nd_symptoms *s, struct nd_symptom_event *out,
  * Prometheus text format to the malloc'd buffer *text of *len bytes.
  * *text may be NULL (with *len 0) to start a new buffer. On success *text
  * is reallocated as needed, NUL-terminated, and *len is its new length;
- * the caller frees it. On failure *text and *len are left as they were.
+ * the caller frees it. On failure *len and the text are as they were,
+ * though *text may have moved (util/prom.h).
  * Returns 0, -ENOMEM or -EINVAL (NULL argument, *text NULL with *len > 0).
  */
 int nd_symptoms_render_metrics(const struct nd_symptoms *s, char **text,
