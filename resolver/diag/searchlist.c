@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
+/* resolver/diag/searchlist.c - the tracker's entry points: set-up, observe, tick, stats. */
 #include "resolver/diag/searchlist.h"
 
 #include <errno.h>
