@@ -84,7 +84,8 @@ static const struct opt_def opts[] = {
 	  "listen addresses is dropped with a warning (a forwarding loop).",
 	  "the nameservers of --resolv-conf" },
 	{ "resolv-conf", 0, K_PATH, OFF(resolv_conf), 0, 0, "FILE",
-	  "Where the upstreams come from when none is given.",
+	  "Where the upstreams come from when none is given, and the\n"
+	  "node's search domains (read at start and on SIGHUP).",
 	  ND_RESOLV_CONF_DEFAULT },
 	{ "cluster-domain", 0, K_DOMAIN, 0, 0, 0, "NAME",
 	  "The cluster zone, answered from the Kubernetes API.",

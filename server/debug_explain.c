@@ -5,7 +5,7 @@
  * (resolver/diag/explain.h) is fed from the daemon, and hand back its
  * document. The walk and the verdict are the engine's.
  */
-#include "resolver/diag/explain.h"
+#include "server/debug_view.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "resolver/diag/explain.h"
 #include "resolver/upstream.h"
 #include "server/daemon.h"
-#include "server/debug_view.h"
 #include "util/addr.h"
 #include "util/clock.h"
 #include "util/rcu.h"

@@ -6,10 +6,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
-
-#include <stdint.h>
 
 #include "config/resolv_conf.h"
 #include "kube/describe.h"
@@ -42,7 +41,7 @@ enum nd_explain_source {
 /* How the client's namespace was chosen. */
 enum nd_explain_ns_from {
 	ND_EXPLAIN_NS_CLIENT = 0,    /* the client address is a known pod */
-	ND_EXPLAIN_NS_PARAMETER = 1, /* ?namespace= */
+	ND_EXPLAIN_NS_PARAMETER = 1, /* the one asked for (input ns) */
 	ND_EXPLAIN_NS_DEFAULT = 2,   /* neither: "default" */
 };
 
@@ -175,7 +174,7 @@ cJSON *nd_explain_json(const struct nd_explain *e);
  * DNS -> Service selection -> endpoints -> upstream, in plain words.
  * "fail": the name does not resolve, or resolves to a Service without
  * ready endpoints; "unknown": the answer depends on an upstream not
- * asked yet. Returns 0 or -ENOMEM.
+ * asked yet. Returns 0, -EINVAL (NULL argument) or -ENOMEM.
  */
 int nd_explain_verdict(const struct nd_explain *e, cJSON *doc);
 
