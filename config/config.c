@@ -28,6 +28,9 @@
 #define ND_CONFIG_LINE_MAX 4096
 #define ND_CACHE_MIN_BYTES ((size_t)64 * 1024)
 
+_Static_assert(ND_RESOLV_MAX_NS <= ND_MAX_UPSTREAMS,
+	       "resolv.conf nameservers must fit the upstream list");
+
 enum opt_kind {
 	K_CONFIG,	/* command line only */
 	K_HELP,		/* command line only */
@@ -82,7 +85,8 @@ static const struct opt_def opts[] = {
 	  "listen addresses is dropped with a warning (a forwarding loop).",
 	  "the nameservers of --resolv-conf" },
 	{ "resolv-conf", 0, K_PATH, OFF(resolv_conf), 0, 0, "FILE",
-	  "Where the upstreams come from when none is given.",
+	  "Where the upstreams come from when none is given, and the\n"
+	  "node's search domains (read at start and on SIGHUP).",
 	  ND_RESOLV_CONF_DEFAULT },
 	{ "cluster-domain", 0, K_DOMAIN, 0, 0, 0, "NAME",
 	  "The cluster zone, answered from the Kubernetes API.",
@@ -846,10 +850,8 @@ int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
 
 	if (c == NULL)
 		return -EINVAL;
+	rc = nd_resolv_conf_read(rc_path(c), &c->resolv);
 	if (c->n_upstreams == 0) {
-		rc = nd_resolv_conf_nameservers(rc_path(c), c->upstreams,
-						ND_MAX_UPSTREAMS,
-						&c->n_upstreams);
 		if (rc < 0) {
 			seterr(err, errlen,
 			       "no upstream: cannot read %s (%s); give one "
@@ -857,6 +859,9 @@ int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
 			       rc_path(c), nd_strerror(rc));
 			return rc;
 		}
+		memcpy(c->upstreams, c->resolv.ns,
+		       c->resolv.n_ns * sizeof(c->upstreams[0]));
+		c->n_upstreams = c->resolv.n_ns;
 		from_resolv = true;
 	}
 
@@ -928,97 +933,6 @@ int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
 		return ND_EPARSE;
 	}
 	return 0;
-}
-
-/* One "nameserver ADDR" value as resolv.conf(5) spells it; 0 or -1. */
-static int parse_nameserver(const char *tok, struct sockaddr_storage *out)
-{
-	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-	struct sockaddr_in *s4 = (struct sockaddr_in *)out;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
-	char *scope;
-
-	if (strlen(tok) >= sizeof(host))
-		return -1;
-	snprintf(host, sizeof(host), "%s", tok);
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(ND_DNS_PORT);
-		return 0;
-	}
-	scope = strchr(host, '%');
-	if (scope != NULL)
-		*scope++ = '\0';
-	if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
-		return -1;
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(ND_DNS_PORT);
-	/* A link-local upstream cannot be reached without its interface. */
-	if (scope != NULL && *scope != '\0') {
-		char *end;
-		unsigned long idx = strtoul(scope, &end, 10);
-
-		if (*end != '\0' || end == scope)
-			idx = if_nametoindex(scope);
-		if (idx <= UINT32_MAX)
-			s6->sin6_scope_id = (uint32_t)idx;
-	}
-	return 0;
-}
-
-int nd_resolv_conf_nameservers(const char *path,
-			       struct sockaddr_storage *out, size_t max,
-			       size_t *n)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int rc = 0;
-
-	if (path == NULL || n == NULL || (out == NULL && max > 0))
-		return -EINVAL;
-	*n = 0;
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -errno;
-	while (getline(&line, &cap, f) >= 0) {
-		struct sockaddr_storage ss;
-		char *p = line, *tok;
-		bool dup = false;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		/* Like glibc: a keyword, then a blank, then the address. */
-		if (strncmp(p, "nameserver", 10) != 0 ||
-		    (p[10] != ' ' && p[10] != '\t'))
-			continue;
-		p += 10;
-		p += strspn(p, " \t");
-		tok = p;
-		p += strcspn(p, " \t\r\n#;");
-		*p = '\0';
-		if (parse_nameserver(tok, &ss) != 0) {
-			nd_debug("config", "%s: ignoring nameserver '%s'",
-				 path, tok);
-			continue;
-		}
-		for (size_t i = 0; i < *n; i++)
-			if (nd_addr_equal((struct sockaddr *)&out[i],
-					  (struct sockaddr *)&ss))
-				dup = true;
-		if (dup || *n >= max)
-			continue;
-		out[(*n)++] = ss;
-	}
-	/* getline sets errno only when it fails, as it just did. */
-	if (ferror(f))
-		rc = errno ? -errno : -EIO;
-	free(line);
-	fclose(f);
-	if (rc < 0)
-		*n = 0;
-	return rc;
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "config/resolv_conf.h"
 #include "dns/pods_mode.h"
 #include "util/addr.h"
 
@@ -28,6 +29,10 @@ struct nd_config {
 	size_t n_upstreams;	 /* default: nameservers of resolv_conf */
 	char *resolv_conf;	 /* where default upstreams come from;
 				    default /etc/resolv.conf; owned */
+	struct nd_resolv_conf resolv; /* resolv_conf as nd_config_finalize()
+				    read it (at start and on SIGHUP): its
+				    nameservers, search domains, ndots;
+				    empty when unreadable and not needed */
 	char cluster_domain[254]; /* presentation form, no trailing dot;
 				     default cluster.local */
 	char *kube_api;		 /* URL or NULL; owned */
@@ -107,29 +112,19 @@ int nd_config_set(struct nd_config *c, const char *key, const char *value,
 		  char *err, size_t errlen);
 
 /*
- * Fill what is still unset (upstreams from resolv_conf, the allow list),
+ * Read resolv_conf into resolv (the one place it is read), fill what is
+ * still unset (upstreams from its nameservers, the allow list),
  * drop upstreams that are one of our own listen addresses (a forwarding
  * loop; logged), and check the whole (no upstream left is an error).
  * A listen on 0.0.0.0 or :: also matches, at its port, loopback and the
  * addresses of this host's interfaces (same family).
- * Returns 0; -errno when resolv_conf is needed and unreadable; ND_ELOOP
+ * Returns 0; -errno when resolv_conf is needed (no --upstream) and
+ * unreadable; ND_ELOOP
  * when every upstream was one of ours; ND_EPARSE for other checks
  * (no nameserver, query-timeout < upstream-timeout, cache-min-ttl >
  * cache-max-ttl). err says which, mentioning --upstream where it helps.
  */
 int nd_config_finalize(struct nd_config *c, char *err, size_t errlen);
-
-/*
- * The nameserver lines of a resolv.conf file, port 53, in file order,
- * duplicates and unparsable addresses skipped, at most max kept. An IPv6
- * "%scope" suffix is stripped from the address and becomes sin6_scope_id
- * when the interface is known.
- * Returns 0 with *n set, -EINVAL for bad arguments, or -errno when the
- * file cannot be read.
- */
-int nd_resolv_conf_nameservers(const char *path,
-			       struct sockaddr_storage *out, size_t max,
-			       size_t *n);
 
 /* Print the option summary with every default (--help) to f; argv0 names
  * the program (NULL = "nodedns"). */

@@ -462,7 +462,7 @@ int nd_daemon_start(struct nd_daemon *d)
 		if (ev == NULL || event_add(ev, NULL) != 0)
 			return -EIO;
 	}
-	if (d->searchlist != NULL || d->signals != NULL) {
+	if (d->searchlist != NULL || d->symptoms != NULL) {
 		struct timeval tv = { 0, ND_OBSERVERS_TICK_MS * 1000 };
 		d->tick_ev = event_new(d->control, -1, EV_PERSIST, on_tick, d);
 		if (d->tick_ev == NULL || event_add(d->tick_ev, &tv) != 0)

@@ -19,7 +19,7 @@ struct nd_resolver;
 struct nd_kube_client;
 struct nd_kube_store;
 struct nd_searchlist;
-struct nd_signals;
+struct nd_symptoms;
 struct nd_upstreams;
 struct nd_worker;
 
@@ -53,7 +53,7 @@ struct nd_daemon {
 	struct nd_worker **workers;	/* n_workers */
 	unsigned n_workers;
 	struct nd_searchlist *searchlist; /* ndots chain tracker; NULL = off */
-	struct nd_signals *signals;	/* signs of blocked DNS; NULL = off */
+	struct nd_symptoms *symptoms;	/* signs of blocked DNS; NULL = off */
 	struct event_base *control;	/* main thread: signals, HTTP */
 	struct nd_http *http;
 	struct event *sig_ev[3];	/* SIGTERM, SIGINT, SIGHUP */

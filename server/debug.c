@@ -75,22 +75,6 @@ const char *nd_debug_param(const struct evkeyvalq *params, const char *key)
 	return evhttp_find_header(params, key);
 }
 
-int nd_debug_is_label(const char *s)
-{
-	size_t n;
-
-	if (s == NULL)
-		return 0;
-	n = strlen(s);
-	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
 static const struct view *view_find(const char *path)
 {
 	for (size_t i = 0; i < N_VIEWS; i++)

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "resolver/searchlist.h"
-#include "resolver/signals.h"
+#include "resolver/diag/searchlist.h"
+#include "resolver/diag/symptoms.h"
 #include "server/daemon.h"
 #include "util/clock.h"
 
@@ -68,9 +68,9 @@ int nd_debug_view_searchlist(struct nd_daemon *d,
 		return r;
 	if (parse_into(json, doc) < 0)
 		return -ENOMEM;
-	if (d->signals != NULL) {
+	if (d->symptoms != NULL) {
 		json = NULL;
-		r = nd_signals_render_json(d->signals, &json);
+		r = nd_symptoms_render_json(d->symptoms, &json);
 		if (r < 0 || parse_into(json, &sig) < 0) {
 			cJSON_Delete(*doc);
 			*doc = NULL;

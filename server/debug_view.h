@@ -8,10 +8,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "resolver/diag/service_json.h" /* the views' shared helpers */
+
 struct evkeyvalq;
 struct nd_daemon;
-struct nd_kube_ip;
-struct nd_kube_svc_desc;
 
 /*
  * A view: build the document for the decoded query parameters params
@@ -40,30 +40,5 @@ cJSON *nd_debug_error(const char *fmt, ...)
 
 /* The value of parameter key (decoded, borrowed from params), or NULL. */
 const char *nd_debug_param(const struct evkeyvalq *params, const char *key);
-
-/*
- * Is s a Kubernetes namespace or Service name (an RFC 1123 label: 1-63
- * of a-z, 0-9 and '-', not starting or ending with '-')?
- */
-int nd_debug_is_label(const char *s);
-
-/* The address as text ("10.0.0.1", "fd00::1") into buf (at least 46
- * bytes); "?" for an unknown family. Returns buf. */
-const char *nd_debug_ip_text(const struct nd_kube_ip *ip, char *buf,
-			     size_t cap);
-
-/*
- * One Service as /debug/services shows it: namespace, name, type,
- * clusterIPs, ports, externalName, endpoints (address, ready, serving,
- * terminating, hostname, node, pod) and the counts. NULL when out of
- * memory. d: borrowed from a describe list (writer thread).
- */
-cJSON *nd_debug_service_json(const struct nd_kube_svc_desc *d);
-
-/* "ClusterIP", "Headless" or "ExternalName" for an nd_kube_service_type. */
-const char *nd_debug_service_type(int type);
-
-/* "TCP", "UDP", "SCTP" or "?" for an IPPROTO_ value. */
-const char *nd_debug_proto(int protocol);
 
 #endif /* SERVER_DEBUG_VIEW_H */

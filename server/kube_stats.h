@@ -57,8 +57,8 @@ void nd_kube_stats_observe_prog(struct nd_kube_client_stats *st,
  * now_ms: monotonic ms (nd_clock_ms()), for the age.
  * text, len: a malloc'd NUL-terminated buffer and its length; *text may
  * be NULL (then *len must be 0). It is realloc'd and appended to, so the
- * text of nd_metrics_render() can be passed in. On failure *text is
- * unchanged and still the caller's.
+ * text of nd_metrics_render() can be passed in. On failure the text is
+ * as it was (*text may have moved) and still the caller's.
  * Returns 0, -EINVAL or -ENOMEM.
  */
 int nd_kube_stats_render(const struct nd_kube_client_stats *st,

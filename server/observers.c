@@ -2,7 +2,6 @@
 /* Copyright (c) 2026 the nodedns authors */
 #include "server/observers.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +9,13 @@
 
 #include "dns/wire.h"
 #include "resolver/observe.h"
-#include "resolver/searchlist.h"
-#include "resolver/signals.h"
+#include "resolver/diag/searchlist.h"
+#include "resolver/diag/symptoms.h"
 #include "server/daemon.h"
 #include "util/addr.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/prom.h"
 #include "util/ratelimit.h"
 
 /* Slow-query lines per second at most, so a slow upstream does not turn
@@ -68,8 +68,8 @@ void nd_observers_run(struct nd_daemon *d, const struct nd_query_event *ev)
 {
 	if (d->searchlist != NULL)
 		nd_searchlist_observe(d->searchlist, ev);
-	if (d->signals != NULL)
-		nd_signals_observe(d->signals, ev);
+	if (d->symptoms != NULL)
+		nd_symptoms_observe(d->symptoms, ev);
 	if (d->cfg.slow_query_ms > 0 &&
 	    ev->duration_us >= (uint64_t)d->cfg.slow_query_ms * 1000u &&
 	    nd_ratelimit_allow(&slow_limit, ev->recv_us + ev->duration_us,
@@ -81,36 +81,28 @@ void nd_observers_tick(struct nd_daemon *d, uint64_t now_us)
 {
 	if (d->searchlist != NULL)
 		nd_searchlist_tick(d->searchlist, now_us);
-	if (d->signals != NULL)
-		nd_signals_tick(d->signals, now_us);
+	if (d->symptoms != NULL)
+		nd_symptoms_tick(d->symptoms, now_us);
 }
 
 int nd_observers_render_metrics(struct nd_daemon *d, char **text,
 				size_t *len)
 {
+	struct nd_prom b;
 	int rc = 0;
-	char extra[256];
-	int n;
 
 	if (d->searchlist != NULL)
 		rc = nd_searchlist_render_metrics(d->searchlist, text, len);
-	if (rc == 0 && d->signals != NULL)
-		rc = nd_signals_render_metrics(d->signals, text, len);
+	if (rc == 0 && d->symptoms != NULL)
+		rc = nd_symptoms_render_metrics(d->symptoms, text, len);
 	if (rc != 0)
 		return rc;
-	n = snprintf(extra, sizeof(extra),
-		     "# HELP nodedns_slow_queries_suppressed_total Slow queries "
-		     "not logged (rate limit).\n"
-		     "# TYPE nodedns_slow_queries_suppressed_total counter\n"
-		     "nodedns_slow_queries_suppressed_total %llu\n",
-		     (unsigned long long)nd_ratelimit_refused(&slow_limit));
-	char *p = realloc(*text, *len + (size_t)n + 1);
-	if (p == NULL)
-		return -ENOMEM;
-	memcpy(p + *len, extra, (size_t)n + 1);
-	*text = p;
-	*len += (size_t)n;
-	return 0;
+	nd_prom_attach(&b, *text, *len);
+	nd_prom_family(&b, "nodedns_slow_queries_suppressed_total", "counter",
+		       "Slow queries not logged (rate limit).");
+	nd_prom_sample(&b, "nodedns_slow_queries_suppressed_total", NULL, 0,
+		       nd_ratelimit_refused(&slow_limit));
+	return nd_prom_finish(&b, text, len);
 }
 
 /* One structured line per finished chain; the tracker calls this only
@@ -134,57 +126,20 @@ static void on_chain(void *arg, const struct nd_chain_report *r)
 		r->advice);
 }
 
-/*
- * The node's own search domains: kubelet appends them to every pod's
- * search list, so chains walk them too. The last "search" or "domain"
- * line of resolv.conf wins, as in glibc.
- */
-static size_t node_domains(const char *path, char out[][254], size_t max)
-{
-	char line[1024];
-	size_t n = 0;
-	FILE *f = path ? fopen(path, "r") : NULL;
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *p = line, *tok, *save = NULL;
-		if (strncmp(p, "search", 6) == 0 && isspace((unsigned char)p[6]))
-			p += 6;
-		else if (strncmp(p, "domain", 6) == 0 &&
-			 isspace((unsigned char)p[6]))
-			p += 6;
-		else
-			continue;
-		n = 0;
-		for (tok = strtok_r(p, " \t\r\n", &save); tok && n < max;
-		     tok = strtok_r(NULL, " \t\r\n", &save)) {
-			size_t l = strlen(tok);
-			while (l > 0 && tok[l - 1] == '.')
-				tok[--l] = '\0';
-			if (l == 0 || l >= 254)
-				continue;
-			memcpy(out[n++], tok, l + 1);
-		}
-	}
-	fclose(f);
-	return n;
-}
-
 int nd_observers_start(struct nd_daemon *d)
 {
-	char domains[8][254];
-	const char *dp[8], *xp[ND_MAX_SEARCH_SUFFIXES];
+	const char *dp[ND_RESOLV_MAX_SEARCH], *xp[ND_MAX_SEARCH_SUFFIXES];
 	struct nd_searchlist_options so;
-	size_t nd;
+	size_t nd = d->cfg.resolv.n_search;
 
 	nd_ratelimit_init(&slow_limit, SLOW_LINES_PER_S, 1000000u,
 			  SLOW_LINES_PER_S);
 	if (!d->cfg.diagnostics)
 		return 0;
-	nd = node_domains(d->cfg.resolv_conf, domains, 8);
+	/* kubelet appends the node's search domains to every pod's search
+	 * list, so chains walk them too. */
 	for (size_t i = 0; i < nd; i++)
-		dp[i] = domains[i];
+		dp[i] = d->cfg.resolv.search[i];
 	for (size_t i = 0; i < d->cfg.n_search_suffixes; i++)
 		xp[i] = d->cfg.search_suffixes[i];
 	memset(&so, 0, sizeof(so));
@@ -197,8 +152,8 @@ int nd_observers_start(struct nd_daemon *d)
 	so.arg = NULL;
 	so.is_on_chain_limited = true;
 	d->searchlist = nd_searchlist_new(&so);
-	d->signals = nd_signals_new(NULL);
-	if (d->searchlist == NULL || d->signals == NULL) {
+	d->symptoms = nd_symptoms_new(NULL);
+	if (d->searchlist == NULL || d->symptoms == NULL) {
 		nd_err("server", "cannot start the diagnostics (memory)");
 		return -ENOMEM;
 	}
@@ -209,6 +164,6 @@ void nd_observers_stop(struct nd_daemon *d)
 {
 	nd_searchlist_free(d->searchlist);
 	d->searchlist = NULL;
-	nd_signals_free(d->signals);
-	d->signals = NULL;
+	nd_symptoms_free(d->symptoms);
+	d->symptoms = NULL;
 }

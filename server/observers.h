@@ -27,7 +27,8 @@ int nd_observers_start(struct nd_daemon *d);
 void nd_observers_tick(struct nd_daemon *d, uint64_t now_us);
 
 /* Append the diagnostic features' metric families to *text (malloc'd,
- * *len bytes); 0 or -ENOMEM (then *text is unchanged). */
+ * *len bytes); 0 or -ENOMEM (then the text is as it was, though *text
+ * may have moved). */
 int nd_observers_render_metrics(struct nd_daemon *d, char **text,
 				size_t *len);
 

@@ -11,7 +11,7 @@
 
 #include "resolver/fetch.h"
 #include "resolver/resolve.h"
-#include "resolver/signals.h"
+#include "resolver/diag/symptoms.h"
 #include "server/daemon.h"
 #include "server/forwarder.h"
 #include "server/listen_tcp.h"
@@ -250,17 +250,17 @@ static void on_mail(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* A failed upstream attempt: the signals say what it likely means. */
+/* A failed upstream attempt: the symptoms say what it likely means. */
 static void on_upstream_failure(void *arg, const struct sockaddr *upstream,
 				int outcome)
 {
 	struct nd_daemon *d = arg;
 	char name[ND_ADDR_STRLEN];
 
-	if (d->signals == NULL)
+	if (d->symptoms == NULL)
 		return;
 	nd_addr_format(upstream, name, sizeof(name));
-	nd_signals_upstream_failure(d->signals, name, outcome, nd_clock_us());
+	nd_symptoms_upstream_failure(d->symptoms, name, outcome, nd_clock_us());
 }
 
 struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)

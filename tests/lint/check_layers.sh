@@ -16,9 +16,19 @@ allowed() {
 	kube) echo "dns util" ;;
 	config) echo "dns util" ;;
 	resolver) echo "kube dns config util" ;;
-	server) echo "resolver kube dns config util" ;;
+	resolver/diag) echo "resolver kube dns config util" ;;
+	server) echo "resolver/diag resolver kube dns config util" ;;
 	ctl) echo "" ;;
 	*) echo "?" ;;
+	esac
+}
+
+# The layer of a file or of an include path: its top folder, except
+# that resolver/diag/ is a layer of its own on top of resolver/.
+layer_of() {
+	case $1 in
+	resolver/diag/*) echo resolver/diag ;;
+	*) echo "${1%%/*}" ;;
 	esac
 }
 
@@ -26,15 +36,16 @@ bad=0
 files=0
 for dir in util dns kube config resolver server ctl; do
 	[ -d "$dir" ] || continue
-	ok=" $dir $(allowed "$dir") "
 	while IFS= read -r f; do
 		files=$((files + 1))
+		from=$(layer_of "$f")
+		ok=" $from $(allowed "$from") "
 		while IFS=: read -r line inc; do
-			to=${inc%%/*}
+			to=$(layer_of "$inc")
 			case $ok in
 			*" $to "*) ;;
 			*)
-				echo "$f:$line: $dir/ may not include $inc (allowed: $dir $(allowed "$dir"))"
+				echo "$f:$line: $from/ may not include $inc (allowed: $from $(allowed "$from"))"
 				bad=$((bad + 1))
 				;;
 			esac

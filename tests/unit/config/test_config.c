@@ -955,66 +955,6 @@ static void test_usage_lists_everything(void **state)
 
 /* ---- resolv.conf -------------------------------------------------------- */
 
-static void test_resolv_conf(void **state)
-{
-	struct sockaddr_storage ns[4];
-	size_t n = 99;
-	const char *path = write_tmp(
-		"# generated\n"
-		"; also a comment\n"
-		"#nameserver 10.9.9.9\n"
-		"search default.svc.cluster.local svc.cluster.local\n"
-		"options ndots:5\n"
-		"nameserver 10.96.0.10\n"
-		"nameserver\t2001:db8::53   # trailing comment\n"
-		"nameserver fe80::1%lo\n"
-		"nameserver 10.96.0.10\n"   /* duplicate */
-		"nameserver 300.1.1.1\n"    /* junk address */
-		"nameserver\n"              /* no address */
-		"nameservers 10.8.8.8\n"    /* not the keyword */
-		"nameserver 10.96.0.11:53\n" /* ports are not resolv.conf */
-		"garbage line here\n"
-		"  nameserver 192.0.2.5\r\n"
-		"nameserver 192.0.2.6\n"); /* beyond max */
-
-	(void)state;
-	assert_int_equal(nd_resolv_conf_nameservers(path, ns, 4, &n), 0);
-	assert_int_equal(n, 4);
-	assert_addr(&ns[0], "10.96.0.10:53");
-	assert_addr(&ns[1], "[2001:db8::53]:53");
-	assert_addr(&ns[2], "[fe80::1]:53");
-	assert_int_equal(((struct sockaddr_in6 *)&ns[2])->sin6_scope_id,
-			 if_nametoindex("lo"));
-	assert_addr(&ns[3], "192.0.2.5:53");
-
-	n = 99;
-	assert_int_equal(nd_resolv_conf_nameservers(
-				 "/tmp/nd_test_config_no_such_file", ns, 4,
-				 &n),
-			 -ENOENT);
-	assert_int_equal(nd_resolv_conf_nameservers(path, ns, 4, NULL),
-			 -EINVAL);
-	assert_int_equal(nd_resolv_conf_nameservers(NULL, ns, 4, &n),
-			 -EINVAL);
-	assert_int_equal(nd_resolv_conf_nameservers("/tmp", ns, 4, &n),
-			 -EISDIR);
-	assert_int_equal(n, 0);
-}
-
-static void test_resolv_conf_numeric_scope(void **state)
-{
-	struct sockaddr_storage ns[2];
-	size_t n;
-	const char *path = write_tmp("nameserver fe80::53%7\n"
-				     "nameserver fe80::54%no-such-if0\n");
-
-	(void)state;
-	assert_int_equal(nd_resolv_conf_nameservers(path, ns, 2, &n), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(((struct sockaddr_in6 *)&ns[0])->sin6_scope_id, 7);
-	assert_int_equal(((struct sockaddr_in6 *)&ns[1])->sin6_scope_id, 0);
-}
-
 static void test_upstreams_from_resolv_conf(void **state)
 {
 	struct nd_config *c = *state;
@@ -1026,6 +966,40 @@ static void test_upstreams_from_resolv_conf(void **state)
 	assert_int_equal(c->n_upstreams, 2);
 	assert_addr(&c->upstreams[0], "192.0.2.1:53");
 	assert_addr(&c->upstreams[1], "[2001:db8::1]:53");
+}
+
+/* The search domains and ndots are read with the nameservers, into the
+ * struct, even when --upstream makes the nameservers unneeded: the
+ * search-list tracker and /debug/explain read them from there. */
+static void test_resolv_conf_in_config(void **state)
+{
+	struct nd_config *c = *state;
+	const char *path = write_tmp("nameserver 192.0.2.1\n"
+				     "search corp.example. lab.example\n"
+				     "options rotate ndots:3\n");
+
+	assert_int_equal(LOAD(c, "--resolv-conf", path, "--upstream",
+			      "127.0.0.1:5300"),
+			 0);
+	assert_true(c->resolv.is_read);
+	assert_int_equal(c->n_upstreams, 1);
+	assert_addr(&c->upstreams[0], "127.0.0.1:5300");
+	assert_int_equal(c->resolv.n_ns, 1);
+	assert_int_equal(c->resolv.n_search, 2);
+	assert_string_equal(c->resolv.search[0], "corp.example");
+	assert_string_equal(c->resolv.search[1], "lab.example");
+	assert_int_equal(c->resolv.ndots, 3);
+
+	/* Unreadable while not needed: no error, nothing read. */
+	nd_config_deinit(c);
+	nd_config_init(c);
+	assert_int_equal(LOAD(c, "--resolv-conf",
+			      "/tmp/nd_test_config_no_such_file", "--upstream",
+			      "127.0.0.1:5300"),
+			 0);
+	assert_false(c->resolv.is_read);
+	assert_int_equal(c->resolv.n_search, 0);
+	assert_int_equal(c->resolv.ndots, 1);
 }
 
 static void test_resolv_conf_unreadable_or_empty(void **state)
@@ -1299,10 +1273,9 @@ int main(void)
 		T(test_cmdline_errors),
 		T(test_help_and_version),
 		T(test_usage_lists_everything),
-		T(test_resolv_conf),
-		T(test_resolv_conf_numeric_scope),
 		T(test_upstreams_from_resolv_conf),
 		T(test_resolv_conf_unreadable_or_empty),
+		T(test_resolv_conf_in_config),
 		T(test_loop_removed),
 		T(test_loop_kept_when_port_differs),
 		T(test_loop_from_resolv_conf),

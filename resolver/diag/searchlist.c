@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-#include "resolver/searchlist.h"
+/* resolver/diag/searchlist.c - the tracker's entry points: set-up, observe, tick, stats. */
+#include "resolver/diag/searchlist.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 
 #include "dns/wire.h"
 #include "resolver/observe.h"
-#include "resolver/searchlist_internal.h"
+#include "resolver/diag/searchlist_internal.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/pages.h"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* resolver/searchlist.h - recognises search-list (ndots) expansion chains per client and reports what they cost. */
-#ifndef RESOLVER_SEARCHLIST_H
-#define RESOLVER_SEARCHLIST_H
+/* resolver/diag/searchlist.h - recognises search-list (ndots) expansion chains per client and reports what they cost. */
+#ifndef RESOLVER_DIAG_SEARCHLIST_H
+#define RESOLVER_DIAG_SEARCHLIST_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -198,7 +198,8 @@ void nd_searchlist_get_stats(const struct nd_searchlist *t,
  * _added_latency_seconds (histogram), _clients, _evictions_total{kind},
  * _log_suppressed_total.
  * text: a malloc'd NUL-terminated buffer of *len bytes, or NULL with *len
- * 0; grown with realloc (caller frees). On failure it is left as it was.
+ * 0; grown with realloc (caller frees). On failure its text is as it
+ * was, though *text may have moved (util/prom.h).
  * Returns 0, -EINVAL or -ENOMEM.
  */
 int nd_searchlist_render_metrics(const struct nd_searchlist *t, char **text,
@@ -223,4 +224,4 @@ int nd_searchlist_render_metrics(const struct nd_searchlist *t, char **text,
 int nd_searchlist_render_json(struct nd_searchlist *t, uint64_t now_us,
 			      size_t top_n, char **json);
 
-#endif /* RESOLVER_SEARCHLIST_H */
+#endif /* RESOLVER_DIAG_SEARCHLIST_H */

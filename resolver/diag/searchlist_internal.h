@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* resolver/searchlist_internal.h - the tracker's layout, shared by the searchlist*.c files and nobody else. */
-#ifndef RESOLVER_SEARCHLIST_INTERNAL_H
-#define RESOLVER_SEARCHLIST_INTERNAL_H
+/* resolver/diag/searchlist_internal.h - the tracker's layout, shared by the searchlist*.c files and nobody else. */
+#ifndef RESOLVER_DIAG_SEARCHLIST_INTERNAL_H
+#define RESOLVER_DIAG_SEARCHLIST_INTERNAL_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "dns/wire.h"
-#include "resolver/searchlist.h"
+#include "resolver/diag/searchlist.h"
 #include "util/ratelimit.h"
 
 #define SL_NIL UINT32_MAX	/* "no slot" in the index-linked lists */
@@ -283,11 +283,13 @@ bool sl_chain_finish(struct nd_searchlist *t, struct sl_shard *s, uint32_t i,
 		     enum nd_sl_end open_end, uint64_t now_us,
 		     struct sl_done *d);
 
-/* Windowed counters (searchlist_report.c): add at now_us, read at now_us. */
+/* Windowed counters (searchlist_window.c): add at now_us, read at now_us. */
 void sl_win_add(struct sl_win *w, uint64_t half_us, uint64_t now_us,
 		const uint64_t add[SL_W_COUNT]);
 void sl_win_read(const struct sl_win *w, uint64_t half_us, uint64_t now_us,
 		 uint64_t out[SL_W_COUNT]);
+
+/* Text (searchlist_text.c). */
 
 /*
  * Suffix text of candidate idx without the trailing dot ("" for the
@@ -306,15 +308,19 @@ void sl_base_text(const uint8_t *base, size_t base_len, char *buf, size_t cap);
 void sl_label_text(const uint8_t *label, size_t len, char *buf, size_t cap);
 
 /*
- * Report a chain that ended: counters, histogram, names table, on_chain.
- * Call with no lock held.
+ * Report a chain that ended (searchlist_report.c): counters, histogram,
+ * names table, on_chain. Call with no lock held.
  */
 void sl_report(struct nd_searchlist *t, const struct sl_done *d);
 
-/* Names table (searchlist_report.c). */
+/* Names table (searchlist_names.c). */
 int sl_names_init(struct sl_names *n, size_t cap);
 void sl_names_deinit(struct sl_names *n);
+/* The entry of (base, ns), made (evicting the least recent) if new;
+ * call with the table's lock held. */
+struct sl_name *sl_name_get(struct nd_searchlist *t, const uint8_t *base,
+			    size_t base_len, const uint8_t *ns, size_t ns_len);
 /* Forget names with nothing left in the window. */
 void sl_names_expire(struct nd_searchlist *t, uint64_t now_us);
 
-#endif /* RESOLVER_SEARCHLIST_INTERNAL_H */
+#endif /* RESOLVER_DIAG_SEARCHLIST_INTERNAL_H */

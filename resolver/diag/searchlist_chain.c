@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* resolver/searchlist_chain.c - which chain a query belongs to, and how a chain moves to its end. */
-#include "resolver/searchlist_internal.h"
+/* resolver/diag/searchlist_chain.c - which chain a query belongs to, and how a chain moves to its end. */
+#include "resolver/diag/searchlist_internal.h"
 
 #include <netinet/in.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-#include "resolver/signals.h"
+#include "resolver/diag/symptoms.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -93,13 +93,13 @@ struct counters {
 	uint64_t tc_pending;
 	uint64_t no_ready;
 	uint64_t upstream[ND_UP_OUTCOMES];
-	uint64_t log_lines[ND_SIG_KINDS];
-	uint64_t log_suppressed[ND_SIG_KINDS];
+	uint64_t log_lines[ND_SYM_KINDS];
+	uint64_t log_suppressed[ND_SYM_KINDS];
 	uint64_t evictions;
 	uint64_t tc_evictions;
 };
 
-struct nd_signals {
+struct nd_symptoms {
 	/* Options, in microseconds. */
 	uint64_t retx_window_us;
 	uint64_t race_min_us;
@@ -119,10 +119,10 @@ struct nd_signals {
 	pthread_mutex_t up_lock;
 	struct up_slot up[UP_SLOTS];
 
-	struct nd_ratelimit limit[ND_SIG_KINDS]; /* log lines per kind */
+	struct nd_ratelimit limit[ND_SYM_KINDS]; /* log lines per kind */
 
 	pthread_mutex_t ring_lock;
-	struct nd_signal_event *ring;
+	struct nd_symptom_event *ring;
 	size_t ring_size;
 	size_t ring_next;  /* where the next event goes */
 	size_t ring_count; /* events held, up to ring_size */
@@ -131,17 +131,17 @@ struct nd_signals {
 	struct counters c;
 };
 
-static const char *const kind_names[ND_SIG_KINDS] = {
-	[ND_SIG_RETRANSMIT] = "retransmit",
-	[ND_SIG_CONNTRACK_RACE] = "conntrack_race",
-	[ND_SIG_TC_WITHOUT_TCP] = "tc_without_tcp",
-	[ND_SIG_NO_READY_ENDPOINTS] = "no_ready_endpoints",
-	[ND_SIG_UPSTREAM] = "upstream",
+static const char *const kind_names[ND_SYM_KINDS] = {
+	[ND_SYM_RETRANSMIT] = "retransmit",
+	[ND_SYM_CONNTRACK_RACE] = "conntrack_race",
+	[ND_SYM_TC_WITHOUT_TCP] = "tc_without_tcp",
+	[ND_SYM_NO_READY_ENDPOINTS] = "no_ready_endpoints",
+	[ND_SYM_UPSTREAM] = "upstream",
 };
 
-const char *nd_signal_kind_name(enum nd_signal_kind k)
+const char *nd_symptom_kind_name(enum nd_symptom_kind k)
 {
-	if ((unsigned)k >= ND_SIG_KINDS)
+	if ((unsigned)k >= ND_SYM_KINDS)
 		return "unknown";
 	return kind_names[k];
 }
@@ -189,7 +189,7 @@ static uint64_t make_key(uint64_t h_ip, uint64_t h_name, enum key_tag tag,
 }
 
 /* The address bytes hashed for a client: family, then 16 address bytes. */
-static bool client_hash(const struct nd_signals *s, const struct sockaddr *sa,
+static bool client_hash(const struct nd_symptoms *s, const struct sockaddr *sa,
 			uint64_t *h)
 {
 	uint8_t b[17] = { 0 };
@@ -210,14 +210,14 @@ static bool client_hash(const struct nd_signals *s, const struct sockaddr *sa,
 	return true;
 }
 
-static struct shard *shard_of(struct nd_signals *s, uint64_t h)
+static struct shard *shard_of(struct nd_symptoms *s, uint64_t h)
 {
 	return &s->shards[(h >> 59) % SHARDS];
 }
 
 /* ---- set-associative table (caller holds the shard lock) ---------------- */
 
-static struct slot *bucket_of(const struct nd_signals *s, struct shard *sh,
+static struct slot *bucket_of(const struct nd_symptoms *s, struct shard *sh,
 			      uint64_t key)
 {
 	/* Multiply-shift range reduction: no power-of-two size needed. */
@@ -226,7 +226,7 @@ static struct slot *bucket_of(const struct nd_signals *s, struct shard *sh,
 	return sh->slots + b * WAYS;
 }
 
-static struct slot *slot_find(const struct nd_signals *s, struct shard *sh,
+static struct slot *slot_find(const struct nd_symptoms *s, struct shard *sh,
 			      uint64_t key)
 {
 	struct slot *w = bucket_of(s, sh, key);
@@ -238,7 +238,7 @@ static struct slot *slot_find(const struct nd_signals *s, struct shard *sh,
 }
 
 /* A way for key: its own, a free or expired one, else the soonest to expire. */
-static struct slot *slot_claim(struct nd_signals *s, struct shard *sh,
+static struct slot *slot_claim(struct nd_symptoms *s, struct shard *sh,
 			       uint64_t key, uint64_t now_us)
 {
 	struct slot *w = bucket_of(s, sh, key);
@@ -269,7 +269,7 @@ take:
  * other workers of the shard.
  */
 struct firing {
-	enum nd_signal_kind kind;
+	enum nd_symptom_kind kind;
 	uint64_t time_us;
 	union client_addr client;
 	bool client_ip_only; /* TCP retries come from another port */
@@ -279,12 +279,12 @@ struct firing {
 	uint8_t qname[ND_DNS_MAX_NAME];
 	uint64_t gap_us;  /* retransmits: time since the previous copy */
 	bool is_paired;	  /* race: A and AAAA sent together */
-	const char *upstream; /* ND_SIG_UPSTREAM: borrowed */
+	const char *upstream; /* ND_SYM_UPSTREAM: borrowed */
 	int outcome;
 };
 
 /* May a line of kind k be logged now? Counts both outcomes. */
-static bool limiter_allow(struct nd_signals *s, enum nd_signal_kind k,
+static bool limiter_allow(struct nd_symptoms *s, enum nd_symptom_kind k,
 			  uint64_t now_us, uint64_t *suppressed)
 {
 	bool ok = nd_ratelimit_allow(&s->limit[k], now_us, suppressed);
@@ -296,7 +296,7 @@ static bool limiter_allow(struct nd_signals *s, enum nd_signal_kind k,
 	return ok;
 }
 
-static void ring_add(struct nd_signals *s, const struct nd_signal_event *e)
+static void ring_add(struct nd_symptoms *s, const struct nd_symptom_event *e)
 {
 	if (s->ring_size == 0)
 		return;
@@ -371,15 +371,15 @@ msg_printf(char *buf, size_t cap, const char *fmt, ...)
 		memcpy(buf + cap - 4, "...", 4);
 }
 
-static void format_message(const struct nd_signals *s,
+static void format_message(const struct nd_symptoms *s,
 			   const struct firing *f,
-			   const struct nd_signal_event *e, char *msg,
+			   const struct nd_symptom_event *e, char *msg,
 			   size_t cap)
 {
 	double gap_s = (double)f->gap_us / 1e6;
 
 	switch (f->kind) {
-	case ND_SIG_RETRANSMIT:
+	case ND_SYM_RETRANSMIT:
 		msg_printf(msg, cap,
 			 "client %s asked %s %s again (ID %u) %.1f s after we "
 			 "had answered: our answer probably did not reach the "
@@ -389,7 +389,7 @@ static void format_message(const struct nd_signals *s,
 			 "insert_failed, drop)",
 			 e->client, e->name, e->type, f->id, gap_s);
 		break;
-	case ND_SIG_CONNTRACK_RACE:
+	case ND_SYM_CONNTRACK_RACE:
 		msg_printf(msg, cap,
 			 "client %s asked %s %s again (ID %u) %.1f s after its "
 			 "first try%s: the conntrack race behind five-second "
@@ -402,7 +402,7 @@ static void format_message(const struct nd_signals *s,
 				      : "",
 			 remedy_race);
 		break;
-	case ND_SIG_TC_WITHOUT_TCP:
+	case ND_SYM_TC_WITHOUT_TCP:
 		msg_printf(msg, cap,
 			 "client %s got a truncated UDP answer for %s %s and "
 			 "did not ask again over TCP within %.1f s: TCP port "
@@ -412,7 +412,7 @@ static void format_message(const struct nd_signals *s,
 			 e->client, e->name, e->type,
 			 (double)s->tc_window_us / 1e6);
 		break;
-	case ND_SIG_NO_READY_ENDPOINTS:
+	case ND_SYM_NO_READY_ENDPOINTS:
 		msg_printf(msg, cap,
 			 "%s (%s, asked by %s) resolves but the Service has no "
 			 "ready endpoints: DNS works, connecting will fail; "
@@ -420,7 +420,7 @@ static void format_message(const struct nd_signals *s,
 			 "labels, and the pods' readiness probes",
 			 e->name, e->type, e->client);
 		break;
-	case ND_SIG_UPSTREAM: {
+	case ND_SYM_UPSTREAM: {
 		const char *before, *after;
 
 		upstream_meaning(f->outcome, &before, &after);
@@ -439,15 +439,15 @@ static void format_message(const struct nd_signals *s,
  * The caller has counted it already: counters count every sign, only the
  * lines are limited.
  */
-static void report(struct nd_signals *s, const struct firing *f)
+static void report(struct nd_symptoms *s, const struct firing *f)
 {
-	struct nd_signal_event ev_buf, *e = &ev_buf;
+	struct nd_symptom_event ev_buf, *e = &ev_buf;
 	uint64_t suppressed = 0;
 
 	memset(e, 0, sizeof(*e));
 	e->time_us = f->time_us;
 	e->kind = f->kind;
-	if (f->kind == ND_SIG_UPSTREAM) {
+	if (f->kind == ND_SYM_UPSTREAM) {
 		snprintf(e->upstream, sizeof(e->upstream), "%s",
 			 f->upstream ? f->upstream : "-");
 		snprintf(e->type, sizeof(e->type), "%s",
@@ -485,10 +485,10 @@ static uint64_t ms_or(uint32_t v, uint32_t def)
 	return (uint64_t)(v ? v : def) * MS;
 }
 
-struct nd_signals *nd_signals_new(const struct nd_signals_options *o)
+struct nd_symptoms *nd_symptoms_new(const struct nd_symptoms_options *o)
 {
-	struct nd_signals_options d = { 0 };
-	struct nd_signals *s;
+	struct nd_symptoms_options d = { 0 };
+	struct nd_symptoms *s;
 
 	if (o == NULL)
 		o = &d;
@@ -513,7 +513,7 @@ struct nd_signals *nd_signals_new(const struct nd_signals_options *o)
 				   ? o->upstream_log_interval_s
 				   : 30) * SEC;
 	uint64_t per_min = o->log_lines_per_min ? o->log_lines_per_min : 5;
-	for (int k = 0; k < ND_SIG_KINDS; k++)
+	for (int k = 0; k < ND_SYM_KINDS; k++)
 		nd_ratelimit_init(&s->limit[k], per_min, 60 * SEC, per_min);
 	s->ring_size = o->ring_size ? o->ring_size : 100;
 	if (s->race_min_us > s->race_max_us)
@@ -554,11 +554,11 @@ struct nd_signals *nd_signals_new(const struct nd_signals_options *o)
 	}
 	return s;
 fail:
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 	return NULL;
 }
 
-void nd_signals_free(struct nd_signals *s)
+void nd_symptoms_free(struct nd_symptoms *s)
 {
 	if (s == NULL)
 		return;
@@ -579,7 +579,7 @@ void nd_signals_free(struct nd_signals *s)
 
 /* ---- observing --------------------------------------------------------- */
 
-static void firing_init(struct firing *f, enum nd_signal_kind kind,
+static void firing_init(struct firing *f, enum nd_symptom_kind kind,
 			const struct nd_query_event *ev)
 {
 	f->kind = kind;
@@ -605,7 +605,7 @@ static inline uint64_t absdiff(uint64_t a, uint64_t b)
  * its A/AAAA partner, and a truncated answer awaiting TCP (c).
  * Returns the kind that fired, or -1.
  */
-static int observe_udp(struct nd_signals *s, struct shard *sh,
+static int observe_udp(struct nd_symptoms *s, struct shard *sh,
 		       const struct nd_query_event *ev, uint64_t h_ip,
 		       uint64_t h_name, struct firing *f)
 {
@@ -644,13 +644,13 @@ static int observe_udp(struct nd_signals *s, struct shard *sh,
 	if (q != NULL && recv >= q->t_b && recv - q->t_b <= s->retx_window_us) {
 		uint64_t gap = recv - q->t_a;
 
-		firing_init(f, ND_SIG_RETRANSMIT, ev);
+		firing_init(f, ND_SYM_RETRANSMIT, ev);
 		f->gap_us = gap;
-		fired = ND_SIG_RETRANSMIT;
+		fired = ND_SYM_RETRANSMIT;
 		/* glibc waits 5 s per try, timed from its send. */
 		if (gap >= s->race_min_us && gap <= s->race_max_us) {
-			f->kind = ND_SIG_CONNTRACK_RACE;
-			fired = ND_SIG_CONNTRACK_RACE;
+			f->kind = ND_SYM_CONNTRACK_RACE;
+			fired = ND_SYM_CONNTRACK_RACE;
 			uint64_t pw = s->pair_window_us;
 
 			f->is_paired = partner_us != 0 &&
@@ -730,7 +730,7 @@ static int observe_udp(struct nd_signals *s, struct shard *sh,
 }
 
 /* A TCP query: the retry a truncated answer asked for? */
-static void observe_tcp(struct nd_signals *s, struct shard *sh,
+static void observe_tcp(struct nd_symptoms *s, struct shard *sh,
 			const struct nd_query_event *ev, uint64_t h_ip,
 			uint64_t h_name)
 {
@@ -757,7 +757,7 @@ static void observe_tcp(struct nd_signals *s, struct shard *sh,
 }
 
 /* A Service name answered while it has no ready endpoint (d). */
-static void observe_not_ready(struct nd_signals *s,
+static void observe_not_ready(struct nd_symptoms *s,
 			      const struct nd_query_event *ev, uint64_t h_name)
 {
 	struct shard *sh = shard_of(s, h_name);
@@ -782,12 +782,12 @@ static void observe_not_ready(struct nd_signals *s,
 	if (is_due) {
 		struct firing f;
 
-		firing_init(&f, ND_SIG_NO_READY_ENDPOINTS, ev);
+		firing_init(&f, ND_SYM_NO_READY_ENDPOINTS, ev);
 		report(s, &f);
 	}
 }
 
-void nd_signals_observe(struct nd_signals *s, const struct nd_query_event *ev)
+void nd_symptoms_observe(struct nd_symptoms *s, const struct nd_query_event *ev)
 {
 	struct firing f;
 	uint64_t h_ip, h_name;
@@ -816,7 +816,7 @@ void nd_signals_observe(struct nd_signals *s, const struct nd_query_event *ev)
 
 	if (fired >= 0) {
 		count(&s->c.retransmits);
-		if (fired == ND_SIG_CONNTRACK_RACE)
+		if (fired == ND_SYM_CONNTRACK_RACE)
 			count(&s->c.races);
 		report(s, &f);
 	}
@@ -826,7 +826,7 @@ void nd_signals_observe(struct nd_signals *s, const struct nd_query_event *ev)
 
 /* ---- deciding by absence ------------------------------------------------ */
 
-void nd_signals_tick(struct nd_signals *s, uint64_t now_us)
+void nd_symptoms_tick(struct nd_symptoms *s, uint64_t now_us)
 {
 	struct tc_pending batch[TC_BATCH];
 	struct firing f;
@@ -859,7 +859,7 @@ void nd_signals_tick(struct nd_signals *s, uint64_t now_us)
 
 				count(&s->c.tc_without_tcp);
 				memset(&f, 0, sizeof(f));
-				f.kind = ND_SIG_TC_WITHOUT_TCP;
+				f.kind = ND_SYM_TC_WITHOUT_TCP;
 				f.time_us = now_us;
 				f.client = t->client;
 				f.client_ip_only = true;
@@ -874,7 +874,7 @@ void nd_signals_tick(struct nd_signals *s, uint64_t now_us)
 
 /* ---- upstream failures ------------------------------------------------- */
 
-void nd_signals_upstream_failure(struct nd_signals *s, const char *upstream,
+void nd_symptoms_upstream_failure(struct nd_symptoms *s, const char *upstream,
 				 int outcome, uint64_t now_us)
 {
 	const char *name = upstream ? upstream : "-";
@@ -915,7 +915,7 @@ void nd_signals_upstream_failure(struct nd_signals *s, const char *upstream,
 		struct firing f;
 
 		memset(&f, 0, sizeof(f));
-		f.kind = ND_SIG_UPSTREAM;
+		f.kind = ND_SYM_UPSTREAM;
 		f.time_us = now_us;
 		f.upstream = name;
 		f.outcome = outcome;
@@ -925,8 +925,8 @@ void nd_signals_upstream_failure(struct nd_signals *s, const char *upstream,
 
 /* ---- reading ------------------------------------------------------------ */
 
-int nd_signals_get_stats(const struct nd_signals *s,
-			 struct nd_signals_stats *out)
+int nd_symptoms_get_stats(const struct nd_symptoms *s,
+			 struct nd_symptoms_stats *out)
 {
 	if (s == NULL || out == NULL)
 		return -EINVAL;
@@ -939,7 +939,7 @@ int nd_signals_get_stats(const struct nd_signals *s,
 	out->no_ready_endpoints = load(&s->c.no_ready);
 	for (int i = 0; i < ND_UP_OUTCOMES; i++)
 		out->upstream_failures[i] = load(&s->c.upstream[i]);
-	for (int k = 0; k < ND_SIG_KINDS; k++) {
+	for (int k = 0; k < ND_SYM_KINDS; k++) {
 		out->log_lines[k] = load(&s->c.log_lines[k]);
 		out->log_suppressed[k] = load(&s->c.log_suppressed[k]);
 	}
@@ -949,7 +949,7 @@ int nd_signals_get_stats(const struct nd_signals *s,
 	return 0;
 }
 
-int nd_signals_recent(struct nd_signals *s, struct nd_signal_event *out,
+int nd_symptoms_recent(struct nd_symptoms *s, struct nd_symptom_event *out,
 		      size_t max, size_t *n)
 {
 	if (s == NULL || n == NULL || (out == NULL && max > 0))

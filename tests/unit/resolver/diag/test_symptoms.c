@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* Tests for resolver/signals.c: signs of blocked DNS from synthetic events. */
+/* Tests for resolver/diag/symptoms.c: signs of blocked DNS from synthetic events. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -20,7 +20,7 @@
 
 #include "dns/wire.h"
 #include "resolver/metrics.h"
-#include "resolver/signals.h"
+#include "resolver/diag/symptoms.h"
 #include "util/log.h"
 
 #define MS 1000ull
@@ -69,19 +69,19 @@ static struct nd_query_event ev_of(const struct sockaddr_in *c, uint16_t id,
 	return ev;
 }
 
-static struct nd_signals_stats stats(const struct nd_signals *s)
+static struct nd_symptoms_stats stats(const struct nd_symptoms *s)
 {
-	struct nd_signals_stats st;
+	struct nd_symptoms_stats st;
 
-	assert_int_equal(nd_signals_get_stats(s, &st), 0);
+	assert_int_equal(nd_symptoms_get_stats(s, &st), 0);
 	return st;
 }
 
-static char *json_of(struct nd_signals *s)
+static char *json_of(struct nd_symptoms *s)
 {
 	char *j = NULL;
 
-	assert_int_equal(nd_signals_render_json(s, &j), 0);
+	assert_int_equal(nd_symptoms_render_json(s, &j), 0);
 	assert_non_null(j);
 	return j;
 }
@@ -97,24 +97,24 @@ static int quiet(void **state)
 /* (a) the same port, ID and question after our answer */
 static void test_retransmit(void **state)
 {
-	struct nd_signals *s = nd_signals_new(NULL);
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
 	struct sockaddr_in c = addr4("10.1.2.3", 40000);
 	struct nd_query_event ev = ev_of(&c, 0x1234, ND_TYPE_A, T0);
 
 	(void)state;
 	assert_non_null(s);
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).client_retransmits, 0);
 	ev.recv_us = T0 + 1200 * MS;
-	nd_signals_observe(s, &ev);
-	struct nd_signals_stats st = stats(s);
+	nd_symptoms_observe(s, &ev);
+	struct nd_symptoms_stats st = stats(s);
 	assert_int_equal(st.client_retransmits, 1);
 	assert_int_equal(st.conntrack_races, 0);
-	assert_int_equal(st.log_lines[ND_SIG_RETRANSMIT], 1);
+	assert_int_equal(st.log_lines[ND_SYM_RETRANSMIT], 1);
 
 	/* A third copy counts again, measured from the second. */
 	ev.recv_us = T0 + 2400 * MS;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).client_retransmits, 2);
 
 	char *j = json_of(s);
@@ -123,69 +123,69 @@ static void test_retransmit(void **state)
 	assert_non_null(strstr(j, "\"name\":\"www.example.com.\""));
 	assert_non_null(strstr(j, "did not reach the pod"));
 	free(j);
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 static void test_retransmit_near_misses(void **state)
 {
-	struct nd_signals *s = nd_signals_new(NULL);
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
 	struct sockaddr_in c = addr4("10.1.2.3", 40000);
 	struct sockaddr_in other_port = addr4("10.1.2.3", 40001);
 	struct nd_query_event ev = ev_of(&c, 7, ND_TYPE_A, T0), e2;
 
 	(void)state;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	/* Another ID: a new lookup. */
 	e2 = ev_of(&c, 8, ND_TYPE_A, T0 + 1 * SEC);
-	nd_signals_observe(s, &e2);
+	nd_symptoms_observe(s, &e2);
 	/* Another port: another socket. */
 	e2 = ev_of(&other_port, 7, ND_TYPE_A, T0 + 1 * SEC);
-	nd_signals_observe(s, &e2);
+	nd_symptoms_observe(s, &e2);
 	/* Another type. */
 	e2 = ev_of(&c, 7, ND_TYPE_AAAA, T0 + 1 * SEC);
-	nd_signals_observe(s, &e2);
+	nd_symptoms_observe(s, &e2);
 	/* Over TCP. */
 	e2 = ev_of(&c, 7, ND_TYPE_A, T0 + 1 * SEC);
 	e2.proto = ND_PROTO_TCP;
-	nd_signals_observe(s, &e2);
+	nd_symptoms_observe(s, &e2);
 	/* 20 s later: the same ID reused, not a repeat. */
 	e2 = ev_of(&c, 7, ND_TYPE_A, T0 + 20 * SEC);
-	nd_signals_observe(s, &e2);
+	nd_symptoms_observe(s, &e2);
 	assert_int_equal(stats(s).client_retransmits, 0);
 
 	/* A copy received while the first was still being answered (the
 	 * client's timer is shorter than our latency), observed after. */
 	ev = ev_of(&c, 99, ND_TYPE_TXT, T0 + 30 * SEC);
 	ev.duration_us = 2 * SEC;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	e2 = ev_of(&c, 99, ND_TYPE_TXT, T0 + 31 * SEC);
 	e2.duration_us = 1 * SEC;
-	nd_signals_observe(s, &e2);
+	nd_symptoms_observe(s, &e2);
 	/* ... and one observed out of order, older than what we hold. */
 	e2 = ev_of(&c, 99, ND_TYPE_TXT, T0 + 29 * SEC);
-	nd_signals_observe(s, &e2);
+	nd_symptoms_observe(s, &e2);
 	assert_int_equal(stats(s).client_retransmits, 0);
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 /* (b) the 5 s retry of the conntrack race */
 static void test_conntrack_race(void **state)
 {
-	struct nd_signals *s = nd_signals_new(NULL);
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
 	struct sockaddr_in c = addr4("10.1.2.4", 53001);
 	struct nd_query_event a = ev_of(&c, 100, ND_TYPE_A, T0);
 	struct nd_query_event aaaa = ev_of(&c, 101, ND_TYPE_AAAA, T0 + 300);
 
 	(void)state;
-	nd_signals_observe(s, &a);
-	nd_signals_observe(s, &aaaa);
+	nd_symptoms_observe(s, &a);
+	nd_symptoms_observe(s, &aaaa);
 	a.recv_us = T0 + 5 * SEC + 2 * MS;
-	nd_signals_observe(s, &a);
-	struct nd_signals_stats st = stats(s);
+	nd_symptoms_observe(s, &a);
+	struct nd_symptoms_stats st = stats(s);
 	assert_int_equal(st.conntrack_races, 1);
 	assert_int_equal(st.client_retransmits, 1);
-	assert_int_equal(st.log_lines[ND_SIG_CONNTRACK_RACE], 1);
-	assert_int_equal(st.log_lines[ND_SIG_RETRANSMIT], 0);
+	assert_int_equal(st.log_lines[ND_SYM_CONNTRACK_RACE], 1);
+	assert_int_equal(st.log_lines[ND_SYM_RETRANSMIT], 0);
 
 	char *j = json_of(s);
 	assert_non_null(strstr(j, "\"kind\":\"conntrack_race\""));
@@ -195,65 +195,65 @@ static void test_conntrack_race(void **state)
 	assert_non_null(strstr(j, "NOTRACK"));
 	assert_non_null(strstr(j, "sent A and AAAA together"));
 	free(j);
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 /* Outside 4.5-5.5 s a repeat is a retransmit but not the race; a lone
  * A is the race without the pairing remark. */
 static void test_race_window_edges(void **state)
 {
-	struct nd_signals *s = nd_signals_new(NULL);
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
 	struct sockaddr_in c = addr4("10.1.2.5", 53002);
 	struct nd_query_event ev;
 
 	(void)state;
 	ev = ev_of(&c, 1, ND_TYPE_A, T0);
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	ev.recv_us = T0 + 4400 * MS;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	ev = ev_of(&c, 2, ND_TYPE_A, T0 + 100 * SEC);
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	ev.recv_us = T0 + 105600 * MS;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).client_retransmits, 2);
 	assert_int_equal(stats(s).conntrack_races, 0);
 
 	ev = ev_of(&c, 3, ND_TYPE_A, T0 + 200 * SEC);
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	ev.recv_us = T0 + 204500 * MS;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).conntrack_races, 1);
 	char *j = json_of(s);
 	assert_non_null(strstr(j, "conntrack race"));
 	assert_null(strstr(j, "sent A and AAAA together"));
 	free(j);
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 /* (c) truncated, and no TCP query came */
 static void test_tc_without_tcp(void **state)
 {
-	struct nd_signals_options o = { .tc_window_ms = 3000,
+	struct nd_symptoms_options o = { .tc_window_ms = 3000,
 					 .tc_decide_lag_ms = 1000 };
-	struct nd_signals *s = nd_signals_new(&o);
+	struct nd_symptoms *s = nd_symptoms_new(&o);
 	struct sockaddr_in c = addr4("10.1.2.6", 41000);
 	struct nd_query_event ev = ev_of(&c, 5, ND_TYPE_TXT, T0);
 
 	(void)state;
 	ev.is_truncated = true;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).tc_pending, 1);
-	nd_signals_tick(s, T0 + 2 * SEC);
-	nd_signals_tick(s, T0 + 3 * SEC + 1 * MS + 1 * SEC); /* at the edge */
+	nd_symptoms_tick(s, T0 + 2 * SEC);
+	nd_symptoms_tick(s, T0 + 3 * SEC + 1 * MS + 1 * SEC); /* at the edge */
 	assert_int_equal(stats(s).tc_without_tcp, 0);
-	nd_signals_tick(s, T0 + 5 * SEC);
-	struct nd_signals_stats st = stats(s);
+	nd_symptoms_tick(s, T0 + 5 * SEC);
+	struct nd_symptoms_stats st = stats(s);
 	assert_int_equal(st.tc_without_tcp, 1);
 	assert_int_equal(st.tc_pending, 0);
 	assert_int_equal(st.tc_followed, 0);
-	assert_int_equal(st.log_lines[ND_SIG_TC_WITHOUT_TCP], 1);
+	assert_int_equal(st.log_lines[ND_SYM_TC_WITHOUT_TCP], 1);
 	/* Decided once. */
-	nd_signals_tick(s, T0 + 60 * SEC);
+	nd_symptoms_tick(s, T0 + 60 * SEC);
 	assert_int_equal(stats(s).tc_without_tcp, 1);
 
 	char *j = json_of(s);
@@ -261,12 +261,12 @@ static void test_tc_without_tcp(void **state)
 	assert_non_null(strstr(j, "\"client\":\"10.1.2.6\""));
 	assert_non_null(strstr(j, "TCP port 53 is probably blocked"));
 	free(j);
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 static void test_tc_followed(void **state)
 {
-	struct nd_signals *s = nd_signals_new(NULL);
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
 	struct sockaddr_in c = addr4("10.1.2.7", 41000);
 	struct sockaddr_in c_tcp = addr4("10.1.2.7", 52000);
 	struct sockaddr_in stranger = addr4("10.1.2.8", 52000);
@@ -274,40 +274,40 @@ static void test_tc_followed(void **state)
 
 	(void)state;
 	ev.is_truncated = true;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	/* Another client's TCP query, or another type, clears nothing. */
 	t = ev_of(&stranger, 6, ND_TYPE_TXT, T0 + 100 * MS);
 	t.proto = ND_PROTO_TCP;
-	nd_signals_observe(s, &t);
+	nd_symptoms_observe(s, &t);
 	t = ev_of(&c_tcp, 6, ND_TYPE_A, T0 + 100 * MS);
 	t.proto = ND_PROTO_TCP;
-	nd_signals_observe(s, &t);
+	nd_symptoms_observe(s, &t);
 	assert_int_equal(stats(s).tc_followed, 0);
 	/* The retry, from a new port, within the window. */
 	t = ev_of(&c_tcp, 6, ND_TYPE_TXT, T0 + 150 * MS);
 	t.proto = ND_PROTO_TCP;
-	nd_signals_observe(s, &t);
+	nd_symptoms_observe(s, &t);
 	assert_int_equal(stats(s).tc_followed, 1);
-	nd_signals_tick(s, T0 + 60 * SEC);
+	nd_symptoms_tick(s, T0 + 60 * SEC);
 	assert_int_equal(stats(s).tc_without_tcp, 0);
 
 	/* A TCP query after the window does not count as the retry. */
 	ev.recv_us = T0 + 100 * SEC;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	t = ev_of(&c_tcp, 7, ND_TYPE_TXT, T0 + 104 * SEC);
 	t.proto = ND_PROTO_TCP;
-	nd_signals_observe(s, &t);
-	nd_signals_tick(s, T0 + 120 * SEC);
-	struct nd_signals_stats st = stats(s);
+	nd_symptoms_observe(s, &t);
+	nd_symptoms_tick(s, T0 + 120 * SEC);
+	struct nd_symptoms_stats st = stats(s);
 	assert_int_equal(st.tc_followed, 1);
 	assert_int_equal(st.tc_without_tcp, 1);
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 /* (d) a Service name with no ready endpoint */
 static void test_no_ready_endpoints(void **state)
 {
-	struct nd_signals *s = nd_signals_new(NULL);
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
 	struct sockaddr_in c = addr4("10.1.2.9", 41000);
 	struct nd_query_event ev = ev_of(&c, 5, ND_TYPE_A, T0);
 
@@ -316,31 +316,31 @@ static void test_no_ready_endpoints(void **state)
 	ev.qname_len = sizeof(svc);
 	ev.source = ND_SRC_CLUSTER;
 	ev.kube_ready = 0;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).no_ready_endpoints, 1);
-	assert_int_equal(stats(s).log_lines[ND_SIG_NO_READY_ENDPOINTS], 1);
+	assert_int_equal(stats(s).log_lines[ND_SYM_NO_READY_ENDPOINTS], 1);
 	/* Counted every time, said once a minute per name. */
 	for (int i = 1; i <= 10; i++) {
 		ev.id = (uint16_t)(5 + i);
 		ev.recv_us = T0 + (uint64_t)i * 5 * SEC;
-		nd_signals_observe(s, &ev);
+		nd_symptoms_observe(s, &ev);
 	}
 	assert_int_equal(stats(s).no_ready_endpoints, 11);
-	assert_int_equal(stats(s).log_lines[ND_SIG_NO_READY_ENDPOINTS], 1);
+	assert_int_equal(stats(s).log_lines[ND_SYM_NO_READY_ENDPOINTS], 1);
 	ev.recv_us = T0 + 61 * SEC;
-	nd_signals_observe(s, &ev);
-	assert_int_equal(stats(s).log_lines[ND_SIG_NO_READY_ENDPOINTS], 2);
+	nd_symptoms_observe(s, &ev);
+	assert_int_equal(stats(s).log_lines[ND_SYM_NO_READY_ENDPOINTS], 2);
 
 	/* Not the sign: ready endpoints, NXDOMAIN, not a Service. */
 	ev.recv_us = T0 + 200 * SEC;
 	ev.kube_ready = 3;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	ev.kube_ready = 0;
 	ev.rcode = ND_RCODE_NXDOMAIN;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	ev.kube_ready = -1;
 	ev.rcode = ND_RCODE_NOERROR;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).no_ready_endpoints, 12);
 
 	char *j = json_of(s);
@@ -348,38 +348,38 @@ static void test_no_ready_endpoints(void **state)
 	assert_non_null(strstr(j, "no ready endpoints"));
 	assert_non_null(strstr(j, "readiness probes"));
 	free(j);
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 /* (e) upstream failures in plain words */
 static void test_upstream_failure(void **state)
 {
-	struct nd_signals *s = nd_signals_new(NULL);
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
 
 	(void)state;
 	for (int i = 0; i < 3; i++)
-		nd_signals_upstream_failure(s, "10.0.0.10:53", ND_UP_TIMEOUT,
+		nd_symptoms_upstream_failure(s, "10.0.0.10:53", ND_UP_TIMEOUT,
 					    T0 + (uint64_t)i * SEC);
-	nd_signals_upstream_failure(s, "10.0.0.10:53", ND_UP_REFUSED, T0);
-	nd_signals_upstream_failure(s, "10.0.0.11:53", ND_UP_TIMEOUT, T0);
-	nd_signals_upstream_failure(s, "10.0.0.10:53", ND_UP_NETWORK, T0);
-	nd_signals_upstream_failure(s, NULL, ND_UP_SERVFAIL, T0);
+	nd_symptoms_upstream_failure(s, "10.0.0.10:53", ND_UP_REFUSED, T0);
+	nd_symptoms_upstream_failure(s, "10.0.0.11:53", ND_UP_TIMEOUT, T0);
+	nd_symptoms_upstream_failure(s, "10.0.0.10:53", ND_UP_NETWORK, T0);
+	nd_symptoms_upstream_failure(s, NULL, ND_UP_SERVFAIL, T0);
 	/* Ignored: not a failure, out of range. */
-	nd_signals_upstream_failure(s, "10.0.0.10:53", ND_UP_OK, T0);
-	nd_signals_upstream_failure(s, "10.0.0.10:53", 99, T0);
-	nd_signals_upstream_failure(s, "10.0.0.10:53", -1, T0);
-	struct nd_signals_stats st = stats(s);
+	nd_symptoms_upstream_failure(s, "10.0.0.10:53", ND_UP_OK, T0);
+	nd_symptoms_upstream_failure(s, "10.0.0.10:53", 99, T0);
+	nd_symptoms_upstream_failure(s, "10.0.0.10:53", -1, T0);
+	struct nd_symptoms_stats st = stats(s);
 	assert_int_equal(st.upstream_failures[ND_UP_TIMEOUT], 4);
 	assert_int_equal(st.upstream_failures[ND_UP_REFUSED], 1);
 	assert_int_equal(st.upstream_failures[ND_UP_NETWORK], 1);
 	assert_int_equal(st.upstream_failures[ND_UP_SERVFAIL], 1);
 	assert_int_equal(st.upstream_failures[ND_UP_OK], 0);
-	assert_int_equal(st.log_lines[ND_SIG_UPSTREAM], 5);
+	assert_int_equal(st.log_lines[ND_SYM_UPSTREAM], 5);
 	/* 31 s later the same pair may speak again (the limiter has room:
 	 * 5 lines a minute, and half a minute has passed). */
-	nd_signals_upstream_failure(s, "10.0.0.10:53", ND_UP_TIMEOUT,
+	nd_symptoms_upstream_failure(s, "10.0.0.10:53", ND_UP_TIMEOUT,
 				    T0 + 31 * SEC);
-	assert_int_equal(stats(s).log_lines[ND_SIG_UPSTREAM], 6);
+	assert_int_equal(stats(s).log_lines[ND_SYM_UPSTREAM], 6);
 
 	char *j = json_of(s);
 	assert_non_null(strstr(j, "\"upstream\":\"10.0.0.10:53\""));
@@ -389,13 +389,13 @@ static void test_upstream_failure(void **state)
 	assert_non_null(strstr(j, "nothing listens on 10.0.0.10:53"));
 	assert_non_null(strstr(j, "DNSSEC validation fails"));
 	free(j);
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 /* Counters count every sign; lines are limited per kind, with a note. */
 static void test_rate_limit(void **state)
 {
-	struct nd_signals *s = nd_signals_new(NULL);
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
 	struct sockaddr_in c = addr4("10.1.3.1", 40000);
 	struct nd_query_event ev;
 	FILE *cap = tmpfile();
@@ -410,24 +410,24 @@ static void test_rate_limit(void **state)
 
 	for (int i = 0; i < 100; i++) {
 		ev = ev_of(&c, (uint16_t)i, ND_TYPE_A, T0);
-		nd_signals_observe(s, &ev);
+		nd_symptoms_observe(s, &ev);
 		ev.recv_us = T0 + 1 * SEC;
-		nd_signals_observe(s, &ev);
+		nd_symptoms_observe(s, &ev);
 	}
-	struct nd_signals_stats st = stats(s);
+	struct nd_symptoms_stats st = stats(s);
 	assert_int_equal(st.client_retransmits, 100);
-	assert_int_equal(st.log_lines[ND_SIG_RETRANSMIT], 5);
-	assert_int_equal(st.log_suppressed[ND_SIG_RETRANSMIT], 95);
+	assert_int_equal(st.log_lines[ND_SYM_RETRANSMIT], 5);
+	assert_int_equal(st.log_suppressed[ND_SYM_RETRANSMIT], 95);
 	/* Another kind has its own bucket. */
-	nd_signals_upstream_failure(s, "10.0.0.1:53", ND_UP_TIMEOUT,
+	nd_symptoms_upstream_failure(s, "10.0.0.1:53", ND_UP_TIMEOUT,
 				    T0 + 1 * SEC);
-	assert_int_equal(stats(s).log_lines[ND_SIG_UPSTREAM], 1);
+	assert_int_equal(stats(s).log_lines[ND_SYM_UPSTREAM], 1);
 	/* A minute on, a line again, saying how many were held back. */
 	ev = ev_of(&c, 1000, ND_TYPE_A, T0 + 61 * SEC);
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	ev.recv_us = T0 + 62 * SEC;
-	nd_signals_observe(s, &ev);
-	assert_int_equal(stats(s).log_lines[ND_SIG_RETRANSMIT], 6);
+	nd_symptoms_observe(s, &ev);
+	assert_int_equal(stats(s).log_lines[ND_SYM_RETRANSMIT], 6);
 
 	fflush(stderr);
 	assert_true(dup2(saved, STDERR_FILENO) >= 0);
@@ -446,14 +446,14 @@ static void test_rate_limit(void **state)
 		lines++;
 	assert_int_equal(lines, 7);
 	assert_non_null(strstr(text, "(95 similar suppressed)"));
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 /* A million distinct queries: fixed memory, the oldest state goes. */
 static void test_flood_bounded(void **state)
 {
-	struct nd_signals_options o = { .max_entries = 4096 };
-	struct nd_signals *s = nd_signals_new(&o);
+	struct nd_symptoms_options o = { .max_entries = 4096 };
+	struct nd_symptoms *s = nd_symptoms_new(&o);
 	struct sockaddr_in c = addr4("10.2.0.0", 1);
 	struct nd_query_event ev;
 
@@ -470,9 +470,9 @@ static void test_flood_bounded(void **state)
 			ev.qname_lc = svc;
 			ev.qname_len = sizeof(svc);
 		}
-		nd_signals_observe(s, &ev);
+		nd_symptoms_observe(s, &ev);
 	}
-	struct nd_signals_stats st = stats(s);
+	struct nd_symptoms_stats st = stats(s);
 	assert_true(st.max_entries <= 4096);
 	assert_true(st.max_entries >= 4096 - 64);
 	assert_true(st.evictions > 0);
@@ -484,13 +484,13 @@ static void test_flood_bounded(void **state)
 	/* Still works afterwards. */
 	c = addr4("10.9.9.9", 999);
 	ev = ev_of(&c, 1, ND_TYPE_A, T0 + 2 * SEC);
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	ev.recv_us = T0 + 3 * SEC;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).client_retransmits, 1);
-	nd_signals_tick(s, T0 + 100 * SEC);
+	nd_symptoms_tick(s, T0 + 100 * SEC);
 	assert_int_equal(stats(s).tc_pending, 0);
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 /* Every worker observes at once while the control thread ticks and reads. */
@@ -498,7 +498,7 @@ static void test_flood_bounded(void **state)
 #define PAIRS 20000
 
 struct worker_arg {
-	struct nd_signals *s;
+	struct nd_symptoms *s;
 	int n;
 };
 
@@ -514,16 +514,16 @@ static void *worker(void *p)
 		struct nd_query_event ev = ev_of(&c, (uint16_t)i, ND_TYPE_A, t);
 
 		ev.is_truncated = (i % 50) == 0;
-		nd_signals_observe(a->s, &ev);
+		nd_symptoms_observe(a->s, &ev);
 		ev.recv_us = t + 2 * MS; /* a repeat, after the answer */
 		ev.is_truncated = false;
-		nd_signals_observe(a->s, &ev);
+		nd_symptoms_observe(a->s, &ev);
 		if ((i % 100) == 0) {
 			ev.kube_ready = 0;
 			ev.qname_lc = svc;
 			ev.qname_len = sizeof(svc);
-			nd_signals_observe(a->s, &ev);
-			nd_signals_upstream_failure(a->s, "10.0.0.1:53",
+			nd_symptoms_observe(a->s, &ev);
+			nd_symptoms_upstream_failure(a->s, "10.0.0.1:53",
 						    ND_UP_TIMEOUT, t);
 		}
 	}
@@ -532,7 +532,7 @@ static void *worker(void *p)
 
 static void test_threads(void **state)
 {
-	struct nd_signals *s = nd_signals_new(NULL);
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
 	pthread_t th[THREADS];
 	struct worker_arg args[THREADS];
 
@@ -547,17 +547,17 @@ static void test_threads(void **state)
 		char *text = NULL, *j = NULL;
 		size_t len = 0;
 
-		nd_signals_tick(s, T0 + (uint64_t)k * 10 * MS);
-		assert_int_equal(nd_signals_render_metrics(s, &text, &len), 0);
-		assert_int_equal(nd_signals_render_json(s, &j), 0);
+		nd_symptoms_tick(s, T0 + (uint64_t)k * 10 * MS);
+		assert_int_equal(nd_symptoms_render_metrics(s, &text, &len), 0);
+		assert_int_equal(nd_symptoms_render_json(s, &j), 0);
 		free(text);
 		free(j);
 	}
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
-	nd_signals_tick(s, T0 + 100 * SEC);
+	nd_symptoms_tick(s, T0 + 100 * SEC);
 
-	struct nd_signals_stats st = stats(s);
+	struct nd_symptoms_stats st = stats(s);
 	/* Each repeat follows its first copy at once, in one thread: only
 	 * four newer entries landing in the same bucket in between could
 	 * push it out. */
@@ -570,12 +570,12 @@ static void test_threads(void **state)
 	/* One question per client: its truncated answers share one
 	 * pending entry, decided once. */
 	assert_int_equal(st.tc_without_tcp, THREADS);
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 static void test_metrics_text(void **state)
 {
-	struct nd_signals *s = nd_signals_new(NULL);
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
 	char *text = strdup("# earlier families\n");
 	size_t len = strlen(text);
 	static const char *const families[] = {
@@ -591,8 +591,8 @@ static void test_metrics_text(void **state)
 	char want[256];
 
 	(void)state;
-	nd_signals_upstream_failure(s, "10.0.0.1:53", ND_UP_REFUSED, T0);
-	assert_int_equal(nd_signals_render_metrics(s, &text, &len), 0);
+	nd_symptoms_upstream_failure(s, "10.0.0.1:53", ND_UP_REFUSED, T0);
+	assert_int_equal(nd_symptoms_render_metrics(s, &text, &len), 0);
 	assert_int_equal(strlen(text), len);
 	assert_int_equal(strncmp(text, "# earlier families\n", 19), 0);
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
@@ -611,32 +611,32 @@ static void test_metrics_text(void **state)
 	/* From nothing. */
 	text = NULL;
 	len = 0;
-	assert_int_equal(nd_signals_render_metrics(s, &text, &len), 0);
+	assert_int_equal(nd_symptoms_render_metrics(s, &text, &len), 0);
 	assert_int_equal(strncmp(text, "# HELP nodedns_signal_", 22), 0);
 	free(text);
 
 	text = NULL;
 	len = 5;
-	assert_int_equal(nd_signals_render_metrics(s, &text, &len), -EINVAL);
-	assert_int_equal(nd_signals_render_metrics(NULL, &text, &len), -EINVAL);
-	assert_int_equal(nd_signals_render_metrics(s, NULL, &len), -EINVAL);
-	nd_signals_free(s);
+	assert_int_equal(nd_symptoms_render_metrics(s, &text, &len), -EINVAL);
+	assert_int_equal(nd_symptoms_render_metrics(NULL, &text, &len), -EINVAL);
+	assert_int_equal(nd_symptoms_render_metrics(s, NULL, &len), -EINVAL);
+	nd_symptoms_free(s);
 }
 
 /* The ring keeps the last events, oldest first. */
 static void test_json_ring(void **state)
 {
-	struct nd_signals_options o = { .ring_size = 10 };
-	struct nd_signals *s = nd_signals_new(&o);
+	struct nd_symptoms_options o = { .ring_size = 10 };
+	struct nd_symptoms *s = nd_symptoms_new(&o);
 	struct sockaddr_in c = addr4("10.1.4.1", 40000);
 
 	(void)state;
 	for (int i = 0; i < 25; i++) {
 		struct nd_query_event ev = ev_of(&c, (uint16_t)i, ND_TYPE_A,
 						 T0 + (uint64_t)i * SEC);
-		nd_signals_observe(s, &ev);
+		nd_symptoms_observe(s, &ev);
 		ev.recv_us += 1 * SEC;
-		nd_signals_observe(s, &ev);
+		nd_symptoms_observe(s, &ev);
 	}
 	char *j = json_of(s);
 	cJSON *root = cJSON_Parse(j);
@@ -659,66 +659,66 @@ static void test_json_ring(void **state)
 	free(j);
 
 	/* The copy-out under it: the newest max, oldest of them first. */
-	struct nd_signal_event ev3[3];
+	struct nd_symptom_event ev3[3];
 	size_t n = 99;
-	assert_int_equal(nd_signals_recent(s, ev3, 3, &n), 0);
+	assert_int_equal(nd_symptoms_recent(s, ev3, 3, &n), 0);
 	assert_int_equal(n, 3);
 	assert_true(ev3[0].time_us == T0 + 23 * SEC);
 	assert_true(ev3[2].time_us == T0 + 25 * SEC);
-	assert_int_equal(ev3[2].kind, ND_SIG_RETRANSMIT);
+	assert_int_equal(ev3[2].kind, ND_SYM_RETRANSMIT);
 	assert_string_equal(ev3[2].client, "10.1.4.1:40000");
 	assert_string_equal(ev3[2].type, "A");
-	assert_int_equal(nd_signals_recent(s, NULL, 0, &n), 0);
+	assert_int_equal(nd_symptoms_recent(s, NULL, 0, &n), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(nd_signals_recent(s, NULL, 1, &n), -EINVAL);
-	assert_int_equal(nd_signals_recent(s, ev3, 3, NULL), -EINVAL);
-	assert_int_equal(nd_signals_recent(NULL, ev3, 3, &n), -EINVAL);
-	nd_signals_free(s);
+	assert_int_equal(nd_symptoms_recent(s, NULL, 1, &n), -EINVAL);
+	assert_int_equal(nd_symptoms_recent(s, ev3, 3, NULL), -EINVAL);
+	assert_int_equal(nd_symptoms_recent(NULL, ev3, 3, &n), -EINVAL);
+	nd_symptoms_free(s);
 }
 
 static void test_bad_args(void **state)
 {
-	struct nd_signals_options tiny = { .max_entries = 10 };
-	struct nd_signals_options inverted = { .race_min_ms = 6000,
+	struct nd_symptoms_options tiny = { .max_entries = 10 };
+	struct nd_symptoms_options inverted = { .race_min_ms = 6000,
 					       .race_max_ms = 5000 };
-	struct nd_signals *s = nd_signals_new(NULL);
-	struct nd_signals_stats st;
+	struct nd_symptoms *s = nd_symptoms_new(NULL);
+	struct nd_symptoms_stats st;
 	struct sockaddr_un un;
 	char *j = NULL;
 
 	(void)state;
-	assert_null(nd_signals_new(&tiny));
-	assert_null(nd_signals_new(&inverted));
-	nd_signals_free(NULL);
-	nd_signals_observe(NULL, NULL);
-	nd_signals_observe(s, NULL);
-	nd_signals_tick(NULL, T0);
-	nd_signals_upstream_failure(NULL, "x", ND_UP_TIMEOUT, T0);
-	assert_int_equal(nd_signals_get_stats(NULL, &st), -EINVAL);
-	assert_int_equal(nd_signals_get_stats(s, NULL), -EINVAL);
-	assert_int_equal(nd_signals_render_json(NULL, &j), -EINVAL);
-	assert_int_equal(nd_signals_render_json(s, NULL), -EINVAL);
+	assert_null(nd_symptoms_new(&tiny));
+	assert_null(nd_symptoms_new(&inverted));
+	nd_symptoms_free(NULL);
+	nd_symptoms_observe(NULL, NULL);
+	nd_symptoms_observe(s, NULL);
+	nd_symptoms_tick(NULL, T0);
+	nd_symptoms_upstream_failure(NULL, "x", ND_UP_TIMEOUT, T0);
+	assert_int_equal(nd_symptoms_get_stats(NULL, &st), -EINVAL);
+	assert_int_equal(nd_symptoms_get_stats(s, NULL), -EINVAL);
+	assert_int_equal(nd_symptoms_render_json(NULL, &j), -EINVAL);
+	assert_int_equal(nd_symptoms_render_json(s, NULL), -EINVAL);
 
 	/* Ignored: no question, no IP client. */
 	struct sockaddr_in c = addr4("10.1.5.1", 1);
 	struct nd_query_event ev = ev_of(&c, 1, ND_TYPE_A, T0);
 	ev.qname_lc = NULL;
-	nd_signals_observe(s, &ev);
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	memset(&un, 0, sizeof(un));
 	un.sun_family = AF_UNIX;
 	ev = ev_of(&c, 1, ND_TYPE_A, T0);
 	ev.client = (const struct sockaddr *)&un;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	ev.recv_us += SEC;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	ev.client = NULL;
-	nd_signals_observe(s, &ev);
+	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).client_retransmits, 0);
-	assert_string_equal(nd_signal_kind_name(ND_SIG_KINDS), "unknown");
-	assert_string_equal(nd_signal_kind_name(ND_SIG_CONNTRACK_RACE),
+	assert_string_equal(nd_symptom_kind_name(ND_SYM_KINDS), "unknown");
+	assert_string_equal(nd_symptom_kind_name(ND_SYM_CONNTRACK_RACE),
 			    "conntrack_race");
-	nd_signals_free(s);
+	nd_symptoms_free(s);
 }
 
 int main(void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* Unit tests for resolver/searchlist*.c: chains, reports, bounds, /metrics and /debug output, threads. */
+/* Unit tests for resolver/diag/searchlist*.c: chains, reports, bounds, /metrics and /debug output, threads. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,7 +20,7 @@
 
 #include "dns/wire.h"
 #include "resolver/observe.h"
-#include "resolver/searchlist.h"
+#include "resolver/diag/searchlist.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 /* From sanitizer/allocator_interface.h, which Debian ships without gcc's. */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* /debug/explain: the walk as a JSON document. */
-#include "server/debug_explain.h"
+/* The explain engine: the walk and its verdict as one JSON document. */
+#include "resolver/diag/explain.h"
 
-#include "server/debug_view.h"
+#include "resolver/diag/service_json.h"
 
 static const char *source_name(enum nd_explain_source s)
 {
@@ -63,10 +63,10 @@ static cJSON *cand_json(const struct nd_explain *e,
 		return o;
 	if (!cJSON_AddStringToObject(
 		o, "rcode",
-		nd_debug_rcode_name(c->reply.rcode, rc, sizeof(rc))) ||
+		nd_diag_rcode_name(c->reply.rcode, rc, sizeof(rc))) ||
 	    (arr = cJSON_AddArrayToObject(o, "answers")) == NULL)
 		goto nomem;
-	for (size_t k = 0; k < c->reply.n_addrs && k < ND_DEBUG_REPLY_ADDRS;
+	for (size_t k = 0; k < c->reply.n_addrs && k < ND_DIAG_REPLY_ADDRS;
 	     k++) {
 		cJSON *s = cJSON_CreateString(c->reply.addrs[k]);
 
@@ -121,7 +121,7 @@ cJSON *nd_explain_json(const struct nd_explain *e)
 		goto nomem;
 	}
 	if (!cJSON_AddStringToObject(doc, "zone", e->zone) ||
-	    !cJSON_AddNumberToObject(doc, "ndots", ND_EXPLAIN_NDOTS) ||
+	    !cJSON_AddNumberToObject(doc, "ndots", e->ndots) ||
 	    !cJSON_AddNumberToObject(doc, "dots", e->dots) ||
 	    (arr = cJSON_AddArrayToObject(doc, "search")) == NULL)
 		goto nomem;
@@ -142,7 +142,7 @@ cJSON *nd_explain_json(const struct nd_explain *e)
 		 : !cJSON_AddNullToObject(doc, "answered_by")))
 		goto nomem;
 	if (e->svc.n == 1) {
-		if ((item = nd_debug_service_json(&e->svc.v[0])) == NULL)
+		if ((item = nd_diag_service_json(&e->svc.v[0])) == NULL)
 			goto nomem;
 		if (!cJSON_AddItemToObject(doc, "service", item)) {
 			cJSON_Delete(item);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* resolver/searchlist_pool.c - the fixed slots of clients and chains in a shard: lookup, LRU order, eviction. */
-#include "resolver/searchlist_internal.h"
+/* resolver/diag/searchlist_pool.c - the fixed slots of clients and chains in a shard: lookup, LRU order, eviction. */
+#include "resolver/diag/searchlist_internal.h"
 
 #include <netinet/in.h>
 #include <string.h>

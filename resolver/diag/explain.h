@@ -1,19 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* server/debug_explain.h - one name walked as a pod's stub resolver would: what /debug/explain found, for its verdict (server/debug_explain*.c, debug_verdict.c). */
-#ifndef SERVER_DEBUG_EXPLAIN_H
-#define SERVER_DEBUG_EXPLAIN_H
+/* resolver/diag/explain.h - the explain engine: one name walked as a pod's stub resolver would, where each candidate's answer comes from, and the verdict in plain words. */
+#ifndef RESOLVER_DIAG_EXPLAIN_H
+#define RESOLVER_DIAG_EXPLAIN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
+#include "config/resolv_conf.h"
 #include "kube/describe.h"
-#include "server/debug_reply.h"
+#include "resolver/diag/reply.h"
+
+/*
+ * Pure: fed a store snapshot, the cache, the node's search domains and a
+ * client, it reads (never sends) and decides. No libevent, no daemon:
+ * server/debug_explain.c gathers the inputs and writes the reply.
+ */
 
 #define ND_EXPLAIN_NDOTS	  5 /* kubelet's "options ndots:5" */
-#define ND_EXPLAIN_NODE_DOMAINS	  3 /* node search domains taken at most */
+#define ND_EXPLAIN_NODE_DOMAINS	  ND_RESOLV_MAX_SEARCH /* node search
+					       domains taken at most */
 #define ND_EXPLAIN_MAX_SEARCH	  (3 + ND_EXPLAIN_NODE_DOMAINS)
 #define ND_EXPLAIN_MAX_CANDIDATES (ND_EXPLAIN_MAX_SEARCH + 1)
 /* A name built from a checked name and a suffix, both at most 253 bytes. */
@@ -32,7 +41,7 @@ enum nd_explain_source {
 /* How the client's namespace was chosen. */
 enum nd_explain_ns_from {
 	ND_EXPLAIN_NS_CLIENT = 0,    /* the client address is a known pod */
-	ND_EXPLAIN_NS_PARAMETER = 1, /* ?namespace= */
+	ND_EXPLAIN_NS_PARAMETER = 1, /* the one asked for (input ns) */
 	ND_EXPLAIN_NS_DEFAULT = 2,   /* neither: "default" */
 };
 
@@ -40,7 +49,10 @@ enum nd_explain_ns_from {
 struct nd_explain_cand {
 	char name[ND_EXPLAIN_TEXT]; /* absolute, trailing dot */
 	enum nd_explain_source source;
-	struct nd_debug_reply reply; /* for CLUSTER and CACHE */
+	int search_idx;		     /* search domain appended (index in
+					nd_explain.search); -1 = the name
+					as typed */
+	struct nd_diag_reply reply; /* for CLUSTER and CACHE */
 	bool is_tried;		     /* sent; false: after the answer */
 	bool is_positive;	     /* NOERROR with answer records: the stub
 					stops here */
@@ -48,8 +60,8 @@ struct nd_explain_cand {
 
 /* Everything the walk found; the verdict is told from it alone. */
 struct nd_explain {
-	const char *name;   /* as asked (borrowed parameter) */
-	const char *client; /* ?client= text; NULL = none */
+	const char *name;   /* as asked (borrowed from the input) */
+	const char *client; /* the client's address text; NULL = none */
 	char ns[64];	    /* the client's namespace */
 	enum nd_explain_ns_from ns_from;
 	bool is_client_pod;	/* client found as an endpoint */
@@ -61,6 +73,7 @@ struct nd_explain {
 	char search[ND_EXPLAIN_MAX_SEARCH][ND_EXPLAIN_TEXT];
 	size_t n_search;
 	size_t n_node_domains; /* of search, from the node */
+	unsigned ndots;	       /* the pod's ndots the walk used */
 	unsigned dots;	       /* dots in the name (trailing one
 				  not counted) */
 	bool is_absolute;      /* typed with a trailing dot */
@@ -89,6 +102,9 @@ struct nd_explain {
 	struct nd_kube_desc_list same_name; /* Services of that name in
 					   every namespace */
 	bool is_ns_known;	 /* svc_ns holds at least one Service */
+	bool is_ns_typed;	 /* svc_ns was part of the name as typed,
+				    not the client's namespace from the
+				    search list */
 	char upstream[64];	 /* where a forwarded query would go;
 				    "" = no upstream */
 	double upstream_srtt_ms; /* its smoothed RTT; 0 = not measured */
@@ -96,13 +112,58 @@ struct nd_explain {
 	char upstreams[256]; /* every upstream, comma-separated */
 };
 
-struct nd_daemon;
+struct nd_cache;
+struct nd_kube_ip;
+struct nd_kube_store;
+
+/* What the walk is fed; every pointer is borrowed for the call. */
+struct nd_explain_input {
+	const char *name;	/* as asked; nd_explain_name_is_ok() */
+	const char *client;	/* the client's address as text, for the
+				   document; NULL = no client */
+	const struct nd_kube_ip *client_ip; /* that address; NULL = none */
+	bool is_client_allowed;	/* the client may query (the allow list);
+				   true without a client */
+	const char *ns;		/* the namespace asked for when the client
+				   is no known pod; NULL = "default" */
+	const char *zone;	/* cluster domain, no trailing dot */
+	const char (*node_domains)[ND_RESOLV_NAME_TEXT]; /* the node's
+				   search domains (resolv.conf, as config
+				   read it), which kubelet appends */
+	size_t n_node_domains;
+	unsigned ndots;		/* the pod's ndots; 0 = ND_EXPLAIN_NDOTS */
+	struct nd_kube_store *kube; /* the cluster zone; NULL = none. The
+				   calling thread is an RCU reader. */
+	bool is_synced;		/* the zone had its first full view */
+	struct nd_cache *cache;	/* the answer cache; NULL = empty */
+	uint64_t now_ms;	/* the cache's clock (monotonic ms) */
+	const char *upstream;	/* where a forwarded query would go now;
+				   NULL or "" = no upstream */
+	double upstream_srtt_ms; /* its smoothed RTT; 0 = not measured */
+	size_t n_upstreams;	/* upstreams configured */
+	const char *upstreams;	/* all of them, comma-separated; NULL = "" */
+};
 
 /*
- * Fill e's svc_* fields, svc, same_name and is_svc_intent from the store
- * after the walk (writer thread). Returns 0 or -ENOMEM.
+ * Is s a name a stub resolver would send: LDH labels (underscore allowed
+ * for SRV-style names) of 1-63 bytes, 253 at most, an optional trailing
+ * dot?
  */
-int nd_explain_find_service(struct nd_daemon *d, struct nd_explain *e);
+bool nd_explain_name_is_ok(const char *s);
+
+/*
+ * Walk in->name: the client's namespace (from the store when the client
+ * is a pod), the search list, the candidates in glibc's order, where
+ * each one's answer comes from, and the Service the name means.
+ * e: the caller's (large: allocate it), filled from scratch; its
+ * pointers borrow from in and the store (valid while both are).
+ * nd_explain_deinit() it afterwards, whatever this returns.
+ * Returns 0, -EINVAL (NULL argument, bad name) or -ENOMEM.
+ */
+int nd_explain_run(const struct nd_explain_input *in, struct nd_explain *e);
+
+/* Free what nd_explain_run() allocated in e; e may be all zero. */
+void nd_explain_deinit(struct nd_explain *e);
 
 /* The whole document, verdict included; NULL when out of memory. */
 cJSON *nd_explain_json(const struct nd_explain *e);
@@ -113,11 +174,8 @@ cJSON *nd_explain_json(const struct nd_explain *e);
  * DNS -> Service selection -> endpoints -> upstream, in plain words.
  * "fail": the name does not resolve, or resolves to a Service without
  * ready endpoints; "unknown": the answer depends on an upstream not
- * asked yet. Returns 0 or -ENOMEM.
+ * asked yet. Returns 0, -EINVAL (NULL argument) or -ENOMEM.
  */
 int nd_explain_verdict(const struct nd_explain *e, cJSON *doc);
 
-/* "1st", "2nd", "3rd", "4th", ... into buf. */
-const char *nd_explain_ordinal(size_t n, char *buf, size_t cap);
-
-#endif /* SERVER_DEBUG_EXPLAIN_H */
+#endif /* RESOLVER_DIAG_EXPLAIN_H */

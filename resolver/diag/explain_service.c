@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
 /*
- * /debug/explain: which Service a name means (from the candidate that
- * answered, or the likeliest one when none did), read from the store.
+ * The explain engine: which Service a name means (from the candidate
+ * that answered, or the likeliest one when none did), read from the store.
  */
-#include "server/debug_explain.h"
+#include "resolver/diag/explain.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "server/daemon.h"
-#include "server/debug_view.h"
+#include "resolver/diag/explain_internal.h"
+#include "resolver/diag/service_json.h"
 
 /* dst (64 bytes) = src in lower case; src is shorter than 64. */
 static void copy_lower(char *dst, const char *src)
@@ -29,6 +29,7 @@ struct svc_ref {
 	char ns[64];
 	char name[64];
 	char host[64]; /* "" = none */
+	int search_idx; /* search domain of the candidate it came from */
 };
 
 /*
@@ -65,7 +66,7 @@ static bool parse_svc_name(const struct nd_explain *e, const char *name,
 		return false;
 	copy_lower(tsvc, svc);
 	copy_lower(tns, dot_ns + 1);
-	if (!nd_debug_is_label(tsvc) || !nd_debug_is_label(tns))
+	if (!nd_diag_is_label(tsvc) || !nd_diag_is_label(tns))
 		return false;
 	thost[0] = '\0';
 	if (dot_svc != NULL) {
@@ -86,12 +87,12 @@ static bool ends_with_ci(const char *s, const char *suffix)
 	return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-static bool svc_exists(struct nd_daemon *d, const struct svc_ref *r)
+static bool svc_exists(struct nd_kube_store *kube, const struct svc_ref *r)
 {
 	struct nd_kube_desc_list l;
 	bool found =
-	    d->kube != NULL &&
-	    nd_kube_describe_services(d->kube, r->ns, r->name, &l) == 0 &&
+	    kube != NULL &&
+	    nd_kube_describe_services(kube, r->ns, r->name, &l) == 0 &&
 	    l.n == 1;
 
 	if (found)
@@ -104,8 +105,8 @@ static bool svc_exists(struct nd_daemon *d, const struct svc_ref *r)
  * candidates, plain Service names first, then names under a Service (a
  * headless pod's hostname); one that exists wins, else the first seen.
  */
-static bool guess_service(struct nd_daemon *d, const struct nd_explain *e,
-			  struct svc_ref *out)
+static bool guess_service(struct nd_kube_store *kube,
+			  const struct nd_explain *e, struct svc_ref *out)
 {
 	struct svc_ref r;
 	bool has_first = false;
@@ -115,7 +116,8 @@ static bool guess_service(struct nd_daemon *d, const struct nd_explain *e,
 			if (!e->cand[i].is_tried ||
 			    !parse_svc_name(e, e->cand[i].name, exact, &r))
 				continue;
-			if (svc_exists(d, &r)) {
+			r.search_idx = e->cand[i].search_idx;
+			if (svc_exists(kube, &r)) {
 				*out = r;
 				return true;
 			}
@@ -128,7 +130,7 @@ static bool guess_service(struct nd_daemon *d, const struct nd_explain *e,
 	return has_first;
 }
 
-int nd_explain_find_service(struct nd_daemon *d, struct nd_explain *e)
+int nd_explain_find_service(struct nd_kube_store *kube, struct nd_explain *e)
 {
 	struct nd_kube_desc_list l;
 	struct svc_ref ref;
@@ -137,15 +139,20 @@ int nd_explain_find_service(struct nd_daemon *d, struct nd_explain *e)
 	int r;
 
 	if (e->answered >= 0 &&
-	    e->cand[e->answered].source == ND_EXPLAIN_CLUSTER)
+	    e->cand[e->answered].source == ND_EXPLAIN_CLUSTER) {
 		has_ref =
 		    parse_svc_name(e, e->cand[e->answered].name, false, &ref);
-	else if (e->answered < 0)
-		has_ref = guess_service(d, e, &ref);
+		ref.search_idx = e->cand[e->answered].search_idx;
+	} else if (e->answered < 0) {
+		has_ref = guess_service(kube, e, &ref);
+	}
 	if (has_ref) {
 		memcpy(e->svc_ns, ref.ns, sizeof(ref.ns));
 		memcpy(e->svc_name, ref.name, sizeof(ref.name));
 		memcpy(e->svc_host, ref.host, sizeof(ref.host));
+		/* Search domain 0 is "<client ns>.svc.<zone>": with it the
+		 * namespace comes from the search list, not from the name. */
+		e->is_ns_typed = ref.search_idx != 0;
 	}
 
 	/* Typed as a Service name? "web", or anything ending in .svc or
@@ -157,20 +164,26 @@ int nd_explain_find_service(struct nd_daemon *d, struct nd_explain *e)
 	e->is_svc_intent = (e->dots == 0 && !e->is_absolute) ||
 			   ends_with_ci(base, ".svc") ||
 			   ends_with_ci(base, tail);
-	if (d->kube == NULL || !has_ref)
+	if (kube == NULL || !has_ref)
 		return 0;
-	r = nd_kube_describe_services(d->kube, e->svc_ns, NULL, &l);
+	r = nd_kube_describe_services(kube, e->svc_ns, NULL, &l);
 	if (r < 0)
 		return r;
 	e->is_ns_known = l.n > 0;
 	nd_kube_desc_list_deinit(&l);
-	/* "web.shop", "web-0.web.shop": the name points into a namespace
-	 * that holds Services, so a Service is what was meant. */
-	if (e->is_ns_known)
-		e->is_svc_intent = true;
-	r = nd_kube_describe_services(d->kube, e->svc_ns, e->svc_name, &e->svc);
+	r = nd_kube_describe_services(kube, e->svc_ns, e->svc_name, &e->svc);
 	if (r == 0)
-		r = nd_kube_describe_services(d->kube, NULL, e->svc_name,
+		r = nd_kube_describe_services(kube, NULL, e->svc_name,
 					      &e->same_name);
+	/*
+	 * "web.shop", "web-0.web.shop": the name points into a namespace
+	 * that holds Services, so a Service is what was meant. Not so when
+	 * the namespace is only the client's own from the search list:
+	 * "api.example.com" read as "<host>.<svc com>.<ns default>" means
+	 * no Service (a name outside the cluster zone), unless that Service
+	 * exists ("web-0.web", a headless pod typed relative).
+	 */
+	if (e->is_ns_known && (e->is_ns_typed || e->svc.n == 1))
+		e->is_svc_intent = true;
 	return r;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-#include "server/debug_reply.h"
+#include "resolver/diag/reply.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 /* One record's fixed part: type, class, TTL, RDLENGTH (RFC 1035 4.1.3). */
 #define RR_FIXED 10
 
-const char *nd_debug_rcode_name(int rcode, char *buf, size_t cap)
+const char *nd_diag_rcode_name(int rcode, char *buf, size_t cap)
 {
 	static const char *const names[] = {
 	    "NOERROR",	"FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
@@ -27,7 +27,7 @@ const char *nd_debug_rcode_name(int rcode, char *buf, size_t cap)
 	return buf;
 }
 
-static void ttl_take(struct nd_debug_reply *out, uint32_t ttl)
+static void ttl_take(struct nd_diag_reply *out, uint32_t ttl)
 {
 	if (out->ttl_s < 0 || ttl < out->ttl_s)
 		out->ttl_s = ttl;
@@ -35,7 +35,7 @@ static void ttl_take(struct nd_debug_reply *out, uint32_t ttl)
 
 /* One answer record at msg[*off]: keep what explain shows. */
 static int answer_rr(const uint8_t *msg, size_t len, size_t *off,
-		     struct nd_debug_reply *out)
+		     struct nd_diag_reply *out)
 {
 	int r = nd_dns_name_skip(msg, len, *off);
 
@@ -51,7 +51,7 @@ static int answer_rr(const uint8_t *msg, size_t len, size_t *off,
 	ttl_take(out, nd_get32(p + 4));
 	if ((type == ND_TYPE_A && rdlen == 4) ||
 	    (type == ND_TYPE_AAAA && rdlen == 16)) {
-		if (out->n_addrs < ND_DEBUG_REPLY_ADDRS)
+		if (out->n_addrs < ND_DIAG_REPLY_ADDRS)
 			inet_ntop(type == ND_TYPE_A ? AF_INET : AF_INET6,
 				  msg + rd, out->addrs[out->n_addrs],
 				  sizeof(out->addrs[0]));
@@ -70,8 +70,8 @@ static int answer_rr(const uint8_t *msg, size_t len, size_t *off,
 	return 0;
 }
 
-int nd_debug_reply_parse(const uint8_t *msg, size_t len,
-			 struct nd_debug_reply *out)
+int nd_diag_reply_parse(const uint8_t *msg, size_t len,
+			 struct nd_diag_reply *out)
 {
 	size_t off = ND_DNS_HEADER_LEN;
 

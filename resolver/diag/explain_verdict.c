@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
 /*
- * The verdict of /debug/explain in plain words, in the order an operator
+ * The explain engine's verdict in plain words, in the order an operator
  * troubleshoots: DNS (which candidate answers, from where, at what ndots
  * cost), then Service selection and its endpoints, then the upstream.
  */
-#include "server/debug_explain.h"
+#include "resolver/diag/explain.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "dns/wire.h"
-#include "server/debug_view.h"
+#include "resolver/diag/service_json.h"
 
 #define SENTENCE   2048
 #define PODS_NAMED 4 /* pods named in a sentence; the rest are counted */
@@ -41,7 +41,8 @@ static __attribute__((format(printf, 2, 3))) void sb_add(struct sb *b,
 			    : sizeof(b->s) - 1 - b->n;
 }
 
-const char *nd_explain_ordinal(size_t n, char *buf, size_t cap)
+/* "1st", "2nd", "3rd", "4th", ... into buf. */
+static const char *ordinal(size_t n, char *buf, size_t cap)
 {
 	const char *suf = "th";
 
@@ -65,14 +66,14 @@ static void sb_end(struct sb *b)
 }
 
 /* "10.0.0.1, 10.0.0.2" or "CNAME x." or "no records". */
-static void answer_text(struct sb *b, const struct nd_debug_reply *r)
+static void answer_text(struct sb *b, const struct nd_diag_reply *r)
 {
 	if (r->cname[0] != '\0')
 		sb_add(b, "CNAME %s%s", r->cname, r->n_addrs ? " -> " : "");
-	for (size_t i = 0; i < r->n_addrs && i < ND_DEBUG_REPLY_ADDRS; i++)
+	for (size_t i = 0; i < r->n_addrs && i < ND_DIAG_REPLY_ADDRS; i++)
 		sb_add(b, "%s%s", i ? ", " : "", r->addrs[i]);
-	if (r->n_addrs > ND_DEBUG_REPLY_ADDRS)
-		sb_add(b, " and %zu more", r->n_addrs - ND_DEBUG_REPLY_ADDRS);
+	if (r->n_addrs > ND_DIAG_REPLY_ADDRS)
+		sb_add(b, " and %zu more", r->n_addrs - ND_DIAG_REPLY_ADDRS);
 	if (r->cname[0] == '\0' && r->n_addrs == 0)
 		sb_add(b, "no records");
 }
@@ -112,7 +113,7 @@ static void pods_text(struct sb *b, const struct nd_kube_svc_desc *d, bool want)
 		sb_add(b, "%s%s", named ? ", " : "",
 		       ep->pod[0]
 			   ? ep->pod
-			   : (ep->n_addrs ? nd_debug_ip_text(&ep->addrs[0], ip,
+			   : (ep->n_addrs ? nd_diag_ip_text(&ep->addrs[0], ip,
 							     sizeof(ip))
 					  : "?"));
 		if (ep->node[0] != '\0')
@@ -134,7 +135,7 @@ static void targets_text(struct sb *b, const struct nd_kube_service *svc)
 		sb_add(b, "the Service");
 		return;
 	}
-	nd_debug_ip_text(&svc->ips[0], ip, sizeof(ip));
+	nd_diag_ip_text(&svc->ips[0], ip, sizeof(ip));
 	if (svc->n_ports == 0)
 		sb_add(b, "%s", ip);
 	for (size_t i = 0; i < svc->n_ports && i < 3; i++)
@@ -142,7 +143,7 @@ static void targets_text(struct sb *b, const struct nd_kube_service *svc)
 		       svc->ips[0].family == AF_INET6 ? "[" : "", ip,
 		       svc->ips[0].family == AF_INET6 ? "]" : "",
 		       svc->ports[i].port,
-		       nd_debug_proto(svc->ports[i].protocol));
+		       nd_diag_proto(svc->ports[i].protocol));
 }
 
 /* --- Service selection and endpoints -------------------------------------- */
@@ -388,7 +389,7 @@ static void answered(const struct nd_explain *e, struct verdict *v)
 
 	v->status = "ok";
 	sb_add(&v->dns, "answered by the %s candidate %s from the %s: ",
-	       nd_explain_ordinal(k + 1, ord, sizeof(ord)), c->name,
+	       ordinal(k + 1, ord, sizeof(ord)), c->name,
 	       c->source == ND_EXPLAIN_CLUSTER ? "cluster zone" : "cache");
 	answer_text(&v->dns, &c->reply);
 	if (c->source == ND_EXPLAIN_CACHE)
@@ -449,7 +450,7 @@ static void unanswered(const struct nd_explain *e, struct verdict *v)
 		       "candidate%s; ",
 		       (size_t)f, f == 1 ? "" : "s");
 	sb_add(&v->dns, "not cached: the %s candidate %s will be forwarded.",
-	       nd_explain_ordinal((size_t)f + 1, ord, sizeof(ord)),
+	       ordinal((size_t)f + 1, ord, sizeof(ord)),
 	       e->cand[f].name);
 	not_synced_text(&v->dns, e);
 	cost_text(&v->dns, e, (size_t)f, "before it goes upstream");
