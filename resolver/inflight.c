@@ -62,7 +62,8 @@ void nd_inflight_free(struct nd_inflight *t,
 	free(t);
 }
 
-static uint64_t key_hash(const struct nd_inflight *t, const struct nd_query *q)
+static uint64_t key_hash(const struct nd_inflight *t,
+			 const struct nd_question *q)
 {
 	uint8_t key[ND_DNS_MAX_NAME + 4];
 
@@ -84,10 +85,10 @@ static size_t bucket_of(uint64_t h)
 	return (size_t)((h >> 32) % BUCKETS_PER_SHARD);
 }
 
-int nd_inflight_join(struct nd_inflight *t, struct nd_rs_request *req,
+int nd_inflight_join(struct nd_inflight *t, const struct nd_question *q,
+		     struct nd_rs_request *req,
 		     struct nd_inflight_entry **entry)
 {
-	const struct nd_query *q = &req->q;
 	uint64_t h = key_hash(t, q);
 	struct shard *s = shard_of(t, h);
 	size_t b = bucket_of(h);

@@ -11,9 +11,15 @@
 #include "dns/query.h"
 #include "resolver/fetch.h"
 
+struct nd_rs_chain;
+
 /* A client's query that waits for an upstream answer. */
 struct nd_rs_request {
 	struct nd_query q;	      /* the client's question, ID and EDNS */
+	struct nd_rs_chain *chain;    /* the CNAME chain being completed:
+					 it waits for the answer of the
+					 chain's target (owned); NULL = it
+					 waits for its own question */
 	int proto;		      /* ND_PROTO_UDP or ND_PROTO_TCP */
 	struct sockaddr_storage peer; /* the client's address and port */
 	uint64_t start_us;	      /* monotonic receive time */
@@ -37,6 +43,8 @@ struct nd_inflight_entry {
 	/* The owner's alone (the worker that created it): */
 	struct nd_fetch fetch;		   /* the retry policy */
 	void *io;			   /* the owner's I/O state; borrowed */
+	struct nd_inflight_entry *io_next; /* the owner's list link (fetches
+					      whose end it delivers later) */
 	struct nd_rs_request *done;	   /* waiters taken at the end */
 	int end;			   /* enum nd_fetch_end, at the end */
 	bool has_answer;		   /* the end brought a usable answer */
@@ -58,10 +66,12 @@ enum nd_inflight_join_result {
 
 /*
  * Add req (owned by the table from now on, except when FULL) as a waiter
- * for its question; *entry gets the entry. The caller on CREATED becomes
- * the owner and must later call nd_inflight_finish().
+ * for the question key (its own, or its chain's target); *entry gets the
+ * entry. The caller on CREATED becomes the owner and must later call
+ * nd_inflight_finish().
  */
-int nd_inflight_join(struct nd_inflight *t, struct nd_rs_request *req,
+int nd_inflight_join(struct nd_inflight *t, const struct nd_question *key,
+		     struct nd_rs_request *req,
 		     struct nd_inflight_entry **entry);
 
 /*

@@ -3,21 +3,36 @@
 #include "resolver/resolve.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dns/answer.h"
+#include "dns/chain.h"
 #include "dns/ede.h"
 #include "dns/response.h"
 #include "dns/upstream_msg.h"
 #include "kube/store.h"
 #include "resolver/cache.h"
 #include "resolver/metrics.h"
+#include "util/errors.h"
 #include "util/log.h"
 
 /* TTL offsets a parsed upstream answer may hold: one per record, and a
  * 64 KiB message holds at most ~5,000 minimal records. */
 #define SCRATCH_TTLS 8192
+/* Room for a whole message rendered on the way along a chain. */
+#define SCRATCH_MSG (ND_DNS_MAX_MSG + 512)
+
+/* A query whose answer is a CNAME chain being completed. */
+struct nd_rs_chain {
+	uint8_t target[ND_DNS_MAX_NAME]; /* lower-case name asked now */
+	size_t target_len;
+	unsigned count;			 /* records in prefix */
+	size_t prefix_len;		 /* bytes of prefix */
+	bool is_stale;			 /* a part was served stale */
+	uint8_t prefix[ND_CHAIN_PREFIX_MAX]; /* the chain so far */
+};
 
 struct nd_resolver {
 	struct nd_resolver_options opt;
@@ -25,13 +40,16 @@ struct nd_resolver {
 };
 
 struct nd_rs_worker {
-	struct nd_resolver *r;	/* borrowed */
-	struct nd_metrics *m;	/* borrowed */
+	struct nd_resolver *r;	 /* borrowed */
+	struct nd_metrics *m;	 /* borrowed */
 	struct nd_fetch_env env;
-	uint8_t *wire;		/* ND_DNS_MAX_MSG: the parsed answer */
-	uint16_t *ttls;		/* SCRATCH_TTLS offsets */
+	uint8_t *wire;		 /* ND_DNS_MAX_MSG: the parsed answer */
+	uint16_t *ttls;		 /* SCRATCH_TTLS offsets */
 	struct nd_answer answer; /* of the last nd_resolve_done, when the
 				    entry has_answer */
+	uint8_t *tmp;		 /* SCRATCH_MSG: a message along a chain */
+	struct nd_rs_chain *chain; /* a chain completed without waiting */
+	struct nd_query tq;	 /* the question of a chain's target */
 };
 
 /* What the last step of an answer needs beyond the query and the reply. */
@@ -46,6 +64,17 @@ struct reply_meta {
 
 static const struct reply_meta local_meta = { ND_SRC_LOCAL, -1, -1, NULL,
 					       NULL };
+
+/* The client a step is about: borrowed from the caller, or from the
+ * request that waited (rq, which then is handed back or parked). */
+struct client {
+	int proto;
+	const struct sockaddr *peer;
+	const void *io;			/* copied when it waits */
+	const struct nd_query *q;	/* its question as asked */
+	uint64_t start_us;		/* receive time */
+	struct nd_rs_request *rq;	/* NULL before it ever waited */
+};
 
 struct nd_resolver *nd_resolver_new(const struct nd_resolver_options *opt)
 {
@@ -65,8 +94,11 @@ struct nd_resolver *nd_resolver_new(const struct nd_resolver_options *opt)
 	return r;
 }
 
-static void free_request(struct nd_rs_request *rq)
+void nd_rs_request_free(struct nd_rs_request *rq)
 {
+	if (rq == NULL)
+		return;
+	free(rq->chain);
 	free(rq);
 }
 
@@ -74,7 +106,7 @@ void nd_resolver_free(struct nd_resolver *r)
 {
 	if (r == NULL)
 		return;
-	nd_inflight_free(r->inflight, free_request);
+	nd_inflight_free(r->inflight, nd_rs_request_free);
 	free(r);
 }
 
@@ -96,7 +128,10 @@ struct nd_rs_worker *nd_rs_worker_new(struct nd_resolver *r,
 	w->env.m = m;
 	w->wire = malloc(ND_DNS_MAX_MSG);
 	w->ttls = malloc(SCRATCH_TTLS * sizeof(uint16_t));
-	if (w->wire == NULL || w->ttls == NULL) {
+	w->tmp = malloc(SCRATCH_MSG);
+	w->chain = malloc(sizeof(*w->chain));
+	if (w->wire == NULL || w->ttls == NULL || w->tmp == NULL ||
+	    w->chain == NULL) {
 		nd_rs_worker_free(w);
 		return NULL;
 	}
@@ -109,6 +144,8 @@ void nd_rs_worker_free(struct nd_rs_worker *w)
 		return;
 	free(w->wire);
 	free(w->ttls);
+	free(w->tmp);
+	free(w->chain);
 	free(w);
 }
 
@@ -118,9 +155,9 @@ struct nd_fetch_env *nd_rs_worker_env(struct nd_rs_worker *w)
 }
 
 /* Counters bump only when the worker has them (tests may pass none). */
-#define COUNT(w, field)                          \
-	do {                                     \
-		if ((w)->m != NULL)              \
+#define COUNT(w, field)                               \
+	do {                                          \
+		if ((w)->m != NULL)                   \
 			ND_METRIC_INC((w)->m->field); \
 	} while (0)
 
@@ -135,21 +172,20 @@ static size_t reply_limit(int proto, const struct nd_query *q)
  * the observers (search-list tracker, symptoms, slow-query log) see.
  * msg[0..len) may grow up to cap; returns the final length.
  */
-static size_t complete_reply(struct nd_rs_worker *w, int proto,
-			     const struct sockaddr *peer,
-			     const struct nd_query *q, uint8_t *msg,
-			     size_t len, size_t cap, uint64_t start_us,
+static size_t complete_reply(struct nd_rs_worker *w, const struct client *c,
+			     uint8_t *msg, size_t len, size_t cap,
 			     uint64_t now_us, const struct reply_meta *meta,
 			     struct nd_query_event *ev)
 {
-	uint64_t took = now_us > start_us ? now_us - start_us : 0;
+	const struct nd_query *q = c->q;
+	uint64_t took = now_us > c->start_us ? now_us - c->start_us : 0;
 	uint16_t flags;
 
 	memset(ev, 0, sizeof(*ev));
 	if (len < ND_DNS_HEADER_LEN)
 		return len;
 	if (meta->ede >= 0 && q->has_edns)
-		nd_ede_append(msg, &len, cap, reply_limit(proto, q),
+		nd_ede_append(msg, &len, cap, reply_limit(c->proto, q),
 			      (uint16_t)meta->ede, meta->ede_text);
 	flags = nd_get16(msg + 2);
 	ev->rcode = flags & ND_FLAG_RCODE_MASK;
@@ -163,15 +199,15 @@ static size_t complete_reply(struct nd_rs_worker *w, int proto,
 		nd_hist_observe(&w->m->duration, took);
 		nd_hist_observe(&w->m->duration_src[meta->src], took);
 	}
-	ev->client = peer;
-	ev->proto = proto;
+	ev->client = c->peer;
+	ev->proto = c->proto;
 	ev->id = q->id;
 	ev->qname_lc = q->has_question ? q->qname_lc : NULL;
 	ev->qname_len = q->has_question ? q->qname_len : 0;
 	ev->qtype = q->qtype;
 	ev->ancount = nd_get16(msg + 6);
 	ev->source = meta->src;
-	ev->recv_us = start_us;
+	ev->recv_us = c->start_us;
 	ev->duration_us = took;
 	ev->kube_ready = meta->kube_ready;
 	ev->upstream = nd_fetch_last_upstream(meta->fetch);
@@ -180,21 +216,34 @@ static size_t complete_reply(struct nd_rs_worker *w, int proto,
 	return len;
 }
 
-/* An error reply (FORMERR, REFUSED, SERVFAIL, ...) as the answer now. */
-static void answer_error(struct nd_rs_worker *w, int proto,
-			 const struct sockaddr *peer, int rcode,
-			 const struct reply_meta *meta, uint64_t now_us,
-			 uint8_t *out, size_t cap, struct nd_rs_result *res)
+/* The answer msg[0..len) in out (already there when msg == out). */
+static void answer(struct nd_rs_worker *w, const struct client *c,
+		   const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
+		   uint64_t now_us, const struct reply_meta *meta,
+		   struct nd_rs_result *res)
 {
-	int n = nd_response_error(&res->q, rcode, out, cap);
-
+	if (msg != out)
+		memcpy(out, msg, len);
 	res->step = ND_RS_ANSWER;
-	res->len = n > 0 ? complete_reply(w, proto, peer, &res->q, out,
-					  (size_t)n, cap, now_us, now_us,
-					  meta, &res->ev)
-			 : 0;
+	res->len = complete_reply(w, c, out, len, cap, now_us, meta, &res->ev);
 	if (res->len == 0)
 		res->step = ND_RS_DROP;
+}
+
+/* An error reply (FORMERR, REFUSED, SERVFAIL, ...) as the answer. */
+static void answer_error(struct nd_rs_worker *w, const struct client *c,
+			 int rcode, const struct reply_meta *meta,
+			 uint64_t now_us, uint8_t *out, size_t cap,
+			 struct nd_rs_result *res)
+{
+	int n = nd_response_error(c->q, rcode, out, cap);
+
+	if (n <= 0) {
+		res->step = ND_RS_DROP;
+		res->len = 0;
+		return;
+	}
+	answer(w, c, out, (size_t)n, out, cap, now_us, meta, res);
 }
 
 static bool is_allowed(const struct nd_acl *acl, const struct sockaddr *sa)
@@ -207,34 +256,64 @@ static bool is_allowed(const struct nd_acl *acl, const struct sockaddr *sa)
 	return false;
 }
 
-/* Park the query as a waiter of its question's fetch, new or running. */
-static void ask(struct nd_rs_worker *w, int proto, const struct sockaddr *peer,
-		const void *io, uint64_t now_us, uint8_t *out, size_t cap,
-		struct nd_rs_result *res)
+/* A request to park, made from the client the first time it waits. */
+static struct nd_rs_request *request_of(struct nd_rs_worker *w,
+					struct client *c, uint64_t now_us)
 {
-	struct nd_resolver *r = w->r;
-	size_t io_size = r->opt.io_size;
-	struct nd_rs_request *rq = malloc(sizeof(*rq) + io_size);
+	size_t io_size = w->r->opt.io_size;
+	struct nd_rs_request *rq;
+	socklen_t plen;
+
+	if (c->rq != NULL)
+		return c->rq;
+	rq = malloc(sizeof(*rq) + io_size);
+	if (rq == NULL)
+		return NULL;
+	rq->q = *c->q;
+	rq->chain = NULL;
+	rq->proto = c->proto;
+	memset(&rq->peer, 0, sizeof(rq->peer));
+	plen = nd_addr_len(c->peer);
+	if (plen > 0 && plen <= sizeof(rq->peer))
+		memcpy(&rq->peer, c->peer, plen);
+	rq->start_us = c->start_us ? c->start_us : now_us;
+	rq->next = NULL;
+	if (io_size > 0 && c->io != NULL)
+		memcpy(rq->io, c->io, io_size);
+	c->rq = rq;
+	c->q = &rq->q;
+	c->peer = (const struct sockaddr *)&rq->peer;
+	return rq;
+}
+
+/*
+ * Park the client as a waiter of the fetch of key (its own question, or
+ * its chain's target), new or running: WAIT or ASK. With chain (a
+ * worker's scratch chain, or the request's own), the request carries a
+ * copy of it. On failure, SERVFAIL.
+ */
+static void park(struct nd_rs_worker *w, struct client *c,
+		 const struct nd_question *key, const struct nd_rs_chain *chain,
+		 uint64_t now_us, uint8_t *out, size_t cap,
+		 struct nd_rs_result *res)
+{
+	struct nd_rs_request *rq = request_of(w, c, now_us);
 	struct nd_inflight_entry *e;
-	socklen_t plen = nd_addr_len(peer);
 	int rc;
 
 	if (rq == NULL)
 		goto servfail;
-	rq->q = res->q;
-	rq->proto = proto;
-	memset(&rq->peer, 0, sizeof(rq->peer));
-	if (plen > 0 && plen <= sizeof(rq->peer))
-		memcpy(&rq->peer, peer, plen);
-	rq->start_us = now_us;
-	rq->next = NULL;
-	if (io_size > 0 && io != NULL)
-		memcpy(rq->io, io, io_size);
-	rc = nd_inflight_join(r->inflight, rq, &e);
-	if (rc == ND_INFLIGHT_FULL) {
-		free(rq);
-		goto servfail;
+	if (chain != NULL && rq->chain != chain) {
+		if (rq->chain == NULL)
+			rq->chain = malloc(sizeof(*rq->chain));
+		if (rq->chain == NULL)
+			goto servfail;
+		memcpy(rq->chain, chain, sizeof(*chain));
 	}
+	rq->next = NULL;
+	rc = nd_inflight_join(w->r->inflight, key, rq, &e);
+	if (rc == ND_INFLIGHT_FULL)
+		goto servfail;
 	if (rc == ND_INFLIGHT_JOINED) {
 		COUNT(w, inflight_joined);
 		res->step = ND_RS_WAIT;
@@ -252,8 +331,227 @@ static void ask(struct nd_rs_worker *w, int proto, const struct sockaddr *peer,
 		nd_fetch_local_error(&e->fetch, &res->act);
 	return;
 servfail:
-	answer_error(w, proto, peer, ND_RCODE_SERVFAIL, &local_meta, now_us,
-		     out, cap, res);
+	answer_error(w, c, ND_RCODE_SERVFAIL, &local_meta, now_us, out, cap,
+		     res);
+}
+
+/* SERVFAIL for a chain that cannot be completed, with the reason. */
+static void chain_fail(struct nd_rs_worker *w, const struct client *c,
+		       const char *why, const uint8_t *name, size_t name_len,
+		       uint64_t now_us, uint8_t *out, size_t cap,
+		       struct nd_rs_result *res)
+{
+	char text[ND_DNS_MAX_NAME * 4 + 64], nm[ND_DNS_MAX_NAME * 4 + 2] = "?";
+	struct reply_meta meta = { ND_SRC_FAILED, -1, ND_EDE_OTHER, text,
+				   NULL };
+
+	if (name != NULL)
+		nd_dns_name_to_text(name, name_len, nm, sizeof(nm));
+	snprintf(text, sizeof(text), "%s %s", why, nm);
+	nd_debug("chain", "%s", text);
+	answer_error(w, c, ND_RCODE_SERVFAIL, &meta, now_us, out, cap, res);
+}
+
+/* Is name an owner of one of the chain's records (a loop)? */
+static bool chain_has_owner(const struct nd_rs_chain *ch, const uint8_t *name,
+			    size_t name_len)
+{
+	size_t p = 0;
+
+	for (unsigned i = 0; i < ch->count && p < ch->prefix_len; i++) {
+		size_t o = p, n;
+
+		while (o < ch->prefix_len && ch->prefix[o] != 0)
+			o += 1 + ch->prefix[o];
+		n = o + 1 - p;
+		if (nd_dns_name_equal(ch->prefix + p, n, name, name_len))
+			return true;
+		if (o + 11 > ch->prefix_len)
+			return false;
+		p = o + 11 + nd_get16(ch->prefix + o + 9);
+	}
+	return false;
+}
+
+/* w->tq: the client's question, for the chain's target. */
+static const struct nd_query *target_query(struct nd_rs_worker *w,
+					   const struct nd_query *cq,
+					   const struct nd_rs_chain *ch)
+{
+	struct nd_query *tq = &w->tq;
+
+	memset(tq, 0, sizeof(*tq));
+	tq->id = cq->id;
+	tq->flags = ND_FLAG_RD;
+	tq->has_question = true;
+	memcpy(tq->qname, ch->target, ch->target_len);
+	memcpy(tq->qname_lc, ch->target, ch->target_len);
+	tq->qname_len = (uint16_t)ch->target_len;
+	tq->qtype = cq->qtype;
+	tq->qclass = cq->qclass;
+	tq->question_end = (uint16_t)(ND_DNS_HEADER_LEN + ch->target_len + 4);
+	tq->edns_udp_size = 512;
+	return tq;
+}
+
+/* The chain's records and the target's answer tmsg, as the client's. */
+static void chain_answer(struct nd_rs_worker *w, const struct client *c,
+			 const struct nd_rs_chain *ch, const uint8_t *tmsg,
+			 size_t tlen, enum nd_answer_source src,
+			 const struct nd_fetch *fetch, uint64_t now_us,
+			 uint8_t *out, size_t cap, struct nd_rs_result *res)
+{
+	struct reply_meta meta = { src, -1, -1, NULL, fetch };
+	int n;
+
+	if (ch->is_stale || src == ND_SRC_STALE) {
+		meta.src = ND_SRC_STALE;
+		meta.ede = ND_EDE_STALE_ANSWER;
+	}
+	n = nd_chain_compose(c->q, ch->prefix, ch->prefix_len, ch->count,
+			     tmsg, tlen, reply_limit(c->proto, c->q), out,
+			     cap);
+	if (n < 0) {
+		chain_fail(w, c, "could not compose the chain to", ch->target,
+			   ch->target_len, now_us, out, cap, res);
+		return;
+	}
+	answer(w, c, out, (size_t)n, out, cap, now_us, &meta, res);
+}
+
+/*
+ * The answer msg[0..len) (from src) stops at a CNAME to next: follow the
+ * chain, from the cluster zone and the cache while they have the
+ * targets, until it is complete (ANSWER), must wait for a fetch (WAIT or
+ * ASK) or cannot be completed (SERVFAIL: a loop, too long). ch: the
+ * chain so far (NULL = a new one, in the worker's scratch). msg may be in
+ * out or w->tmp: it is read before either is written.
+ */
+static void chase(struct nd_rs_worker *w, const struct nd_rs_policy *p,
+		  struct client *c, struct nd_rs_chain *ch, const uint8_t *msg,
+		  size_t len, const uint8_t *next, size_t next_len,
+		  enum nd_answer_source src, const struct nd_fetch *fetch,
+		  uint64_t now_us, uint8_t *out, size_t cap,
+		  struct nd_rs_result *res)
+{
+	struct nd_resolver *r = w->r;
+	uint8_t hop[ND_DNS_MAX_NAME];
+
+	(void)p;
+	if (ch == NULL) {
+		ch = w->chain;
+		ch->count = 0;
+		ch->prefix_len = 0;
+		ch->is_stale = false;
+	}
+	for (;;) {
+		const struct nd_query *tq;
+		size_t got = 0;
+		int d;
+
+		if (src == ND_SRC_STALE)
+			ch->is_stale = true;
+		if (nd_chain_take_answers(msg, len, ch->prefix, &ch->prefix_len,
+					  sizeof(ch->prefix), &ch->count) != 0 ||
+		    ch->count > ND_CHAIN_MAX_STEPS) {
+			chain_fail(w, c, "CNAME chain longer than "
+				   "11 steps at", next, next_len, now_us, out,
+				   cap, res);
+			return;
+		}
+		if (chain_has_owner(ch, next, next_len)) {
+			chain_fail(w, c, "CNAME loop at", next, next_len,
+				   now_us, out, cap, res);
+			return;
+		}
+		memcpy(ch->target, next, next_len);
+		ch->target_len = next_len;
+		tq = target_query(w, c->q, ch);
+		/* A target in the cluster zone comes from the store. */
+		struct nd_kube_answer_info ki;
+		if (r->opt.kube != NULL &&
+		    nd_kube_store_answer_info(r->opt.kube, tq, ND_DNS_MAX_MSG,
+					      w->tmp, SCRATCH_MSG, &got,
+					      &ki) == ND_KUBE_ANSWERED) {
+			if (r->opt.is_zone_synced != NULL &&
+			    !r->opt.is_zone_synced(r->opt.synced_arg)) {
+				chain_fail(w, c, "cluster zone not synced for",
+					   next, next_len, now_us, out, cap,
+					   res);
+				return;
+			}
+			src = ND_SRC_CLUSTER;
+			fetch = NULL;
+		} else if (nd_cache_answer(r->opt.cache, tq, now_us / 1000,
+					   false, ND_DNS_MAX_MSG, w->tmp,
+					   SCRATCH_MSG,
+					   &got) == ND_CACHE_HIT) {
+			src = ND_SRC_CACHE;
+			fetch = NULL;
+		} else {
+			struct nd_question key = { ch->target,
+						   (uint16_t)ch->target_len,
+						   c->q->qtype, c->q->qclass };
+
+			park(w, c, &key, ch, now_us, out, cap, res);
+			return;
+		}
+		msg = w->tmp;
+		len = got;
+		d = nd_chain_dangling(msg, len, ch->target, ch->target_len,
+				      c->q->qtype, hop, &next_len);
+		if (d <= 0) {
+			chain_answer(w, c, ch, msg, len, src, fetch, now_us,
+				     out, cap, res);
+			return;
+		}
+		/* The target's own target: copied into the chain at the top
+		 * of the next round, before hop is written again. */
+		next = hop;
+	}
+}
+
+/* A chain's target answered with tmsg (from src): the chain goes on from
+ * it, or ends with it. */
+static void answer_target(struct nd_rs_worker *w, const struct nd_rs_policy *p,
+			  struct client *c, const uint8_t *tmsg, size_t tlen,
+			  enum nd_answer_source src,
+			  const struct nd_fetch *fetch, uint64_t now_us,
+			  uint8_t *out, size_t cap, struct nd_rs_result *res)
+{
+	struct nd_rs_chain *ch = c->rq->chain;
+	uint8_t next[ND_DNS_MAX_NAME];
+	size_t next_len;
+
+	if (nd_chain_dangling(tmsg, tlen, ch->target, ch->target_len,
+			      c->q->qtype, next, &next_len) == 1) {
+		chase(w, p, c, ch, tmsg, tlen, next, next_len, src, fetch,
+		      now_us, out, cap, res);
+		return;
+	}
+	chain_answer(w, c, ch, tmsg, tlen, src, fetch, now_us, out, cap, res);
+}
+
+/*
+ * An answer written in out for the client: complete it, or follow its
+ * chain when it stops at a CNAME.
+ */
+static void answer_or_chase(struct nd_rs_worker *w,
+			    const struct nd_rs_policy *p, struct client *c,
+			    size_t len, const struct reply_meta *meta,
+			    uint64_t now_us, uint8_t *out, size_t cap,
+			    struct nd_rs_result *res)
+{
+	uint8_t next[ND_DNS_MAX_NAME];
+	size_t next_len;
+
+	if (nd_chain_dangling(out, len, c->q->qname_lc, c->q->qname_len,
+			      c->q->qtype, next, &next_len) == 1) {
+		chase(w, p, c, NULL, out, len, next, next_len, meta->src,
+		      meta->fetch, now_us, out, cap, res);
+		return;
+	}
+	answer(w, c, out, len, out, cap, now_us, meta, res);
 }
 
 int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
@@ -263,6 +561,7 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 {
 	struct nd_resolver *r;
 	struct nd_query *q;
+	struct client c;
 	int rcode = 0, v;
 	size_t limit, got = 0;
 
@@ -279,6 +578,7 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		COUNT(w, dropped);
 		return 0;
 	}
+	c = (struct client){ proto, peer, io, q, now_us, NULL };
 	if (w->m != NULL)
 		ND_METRIC_INC(w->m->requests[proto == ND_PROTO_TCP]
 					    [q->has_question
@@ -288,13 +588,12 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		static const struct reply_meta prohibited = {
 			ND_SRC_LOCAL, -1, ND_EDE_PROHIBITED, NULL, NULL
 		};
-		answer_error(w, proto, peer, ND_RCODE_REFUSED, &prohibited,
-			     now_us, out, cap, res);
+		answer_error(w, &c, ND_RCODE_REFUSED, &prohibited, now_us, out,
+			     cap, res);
 		return 0;
 	}
 	if (v == ND_QUERY_REPLY) {
-		answer_error(w, proto, peer, rcode, &local_meta, now_us, out,
-			     cap, res);
+		answer_error(w, &c, rcode, &local_meta, now_us, out, cap, res);
 		return 0;
 	}
 	limit = reply_limit(proto, q);
@@ -312,16 +611,14 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 				ND_SRC_LOCAL, -1, ND_EDE_NOT_READY,
 				"the cluster zone is not synced yet", NULL
 			};
-			answer_error(w, proto, peer, ND_RCODE_SERVFAIL,
-				     &not_ready, now_us, out, cap, res);
+			answer_error(w, &c, ND_RCODE_SERVFAIL, &not_ready,
+				     now_us, out, cap, res);
 			return 0;
 		}
 		struct reply_meta km = { ND_SRC_CLUSTER, ki.ready, -1, NULL,
 					 NULL };
 		COUNT(w, kube_answers);
-		res->step = ND_RS_ANSWER;
-		res->len = complete_reply(w, proto, peer, q, out, got, cap,
-					  now_us, now_us, &km, &res->ev);
+		answer_or_chase(w, p, &c, got, &km, now_us, out, cap, res);
 		return 0;
 	}
 	if (nd_cache_answer(r->opt.cache, q, now_us / 1000, false, limit, out,
@@ -329,13 +626,13 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		static const struct reply_meta cached = { ND_SRC_CACHE, -1, -1,
 							  NULL, NULL };
 		COUNT(w, cache_hits);
-		res->step = ND_RS_ANSWER;
-		res->len = complete_reply(w, proto, peer, q, out, got, cap,
-					  now_us, now_us, &cached, &res->ev);
+		answer_or_chase(w, p, &c, got, &cached, now_us, out, cap, res);
 		return 0;
 	}
 	COUNT(w, cache_misses);
-	ask(w, proto, peer, io, now_us, out, cap, res);
+	struct nd_question key = { q->qname_lc, q->qname_len, q->qtype,
+				   q->qclass };
+	park(w, &c, &key, NULL, now_us, out, cap, res);
 	return 0;
 }
 
@@ -365,81 +662,102 @@ void nd_resolve_done(struct nd_rs_worker *w, struct nd_inflight_entry *e,
 }
 
 /*
- * Every upstream failed or timed out: stale if the cache has it
- * (RFC 8767), else SERVFAIL; both say why in an Extended DNS Error.
+ * The fetch failed: stale if the cache has it (RFC 8767), else SERVFAIL;
+ * both say why in an Extended DNS Error. For a chain, the stale answer
+ * is its target's.
  */
-static size_t answer_failed(struct nd_rs_worker *w,
-			    const struct nd_inflight_entry *e,
-			    const struct nd_rs_request *rq, uint64_t now_us,
-			    uint8_t *out, size_t cap, struct nd_query_event *ev)
+static void answer_failed(struct nd_rs_worker *w, const struct nd_rs_policy *p,
+			  const struct nd_inflight_entry *e, struct client *c,
+			  uint64_t now_us, uint8_t *out, size_t cap,
+			  struct nd_rs_result *res)
 {
+	struct nd_rs_request *rq = c->rq;
 	struct reply_meta meta = { ND_SRC_STALE, -1, ND_EDE_STALE_ANSWER, NULL,
 				   &e->fetch };
 	size_t n = 0;
-	int st = nd_cache_answer(w->r->opt.cache, &rq->q, now_us / 1000, true,
-				 reply_limit(rq->proto, &rq->q), out, cap, &n);
 
-	if (st == ND_CACHE_STALE) {
+	if (rq->chain != NULL) {
+		const struct nd_query *tq = target_query(w, c->q, rq->chain);
+
+		if (nd_cache_answer(w->r->opt.cache, tq, now_us / 1000, true,
+				    ND_DNS_MAX_MSG, w->tmp, SCRATCH_MSG,
+				    &n) == ND_CACHE_STALE) {
+			COUNT(w, cache_stale);
+			rq->chain->is_stale = true;
+			answer_target(w, p, c, w->tmp, n, ND_SRC_STALE,
+				      &e->fetch, now_us, out, cap, res);
+			return;
+		}
+	} else if (nd_cache_answer(w->r->opt.cache, c->q, now_us / 1000, true,
+				   reply_limit(c->proto, c->q), out, cap,
+				   &n) == ND_CACHE_STALE) {
 		COUNT(w, cache_stale);
-	} else {
-		int len = nd_response_error(&rq->q, ND_RCODE_SERVFAIL, out, cap);
-
-		n = len > 0 ? (size_t)len : 0;
-		meta.src = ND_SRC_FAILED;
-		/* Timeouts, and upstreams that answered SERVFAIL or REFUSED:
-		 * no authority would give an answer (RFC 8914 4.23). Closed
-		 * ports, ICMP errors, our own failures: the network broke
-		 * (4.24). */
-		bool answered_badly = e->end == ND_FETCH_REFUSED ||
-				      e->end == ND_FETCH_ANSWERED;
-
-		meta.ede = e->end == ND_FETCH_TIMED_OUT || answered_badly
-				   ? ND_EDE_NO_REACHABLE_AUTHORITY
-				   : ND_EDE_NETWORK_ERROR;
-		if (answered_badly)
-			meta.ede_text = "upstreams answered SERVFAIL or REFUSED";
+		answer_or_chase(w, p, c, n, &meta, now_us, out, cap, res);
+		return;
 	}
-	if (n == 0)
-		return 0;
-	return complete_reply(w, rq->proto, (const struct sockaddr *)&rq->peer,
-			      &rq->q, out, n, cap, rq->start_us, now_us, &meta,
-			      ev);
+	bool answered_badly = e->end == ND_FETCH_REFUSED ||
+			      e->end == ND_FETCH_ANSWERED;
+
+	meta.src = ND_SRC_FAILED;
+	/* Timeouts, and upstreams that answered SERVFAIL or REFUSED: no
+	 * authority would give an answer (RFC 8914 4.23). Closed ports,
+	 * ICMP errors, our own failures: the network broke (4.24). */
+	meta.ede = e->end == ND_FETCH_TIMED_OUT || answered_badly
+			   ? ND_EDE_NO_REACHABLE_AUTHORITY
+			   : ND_EDE_NETWORK_ERROR;
+	if (answered_badly)
+		meta.ede_text = "upstreams answered SERVFAIL or REFUSED";
+	answer_error(w, c, ND_RCODE_SERVFAIL, &meta, now_us, out, cap, res);
 }
 
 struct nd_rs_request *nd_resolve_next(struct nd_rs_worker *w,
 				      const struct nd_rs_policy *p,
 				      struct nd_inflight_entry *e,
 				      uint64_t now_us, uint8_t *out,
-				      size_t cap, size_t *len,
-				      struct nd_query_event *ev)
+				      size_t cap, struct nd_rs_result *res)
 {
 	struct nd_rs_request *rq;
+	struct client c;
+	int n;
 
-	if (w == NULL || p == NULL || e == NULL || out == NULL ||
-	    len == NULL || ev == NULL)
+	if (w == NULL || p == NULL || e == NULL || out == NULL || res == NULL)
 		return NULL;
 	rq = e->done;
 	if (rq == NULL)
 		return NULL;
 	e->done = rq->next;
 	rq->next = NULL;
-	*len = 0;
-	memset(ev, 0, sizeof(*ev));
-	if (e->has_answer) {
+	res->step = ND_RS_DROP;
+	res->len = 0;
+	res->fetch = NULL;
+	c = (struct client){ rq->proto, (const struct sockaddr *)&rq->peer,
+			     NULL,	  &rq->q,
+			     rq->start_us, rq };
+	if (e->has_answer && rq->chain != NULL) {
+		const struct nd_query *tq = target_query(w, &rq->q, rq->chain);
+
+		n = nd_answer_render(&w->answer, tq, 0, p->cache_max_ttl_s,
+				     false, ND_DNS_MAX_MSG, w->tmp,
+				     SCRATCH_MSG);
+		if (n > 0) {
+			answer_target(w, p, &c, w->tmp, (size_t)n,
+				      ND_SRC_UPSTREAM, &e->fetch, now_us, out,
+				      cap, res);
+			return rq;
+		}
+	} else if (e->has_answer) {
 		struct reply_meta meta = { ND_SRC_UPSTREAM, -1, -1, NULL,
 					   &e->fetch };
-		int n = nd_answer_render(&w->answer, &rq->q, 0,
-					 p->cache_max_ttl_s, false,
-					 reply_limit(rq->proto, &rq->q), out,
-					 cap);
+
+		n = nd_answer_render(&w->answer, &rq->q, 0, p->cache_max_ttl_s,
+				     false, reply_limit(rq->proto, &rq->q),
+				     out, cap);
 		if (n > 0) {
-			*len = complete_reply(w, rq->proto,
-					      (const struct sockaddr *)&rq->peer,
-					      &rq->q, out, (size_t)n, cap,
-					      rq->start_us, now_us, &meta, ev);
+			answer_or_chase(w, p, &c, (size_t)n, &meta, now_us, out,
+					cap, res);
 			return rq;
 		}
 	}
-	*len = answer_failed(w, e, rq, now_us, out, cap, ev);
+	answer_failed(w, p, e, &c, now_us, out, cap, res);
 	return rq;
 }

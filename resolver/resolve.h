@@ -16,6 +16,10 @@
 #include "resolver/observe.h"
 #include "util/addr.h"
 
+/* CNAMEs followed to complete one answer, at most (unbound's limit too);
+ * a longer chain gets SERVFAIL with an Extended DNS Error. */
+#define ND_CHAIN_MAX_STEPS 11
+
 struct nd_cache;
 struct nd_kube_store;
 struct nd_metrics;
@@ -76,7 +80,8 @@ enum nd_rs_step {
 			     its answer comes from that fetch's end */
 	ND_RS_ASK = 3,	  /* a new fetch: carry out act (and what follows
 			     from it) with the nd_fetch_* calls on
-			     &fetch->fetch */
+			     &fetch->fetch; when a CNAME chain is being
+			     completed, the fetch is for its target */
 };
 
 struct nd_rs_result {
@@ -95,7 +100,9 @@ struct nd_rs_result {
  * A client query pkt[0..len) arrived from peer over proto (ND_PROTO_UDP
  * or ND_PROTO_TCP) at now_us (monotonic): ACL, the cluster zone (SERVFAIL
  * before its first sync), the cache, then an upstream fetch shared with
- * identical questions. io (io_size bytes) is copied into the request when
+ * identical questions. An answer that stops at a CNAME is completed: the
+ * target from the cluster zone, the cache or a fetch, up to
+ * ND_CHAIN_MAX_STEPS. io (io_size bytes) is copied into the request when
  * it waits. out/cap: where an immediate answer goes (it never exceeds
  * the client's UDP size, or 65535 over TCP). Returns 0 or -EINVAL.
  */
@@ -113,18 +120,25 @@ void nd_resolve_done(struct nd_rs_worker *w, struct nd_inflight_entry *e,
 		     const struct nd_fetch_action *act, uint64_t now_us);
 
 /*
- * The next waiter of e (owned by the caller now: free() it after use)
- * with its answer in out[0..*len) and its event in *ev (pointers into
- * the request): the fetched answer, or when the fetch failed a stale
- * answer (RFC 8767) or SERVFAIL, each with the Extended DNS Error that
- * says why. NULL when every waiter is handed back. On this worker's
- * thread, before its next nd_resolve_done().
+ * The next waiter of e, with what to do for it in *res:
+ * - ANSWER: its answer in out[0..res->len) and its event in res->ev
+ *   (pointers into the request): the fetched answer, or when the fetch
+ *   failed a stale answer (RFC 8767) or SERVFAIL, each with the Extended
+ *   DNS Error that says why; the caller sends it, then frees the request
+ *   (nd_rs_request_free).
+ * - WAIT: the answer was a CNAME whose target is being fetched; the
+ *   request moved to that fetch (the table owns it again).
+ * - ASK: the same, for a new fetch (res->fetch, first action res->act).
+ * NULL when every waiter is handed back. On this worker's thread, before
+ * its next nd_resolve_done().
  */
 struct nd_rs_request *nd_resolve_next(struct nd_rs_worker *w,
 				      const struct nd_rs_policy *p,
 				      struct nd_inflight_entry *e,
 				      uint64_t now_us, uint8_t *out,
-				      size_t cap, size_t *len,
-				      struct nd_query_event *ev);
+				      size_t cap, struct nd_rs_result *res);
+
+/* Free a request handed back (and its chain); NULL is fine. */
+void nd_rs_request_free(struct nd_rs_request *rq);
 
 #endif /* RESOLVER_RESOLVE_H */

@@ -117,31 +117,79 @@ static void deliver(struct nd_worker *cur, struct nd_rs_request *rq,
 		nd_tcp_conn_release(io->client.conn);
 	}
 	__atomic_sub_fetch(&home->outstanding, 1, __ATOMIC_RELEASE);
-	free(rq);
+	nd_rs_request_free(rq);
 }
 
 /*
- * A fetch is over (on its owner's thread): the resolver writes each
- * waiter's answer; the observers see it; it goes out.
+ * Start the fetch a step asked for. When it cannot start (no upstream,
+ * no memory) it is over at once: it goes on *later, whose ends are
+ * delivered after the fetch at hand (the resolver's parse buffers hold
+ * one fetch's answer at a time).
  */
+static void start_fetch(struct nd_worker *w, struct nd_inflight_entry *e,
+			const struct nd_fetch_action *first,
+			struct nd_inflight_entry **later)
+{
+	struct nd_fetch_action act = *first;
+
+	if (act.what == ND_FETCH_SEND && nd_forwarder_run(w->fwd, e, &act) == 0)
+		return;
+	if (act.what != ND_FETCH_DONE)
+		nd_fetch_local_error(&e->fetch, &act);
+	e->end = act.end;
+	e->io_next = *later;
+	*later = e;
+}
+
+/* One fetch is over: the resolver writes each waiter's answer (or moves
+ * it on to the fetch of its CNAME's target); the answers go out. */
+static void finish_fetch(struct nd_worker *w, struct nd_inflight_entry *e,
+			 const struct nd_fetch_action *act,
+			 struct nd_inflight_entry **later)
+{
+	struct nd_rs_policy p = policy_of(w);
+	struct nd_rs_result *res = w->res_done;	/* not w->res: a fetch
+						   can end inside a step */
+	struct nd_rs_request *rq;
+	uint64_t now = nd_clock_us();
+
+	nd_resolve_done(w->rw, e, act, now);
+	while ((rq = nd_resolve_next(w->rw, &p, e, now, w->scratch,
+				     SCRATCH_BYTES, res)) != NULL) {
+		switch (res->step) {
+		case ND_RS_ANSWER:
+			nd_observers_run(w->d, &res->ev);
+			deliver(w, rq, w->scratch, res->len);
+			break;
+		case ND_RS_DROP:
+			deliver(w, rq, w->scratch, 0);
+			break;
+		case ND_RS_WAIT:
+			break;
+		case ND_RS_ASK:
+			start_fetch(w, res->fetch, &res->act, later);
+			break;
+		}
+	}
+	free(e);
+}
+
+/* The forwarder's end of a fetch, and any that ended at once after it. */
 static void on_fetch_done(void *arg, struct nd_inflight_entry *e,
 			  const struct nd_fetch_action *act)
 {
 	struct nd_worker *w = arg;
-	struct nd_rs_policy p = policy_of(w);
-	struct nd_rs_request *rq;
-	struct nd_query_event ev;
-	uint64_t now = nd_clock_us();
-	size_t len;
+	struct nd_inflight_entry *later = NULL;
 
-	nd_resolve_done(w->rw, e, act, now);
-	while ((rq = nd_resolve_next(w->rw, &p, e, now, w->scratch,
-				     SCRATCH_BYTES, &len, &ev)) != NULL) {
-		if (len > 0)
-			nd_observers_run(w->d, &ev);
-		deliver(w, rq, w->scratch, len);
+	finish_fetch(w, e, act, &later);
+	while (later != NULL) {
+		struct nd_fetch_action done = { .what = ND_FETCH_DONE };
+
+		e = later;
+		later = e->io_next;
+		done.end = (enum nd_fetch_end)e->end;
+		finish_fetch(w, e, &done, &later);
 	}
-	free(e);
 }
 
 void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
@@ -174,15 +222,16 @@ void nd_worker_handle_query(struct nd_worker *w, const struct nd_client *c,
 		nd_tcp_conn_hold(c->conn);
 	if (res->step == ND_RS_WAIT)
 		return;
-	if (res->act.what != ND_FETCH_SEND ||
-	    nd_forwarder_run(w->fwd, res->fetch, &res->act) != 0) {
+	struct nd_inflight_entry *later = NULL;
+	start_fetch(w, res->fetch, &res->act, &later);
+	if (later != NULL) {
 		/* No upstream, or no memory: it ends now, and its waiters
 		 * (this query among them) get their answers. */
-		struct nd_fetch_action act = res->act;
+		struct nd_fetch_action done = { .what = ND_FETCH_DONE,
+						.end = (enum nd_fetch_end)
+							       later->end };
 
-		if (act.what != ND_FETCH_DONE)
-			nd_fetch_local_error(&res->fetch->fetch, &act);
-		on_fetch_done(w, res->fetch, &act);
+		on_fetch_done(w, later, &done);
 	}
 }
 
@@ -275,8 +324,10 @@ struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)
 	pthread_mutex_init(&w->mail_lock, NULL);
 	w->scratch = malloc(SCRATCH_BYTES);
 	w->res = malloc(sizeof(*w->res));
+	w->res_done = malloc(sizeof(*w->res_done));
 	w->base = event_base_new();
-	if (w->scratch == NULL || w->res == NULL || w->base == NULL)
+	if (w->scratch == NULL || w->res == NULL || w->res_done == NULL ||
+	    w->base == NULL)
 		goto fail;
 	w->mail_ev = event_new(w->base, -1, EV_READ, on_mail, w);
 	w->drain_ev = evtimer_new(w->base, on_drain_check, w);
@@ -380,7 +431,7 @@ void nd_worker_free(struct nd_worker *w)
 	for (; m != NULL; m = next) {
 		next = m->next;
 		if (m->kind == MAIL_ANSWER)
-			free(m->req);
+			nd_rs_request_free(m->req);
 		free(m);
 	}
 	if (w->mail_ev)
@@ -392,6 +443,7 @@ void nd_worker_free(struct nd_worker *w)
 	pthread_mutex_destroy(&w->mail_lock);
 	free(w->scratch);
 	free(w->res);
+	free(w->res_done);
 	nd_rs_worker_free(w->rw);
 	free(w);
 }

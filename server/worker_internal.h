@@ -39,6 +39,7 @@ struct nd_worker {
 	int outstanding;		/* our requests not yet answered (atomic) */
 	uint8_t *scratch;		/* ND_DNS_MAX_MSG+ bytes for rendering */
 	struct nd_rs_result *res;	/* the step of the query at hand */
+	struct nd_rs_result *res_done;	/* the steps of a fetch's waiters */
 };
 
 /* Create worker index i (sockets bound, loop not running). NULL on error. */

@@ -14,13 +14,18 @@
  *                       cluster.local, not synced until "zone synced"),
  *                       allow CIDR (repeatable; default: everyone)
  *   zone synced         the cluster zone has its first full view
+ *   apply JSON          put a Service or EndpointSlice (the rest of the
+ *                       line, one JSON object) into the cluster zone
  *   time +MS            the clock moves on
  *   query H NAME TYPE [edns] [tcp] [from=IP]
  *                       a client query, named H in later steps
- *   reply H RCODE [a=IP]... [ttl=N] [soa=N] [tc] [mismatch]
- *                       the upstream of the fetch H started answers its
- *                       current attempt (soa=N: an SOA with MINIMUM N in
- *                       the authority section; mismatch: a wrong ID)
+ *   reply H RCODE [cname=NAME] [a=IP]... [ttl=N] [soa=N] [tc] [mismatch]
+ *                       the upstream of the fetch H is waiting on (the
+ *                       one it started, or the one its chain moved to)
+ *                       answers its current attempt (cname: a CNAME from
+ *                       the question's name first; soa=N: an SOA with
+ *                       MINIMUM N in the authority section; mismatch: a
+ *                       wrong ID)
  *   timeout H           that attempt's timer fires (fails when early)
  *   neterr H            that attempt fails on the network (ICMP, RST)
  *   expect H answer RCODE [an=N] [ttl=N] [ede=N] [src=SOURCE] [tc]
@@ -38,12 +43,14 @@
  * was there instead.
  */
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dns/wire.h"
+#include "kube/apply.h"
 #include "kube/store.h"
 #include "resolver/cache.h"
 #include "resolver/metrics.h"
@@ -97,6 +104,7 @@ struct run {
 	struct nd_metrics m;
 	uint8_t out[ND_DNS_MAX_MSG + 512];
 	struct nd_rs_result result;
+	struct nd_rs_result result_done;
 	struct qrec q[MAX_QUERIES];
 	int n_q;
 	struct frec f[MAX_QUERIES];
@@ -183,26 +191,58 @@ static void record(struct qrec *q, const uint8_t *msg, size_t len,
 	q->state = len > 0 ? Q_ANSWERED : Q_DROPPED;
 }
 
-/* The fetch is over: every waiter gets its answer. */
+static void took(struct run *r, struct frec *f,
+		 const struct nd_fetch_action *act);
+
+/*
+ * The fetch is over: every waiter gets its answer, or moves on to the
+ * fetch of its CNAME's target (a new one is started after this fetch is
+ * done with, as the daemon does).
+ */
 static void fetch_over(struct run *r, struct frec *f)
 {
 	struct nd_rs_policy p = policy(r);
+	struct nd_rs_result *res = &r->result_done;
 	struct nd_rs_request *rq;
-	struct nd_query_event ev;
-	size_t len;
+	int started[MAX_QUERIES], n_started = 0;
 
 	nd_resolve_done(r->rw, f->e, &f->act, r->now_us);
 	while ((rq = nd_resolve_next(r->rw, &p, f->e, r->now_us, r->out,
-				     sizeof(r->out), &len, &ev)) != NULL) {
+				     sizeof(r->out), res)) != NULL) {
 		int idx;
 
 		memcpy(&idx, rq->io, sizeof(idx));
-		if (idx >= 0 && idx < r->n_q)
-			record(&r->q[idx], r->out, len, &ev);
-		free(rq);
+		switch (res->step) {
+		case ND_RS_ANSWER:
+		case ND_RS_DROP:
+			if (idx >= 0 && idx < r->n_q)
+				record(&r->q[idx], r->out, res->len, &res->ev);
+			nd_rs_request_free(rq);
+			break;
+		case ND_RS_WAIT:
+			r->q[idx].fetch = -1; /* joined another's fetch */
+			break;
+		case ND_RS_ASK:
+			if (r->n_f == MAX_QUERIES) {
+				bad(r, "too many fetches");
+				break;
+			}
+			memset(&r->f[r->n_f], 0, sizeof(r->f[0]));
+			r->f[r->n_f].e = res->fetch;
+			r->f[r->n_f].act = res->act;
+			r->q[idx].fetch = r->n_f;
+			started[n_started++] = r->n_f++;
+			break;
+		}
 	}
 	free(f->e);
 	f->e = NULL;
+	for (int i = 0; i < n_started; i++) {
+		struct frec *nf = &r->f[started[i]];
+		struct nd_fetch_action act = nf->act;
+
+		took(r, nf, &act);
+	}
 }
 
 /* Take the fetch's next action; DONE ends it at once. */
@@ -253,8 +293,10 @@ static void do_query(struct run *r, char **t, int n)
 		type = ND_TYPE_TXT;
 	else if (strcmp(t[3], "SRV") == 0)
 		type = ND_TYPE_SRV;
+	else if (strcmp(t[3], "CNAME") == 0)
+		type = ND_TYPE_CNAME;
 	else {
-		bad(r, "type A, AAAA, TXT or SRV");
+		bad(r, "type A, AAAA, TXT, SRV or CNAME");
 		return;
 	}
 	nl = nd_dns_name_from_text(t[2], name, sizeof(name));
@@ -404,6 +446,33 @@ static void do_reply(struct run *r, char **t, int n)
 	nd_put16(pkt + 2, (uint16_t)(ND_FLAG_QR | ND_FLAG_RD | ND_FLAG_RA |
 				     (tc ? ND_FLAG_TC : 0) | rcode));
 	nd_put16(pkt + 10, 0);
+	uint8_t owner[ND_DNS_MAX_NAME];
+	size_t owner_len = 0;
+
+	for (int i = 3; i < n; i++) {
+		const char *target = scn_kv(t[i], "cname");
+		uint8_t wire[ND_DNS_MAX_NAME];
+		int wl;
+
+		if (target == NULL)
+			continue;
+		wl = nd_dns_name_from_text(target, wire, sizeof(wire));
+		if (wl <= 0) {
+			bad(r, "bad cname %s", target);
+			return;
+		}
+		nd_put16(pkt + len, 0xC00C);
+		nd_put16(pkt + len + 2, ND_TYPE_CNAME);
+		nd_put16(pkt + len + 4, 1);
+		nd_put32(pkt + len + 6, (uint32_t)ttl);
+		nd_put16(pkt + len + 10, (uint16_t)wl);
+		memcpy(pkt + len + 12, wire, (size_t)wl);
+		len += 12 + (size_t)wl;
+		an++;
+		/* The addresses that follow belong to the target. */
+		memcpy(owner, wire, (size_t)wl);
+		owner_len = (size_t)wl;
+	}
 	for (int i = 3; i < n; i++) {
 		const char *ip = scn_kv(t[i], "a");
 		uint8_t rd[16];
@@ -416,7 +485,12 @@ static void do_reply(struct run *r, char **t, int n)
 			bad(r, "bad address %s", ip);
 			return;
 		}
-		nd_put16(pkt + len, 0xC00C);
+		if (owner_len > 0) {
+			memcpy(pkt + len, owner, owner_len);
+			len += owner_len - 2; /* the 2 bytes of a pointer below */
+		} else {
+			nd_put16(pkt + len, 0xC00C);
+		}
 		nd_put16(pkt + len + 2, v6 ? ND_TYPE_AAAA : ND_TYPE_A);
 		nd_put16(pkt + len + 4, 1);
 		nd_put32(pkt + len + 6, (uint32_t)ttl);
@@ -695,6 +769,34 @@ static bool set_option(struct run *r, const char *name, const char *value)
 	return true;
 }
 
+static void do_apply(struct run *r, char **t, int n)
+{
+	char json[2048] = "", err[256];
+	size_t len = 0;
+	cJSON *obj, *kind;
+	enum nd_kube_kind k;
+
+	if (!r->has_zone || !set_up(r)) {
+		bad(r, "apply needs option zone 1");
+		return;
+	}
+	for (int i = 1; i < n; i++)
+		len += (size_t)snprintf(json + len, sizeof(json) - len, "%s%s",
+					i > 1 ? " " : "", t[i]);
+	obj = cJSON_Parse(json);
+	kind = obj ? cJSON_GetObjectItemCaseSensitive(obj, "kind") : NULL;
+	if (!cJSON_IsString(kind)) {
+		bad(r, "apply: not a JSON object with a kind");
+		cJSON_Delete(obj);
+		return;
+	}
+	k = strcmp(kind->valuestring, "EndpointSlice") == 0 ? ND_KIND_SLICE
+							     : ND_KIND_SERVICE;
+	if (nd_kube_apply_put(r->kube, k, obj, err, sizeof(err)) != 0)
+		bad(r, "apply: %s", err);
+	cJSON_Delete(obj);
+}
+
 static void step(struct scn *s, char **t, int n)
 {
 	struct run *r = (struct run *)s;
@@ -706,6 +808,8 @@ static void step(struct scn *s, char **t, int n)
 	} else if (strcmp(t[0], "zone") == 0 && n == 2 &&
 		   strcmp(t[1], "synced") == 0) {
 		r->is_synced = true;
+	} else if (strcmp(t[0], "apply") == 0 && n >= 2) {
+		do_apply(r, t, n);
 	} else if (strcmp(t[0], "time") == 0) {
 		if (n != 2 || t[1][0] != '+' || !scn_u64(t[1] + 1, &v))
 			bad(r, "time +MS");

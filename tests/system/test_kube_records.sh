@@ -103,11 +103,15 @@ check_records() {
 	k_expect "ext.shop.$SVC" CNAME NOERROR ANSWER "ext.shop.$SVC." CNAME api.example.com.
 	check_aa "[$mode] ext CNAME" "$K_OUT"
 	check_ttls "[$mode] ext CNAME" "$K_OUT" ANSWER
+	# ... whose target nodedns resolves to complete the chain (stub
+	# resolvers do not chase CNAMEs); here nothing listens on the
+	# upstream port, so the target cannot be had: SERVFAIL, and EDE 23
+	# says why. test_chain.sh checks completed chains.
 	out=$(q "ext.shop.$SVC" A)
-	if k_has_rr "$out" ANSWER "ext.shop.$SVC." CNAME api.example.com.; then
-		pass "[$mode] ext A: answer starts with the CNAME"
+	if grep -q 'status: SERVFAIL' <<<"$out" && grep -q 'EDE: 23' <<<"$out"; then
+		pass "[$mode] ext A: the target is asked upstream (dead here): SERVFAIL, EDE 23"
 	else
-		fail "[$mode] ext A: expected the CNAME api.example.com. in the answer, got:"
+		fail "[$mode] ext A: expected SERVFAIL with EDE 23 (the target's upstream is dead), got:"
 		printf '%s\n' "$out" | sed 's/^/    | /'
 	fi
 
