@@ -485,8 +485,8 @@ int nd_kube_names_service(const struct nd_kube_zone *z,
 		out->n_skipped++;
 		return out->err;
 	}
-	/* The Service name exists even with nothing to answer (a headless
-	 * Service without ready endpoints): NODATA, not NXDOMAIN. */
+	/* The Service name is filed even when it does not exist, so that
+	 * its node carries the Service's ready count (below). */
 	add_ent(out, &base);
 
 	/* Diagnostics want to know, from the name a query asked for, how
@@ -501,10 +501,17 @@ int nd_kube_names_service(const struct nd_kube_zone *z,
 				out->err = (int)ready;
 			return out->err;
 		}
+		/* Spec 2.4.1: "If there are no ready endpoints for the
+		 * headless Service, the answer should be NXDOMAIN", for
+		 * its SRV names too (CoreDNS: no address, no name). The
+		 * name stays filed, absent, for the diagnostics. */
+		bool is_headless = svc->type == ND_SVC_HEADLESS;
+
 		nd_kube_nameset_set_service(out, base.b, base.len,
 					    ready > INT32_MAX ? INT32_MAX
 							      : (int32_t)ready,
-					    svc->type == ND_SVC_HEADLESS);
+					    is_headless,
+					    is_headless && ready == 0);
 	}
 
 	switch (svc->type) {

@@ -569,8 +569,13 @@ static void test_headless(void **state)
 	struct nd_kube_slice a, b, c;
 
 	put_headless(s, "default", "db");
-	/* No endpoints yet: the Service name exists, with nothing in it. */
-	expect_nodata(s, D, ND_TYPE_A);
+	/* No ready endpoint yet: spec 2.4.1, NXDOMAIN for the Service
+	 * name and its SRV names; the namespace exists. */
+	expect_nxdomain(s, D, ND_TYPE_A);
+	expect_nxdomain(s, D, ND_TYPE_AAAA);
+	expect_nxdomain(s, D, ND_TYPE_ANY);
+	expect_nxdomain(s, "_pg._tcp." D, ND_TYPE_SRV);
+	expect_nodata(s, "default.svc.cluster.local", ND_TYPE_A);
 
 	slice_init(&a, "default", "db-abc", "db", AF_INET);
 	slice_ep(&a, "10.1.0.1", true, "db-0");
@@ -690,7 +695,8 @@ static void test_slice_before_service(void **state)
 	slice_init(&a, "default", "db-abc", "other", AF_INET);
 	slice_ep(&a, "10.1.0.1", true, "db-0");
 	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
-	expect_nodata(s, D, ND_TYPE_A);
+	expect_nxdomain(s, D, ND_TYPE_A);
+	expect_nodata(s, "default.svc.cluster.local", ND_TYPE_A);
 	nd_kube_store_free(s);
 }
 
@@ -1110,7 +1116,7 @@ static void test_many_names(void **state)
 			 i % 250 + 1);
 		expect_nxdomain(s, name, ND_TYPE_A);
 	}
-	expect_nodata(s, D, ND_TYPE_A);
+	expect_nxdomain(s, D, ND_TYPE_A);
 	assert_int_equal(nd_kube_store_del_service(s, "default", "db"), 0);
 	nd_kube_store_get_stats(s, &st);
 	assert_int_equal(st.names, st0.names);
@@ -1335,14 +1341,25 @@ static void test_info_headless(void **state)
 	struct nd_kube_service svc;
 	struct nd_kube_slice a;
 
-	/* No endpoints: the name exists (NODATA) and says 0. */
+	/* No endpoints: NXDOMAIN (spec 2.4.1), and still the Service with
+	 * 0 ready, for its name and the names that would be under it. */
 	put_headless(s, "default", "db");
-	expect_nodata(s, D, ND_TYPE_A);
-	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 0, true);
+	expect_nxdomain(s, D, ND_TYPE_A);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
+	expect_info(s, D, ND_TYPE_AAAA, LDNS_RCODE_NXDOMAIN, 0, true);
+	expect_info(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NXDOMAIN, 0,
+		    true);
+	expect_info(s, "db-0." D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
+	/* The namespace is no Service's name. */
+	expect_info(s, "default.svc.cluster.local", ND_TYPE_A,
+		    LDNS_RCODE_NOERROR, -1, false);
+	expect_info(s, "nope.default.svc.cluster.local", ND_TYPE_A,
+		    LDNS_RCODE_NXDOMAIN, -1, false);
 	slice_init(&a, "default", "db-abc", "db", AF_INET);
 	slice_ep(&a, "10.1.0.1", false, "db-0");
 	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
-	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 0, true);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
+	expect_info(s, "db-0." D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
 
 	/* An address in two slices is one backend; both families count;
 	 * not-ready addresses do not. */
@@ -1388,6 +1405,35 @@ static void test_info_headless(void **state)
 	svc_ip(&svc, "10.96.0.30");
 	assert_int_equal(nd_kube_store_put_service(s, &svc), 0);
 	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, false);
+
+	/* Headless again, and every endpoint goes not ready: the name
+	 * goes (NXDOMAIN) and comes back with the first ready one. */
+	put_headless(s, "default", "db");
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, true);
+	assert_int_equal(nd_kube_store_del_slice(s, "default", "db-v6"), 0);
+	slice_init(&a, "default", "db-abc", "db", AF_INET);
+	slice_ep(&a, "10.1.0.1", false, "db-0");
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	expect_nxdomain(s, D, ND_TYPE_A);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
+	expect_info(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NXDOMAIN, 0,
+		    true);
+	slice_init(&a, "default", "db-abc", "db", AF_INET);
+	slice_ep(&a, "10.1.0.1", true, "db-0");
+	slice_port(&a, "pg", IPPROTO_TCP, 5432);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	expect_answer(s, D, ND_TYPE_A, D " 5 A 10.1.0.1");
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 1, true);
+	expect_info(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 1,
+		    true);
+
+	/* The Service goes: its absent name goes with it. */
+	assert_int_equal(nd_kube_store_del_slice(s, "default", "db-abc"), 0);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
+	assert_int_equal(nd_kube_store_del_service(s, "default", "db"), 0);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, -1, false);
+	expect_info(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NXDOMAIN, -1,
+		    false);
 	nd_kube_store_free(s);
 }
 
