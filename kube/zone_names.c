@@ -298,12 +298,93 @@ static void add_ptr(struct nd_kube_nameset *out, const struct nd_kube_ip *ip,
 }
 
 /*
+ * The name of one address of an endpoint, as CoreDNS gives it:
+ * <hostname>.<base> when the endpoint has a hostname, else the address
+ * dashed (10-1-2-3.<base>, fd00--1.<base>). False when it cannot be a
+ * name (counted in n_skipped).
+ */
+static bool endpoint_name(const struct nd_kube_endpoint *ep,
+			  const struct nd_kube_ip *ip, const struct wname *base,
+			  struct wname *target, struct nd_kube_nameset *out)
+{
+	char dashed[INET6_ADDRSTRLEN];
+	const char *label = ep->hostname;
+
+	if (label[0] == '\0') {
+		if (nd_kube_dashed_label(ip, dashed, sizeof(dashed)) < 0)
+			return false;
+		label = dashed;
+	}
+	if (!name_build(target, &label, 1, base->b, base->len)) {
+		out->n_skipped++;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Call fn for every address of a ready endpoint of the Service whose
+ * family is its slice's (FQDN slices name no address we could answer
+ * with, and an address of the other family is a malformed slice).
+ *
+ * Not-ready endpoints give nothing, not even a PTR: CoreDNS drops them
+ * when it reads an EndpointSlice (endpointsliceReady in its
+ * object/endpoint.go), so its reverse index holds ready addresses only,
+ * and a not-ready pod's address is forwarded like any unknown one. A
+ * Service with publishNotReadyAddresses gets its endpoints marked ready
+ * by the EndpointSlice controller, so they are named too.
+ */
+static void each_ready_address(
+	const struct nd_kube_slice *const *slices, size_t n_slices,
+	const struct wname *base, struct nd_kube_nameset *out,
+	void (*fn)(const struct nd_kube_slice *, const struct nd_kube_endpoint *,
+		   const struct nd_kube_ip *, const struct wname *,
+		   struct nd_kube_nameset *))
+{
+	for (size_t s = 0; s < n_slices; s++) {
+		const struct nd_kube_slice *sl = slices[s];
+
+		if (sl == NULL || (sl->address_type != AF_INET &&
+				   sl->address_type != AF_INET6))
+			continue;
+		for (size_t e = 0; e < sl->n_eps; e++) {
+			const struct nd_kube_endpoint *ep = &sl->eps[e];
+
+			if (!ep->is_ready)
+				continue;
+			for (size_t a = 0; a < ep->n_addrs; a++)
+				if (ep->addrs[a].family == sl->address_type)
+					fn(sl, ep, &ep->addrs[a], base, out);
+		}
+	}
+}
+
+/*
+ * The PTR of one ready endpoint address of a ClusterIP Service, to the
+ * name CoreDNS answers for it (its reverse lookup searches endpoints of
+ * every Service, not only headless ones).
+ */
+static void ptr_endpoint(const struct nd_kube_slice *sl,
+			 const struct nd_kube_endpoint *ep,
+			 const struct nd_kube_ip *ip, const struct wname *base,
+			 struct nd_kube_nameset *out)
+{
+	struct wname target;
+
+	(void)sl;
+	if (endpoint_name(ep, ip, base, &target, out))
+		add_ptr(out, ip, &target);
+}
+
+/*
  * A ClusterIP Service: its cluster IPs whether or not anything backs
- * them, one SRV per named port pointing at the Service name, and the
- * reverse names of the cluster IPs.
+ * them, one SRV per named port pointing at the Service name, the
+ * reverse names of the cluster IPs, and those of its ready endpoints'
+ * addresses.
  */
 static void names_cluster_ip(const struct nd_kube_service *svc,
-			     const struct wname *base,
+			     const struct nd_kube_slice *const *slices,
+			     size_t n_slices, const struct wname *base,
 			     struct nd_kube_nameset *out)
 {
 	uint8_t rd[SRV_FIXED_LEN + ND_DNS_MAX_NAME];
@@ -329,6 +410,7 @@ static void names_cluster_ip(const struct nd_kube_service *svc,
 						    base->len, svc->ips[i].addr,
 						    alen);
 	}
+	each_ready_address(slices, n_slices, base, out, ptr_endpoint);
 }
 
 /* One address of a ready endpoint of a headless Service. */
@@ -339,32 +421,22 @@ static void names_endpoint(const struct nd_kube_slice *sl,
 			   struct nd_kube_nameset *out)
 {
 	uint8_t rd[SRV_FIXED_LEN + ND_DNS_MAX_NAME];
-	char dashed[INET6_ADDRSTRLEN];
 	struct wname target, srv;
 	uint16_t type;
 	size_t alen;
 
-	if (ip->family != sl->address_type || !ip_record(ip, &type, &alen))
+	if (!ip_record(ip, &type, &alen))
 		return;
 	add_rr(out, base, type, ip->addr, alen);
 
 	/* Without a hostname CoreDNS names the endpoint after its address,
-	 * so that SRV targets resolve; only a hostname gets a PTR, as the
-	 * specification says. */
-	const char *label = ep->hostname;
-
-	if (label[0] == '\0') {
-		if (nd_kube_dashed_label(ip, dashed, sizeof(dashed)) < 0)
-			return;
-		label = dashed;
-	}
-	if (!name_build(&target, &label, 1, base->b, base->len)) {
-		out->n_skipped++;
+	 * so that SRV targets resolve. The specification asks a PTR of
+	 * hostnames only (2.4.3); CoreDNS gives one to the dashed name
+	 * too, and pods' reverse lookups rely on it. */
+	if (!endpoint_name(ep, ip, base, &target, out))
 		return;
-	}
 	add_rr(out, &target, type, ip->addr, alen);
-	if (ep->hostname[0] != '\0')
-		add_ptr(out, ip, &target);
+	add_ptr(out, ip, &target);
 
 	/* A slice's ports are the ports of its own endpoints. */
 	for (size_t p = 0; p < sl->n_ports; p++) {
@@ -377,28 +449,6 @@ static void names_endpoint(const struct nd_kube_slice *sl,
 	}
 }
 
-static void names_headless(const struct nd_kube_slice *const *slices,
-			   size_t n_slices, const struct wname *base,
-			   struct nd_kube_nameset *out)
-{
-	for (size_t s = 0; s < n_slices; s++) {
-		const struct nd_kube_slice *sl = slices[s];
-
-		/* FQDN slices name no address we could answer with. */
-		if (sl == NULL || (sl->address_type != AF_INET &&
-				   sl->address_type != AF_INET6))
-			continue;
-		for (size_t e = 0; e < sl->n_eps; e++) {
-			const struct nd_kube_endpoint *ep = &sl->eps[e];
-
-			if (!ep->is_ready)
-				continue;
-			for (size_t a = 0; a < ep->n_addrs; a++)
-				names_endpoint(sl, ep, &ep->addrs[a], base,
-					       out);
-		}
-	}
-}
 
 static int ip_cmp(const void *a, const void *b)
 {
@@ -432,8 +482,8 @@ static int64_t ready_count(const struct nd_kube_slice *const *slices,
 	if (v == NULL)
 		return -ENOMEM;
 	n = 0;
-	/* The same filter as names_headless and names_endpoint: FQDN slices
-	 * and addresses of the other family give no record. */
+	/* The same filter as each_ready_address: FQDN slices and
+	 * addresses of the other family give no record. */
 	for (size_t s = 0; s < n_slices; s++) {
 		const struct nd_kube_slice *sl = slices[s];
 
@@ -516,10 +566,11 @@ int nd_kube_names_service(const struct nd_kube_zone *z,
 
 	switch (svc->type) {
 	case ND_SVC_CLUSTER_IP:
-		names_cluster_ip(svc, &base, out);
+		names_cluster_ip(svc, slices, n_slices, &base, out);
 		break;
 	case ND_SVC_HEADLESS:
-		names_headless(slices, n_slices, &base, out);
+		each_ready_address(slices, n_slices, &base, out,
+				   names_endpoint);
 		break;
 	case ND_SVC_EXTERNAL_NAME: {
 		int n = nd_dns_name_from_text(svc->external_name, target.b,

@@ -624,10 +624,20 @@ static void test_headless(void **state)
 	       " 5 A 10.1.0.4|db-6." D " 5 AAAA fd00::4");
 	expect_nodata(s, "_tcp." D, ND_TYPE_SRV);
 
-	/* PTR for endpoints with a hostname only. */
+	/* PTR for every ready endpoint address, to its hostname or its
+	 * dashed name as CoreDNS does; a not-ready one is forwarded. */
 	expect_answer(s, "1.0.1.10.in-addr.arpa", ND_TYPE_PTR,
 		      "1.0.1.10.in-addr.arpa. 5 PTR db-0." D);
-	expect_not_ours(s, "2.0.1.10.in-addr.arpa", ND_TYPE_PTR);
+	expect_answer(s, "2.0.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "2.0.1.10.in-addr.arpa. 5 PTR 10-1-0-2." D);
+	expect_answer(s, "4.0.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "4.0.1.10.in-addr.arpa. 5 PTR 10-1-0-4." D);
+	expect_answer(s,
+		      "4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		      "0.0.d.f.ip6.arpa",
+		      ND_TYPE_PTR,
+		      "4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		      "0.0.d.f.ip6.arpa. 5 PTR db-6." D);
 	expect_not_ours(s, "3.0.1.10.in-addr.arpa", ND_TYPE_PTR);
 
 	/* 10.1.0.2 goes not-ready: it leaves every answer. */
@@ -639,6 +649,7 @@ static void test_headless(void **state)
 	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
 	expect_answer(s, D, ND_TYPE_A, D " 5 A 10.1.0.1|" D " 5 A 10.1.0.4");
 	expect_nxdomain(s, "10-1-0-2." D, ND_TYPE_A);
+	expect_not_ours(s, "2.0.1.10.in-addr.arpa", ND_TYPE_PTR);
 	expect(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NOERROR,
 	       "_pg._tcp." D " 5 SRV 0 100 5432 db-0." D "|_pg._tcp." D
 	       " 5 SRV 0 100 6432 db-0." D "|_pg._tcp." D
@@ -789,6 +800,68 @@ static void test_shared_ptr(void **state)
 		      "pod-7.two.default.svc.cluster.local.");
 	assert_int_equal(nd_kube_store_del_slice(s, "default", "two-x"), 0);
 	expect_not_ours(s, rev, ND_TYPE_PTR);
+	nd_kube_store_free(s);
+}
+
+/* The endpoints of a ClusterIP Service get PTRs too, as CoreDNS gives
+ * them: to the hostname under the Service, else to the dashed name. */
+static void test_endpoint_ptr(void **state)
+{
+	(void)state;
+	struct nd_kube_store *s = store_make(ND_PODS_INSECURE);
+	struct nd_kube_slice a;
+	const char *v6 = "5.0.0.0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+			 "0.0.0.d.f.ip6.arpa";
+
+	put_web(s);
+	slice_init(&a, "default", "web-abc", "web", AF_INET);
+	slice_ep(&a, "10.1.1.1", true, NULL);
+	slice_ep(&a, "10.1.1.2", false, NULL);
+	slice_ep(&a, "10.1.1.3", true, "w-3");
+	slice_port(&a, "http", IPPROTO_TCP, 8080);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	slice_init(&a, "default", "web-v6", "web", AF_INET6);
+	slice_ep(&a, "fd00::1:5", true, NULL);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+
+	expect_answer(s, "1.1.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "1.1.1.10.in-addr.arpa. 5 PTR 10-1-1-1." W);
+	expect_answer(s, "3.1.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "3.1.1.10.in-addr.arpa. 5 PTR w-3." W);
+	expect_answer(s, v6, ND_TYPE_PTR,
+		      "5.0.0.0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		      "0.0.d.f.ip6.arpa. 5 PTR fd00--1-5." W);
+	expect_nodata(s, "1.1.1.10.in-addr.arpa", ND_TYPE_A);
+	/* Not ready: no PTR, forwarded like any unknown address. */
+	expect_not_ours(s, "2.1.1.10.in-addr.arpa", ND_TYPE_PTR);
+	/* The cluster IP's PTR is unchanged, and so are the Service's
+	 * forward answers: the cluster IP, not the endpoints. */
+	expect_answer(s, "10.0.96.10.in-addr.arpa", ND_TYPE_PTR,
+		      "10.0.96.10.in-addr.arpa. 5 PTR " W);
+	expect_answer(s, W, ND_TYPE_A, W " 5 A 10.96.0.10");
+
+	/* An address in a ClusterIP and a headless Service: a PTR each. */
+	put_headless(s, "default", "db");
+	slice_init(&a, "default", "db-abc", "db", AF_INET);
+	slice_ep(&a, "10.1.1.1", true, "db-0");
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	expect_answer(s, "1.1.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "1.1.1.10.in-addr.arpa. 5 PTR 10-1-1-1." W
+		      "|1.1.1.10.in-addr.arpa. 5 PTR db-0." D);
+
+	/* 10.1.1.1 goes not ready in web: db's PTR stays. */
+	slice_init(&a, "default", "web-abc", "web", AF_INET);
+	slice_ep(&a, "10.1.1.1", false, NULL);
+	slice_ep(&a, "10.1.1.3", true, "w-3");
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	expect_answer(s, "1.1.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "1.1.1.10.in-addr.arpa. 5 PTR db-0." D);
+
+	/* The Service goes: its endpoints' PTRs go with it. */
+	assert_int_equal(nd_kube_store_del_service(s, "default", "web"), 0);
+	expect_not_ours(s, "3.1.1.10.in-addr.arpa", ND_TYPE_PTR);
+	expect_not_ours(s, v6, ND_TYPE_PTR);
+	expect_not_ours(s, "10.0.96.10.in-addr.arpa", ND_TYPE_PTR);
 	nd_kube_store_free(s);
 }
 
@@ -1571,6 +1644,7 @@ int main(void)
 		cmocka_unit_test(test_external_name),
 		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_shared_ptr),
+		cmocka_unit_test(test_endpoint_ptr),
 		cmocka_unit_test(test_relist),
 		cmocka_unit_test(test_pods),
 		cmocka_unit_test(test_truncation),
