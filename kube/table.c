@@ -554,7 +554,6 @@ static void svc_info(const struct nd_kube_wname *wn, struct nd_kube_rnode *node)
 	}
 }
 
-
 /* Does node read back as exactly these records? */
 static bool node_gives(const struct nd_kube_rnode *node, const uint8_t *rrs,
 		       size_t len)

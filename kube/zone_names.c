@@ -334,12 +334,14 @@ static bool endpoint_name(const struct nd_kube_endpoint *ep,
  * Service with publishNotReadyAddresses gets its endpoints marked ready
  * by the EndpointSlice controller, so they are named too.
  */
-static void each_ready_address(
-	const struct nd_kube_slice *const *slices, size_t n_slices,
-	const struct wname *base, struct nd_kube_nameset *out,
-	void (*fn)(const struct nd_kube_slice *, const struct nd_kube_endpoint *,
-		   const struct nd_kube_ip *, const struct wname *,
-		   struct nd_kube_nameset *))
+typedef void address_fn(const struct nd_kube_slice *sl,
+			const struct nd_kube_endpoint *ep,
+			const struct nd_kube_ip *ip, const struct wname *base,
+			struct nd_kube_nameset *out);
+
+static void each_ready_address(const struct nd_kube_slice *const *slices,
+			       size_t n_slices, const struct wname *base,
+			       struct nd_kube_nameset *out, address_fn *fn)
 {
 	for (size_t s = 0; s < n_slices; s++) {
 		const struct nd_kube_slice *sl = slices[s];
@@ -360,9 +362,13 @@ static void each_ready_address(
 }
 
 /*
- * The PTR of one ready endpoint address of a ClusterIP Service, to the
- * name CoreDNS answers for it (its reverse lookup searches endpoints of
- * every Service, not only headless ones).
+ * One ready endpoint address of a ClusterIP Service: its PTR, as CoreDNS
+ * gives it (its reverse lookup searches the endpoints of every Service,
+ * not only headless ones), and the A or AAAA of the name the PTR points
+ * at, which CoreDNS answers too (an endpoint query, <ep>.<svc>.<ns>.svc,
+ * works for any Service): a reverse answer whose name does not resolve
+ * would fail forward-confirmed checks. The Service name itself keeps
+ * answering with the cluster IP only.
  */
 static void ptr_endpoint(const struct nd_kube_slice *sl,
 			 const struct nd_kube_endpoint *ep,
@@ -370,17 +376,22 @@ static void ptr_endpoint(const struct nd_kube_slice *sl,
 			 struct nd_kube_nameset *out)
 {
 	struct wname target;
+	uint16_t type;
+	size_t alen;
 
 	(void)sl;
-	if (endpoint_name(ep, ip, base, &target, out))
-		add_ptr(out, ip, &target);
+	if (!ip_record(ip, &type, &alen) ||
+	    !endpoint_name(ep, ip, base, &target, out))
+		return;
+	add_rr(out, &target, type, ip->addr, alen);
+	add_ptr(out, ip, &target);
 }
 
 /*
  * A ClusterIP Service: its cluster IPs whether or not anything backs
  * them, one SRV per named port pointing at the Service name, the
- * reverse names of the cluster IPs, and those of its ready endpoints'
- * addresses.
+ * reverse names of the cluster IPs, and the names and reverse names of
+ * its ready endpoints' addresses.
  */
 static void names_cluster_ip(const struct nd_kube_service *svc,
 			     const struct nd_kube_slice *const *slices,
@@ -448,7 +459,6 @@ static void names_endpoint(const struct nd_kube_slice *sl,
 				    target.b, target.len, ip->addr, alen);
 	}
 }
-
 
 static int ip_cmp(const void *a, const void *b)
 {

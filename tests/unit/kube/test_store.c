@@ -839,6 +839,14 @@ static void test_endpoint_ptr(void **state)
 	expect_answer(s, "10.0.96.10.in-addr.arpa", ND_TYPE_PTR,
 		      "10.0.96.10.in-addr.arpa. 5 PTR " W);
 	expect_answer(s, W, ND_TYPE_A, W " 5 A 10.96.0.10");
+	/* The names the PTRs point at resolve, as CoreDNS answers them. */
+	expect_answer(s, "10-1-1-1." W, ND_TYPE_A, "10-1-1-1." W " 5 A 10.1.1.1");
+	expect_answer(s, "w-3." W, ND_TYPE_A, "w-3." W " 5 A 10.1.1.3");
+	expect_answer(s, "fd00--1-5." W, ND_TYPE_AAAA,
+		      "fd00--1-5." W " 5 AAAA fd00::1:5");
+	expect_nodata(s, "w-3." W, ND_TYPE_AAAA);
+	expect_nxdomain(s, "10-1-1-2." W, ND_TYPE_A);
+	expect_nxdomain(s, "10-1-1-3." W, ND_TYPE_A);
 
 	/* An address in a ClusterIP and a headless Service: a PTR each. */
 	put_headless(s, "default", "db");
@@ -856,12 +864,14 @@ static void test_endpoint_ptr(void **state)
 	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
 	expect_answer(s, "1.1.1.10.in-addr.arpa", ND_TYPE_PTR,
 		      "1.1.1.10.in-addr.arpa. 5 PTR db-0." D);
+	expect_nxdomain(s, "10-1-1-1." W, ND_TYPE_A);
 
 	/* The Service goes: its endpoints' PTRs go with it. */
 	assert_int_equal(nd_kube_store_del_service(s, "default", "web"), 0);
 	expect_not_ours(s, "3.1.1.10.in-addr.arpa", ND_TYPE_PTR);
 	expect_not_ours(s, v6, ND_TYPE_PTR);
 	expect_not_ours(s, "10.0.96.10.in-addr.arpa", ND_TYPE_PTR);
+	expect_nxdomain(s, "w-3." W, ND_TYPE_A);
 	nd_kube_store_free(s);
 }
 
@@ -1333,6 +1343,8 @@ static void test_info_cluster_ip(void **state)
 		    false);
 	expect_info(s, "_dns._udp." W, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 2,
 		    false);
+	/* So do the names of its endpoints, which its PTRs point at. */
+	expect_info(s, "10-1-1-1." W, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, false);
 	/* NODATA on the Service's names still names the Service. */
 	expect_info(s, W, ND_TYPE_TXT, LDNS_RCODE_NOERROR, 2, false);
 	expect_info(s, "_tcp." W, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 2, false);
