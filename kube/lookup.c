@@ -176,6 +176,8 @@ static int from_node(struct ctx *c, const struct nd_kube_rnode *node,
 {
 	const struct nd_kube_rans *ra;
 
+	if (node->is_nxdomain)
+		return negative(c, ND_RCODE_NXDOMAIN, node->soa_kind, out_len);
 	if (node->is_cname && c->q->qtype != ND_TYPE_CNAME) {
 		ra = nd_kube_rnode_find(node, ND_TYPE_CNAME);
 		if (ra != NULL)
@@ -325,6 +327,37 @@ static int not_stored(struct ctx *c, size_t *out_len)
 	return negative(c, ND_RCODE_NXDOMAIN, ND_KUBE_SOA_ZONE, out_len);
 }
 
+/*
+ * For a name under <svc>.<ns>.svc.<zone> that has no node: the node of
+ * that Service name when the Service's name is absent (a headless Service
+ * without ready endpoints), else NULL. Its SRV and endpoint names would
+ * exist with a ready endpoint, so diagnostics should still learn the
+ * Service. Inside the caller's read-side section.
+ */
+static const struct nd_kube_rnode *absent_service(const struct ctx *c)
+{
+	if (c->k < 4 || !label_is(c, c->k - 1, "svc"))
+		return NULL;
+
+	size_t off = c->labels[c->k - 3];
+	struct nd_kube_name_key key = {c->q->qname_lc + off,
+				       c->q->qname_len - off};
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *ln;
+
+	cds_lfht_lookup(c->s->names,
+			(unsigned long)nd_hash(key.name, key.len, c->s->seed),
+			nd_kube_rnode_match, &key, &it);
+	ln = cds_lfht_iter_get_node(&it);
+	if (ln == NULL)
+		return NULL;
+
+	const struct nd_kube_rnode *node =
+		caa_container_of(ln, struct nd_kube_rnode, lfht);
+
+	return node->is_nxdomain && node->svc_ready >= 0 ? node : NULL;
+}
+
 /* Is the name's tail from label i on exactly suffix[0..len)? */
 static bool tail_is(const struct ctx *c, size_t i, const uint8_t *suffix,
 		    size_t len)
@@ -401,11 +434,19 @@ int nd_kube_store_answer_info(struct nd_kube_store *s, const struct nd_query *q,
 			info->is_headless =
 				node->svc_ready >= 0 && node->is_svc_headless;
 		}
-	} else if (is_reverse)
+	} else if (is_reverse) {
 		/* Not an address of ours: upstream knows it, or nobody. */
 		r = ND_KUBE_NOT_OURS;
-	else
+	} else {
+		const struct nd_kube_rnode *svc;
+
 		r = not_stored(&c, out_len);
+		if (r == ND_KUBE_ANSWERED && info != NULL &&
+		    (svc = absent_service(&c)) != NULL) {
+			info->ready = svc->svc_ready;
+			info->is_headless = svc->is_svc_headless;
+		}
+	}
 	urcu_memb_read_unlock();
 	return r;
 }

@@ -57,6 +57,11 @@ struct nd_kube_rnode {
 	bool is_svc_headless;	   /* the Service of svc_ready is headless */
 	bool is_any_shared;	   /* ANY gets ans[0] with its question type
 				      patched: it would be the same message */
+	bool is_nxdomain;	   /* the name does not exist: every type
+				      gets NXDOMAIN. Kept only for svc_ready,
+				      so that diagnostics still learn the
+				      Service (a headless one without ready
+				      endpoints, spec 2.4.1) */
 	int32_t svc_ready;	   /* ready endpoint addresses of the one
 				      Service the name is or is under;
 				      -1 = none (build sets -1) */
@@ -112,8 +117,8 @@ void nd_kube_render_scratch_deinit(struct nd_kube_render_scratch *sc);
  * one for ANY with everything. Records that would take an answer past
  * 64 KiB are left out and counted in *n_dropped (may be NULL).
  * sc: the caller's scratch, reused and grown here.
- * The node has svc_ready -1: the caller fills in the Service fields, if
- * any, before it publishes the node.
+ * The node has svc_ready -1 and is_nxdomain false: the caller fills in
+ * the Service fields, if any, before it publishes the node.
  * Returns the node (owned by the caller; free with nd_kube_rnode_free),
  * or NULL on allocation failure or a NULL argument.
  */

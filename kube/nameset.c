@@ -166,7 +166,7 @@ int nd_kube_nameset_add(struct nd_kube_nameset *ns, const uint8_t *name,
 
 int nd_kube_nameset_set_service(struct nd_kube_nameset *ns, const uint8_t *base,
 				size_t base_len, int32_t ready,
-				bool is_headless)
+				bool is_headless, bool is_absent)
 {
 	if (ns == NULL || ready < 0 || !is_wire_name(base, base_len))
 		return -EINVAL;
@@ -174,6 +174,7 @@ int nd_kube_nameset_set_service(struct nd_kube_nameset *ns, const uint8_t *base,
 	ns->svc.base_len = base_len;
 	ns->svc.ready = ready;
 	ns->svc.is_headless = is_headless;
+	ns->svc.is_base_absent = is_absent;
 	return 0;
 }
 
@@ -275,6 +276,10 @@ int nd_kube_nameset_finish(struct nd_kube_nameset *ns)
 				   ns->svc.base_len)) {
 			e->svc_ready = ns->svc.ready;
 			e->is_svc_headless = ns->svc.is_headless;
+			e->is_absent = ns->svc.is_base_absent && bytes == 0 &&
+				       nd_kube_name_cmp(e->name, e->name_len,
+							ns->svc.base,
+							ns->svc.base_len) == 0;
 		}
 		if (bytes > 0) {
 			e->rrs = malloc(bytes);

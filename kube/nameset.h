@@ -55,6 +55,9 @@ struct nd_kube_nameset_entry {
 	int32_t svc_ready;    /* ready endpoint addresses of the Service whose
 				 name this is or is under; -1 = none */
 	bool is_svc_headless; /* that Service is headless */
+	bool is_absent;	      /* the name answers NXDOMAIN: it is filed
+				 only to carry its Service's tag (a headless
+				 Service without ready endpoints) */
 };
 
 /* The Service a set's names below one name belong to (see
@@ -64,6 +67,7 @@ struct nd_kube_nameset_svc {
 	size_t base_len;	       /* bytes of base; 0 = no Service */
 	int32_t ready;		       /* ready endpoint addresses */
 	bool is_headless;
+	bool is_base_absent; /* base itself does not exist (NXDOMAIN) */
 };
 
 /* Pairs collected, then sorted and grouped by nd_kube_nameset_finish(). */
@@ -99,11 +103,14 @@ int nd_kube_nameset_add(struct nd_kube_nameset *ns, const uint8_t *name,
  * Say that base (lower-case wire) and every name under it belong to one
  * Service with ready ready endpoint addresses: finish files that on those
  * entries (svc_ready, is_svc_headless), so that readers learn it from the
- * name's node without another lookup. Returns 0 or -EINVAL.
+ * name's node without another lookup. is_absent: base does not exist
+ * (NXDOMAIN) though it is filed, so that a reader still learns which
+ * Service the name is; finish marks base's entry is_absent when it has no
+ * records. Returns 0 or -EINVAL.
  */
 int nd_kube_nameset_set_service(struct nd_kube_nameset *ns, const uint8_t *base,
 				size_t base_len, int32_t ready,
-				bool is_headless);
+				bool is_headless, bool is_absent);
 
 /* Sort, drop duplicates and group by name into ns->ent; entries carry
  * the Service tag, or svc_ready -1. Returns 0, or ns->err / -ENOMEM. */

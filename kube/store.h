@@ -97,7 +97,9 @@ struct nd_kube_answer_info {
 			     <svc>.<ns>.svc.<zone> and the names under it (SRV
 			     names, per-endpoint hostnames); -1 = not a Service
 			     name (NXDOMAIN, pods, reverse names, ExternalName,
-			     the zone's own names) */
+			     the zone's own names). A headless Service without
+			     ready endpoints answers NXDOMAIN for its name and
+			     every name under it, and still gives 0 here */
 	bool is_headless; /* that Service is headless; false when ready
 			     is -1 */
 };
@@ -105,7 +107,9 @@ struct nd_kube_answer_info {
 /*
  * As nd_kube_store_answer(), and when it returns ND_KUBE_ANSWERED fills
  * *info (may be NULL) for the name asked: a NODATA answer on a Service's
- * name (AAAA of an IPv4-only Service) still gives the Service's count.
+ * name (AAAA of an IPv4-only Service) still gives the Service's count,
+ * and so does the NXDOMAIN of a headless Service without ready
+ * endpoints.
  * The count is the one published with the answer bytes, so both come
  * from the same moment; it costs the reader nothing more than the answer.
  */

@@ -32,6 +32,8 @@ struct nd_kube_contrib {
 	uint32_t rrs_len;  /* bytes of the records, wherever they are */
 	int32_t svc_ready; /* the nameset entry's; -1 = no Service */
 	bool is_svc_headless; /* the nameset entry's */
+	bool is_absent;	      /* the nameset entry's: NXDOMAIN unless
+				 another contributor makes the name exist */
 	bool is_rrs_owned;    /* rrs is malloc'ed by us */
 	bool is_rrs_in_node;  /* the records are wn->pub's */
 };
@@ -173,6 +175,20 @@ static uint8_t soa_kind_of(const struct nd_kube_store *s, const uint8_t *n,
 	return ND_KUBE_SOA_ZONE;
 }
 
+/*
+ * A name every contributor files as absent, with no records, answers
+ * NXDOMAIN; any other contributor (or a record) makes it exist.
+ */
+static bool is_absent(const struct nd_kube_wname *wn)
+{
+	if (wn->n_rr_contribs > 0 || wn->head == NULL)
+		return false;
+	for (const struct nd_kube_contrib *c = wn->head; c; c = c->next)
+		if (!c->is_absent)
+			return false;
+	return true;
+}
+
 static void withdraw(struct nd_kube_store *s, struct nd_kube_contrib *c,
 		     struct nd_kube_wname **dirty)
 {
@@ -194,7 +210,10 @@ static void withdraw(struct nd_kube_store *s, struct nd_kube_contrib *c,
 		wn->n_rr_contribs--;
 		mark(dirty, wn);
 	}
-	if (wn->n_contribs == 0)
+	/* The one that made an absent name exist leaves: NXDOMAIN again.
+	 * The loop stops at the first contributor not absent, so a name
+	 * many Services make exist costs nothing here. */
+	if (wn->n_contribs == 0 || is_absent(wn))
 		mark(dirty, wn);
 	contrib_free(s, c);
 }
@@ -246,6 +265,7 @@ static struct nd_kube_contrib *contribute(struct nd_kube_store *s,
 	set_rrs(s, c, e);
 	c->svc_ready = e->svc_ready;
 	c->is_svc_headless = e->is_svc_headless;
+	c->is_absent = e->is_absent;
 	if (c->rrs_len > 0 || c->svc_ready >= 0) {
 		if (c->rrs_len > 0)
 			wn->n_rr_contribs++;
@@ -280,9 +300,11 @@ static void update(struct nd_kube_store *s, struct nd_kube_contrib *c,
 	 * and its node must still be published again for readers to see
 	 * the new count. */
 	if (c->svc_ready != e->svc_ready ||
-	    c->is_svc_headless != e->is_svc_headless) {
+	    c->is_svc_headless != e->is_svc_headless ||
+	    c->is_absent != e->is_absent) {
 		c->svc_ready = e->svc_ready;
 		c->is_svc_headless = e->is_svc_headless;
+		c->is_absent = e->is_absent;
 		mark(dirty, c->wn);
 	}
 	if (c->rrs_len == e->rrs_len && same_rrs(c, e->rrs))
@@ -611,6 +633,7 @@ static int render(struct nd_kube_store *s, struct nd_kube_wname *wn)
 	if (node == NULL)
 		return -ENOMEM;
 	svc_info(wn, node);
+	node->is_nxdomain = is_absent(wn);
 	/* Said once when a name outgrows a message, not at every render of
 	 * a big Service that churns. */
 	if ((dropped > 0) != wn->is_cut) {

@@ -298,12 +298,104 @@ static void add_ptr(struct nd_kube_nameset *out, const struct nd_kube_ip *ip,
 }
 
 /*
+ * The name of one address of an endpoint, as CoreDNS gives it:
+ * <hostname>.<base> when the endpoint has a hostname, else the address
+ * dashed (10-1-2-3.<base>, fd00--1.<base>). False when it cannot be a
+ * name (counted in n_skipped).
+ */
+static bool endpoint_name(const struct nd_kube_endpoint *ep,
+			  const struct nd_kube_ip *ip, const struct wname *base,
+			  struct wname *target, struct nd_kube_nameset *out)
+{
+	char dashed[INET6_ADDRSTRLEN];
+	const char *label = ep->hostname;
+
+	if (label[0] == '\0') {
+		if (nd_kube_dashed_label(ip, dashed, sizeof(dashed)) < 0)
+			return false;
+		label = dashed;
+	}
+	if (!name_build(target, &label, 1, base->b, base->len)) {
+		out->n_skipped++;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Call fn for every address of a ready endpoint of the Service whose
+ * family is its slice's (FQDN slices name no address we could answer
+ * with, and an address of the other family is a malformed slice).
+ *
+ * Not-ready endpoints give nothing, not even a PTR: CoreDNS drops them
+ * when it reads an EndpointSlice (endpointsliceReady in its
+ * object/endpoint.go), so its reverse index holds ready addresses only,
+ * and a not-ready pod's address is forwarded like any unknown one. A
+ * Service with publishNotReadyAddresses gets its endpoints marked ready
+ * by the EndpointSlice controller, so they are named too.
+ */
+typedef void address_fn(const struct nd_kube_slice *sl,
+			const struct nd_kube_endpoint *ep,
+			const struct nd_kube_ip *ip, const struct wname *base,
+			struct nd_kube_nameset *out);
+
+static void each_ready_address(const struct nd_kube_slice *const *slices,
+			       size_t n_slices, const struct wname *base,
+			       struct nd_kube_nameset *out, address_fn *fn)
+{
+	for (size_t s = 0; s < n_slices; s++) {
+		const struct nd_kube_slice *sl = slices[s];
+
+		if (sl == NULL || (sl->address_type != AF_INET &&
+				   sl->address_type != AF_INET6))
+			continue;
+		for (size_t e = 0; e < sl->n_eps; e++) {
+			const struct nd_kube_endpoint *ep = &sl->eps[e];
+
+			if (!ep->is_ready)
+				continue;
+			for (size_t a = 0; a < ep->n_addrs; a++)
+				if (ep->addrs[a].family == sl->address_type)
+					fn(sl, ep, &ep->addrs[a], base, out);
+		}
+	}
+}
+
+/*
+ * One ready endpoint address of a ClusterIP Service: its PTR, as CoreDNS
+ * gives it (its reverse lookup searches the endpoints of every Service,
+ * not only headless ones), and the A or AAAA of the name the PTR points
+ * at, which CoreDNS answers too (an endpoint query, <ep>.<svc>.<ns>.svc,
+ * works for any Service): a reverse answer whose name does not resolve
+ * would fail forward-confirmed checks. The Service name itself keeps
+ * answering with the cluster IP only.
+ */
+static void ptr_endpoint(const struct nd_kube_slice *sl,
+			 const struct nd_kube_endpoint *ep,
+			 const struct nd_kube_ip *ip, const struct wname *base,
+			 struct nd_kube_nameset *out)
+{
+	struct wname target;
+	uint16_t type;
+	size_t alen;
+
+	(void)sl;
+	if (!ip_record(ip, &type, &alen) ||
+	    !endpoint_name(ep, ip, base, &target, out))
+		return;
+	add_rr(out, &target, type, ip->addr, alen);
+	add_ptr(out, ip, &target);
+}
+
+/*
  * A ClusterIP Service: its cluster IPs whether or not anything backs
- * them, one SRV per named port pointing at the Service name, and the
- * reverse names of the cluster IPs.
+ * them, one SRV per named port pointing at the Service name, the
+ * reverse names of the cluster IPs, and the names and reverse names of
+ * its ready endpoints' addresses.
  */
 static void names_cluster_ip(const struct nd_kube_service *svc,
-			     const struct wname *base,
+			     const struct nd_kube_slice *const *slices,
+			     size_t n_slices, const struct wname *base,
 			     struct nd_kube_nameset *out)
 {
 	uint8_t rd[SRV_FIXED_LEN + ND_DNS_MAX_NAME];
@@ -329,6 +421,7 @@ static void names_cluster_ip(const struct nd_kube_service *svc,
 						    base->len, svc->ips[i].addr,
 						    alen);
 	}
+	each_ready_address(slices, n_slices, base, out, ptr_endpoint);
 }
 
 /* One address of a ready endpoint of a headless Service. */
@@ -339,32 +432,22 @@ static void names_endpoint(const struct nd_kube_slice *sl,
 			   struct nd_kube_nameset *out)
 {
 	uint8_t rd[SRV_FIXED_LEN + ND_DNS_MAX_NAME];
-	char dashed[INET6_ADDRSTRLEN];
 	struct wname target, srv;
 	uint16_t type;
 	size_t alen;
 
-	if (ip->family != sl->address_type || !ip_record(ip, &type, &alen))
+	if (!ip_record(ip, &type, &alen))
 		return;
 	add_rr(out, base, type, ip->addr, alen);
 
 	/* Without a hostname CoreDNS names the endpoint after its address,
-	 * so that SRV targets resolve; only a hostname gets a PTR, as the
-	 * specification says. */
-	const char *label = ep->hostname;
-
-	if (label[0] == '\0') {
-		if (nd_kube_dashed_label(ip, dashed, sizeof(dashed)) < 0)
-			return;
-		label = dashed;
-	}
-	if (!name_build(&target, &label, 1, base->b, base->len)) {
-		out->n_skipped++;
+	 * so that SRV targets resolve. The specification asks a PTR of
+	 * hostnames only (2.4.3); CoreDNS gives one to the dashed name
+	 * too, and pods' reverse lookups rely on it. */
+	if (!endpoint_name(ep, ip, base, &target, out))
 		return;
-	}
 	add_rr(out, &target, type, ip->addr, alen);
-	if (ep->hostname[0] != '\0')
-		add_ptr(out, ip, &target);
+	add_ptr(out, ip, &target);
 
 	/* A slice's ports are the ports of its own endpoints. */
 	for (size_t p = 0; p < sl->n_ports; p++) {
@@ -374,29 +457,6 @@ static void names_endpoint(const struct nd_kube_slice *sl,
 		       srv_rdata(rd, sl->ports[p].port, &target));
 		nd_kube_nameset_add(out, srv.b, srv.len, type, ND_TYPE_SRV,
 				    target.b, target.len, ip->addr, alen);
-	}
-}
-
-static void names_headless(const struct nd_kube_slice *const *slices,
-			   size_t n_slices, const struct wname *base,
-			   struct nd_kube_nameset *out)
-{
-	for (size_t s = 0; s < n_slices; s++) {
-		const struct nd_kube_slice *sl = slices[s];
-
-		/* FQDN slices name no address we could answer with. */
-		if (sl == NULL || (sl->address_type != AF_INET &&
-				   sl->address_type != AF_INET6))
-			continue;
-		for (size_t e = 0; e < sl->n_eps; e++) {
-			const struct nd_kube_endpoint *ep = &sl->eps[e];
-
-			if (!ep->is_ready)
-				continue;
-			for (size_t a = 0; a < ep->n_addrs; a++)
-				names_endpoint(sl, ep, &ep->addrs[a], base,
-					       out);
-		}
 	}
 }
 
@@ -432,8 +492,8 @@ static int64_t ready_count(const struct nd_kube_slice *const *slices,
 	if (v == NULL)
 		return -ENOMEM;
 	n = 0;
-	/* The same filter as names_headless and names_endpoint: FQDN slices
-	 * and addresses of the other family give no record. */
+	/* The same filter as each_ready_address: FQDN slices and
+	 * addresses of the other family give no record. */
 	for (size_t s = 0; s < n_slices; s++) {
 		const struct nd_kube_slice *sl = slices[s];
 
@@ -485,8 +545,8 @@ int nd_kube_names_service(const struct nd_kube_zone *z,
 		out->n_skipped++;
 		return out->err;
 	}
-	/* The Service name exists even with nothing to answer (a headless
-	 * Service without ready endpoints): NODATA, not NXDOMAIN. */
+	/* The Service name is filed even when it does not exist, so that
+	 * its node carries the Service's ready count (below). */
 	add_ent(out, &base);
 
 	/* Diagnostics want to know, from the name a query asked for, how
@@ -501,18 +561,26 @@ int nd_kube_names_service(const struct nd_kube_zone *z,
 				out->err = (int)ready;
 			return out->err;
 		}
+		/* Spec 2.4.1: "If there are no ready endpoints for the
+		 * headless Service, the answer should be NXDOMAIN", for
+		 * its SRV names too (CoreDNS: no address, no name). The
+		 * name stays filed, absent, for the diagnostics. */
+		bool is_headless = svc->type == ND_SVC_HEADLESS;
+
 		nd_kube_nameset_set_service(out, base.b, base.len,
 					    ready > INT32_MAX ? INT32_MAX
 							      : (int32_t)ready,
-					    svc->type == ND_SVC_HEADLESS);
+					    is_headless,
+					    is_headless && ready == 0);
 	}
 
 	switch (svc->type) {
 	case ND_SVC_CLUSTER_IP:
-		names_cluster_ip(svc, &base, out);
+		names_cluster_ip(svc, slices, n_slices, &base, out);
 		break;
 	case ND_SVC_HEADLESS:
-		names_headless(slices, n_slices, &base, out);
+		each_ready_address(slices, n_slices, &base, out,
+				   names_endpoint);
 		break;
 	case ND_SVC_EXTERNAL_NAME: {
 		int n = nd_dns_name_from_text(svc->external_name, target.b,

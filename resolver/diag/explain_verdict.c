@@ -182,8 +182,9 @@ static const char *service_text(struct sb *b, const struct nd_explain *e)
 		       "but fail readiness; ",
 		       svc->ns, svc->name, d->n_eps, d->n_eps == 1 ? "" : "s");
 		if (svc->type == ND_SVC_HEADLESS) {
-			sb_add(b, "a headless Service's name has no address "
-				  "until one is ready.");
+			sb_add(b, "a headless Service's name answers "
+				  "NXDOMAIN until one is ready (Kubernetes DNS "
+				  "specification 2.4.1).");
 		} else {
 			sb_add(b, "connections to ");
 			targets_text(b, svc);

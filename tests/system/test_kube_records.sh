@@ -5,8 +5,10 @@
 # Kubernetes DNS specification defines them, answered from tests/system/
 # kube/cluster.json: once watched through the test API server
 # (--kube-api), once served from the same file (--kube-snapshot).
-# A, AAAA, SRV, PTR, CNAME, TXT dns-version, SOA/NS, NXDOMAIN and NODATA
-# with the SOA, pod records in the three --pods modes, case echo, AA, TTL.
+# A, AAAA, SRV, PTR (cluster IPs and ready endpoints), CNAME, TXT
+# dns-version, SOA/NS, NXDOMAIN (a headless Service without ready
+# endpoints too) and NODATA with the SOA, pod records in the three --pods
+# modes, case echo, AA, TTL.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_kube.sh"
 
@@ -91,6 +93,14 @@ check_records() {
 	assert_not_contains "[$mode] db SRV: no not-ready endpoint" "$out" "db-2"
 	check_ttls "[$mode] db SRV" "$out" ANSWER
 
+	# headless with no ready endpoint: NXDOMAIN (spec 2.4.1), for A, AAAA,
+	# its SRV names and its not-ready endpoint; the namespace still exists
+	check_negative "queue.data.$SVC" A NXDOMAIN
+	check_negative "queue.data.$SVC" AAAA NXDOMAIN
+	check_negative "_amqp._tcp.queue.data.$SVC" SRV NXDOMAIN
+	check_negative "queue-0.queue.data.$SVC" A NXDOMAIN
+	check_negative "data.$SVC" A NOERROR
+
 	# PTR of a cluster IP and of a headless endpoint with a hostname
 	k_expect 20.0.96.10.in-addr.arpa PTR NOERROR \
 		ANSWER 20.0.96.10.in-addr.arpa. PTR "web.shop.$SVC."
@@ -98,6 +108,28 @@ check_records() {
 	check_ttls "[$mode] PTR 10.96.0.20" "$K_OUT" ANSWER
 	k_expect 20.1.244.10.in-addr.arpa PTR NOERROR \
 		ANSWER 20.1.244.10.in-addr.arpa. PTR "db-0.db.data.$SVC."
+
+	# PTR of the ready endpoints of ClusterIP Services too, as CoreDNS
+	# answers: the dashed address under the Service, which resolves
+	k_expect 10.1.244.10.in-addr.arpa PTR NOERROR \
+		ANSWER 10.1.244.10.in-addr.arpa. PTR "10-244-1-10.web.shop.$SVC."
+	check_aa "[$mode] PTR 10.244.1.10" "$K_OUT"
+	check_ttls "[$mode] PTR 10.244.1.10" "$K_OUT" ANSWER
+	k_expect "10-244-1-10.web.shop.$SVC" A NOERROR \
+		ANSWER "10-244-1-10.web.shop.$SVC." A 10.244.1.10
+	k_expect 0.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.4.4.2.0.0.1.0.0.0.0.d.f.ip6.arpa PTR NOERROR \
+		ANSWER 0.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.4.4.2.0.0.1.0.0.0.0.d.f.ip6.arpa. \
+		PTR "fd00-10-244-1--40.dual.default.$SVC."
+	k_expect "fd00-10-244-1--40.dual.default.$SVC" AAAA NOERROR \
+		ANSWER "fd00-10-244-1--40.dual.default.$SVC." AAAA fd00:10:244:1::40
+	# not-ready endpoints (idle's, queue's) get no PTR: forwarded, as an
+	# unknown address is (the upstream here is a closed port)
+	for rev in 50.1.244.10.in-addr.arpa 60.3.244.10.in-addr.arpa; do
+		out=$(q "$rev" PTR)
+		assert_eq "[$mode] $rev PTR: no answer" 0 "$(k_answer_count "$out")"
+		assert_not_contains "[$mode] $rev PTR: not authoritative" " $(flags_of "$out") " " aa "
+		log "[$mode] $rev PTR: $(rcode_of "$out") (forwarded)"
+	done
 
 	# ExternalName: a CNAME
 	k_expect "ext.shop.$SVC" CNAME NOERROR ANSWER "ext.shop.$SVC." CNAME api.example.com.

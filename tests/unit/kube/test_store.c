@@ -569,8 +569,13 @@ static void test_headless(void **state)
 	struct nd_kube_slice a, b, c;
 
 	put_headless(s, "default", "db");
-	/* No endpoints yet: the Service name exists, with nothing in it. */
-	expect_nodata(s, D, ND_TYPE_A);
+	/* No ready endpoint yet: spec 2.4.1, NXDOMAIN for the Service
+	 * name and its SRV names; the namespace exists. */
+	expect_nxdomain(s, D, ND_TYPE_A);
+	expect_nxdomain(s, D, ND_TYPE_AAAA);
+	expect_nxdomain(s, D, ND_TYPE_ANY);
+	expect_nxdomain(s, "_pg._tcp." D, ND_TYPE_SRV);
+	expect_nodata(s, "default.svc.cluster.local", ND_TYPE_A);
 
 	slice_init(&a, "default", "db-abc", "db", AF_INET);
 	slice_ep(&a, "10.1.0.1", true, "db-0");
@@ -619,10 +624,20 @@ static void test_headless(void **state)
 	       " 5 A 10.1.0.4|db-6." D " 5 AAAA fd00::4");
 	expect_nodata(s, "_tcp." D, ND_TYPE_SRV);
 
-	/* PTR for endpoints with a hostname only. */
+	/* PTR for every ready endpoint address, to its hostname or its
+	 * dashed name as CoreDNS does; a not-ready one is forwarded. */
 	expect_answer(s, "1.0.1.10.in-addr.arpa", ND_TYPE_PTR,
 		      "1.0.1.10.in-addr.arpa. 5 PTR db-0." D);
-	expect_not_ours(s, "2.0.1.10.in-addr.arpa", ND_TYPE_PTR);
+	expect_answer(s, "2.0.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "2.0.1.10.in-addr.arpa. 5 PTR 10-1-0-2." D);
+	expect_answer(s, "4.0.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "4.0.1.10.in-addr.arpa. 5 PTR 10-1-0-4." D);
+	expect_answer(s,
+		      "4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		      "0.0.d.f.ip6.arpa",
+		      ND_TYPE_PTR,
+		      "4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		      "0.0.d.f.ip6.arpa. 5 PTR db-6." D);
 	expect_not_ours(s, "3.0.1.10.in-addr.arpa", ND_TYPE_PTR);
 
 	/* 10.1.0.2 goes not-ready: it leaves every answer. */
@@ -634,6 +649,7 @@ static void test_headless(void **state)
 	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
 	expect_answer(s, D, ND_TYPE_A, D " 5 A 10.1.0.1|" D " 5 A 10.1.0.4");
 	expect_nxdomain(s, "10-1-0-2." D, ND_TYPE_A);
+	expect_not_ours(s, "2.0.1.10.in-addr.arpa", ND_TYPE_PTR);
 	expect(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NOERROR,
 	       "_pg._tcp." D " 5 SRV 0 100 5432 db-0." D "|_pg._tcp." D
 	       " 5 SRV 0 100 6432 db-0." D "|_pg._tcp." D
@@ -690,7 +706,8 @@ static void test_slice_before_service(void **state)
 	slice_init(&a, "default", "db-abc", "other", AF_INET);
 	slice_ep(&a, "10.1.0.1", true, "db-0");
 	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
-	expect_nodata(s, D, ND_TYPE_A);
+	expect_nxdomain(s, D, ND_TYPE_A);
+	expect_nodata(s, "default.svc.cluster.local", ND_TYPE_A);
 	nd_kube_store_free(s);
 }
 
@@ -783,6 +800,78 @@ static void test_shared_ptr(void **state)
 		      "pod-7.two.default.svc.cluster.local.");
 	assert_int_equal(nd_kube_store_del_slice(s, "default", "two-x"), 0);
 	expect_not_ours(s, rev, ND_TYPE_PTR);
+	nd_kube_store_free(s);
+}
+
+/* The endpoints of a ClusterIP Service get PTRs too, as CoreDNS gives
+ * them: to the hostname under the Service, else to the dashed name. */
+static void test_endpoint_ptr(void **state)
+{
+	(void)state;
+	struct nd_kube_store *s = store_make(ND_PODS_INSECURE);
+	struct nd_kube_slice a;
+	const char *v6 = "5.0.0.0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+			 "0.0.0.d.f.ip6.arpa";
+
+	put_web(s);
+	slice_init(&a, "default", "web-abc", "web", AF_INET);
+	slice_ep(&a, "10.1.1.1", true, NULL);
+	slice_ep(&a, "10.1.1.2", false, NULL);
+	slice_ep(&a, "10.1.1.3", true, "w-3");
+	slice_port(&a, "http", IPPROTO_TCP, 8080);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	slice_init(&a, "default", "web-v6", "web", AF_INET6);
+	slice_ep(&a, "fd00::1:5", true, NULL);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+
+	expect_answer(s, "1.1.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "1.1.1.10.in-addr.arpa. 5 PTR 10-1-1-1." W);
+	expect_answer(s, "3.1.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "3.1.1.10.in-addr.arpa. 5 PTR w-3." W);
+	expect_answer(s, v6, ND_TYPE_PTR,
+		      "5.0.0.0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		      "0.0.d.f.ip6.arpa. 5 PTR fd00--1-5." W);
+	expect_nodata(s, "1.1.1.10.in-addr.arpa", ND_TYPE_A);
+	/* Not ready: no PTR, forwarded like any unknown address. */
+	expect_not_ours(s, "2.1.1.10.in-addr.arpa", ND_TYPE_PTR);
+	/* The cluster IP's PTR is unchanged, and so are the Service's
+	 * forward answers: the cluster IP, not the endpoints. */
+	expect_answer(s, "10.0.96.10.in-addr.arpa", ND_TYPE_PTR,
+		      "10.0.96.10.in-addr.arpa. 5 PTR " W);
+	expect_answer(s, W, ND_TYPE_A, W " 5 A 10.96.0.10");
+	/* The names the PTRs point at resolve, as CoreDNS answers them. */
+	expect_answer(s, "10-1-1-1." W, ND_TYPE_A, "10-1-1-1." W " 5 A 10.1.1.1");
+	expect_answer(s, "w-3." W, ND_TYPE_A, "w-3." W " 5 A 10.1.1.3");
+	expect_answer(s, "fd00--1-5." W, ND_TYPE_AAAA,
+		      "fd00--1-5." W " 5 AAAA fd00::1:5");
+	expect_nodata(s, "w-3." W, ND_TYPE_AAAA);
+	expect_nxdomain(s, "10-1-1-2." W, ND_TYPE_A);
+	expect_nxdomain(s, "10-1-1-3." W, ND_TYPE_A);
+
+	/* An address in a ClusterIP and a headless Service: a PTR each. */
+	put_headless(s, "default", "db");
+	slice_init(&a, "default", "db-abc", "db", AF_INET);
+	slice_ep(&a, "10.1.1.1", true, "db-0");
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	expect_answer(s, "1.1.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "1.1.1.10.in-addr.arpa. 5 PTR 10-1-1-1." W
+		      "|1.1.1.10.in-addr.arpa. 5 PTR db-0." D);
+
+	/* 10.1.1.1 goes not ready in web: db's PTR stays. */
+	slice_init(&a, "default", "web-abc", "web", AF_INET);
+	slice_ep(&a, "10.1.1.1", false, NULL);
+	slice_ep(&a, "10.1.1.3", true, "w-3");
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	expect_answer(s, "1.1.1.10.in-addr.arpa", ND_TYPE_PTR,
+		      "1.1.1.10.in-addr.arpa. 5 PTR db-0." D);
+	expect_nxdomain(s, "10-1-1-1." W, ND_TYPE_A);
+
+	/* The Service goes: its endpoints' PTRs go with it. */
+	assert_int_equal(nd_kube_store_del_service(s, "default", "web"), 0);
+	expect_not_ours(s, "3.1.1.10.in-addr.arpa", ND_TYPE_PTR);
+	expect_not_ours(s, v6, ND_TYPE_PTR);
+	expect_not_ours(s, "10.0.96.10.in-addr.arpa", ND_TYPE_PTR);
+	expect_nxdomain(s, "w-3." W, ND_TYPE_A);
 	nd_kube_store_free(s);
 }
 
@@ -1110,7 +1199,7 @@ static void test_many_names(void **state)
 			 i % 250 + 1);
 		expect_nxdomain(s, name, ND_TYPE_A);
 	}
-	expect_nodata(s, D, ND_TYPE_A);
+	expect_nxdomain(s, D, ND_TYPE_A);
 	assert_int_equal(nd_kube_store_del_service(s, "default", "db"), 0);
 	nd_kube_store_get_stats(s, &st);
 	assert_int_equal(st.names, st0.names);
@@ -1254,6 +1343,8 @@ static void test_info_cluster_ip(void **state)
 		    false);
 	expect_info(s, "_dns._udp." W, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 2,
 		    false);
+	/* So do the names of its endpoints, which its PTRs point at. */
+	expect_info(s, "10-1-1-1." W, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, false);
 	/* NODATA on the Service's names still names the Service. */
 	expect_info(s, W, ND_TYPE_TXT, LDNS_RCODE_NOERROR, 2, false);
 	expect_info(s, "_tcp." W, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 2, false);
@@ -1335,14 +1426,25 @@ static void test_info_headless(void **state)
 	struct nd_kube_service svc;
 	struct nd_kube_slice a;
 
-	/* No endpoints: the name exists (NODATA) and says 0. */
+	/* No endpoints: NXDOMAIN (spec 2.4.1), and still the Service with
+	 * 0 ready, for its name and the names that would be under it. */
 	put_headless(s, "default", "db");
-	expect_nodata(s, D, ND_TYPE_A);
-	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 0, true);
+	expect_nxdomain(s, D, ND_TYPE_A);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
+	expect_info(s, D, ND_TYPE_AAAA, LDNS_RCODE_NXDOMAIN, 0, true);
+	expect_info(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NXDOMAIN, 0,
+		    true);
+	expect_info(s, "db-0." D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
+	/* The namespace is no Service's name. */
+	expect_info(s, "default.svc.cluster.local", ND_TYPE_A,
+		    LDNS_RCODE_NOERROR, -1, false);
+	expect_info(s, "nope.default.svc.cluster.local", ND_TYPE_A,
+		    LDNS_RCODE_NXDOMAIN, -1, false);
 	slice_init(&a, "default", "db-abc", "db", AF_INET);
 	slice_ep(&a, "10.1.0.1", false, "db-0");
 	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
-	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 0, true);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
+	expect_info(s, "db-0." D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
 
 	/* An address in two slices is one backend; both families count;
 	 * not-ready addresses do not. */
@@ -1388,6 +1490,35 @@ static void test_info_headless(void **state)
 	svc_ip(&svc, "10.96.0.30");
 	assert_int_equal(nd_kube_store_put_service(s, &svc), 0);
 	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, false);
+
+	/* Headless again, and every endpoint goes not ready: the name
+	 * goes (NXDOMAIN) and comes back with the first ready one. */
+	put_headless(s, "default", "db");
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 2, true);
+	assert_int_equal(nd_kube_store_del_slice(s, "default", "db-v6"), 0);
+	slice_init(&a, "default", "db-abc", "db", AF_INET);
+	slice_ep(&a, "10.1.0.1", false, "db-0");
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	expect_nxdomain(s, D, ND_TYPE_A);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
+	expect_info(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NXDOMAIN, 0,
+		    true);
+	slice_init(&a, "default", "db-abc", "db", AF_INET);
+	slice_ep(&a, "10.1.0.1", true, "db-0");
+	slice_port(&a, "pg", IPPROTO_TCP, 5432);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	expect_answer(s, D, ND_TYPE_A, D " 5 A 10.1.0.1");
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NOERROR, 1, true);
+	expect_info(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NOERROR, 1,
+		    true);
+
+	/* The Service goes: its absent name goes with it. */
+	assert_int_equal(nd_kube_store_del_slice(s, "default", "db-abc"), 0);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, 0, true);
+	assert_int_equal(nd_kube_store_del_service(s, "default", "db"), 0);
+	expect_info(s, D, ND_TYPE_A, LDNS_RCODE_NXDOMAIN, -1, false);
+	expect_info(s, "_pg._tcp." D, ND_TYPE_SRV, LDNS_RCODE_NXDOMAIN, -1,
+		    false);
 	nd_kube_store_free(s);
 }
 
@@ -1525,6 +1656,7 @@ int main(void)
 		cmocka_unit_test(test_external_name),
 		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_shared_ptr),
+		cmocka_unit_test(test_endpoint_ptr),
 		cmocka_unit_test(test_relist),
 		cmocka_unit_test(test_pods),
 		cmocka_unit_test(test_truncation),
