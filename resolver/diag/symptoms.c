@@ -279,6 +279,9 @@ struct firing {
 	uint8_t qname[ND_DNS_MAX_NAME];
 	uint64_t gap_us;  /* retransmits: time since the previous copy */
 	bool is_paired;	  /* race: A and AAAA sent together */
+	int rcode;	  /* of the answer (no ready endpoints: NOERROR for
+			     a ClusterIP Service, NXDOMAIN for a headless
+			     one) */
 	const char *upstream; /* ND_SYM_UPSTREAM: borrowed */
 	int outcome;
 };
@@ -413,12 +416,21 @@ static void format_message(const struct nd_symptoms *s,
 			 (double)s->tc_window_us / 1e6);
 		break;
 	case ND_SYM_NO_READY_ENDPOINTS:
-		msg_printf(msg, cap,
-			 "%s (%s, asked by %s) resolves but the Service has no "
-			 "ready endpoints: DNS works, connecting will fail; "
-			 "check the Service's selector against its pods' "
-			 "labels, and the pods' readiness probes",
-			 e->name, e->type, e->client);
+		if (f->rcode == ND_RCODE_NXDOMAIN)
+			msg_printf(msg, cap,
+				 "%s (%s, asked by %s) answers NXDOMAIN because "
+				 "its headless Service has no ready endpoints "
+				 "(Kubernetes DNS specification 2.4.1); check "
+				 "the Service's selector against its pods' "
+				 "labels, and the pods' readiness probes",
+				 e->name, e->type, e->client);
+		else
+			msg_printf(msg, cap,
+				 "%s (%s, asked by %s) resolves but the Service "
+				 "has no ready endpoints: DNS works, connecting "
+				 "will fail; check the Service's selector against "
+				 "its pods' labels, and the pods' readiness probes",
+				 e->name, e->type, e->client);
 		break;
 	case ND_SYM_UPSTREAM: {
 		const char *before, *after;
@@ -593,6 +605,7 @@ static void firing_init(struct firing *f, enum nd_symptom_kind kind,
 	memcpy(f->qname, ev->qname_lc, ev->qname_len);
 	f->gap_us = 0;
 	f->is_paired = false;
+	f->rcode = ev->rcode;
 }
 
 static inline uint64_t absdiff(uint64_t a, uint64_t b)
@@ -820,7 +833,11 @@ void nd_symptoms_observe(struct nd_symptoms *s, const struct nd_query_event *ev)
 			count(&s->c.races);
 		report(s, &f);
 	}
-	if (ev->kube_ready == 0 && ev->rcode == ND_RCODE_NOERROR)
+	/* A ClusterIP Service without ready endpoints still resolves; a
+	 * headless one answers NXDOMAIN (spec 2.4.1): either way the
+	 * reason is the endpoints, not DNS. */
+	if (ev->kube_ready == 0 && (ev->rcode == ND_RCODE_NOERROR ||
+				    ev->rcode == ND_RCODE_NXDOMAIN))
 		observe_not_ready(s, ev, h_name);
 }
 

@@ -62,8 +62,9 @@ int nd_symptoms_render_metrics(const struct nd_symptoms *s, char **text,
 	    "Truncated UDP answers still waiting for their TCP query.",
 	    st.tc_pending);
 	one(&b, "nodedns_signal_no_ready_endpoints_total", "counter",
-	    "Service names answered NOERROR while the Service has no "
-	    "ready endpoints.",
+	    "Service names answered while the Service has no ready "
+	    "endpoints (NOERROR for a ClusterIP Service, NXDOMAIN for a "
+	    "headless one).",
 	    st.no_ready_endpoints);
 	nd_prom_family(&b, "nodedns_signal_upstream_failures_total", "counter",
 		       "Failed upstream attempts by outcome.");

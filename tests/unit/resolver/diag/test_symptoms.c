@@ -331,22 +331,31 @@ static void test_no_ready_endpoints(void **state)
 	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).log_lines[ND_SYM_NO_READY_ENDPOINTS], 2);
 
-	/* Not the sign: ready endpoints, NXDOMAIN, not a Service. */
+	/* Not the sign: ready endpoints, another rcode, not a Service. */
 	ev.recv_us = T0 + 200 * SEC;
 	ev.kube_ready = 3;
 	nd_symptoms_observe(s, &ev);
 	ev.kube_ready = 0;
-	ev.rcode = ND_RCODE_NXDOMAIN;
+	ev.rcode = ND_RCODE_SERVFAIL;
 	nd_symptoms_observe(s, &ev);
 	ev.kube_ready = -1;
 	ev.rcode = ND_RCODE_NOERROR;
 	nd_symptoms_observe(s, &ev);
 	assert_int_equal(stats(s).no_ready_endpoints, 12);
+	/* A headless Service's NXDOMAIN (spec 2.4.1) is the sign too, in
+	 * its own words. */
+	ev.kube_ready = 0;
+	ev.rcode = ND_RCODE_NXDOMAIN;
+	ev.recv_us = T0 + 300 * SEC;
+	nd_symptoms_observe(s, &ev);
+	assert_int_equal(stats(s).no_ready_endpoints, 13);
+	assert_int_equal(stats(s).log_lines[ND_SYM_NO_READY_ENDPOINTS], 3);
 
 	char *j = json_of(s);
 	assert_non_null(strstr(j, "web.default.svc.cluster.local."));
 	assert_non_null(strstr(j, "no ready endpoints"));
 	assert_non_null(strstr(j, "readiness probes"));
+	assert_non_null(strstr(j, "answers NXDOMAIN because its headless"));
 	free(j);
 	nd_symptoms_free(s);
 }
