@@ -575,7 +575,13 @@ static int decode_external_name(const cJSON *spec, struct nd_kube_service *s,
 	len = strlen(n);
 	if (n[len - 1] == '.')
 		n[--len] = '\0';
-	if (!is_dns_name(n)) {
+	/* An IP literal is not a name, but users write one (the API server
+	 * accepts it) and CoreDNS answers its address: so does the store. */
+	uint8_t ip[16];
+	bool is_ip = inet_pton(AF_INET, n, ip) == 1 ||
+		     inet_pton(AF_INET6, n, ip) == 1;
+
+	if (!is_ip && !is_dns_name(n)) {
 		set_err(e, "spec.externalName: bad name '%s'", show(n, b));
 		return ND_EPARSE;
 	}

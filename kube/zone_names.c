@@ -583,8 +583,21 @@ int nd_kube_names_service(const struct nd_kube_zone *z,
 				   names_endpoint);
 		break;
 	case ND_SVC_EXTERNAL_NAME: {
-		int n = nd_dns_name_from_text(svc->external_name, target.b,
-					      sizeof(target.b));
+		uint8_t ip[16];
+		int n;
+
+		/* An IP literal: its address, as CoreDNS answers, rather
+		 * than a CNAME to a name that cannot exist. */
+		if (inet_pton(AF_INET, svc->external_name, ip) == 1) {
+			add_rr(out, &base, ND_TYPE_A, ip, 4);
+			break;
+		}
+		if (inet_pton(AF_INET6, svc->external_name, ip) == 1) {
+			add_rr(out, &base, ND_TYPE_AAAA, ip, 16);
+			break;
+		}
+		n = nd_dns_name_from_text(svc->external_name, target.b,
+					  sizeof(target.b));
 
 		if (n <= 1 || svc->external_name[0] == '\0') {
 			out->n_skipped++;

@@ -355,6 +355,18 @@ static void test_service_externalname(void **state)
 	assert_int_equal(s.n_ports, 1);
 	assert_port(&s.ports[0], "ldap", IPPROTO_TCP, 389);
 	nd_kube_service_deinit(&s);
+
+	/* IP literals are kept: the store answers their address. */
+	decode_service_ok(jq(SVC("{'type':'ExternalName',"
+				 "'externalName':'192.0.2.7'}")),
+			  &s);
+	assert_string_equal(s.external_name, "192.0.2.7");
+	nd_kube_service_deinit(&s);
+	decode_service_ok(jq(SVC("{'type':'ExternalName',"
+				 "'externalName':'2001:db8::7'}")),
+			  &s);
+	assert_string_equal(s.external_name, "2001:db8::7");
+	nd_kube_service_deinit(&s);
 }
 
 static void test_service_nodeport(void **state)
