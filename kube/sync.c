@@ -132,7 +132,7 @@ static void get_list(struct nd_kube_sync *s, uint64_t now_ms,
 }
 
 static void get_watch(struct nd_kube_sync *s, uint64_t now_ms,
-		      struct nd_kube_sync_action *act)
+		      bool from_list, struct nd_kube_sync_action *act)
 {
 	const struct nd_kube_sync_options *o = &s->opt;
 
@@ -147,6 +147,7 @@ static void get_watch(struct nd_kube_sync *s, uint64_t now_ms,
 	act->silent_ms = o->silent_ms;
 	s->watch_start_ms = now_ms;
 	s->watch_had_event = false;
+	s->watch_from_list = from_list;
 	set_state(s, ND_SYNC_WATCHING, now_ms);
 }
 
@@ -156,7 +157,7 @@ static void next_request(struct nd_kube_sync *s, uint64_t now_ms,
 	if (s->want_list)
 		get_list(s, now_ms, act);
 	else
-		get_watch(s, now_ms, act);
+		get_watch(s, now_ms, false, act);
 }
 
 static void wait_then(struct nd_kube_sync *s, uint64_t now_ms,
@@ -325,7 +326,11 @@ int nd_kube_sync_list_end(struct nd_kube_sync *s, uint64_t now_ms,
 	s->is_synced = true;
 	count(&s->lists);
 	end_failure_streak(s);
-	get_watch(s, now_ms, act);
+	/* A complete list is a fresh start: short watches before it (a
+	 * cut, then 410) do not add up with the ones after it. A server
+	 * that fails every watch after a list is caught below (GONE). */
+	s->shorts = 0;
+	get_watch(s, now_ms, true, act);
 	return 0;
 }
 
@@ -374,12 +379,19 @@ int nd_kube_sync_watch_end(struct nd_kube_sync *s, uint64_t now_ms,
 		return 0;
 	case ND_WATCH_GONE:
 		/* History compacted past our RV: only a list can catch up,
-		 * and it should not wait (the answers are stale until it). */
+		 * and it should not wait (the answers are stale until it).
+		 * Only a 410 at once on the RV a list just gave is a broken
+		 * server (a list for every watch): that one waits. */
 		count(&s->restarts[ND_KUBE_RESTART_GONE]);
 		nd_info("kube", "%s: resourceVersion %s is gone (%s); listing again",
 			kname(s), s->rv, why ? why : "410");
 		s->want_list = true;
-		resume(s, now_ms, is_short, act);
+		if (s->watch_from_list && is_short) {
+			wait_then(s, now_ms, next_backoff(s),
+				  ND_KUBE_RETRY_SHORT, act);
+			return 0;
+		}
+		get_list(s, now_ms, act);
 		return 0;
 	case ND_WATCH_RV_TOO_LARGE:
 		/* etcd was restored from a backup: waiting cannot help, a
@@ -421,6 +433,6 @@ int nd_kube_sync_silent(struct nd_kube_sync *s, uint64_t now_ms,
 	count(&s->restarts[ND_KUBE_RESTART_SILENT]);
 	nd_warn("kube", "%s: watch silent for %llu ms; restarting it at resourceVersion %s",
 		kname(s), (unsigned long long)idle, s->rv);
-	get_watch(s, now_ms, act);
+	get_watch(s, now_ms, false, act);
 	return 1;
 }

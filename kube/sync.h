@@ -120,6 +120,8 @@ struct nd_kube_sync {
 	bool want_list;		   /* next request is a list (first page) */
 	bool is_synced;		   /* a full list completed once */
 	bool watch_had_event;	   /* the running watch delivered an event */
+	bool watch_from_list;	   /* the running watch started from the RV
+				      of the list just completed */
 	char *cont;		   /* continue token of the next page (owned) */
 	unsigned pages;		   /* pages of the list in progress */
 	char list_rv[ND_KUBE_RV_MAX]; /* the list's resourceVersion */
