@@ -296,27 +296,44 @@ static void test_truncation(void **state)
 					  out, sizeof(out)),
 			 (int)kept + 11);
 	assert_int_equal(nd_get16(out + 2) & ND_FLAG_TC, 0);
-	/* One byte over: header, question and OPT, TC set. */
+	/* One byte over: the answer records (CNAME, A) whole, TC set, the
+	 * authority and additional records gone, OPT kept. */
 	int n = nd_answer_render(&s.a, &q, 0, 86400, false, kept + 10, out,
 				 sizeof(out));
-	assert_int_equal(n, 12 + 17 + 4 + 11);
+	assert_int_equal(n, 67 + 11);
 	assert_int_equal(nd_get16(out + 2),
 			 ND_FLAG_QR | ND_FLAG_RD | ND_FLAG_RA | ND_FLAG_TC);
 	assert_int_equal(nd_get16(out + 4), 1);
-	assert_int_equal(nd_get16(out + 6), 0);
+	assert_int_equal(nd_get16(out + 6), 2);
 	assert_int_equal(nd_get16(out + 8), 0);
 	assert_int_equal(nd_get16(out + 10), 1);
 	assert_memory_equal(out + 12, q.qname, q.qname_len);
+	assert_int_equal(nd_get32(out + up_ttl_at[1]), 120);
+	assert_int_equal(nd_get16(out + 67 + 1), ND_TYPE_OPT);
+	/* Room for the CNAME only: it alone (the A's owner points into its
+	 * RDATA, below the cut). */
+	n = nd_answer_render(&s.a, &q, 0, 86400, false, 51 + 11 + 15, out,
+			     sizeof(out));
+	assert_int_equal(n, 51 + 11);
+	assert_int_equal(nd_get16(out + 6), 1);
+	assert_true(nd_get16(out + 2) & ND_FLAG_TC);
+	/* Room for no record: header, question and OPT. */
+	n = nd_answer_render(&s.a, &q, 0, 86400, false, 50 + 11, out,
+			     sizeof(out));
+	assert_int_equal(n, 12 + 17 + 4 + 11);
+	assert_int_equal(nd_get16(out + 6), 0);
 	assert_int_equal(nd_get16(out + 12 + 17 + 4 + 1), ND_TYPE_OPT);
 	/* Without EDNS: no OPT, no additional. */
 	client_query(&q, "www.example.com", false);
 	n = nd_answer_render(&s.a, &q, 0, 86400, false, 64, out, sizeof(out));
-	assert_int_equal(n, 12 + 17 + 4);
+	assert_int_equal(n, 51);
+	assert_int_equal(nd_get16(out + 6), 1);
 	assert_int_equal(nd_get16(out + 10), 0);
 	assert_true(nd_get16(out + 2) & ND_FLAG_TC);
 	/* A limit below even the header still gets the short reply. */
 	n = nd_answer_render(&s.a, &q, 0, 86400, false, 0, out, sizeof(out));
 	assert_int_equal(n, 12 + 17 + 4);
+	assert_int_equal(nd_get16(out + 6), 0);
 }
 
 static void test_render_enospace(void **state)
@@ -339,13 +356,16 @@ static void test_render_enospace(void **state)
 				 ND_ENOSPACE);
 		free(o);
 	}
-	/* The truncated form needs less room. */
+	/* The truncated form needs room for what it keeps only. */
 	assert_int_equal(nd_answer_render(&s.a, &q, 0, 86400, false, 100, out,
+					  67 + 11),
+			 67 + 11);
+	assert_int_equal(nd_answer_render(&s.a, &q, 0, 86400, false, 100, out,
+					  67 + 10),
+			 ND_ENOSPACE);
+	assert_int_equal(nd_answer_render(&s.a, &q, 0, 86400, false, 40, out,
 					  12 + 17 + 4 + 11),
 			 12 + 17 + 4 + 11);
-	assert_int_equal(nd_answer_render(&s.a, &q, 0, 86400, false, 100, out,
-					  12 + 17 + 4 + 10),
-			 ND_ENOSPACE);
 }
 
 static void test_render_einval(void **state)
