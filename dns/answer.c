@@ -185,10 +185,29 @@ int nd_answer_parse(const uint8_t *pkt, size_t len, uint8_t *wire_buf,
 struct an_layout {
 	size_t run_start; /* offset of the first record that rotates */
 	size_t slot;	  /* bytes of each rotating record; 0 = no rotation */
+	size_t head;	  /* bytes of a slot's owner, TYPE and CLASS */
 	size_t n_run;	  /* records that rotate; rotation needs 2 or more */
 	size_t cut;	  /* end of the last whole answer record within room */
 	uint16_t n_kept;  /* answer records before cut */
 };
+
+/* Does the record at off have the first slot's owner, TYPE, CLASS and
+ * RDLENGTH, byte for byte? Then it is laid out as that slot is, and
+ * needs no walk of its own. */
+static bool is_same_slot(const struct nd_answer *a, size_t off,
+			 const struct an_layout *l)
+{
+	const uint8_t *p = a->wire + off, *f = a->wire + l->run_start;
+
+	if (off + l->slot > a->len ||
+	    nd_get16(p + l->head + 4) != nd_get16(f + l->head + 4))
+		return false;
+	/* A few bytes (a compressed owner is 2): a loop beats a call. */
+	for (size_t i = 0; i < l->head; i++)
+		if (p[i] != f[i])
+			return false;
+	return true;
+}
 
 /*
  * Walk the answer section of a once, finding the cut for room bytes
@@ -212,32 +231,32 @@ static void an_layout(const struct nd_answer *a, uint16_t rtype,
 	memset(l, 0, sizeof(*l));
 	l->cut = a->question_end;
 	for (unsigned i = 0; i < an; i++) {
-		if (nd_dns_rr_walk(a->wire, a->len, off, &rr) < 0)
-			break;
-		off = rr.end;
-		if (is_truncated && rr.end <= room) {
-			l->cut = rr.end;
-			l->n_kept = (uint16_t)(i + 1);
-		}
-		if (!is_run_over) {
-			size_t size = rr.end - rr.owner;
-			bool is_addr = nd_get16(a->wire + rr.fixed) == rtype &&
-				       rr.rdlen == rdlen;
+		size_t end;
 
-			if (is_addr && l->n_run == 0) {
-				l->run_start = rr.owner;
-				l->slot = size;
-				l->n_run = 1;
-			} else if (is_addr && size == l->slot &&
-				   memcmp(a->wire + rr.owner,
-					  a->wire + l->run_start,
-					  rr.fixed - rr.owner) == 0) {
-				l->n_run++;
-			} else if (l->n_run > 0) {
+		if (l->n_run > 0 && !is_run_over && is_same_slot(a, off, l)) {
+			end = off + l->slot;
+			l->n_run++;
+		} else {
+			if (nd_dns_rr_walk(a->wire, a->len, off, &rr) < 0)
+				break;
+			end = rr.end;
+			if (l->n_run > 0) {
 				is_run_over = true;
+			} else if (!is_run_over &&
+				   nd_get16(a->wire + rr.fixed) == rtype &&
+				   rr.rdlen == rdlen) {
+				l->run_start = rr.owner;
+				l->slot = rr.end - rr.owner;
+				l->head = rr.fixed + 4 - rr.owner;
+				l->n_run = 1;
 			}
 		}
-		if (is_run_over && (!is_truncated || rr.end > room))
+		off = end;
+		if (is_truncated && end <= room) {
+			l->cut = end;
+			l->n_kept = (uint16_t)(i + 1);
+		}
+		if (is_run_over && (!is_truncated || end > room))
 			break;
 	}
 	if (l->n_run < 2)
@@ -246,18 +265,19 @@ static void an_layout(const struct nd_answer *a, uint16_t rtype,
 
 /*
  * Is every name of the record at out[rr] readable from out[0..end)? The
- * names RFC 1035 and RFC 2782 put in RDATA, where a server may have
- * compressed them, are read too; other types carry none that a client
- * would follow (RFC 3597 4).
+ * owner is read unless is_owner_known; the names RFC 1035 and
+ * RFC 2782 put in RDATA, where a server may have compressed them, always;
+ * other types carry none that a client would follow (RFC 3597 4).
  */
 static bool names_within(const uint8_t *out, size_t end,
-			 const struct nd_dns_rr *rr)
+			 const struct nd_dns_rr *rr, bool is_owner_known)
 {
 	uint8_t name[ND_DNS_MAX_NAME];
 	size_t n;
-	int r = nd_dns_name_read(out, end, rr->owner, name, &n, false);
+	int r;
 
-	if (r < 0)
+	if (!is_owner_known &&
+	    nd_dns_name_read(out, end, rr->owner, name, &n, false) < 0)
 		return false;
 
 	size_t at = rr->rdata, names = 1;
@@ -293,21 +313,34 @@ static bool names_within(const uint8_t *out, size_t end,
  * only if no compression pointer in them reaches past the cut. Our store
  * writes only backward pointers (dns/rrset_writer.c), and so do the
  * servers we know of, but RFC 1035 4.1.4 does not forbid others: the
- * cut moves in front of the first record that would read past it.
+ * cut moves in front of the first record that would read past it. An
+ * owner spelled byte for byte as one already read reads the same name
+ * (pointers are absolute), so a run of equal owners is read once.
  */
 static void cut_to_whole_names(const uint8_t *out, size_t question_end,
 			       struct an_layout *l)
 {
-	size_t off = question_end;
+	size_t off = question_end, known = 0, known_len = 0;
 	struct nd_dns_rr rr;
 
 	for (uint16_t i = 0; i < l->n_kept; i++) {
-		if (nd_dns_rr_walk(out, l->cut, off, &rr) < 0 ||
-		    !names_within(out, l->cut, &rr)) {
+		bool is_whole = nd_dns_rr_walk(out, l->cut, off, &rr) == 0;
+		size_t len = is_whole ? rr.fixed - rr.owner : 0;
+
+		if (is_whole) {
+			bool is_known = len == known_len &&
+					memcmp(out + rr.owner, out + known,
+					       len) == 0;
+
+			is_whole = names_within(out, l->cut, &rr, is_known);
+		}
+		if (!is_whole) {
 			l->cut = off;
 			l->n_kept = i;
 			return;
 		}
+		known = rr.owner;
+		known_len = len;
 		off = rr.end;
 	}
 }
