@@ -181,6 +181,204 @@ int nd_answer_parse(const uint8_t *pkt, size_t len, uint8_t *wire_buf,
 	return 0;
 }
 
+/* Where the answer section may be cut and which of its records rotate. */
+struct an_layout {
+	size_t run_start; /* offset of the first record that rotates */
+	size_t slot;	  /* bytes of each rotating record; 0 = no rotation */
+	size_t head;	  /* bytes of a slot's owner, TYPE and CLASS */
+	size_t n_run;	  /* records that rotate; rotation needs 2 or more */
+	size_t cut;	  /* end of the last whole answer record within room */
+	uint16_t n_kept;  /* answer records before cut */
+};
+
+/* Does the record at off have the first slot's owner, TYPE, CLASS and
+ * RDLENGTH, byte for byte? Then it is laid out as that slot is, and
+ * needs no walk of its own. */
+static bool is_same_slot(const struct nd_answer *a, size_t off,
+			 const struct an_layout *l)
+{
+	const uint8_t *p = a->wire + off, *f = a->wire + l->run_start;
+
+	if (off + l->slot > a->len ||
+	    nd_get16(p + l->head + 4) != nd_get16(f + l->head + 4))
+		return false;
+	/* A few bytes (a compressed owner is 2): a loop beats a call. */
+	for (size_t i = 0; i < l->head; i++)
+		if (p[i] != f[i])
+			return false;
+	return true;
+}
+
+/*
+ * Walk the answer section of a once, finding the cut for room bytes
+ * (when is_truncated) and the run of records to rotate (when rtype is A
+ * or AAAA): the first run of consecutive records of that type whose
+ * owners are byte for byte the same and whose RDATA has the address's
+ * size. Equal owners make equal-size slots, and a compression pointer
+ * that lands on any slot's owner still reads the same name after the
+ * slots move. A record the walk cannot read ends it: nothing from there
+ * on rotates or is kept.
+ */
+static void an_layout(const struct nd_answer *a, uint16_t rtype,
+		      bool is_truncated, size_t room, struct an_layout *l)
+{
+	unsigned an = nd_get16(a->wire + 6);
+	size_t rdlen = rtype == ND_TYPE_A ? 4 : rtype == ND_TYPE_AAAA ? 16 : 0;
+	bool is_run_over = rdlen == 0;
+	size_t off = a->question_end;
+	struct nd_dns_rr rr;
+
+	memset(l, 0, sizeof(*l));
+	l->cut = a->question_end;
+	for (unsigned i = 0; i < an; i++) {
+		size_t end;
+
+		if (l->n_run > 0 && !is_run_over && is_same_slot(a, off, l)) {
+			end = off + l->slot;
+			l->n_run++;
+		} else {
+			if (nd_dns_rr_walk(a->wire, a->len, off, &rr) < 0)
+				break;
+			end = rr.end;
+			if (l->n_run > 0) {
+				is_run_over = true;
+			} else if (!is_run_over &&
+				   nd_get16(a->wire + rr.fixed) == rtype &&
+				   rr.rdlen == rdlen) {
+				l->run_start = rr.owner;
+				l->slot = rr.end - rr.owner;
+				l->head = rr.fixed + 4 - rr.owner;
+				l->n_run = 1;
+			}
+		}
+		off = end;
+		if (is_truncated && end <= room) {
+			l->cut = end;
+			l->n_kept = (uint16_t)(i + 1);
+		}
+		if (is_run_over && (!is_truncated || end > room))
+			break;
+	}
+	if (l->n_run < 2)
+		l->slot = 0;
+}
+
+/*
+ * Is every name of the record at out[rr] readable from out[0..end)? The
+ * owner is read unless is_owner_known; the names RFC 1035 and
+ * RFC 2782 put in RDATA, where a server may have compressed them, always;
+ * other types carry none that a client would follow (RFC 3597 4).
+ */
+static bool names_within(const uint8_t *out, size_t end,
+			 const struct nd_dns_rr *rr, bool is_owner_known)
+{
+	uint8_t name[ND_DNS_MAX_NAME];
+	size_t n;
+	int r;
+
+	if (!is_owner_known &&
+	    nd_dns_name_read(out, end, rr->owner, name, &n, false) < 0)
+		return false;
+
+	size_t at = rr->rdata, names = 1;
+
+	switch (nd_get16(out + rr->fixed)) {
+	case ND_TYPE_NS:
+	case ND_TYPE_CNAME:
+	case ND_TYPE_PTR:
+		break;
+	case ND_TYPE_MX:
+		at += 2;
+		break;
+	case ND_TYPE_SRV:
+		at += 6;
+		break;
+	case ND_TYPE_SOA:
+		names = 2;
+		break;
+	default:
+		return true;
+	}
+	for (size_t i = 0; i < names; i++) {
+		r = nd_dns_name_read(out, rr->end, at, name, &n, false);
+		if (r < 0 || (size_t)r > rr->end)
+			return false;
+		at = (size_t)r;
+	}
+	return true;
+}
+
+/*
+ * The kept records of a truncated answer form a message of their own
+ * only if no compression pointer in them reaches past the cut. Our store
+ * writes only backward pointers (dns/rrset_writer.c), and so do the
+ * servers we know of, but RFC 1035 4.1.4 does not forbid others: the
+ * cut moves in front of the first record that would read past it. An
+ * owner spelled byte for byte as one already read reads the same name
+ * (pointers are absolute), so a run of equal owners is read once.
+ */
+static void cut_to_whole_names(const uint8_t *out, size_t question_end,
+			       struct an_layout *l)
+{
+	size_t off = question_end, known = 0, known_len = 0;
+	struct nd_dns_rr rr;
+
+	for (uint16_t i = 0; i < l->n_kept; i++) {
+		bool is_whole = nd_dns_rr_walk(out, l->cut, off, &rr) == 0;
+		size_t len = is_whole ? rr.fixed - rr.owner : 0;
+
+		if (is_whole) {
+			bool is_known = len == known_len &&
+					memcmp(out + rr.owner, out + known,
+					       len) == 0;
+
+			is_whole = names_within(out, l->cut, &rr, is_known);
+		}
+		if (!is_whole) {
+			l->cut = off;
+			l->n_kept = i;
+			return;
+		}
+		known = rr.owner;
+		known_len = len;
+		off = rr.end;
+	}
+}
+
+/* Round-robin position of this thread: each rotated answer takes the
+ * next, so that successive answers lead with different addresses. */
+static __thread uint32_t rotation;
+
+/*
+ * Copy the stored message's first cut bytes to out with the slots of the
+ * run rotated left by a per-answer step, so that every address leads in
+ * turn (CoreDNS's loadbalance). Done while copying, before the cut, so
+ * that clients that get only some records get different ones.
+ */
+static void copy_rotated(const uint8_t *wire, const struct an_layout *l,
+			 size_t cut, uint8_t *out)
+{
+	if (l->slot == 0 || cut <= l->run_start) {
+		memcpy(out, wire, cut);
+		return;
+	}
+
+	size_t shift = rotation++ % l->n_run;
+	size_t run_len = l->slot * l->n_run;
+	size_t run_end = l->run_start + run_len;
+	size_t head = (l->n_run - shift) * l->slot; /* slots shift.. first */
+	size_t room = (cut < run_end ? cut : run_end) - l->run_start;
+	uint8_t *o = out + l->run_start;
+	const uint8_t *r = wire + l->run_start;
+
+	memcpy(out, wire, l->run_start);
+	memcpy(o, r + shift * l->slot, head < room ? head : room);
+	if (room > head)
+		memcpy(o + head, r, room - head);
+	if (cut > run_end)
+		memcpy(out + run_end, wire + run_end, cut - run_end);
+}
+
 int nd_answer_render(const struct nd_answer *a, const struct nd_query *q,
 		     uint32_t age_s, uint32_t ttl_cap_s, bool is_stale,
 		     size_t limit, uint8_t *out, size_t cap)
@@ -213,11 +411,28 @@ int nd_answer_render(const struct nd_answer *a, const struct nd_query *q,
 
 	size_t opt_len = q->has_edns ? 11 : 0;
 	bool is_truncated = (size_t)a->len + opt_len > limit;
-	size_t n = is_truncated ? a->question_end : a->len;
+	uint16_t rtype = q->qtype == ND_TYPE_A || q->qtype == ND_TYPE_AAAA
+				 ? q->qtype
+				 : 0;
+	struct an_layout l = {.cut = a->len};
+
+	/* Only answers that can rotate or must be cut are walked; most are
+	 * one record and copied as they are. */
+	if (is_truncated || (rtype != 0 && nd_get16(a->wire + 6) >= 2))
+		an_layout(a, rtype, is_truncated,
+			  limit > opt_len ? limit - opt_len : 0, &l);
+	if (!is_truncated)
+		l.cut = a->len;
+
+	size_t n = l.cut;
 
 	if (cap < n + opt_len)
 		return ND_ENOSPACE;
-	memcpy(out, a->wire, n);
+	copy_rotated(a->wire, &l, n, out);
+	if (is_truncated) {
+		cut_to_whole_names(out, a->question_end, &l);
+		n = l.cut;
+	}
 
 	/* AD is cleared: we do not validate DNSSEC, so we cannot vouch for
 	 * it (RFC 4035 3.2.3); AA is cleared as a cache is not the
@@ -233,26 +448,32 @@ int nd_answer_render(const struct nd_answer *a, const struct nd_query *q,
 	memcpy(out + ND_DNS_HEADER_LEN, q->qname, q->qname_len);
 
 	if (is_truncated) {
-		/* RFC 2181 9: with TC set the client retries over TCP; we
-		 * send no partial RRsets. */
-		nd_put16(out + 6, 0);
+		/*
+		 * The answer records that fit, whole and in order, as Unbound
+		 * and CoreDNS send them: stubs that do not retry over TCP
+		 * (musl before 1.2.4) still get addresses to use. TC tells
+		 * the others to ask again over TCP (RFC 2181 9); authority
+		 * and additional records go.
+		 */
+		nd_put16(out + 6, l.n_kept);
 		nd_put16(out + 8, 0);
 		nd_put16(out + 10, 0);
-	} else {
-		for (size_t i = 0; i < a->n_ttl; i++) {
-			uint8_t *p = out + a->ttl_off[i];
-			uint32_t ttl;
+	}
+	for (size_t i = 0; i < a->n_ttl; i++) {
+		uint8_t *p = out + a->ttl_off[i];
+		uint32_t ttl;
 
-			if (is_stale) {
-				/* RFC 8767 4: stale data goes out with a
-				 * short TTL so clients come back soon. */
-				ttl = ND_STALE_TTL_S;
-			} else {
-				ttl = min32(ttl_value(nd_get32(p)), ttl_cap_s);
-				ttl = ttl > age_s ? ttl - age_s : 0;
-			}
-			nd_put32(p, ttl);
+		if ((size_t)a->ttl_off[i] + 4 > n)
+			continue;
+		if (is_stale) {
+			/* RFC 8767 4: stale data goes out with a short TTL
+			 * so clients come back soon. */
+			ttl = ND_STALE_TTL_S;
+		} else {
+			ttl = min32(ttl_value(nd_get32(p)), ttl_cap_s);
+			ttl = ttl > age_s ? ttl - age_s : 0;
 		}
+		nd_put32(p, ttl);
 	}
 	if (q->has_edns) {
 		int r = nd_response_add_opt(out, &n, cap, q, 0);

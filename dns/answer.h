@@ -54,9 +54,15 @@ int nd_answer_parse(const uint8_t *pkt, size_t len, uint8_t *wire_buf,
  * - The question is rewritten with q's spelling (same length as stored).
  * - Each TTL becomes min(stored TTL, ttl_cap_s) - age_s, floored at 0;
  *   with is_stale every TTL is ND_STALE_TTL_S.
+ * - For an A (AAAA) question, the first run of two or more A (AAAA)
+ *   answer records with byte-equal owners is rotated by one more slot at
+ *   each call on this thread (round robin); CNAMEs before it stay first.
  * - OPT appended when q->has_edns.
- * - When the result exceeds limit: header, question and OPT only, TC=1.
- * out, cap: the caller's buffer.
+ * - When the result exceeds limit: TC=1 and the answer records that fit
+ *   (after rotation), whole and in order; NSCOUNT and ARCOUNT 0, then OPT.
+ *   A record whose names would read past the cut is left out with all
+ *   after it.
+ * out, cap: the caller's buffer; it must hold what is kept.
  * Returns the length written, ND_ENOSPACE or -EINVAL (also when a's
  * question is not q's: QDCOUNT != 1, another length, name, type or class).
  */

@@ -56,11 +56,6 @@ static int done(struct ctx *c, int n, size_t *out_len)
 	return ND_KUBE_ANSWERED;
 }
 
-static bool is_truncated(const uint8_t *msg)
-{
-	return (nd_get16(msg + 2) & ND_FLAG_TC) != 0;
-}
-
 /* Header and lower-case question of a message built on the stack. */
 static size_t stack_head(const struct nd_query *q, uint8_t *b, uint8_t rcode,
 			 uint16_t an, uint16_t ns)
@@ -127,7 +122,8 @@ static int stored(struct ctx *c, const struct nd_kube_rnode *node,
 	/* RFC 2181 9: additional records are optional; when only they do
 	 * not fit, send the answer without them rather than TC. The
 	 * message up to an_end is a complete message of its own but for
-	 * ARCOUNT, fixed below. */
+	 * ARCOUNT, fixed below. When the answer records do not fit either,
+	 * nd_answer_render() keeps those that do, whole, with TC. */
 	if ((size_t)a.len + opt > c->limit && ra->an_end < a.len &&
 	    (size_t)ra->an_end + opt <= c->limit) {
 		a.len = ra->an_end;
@@ -143,8 +139,9 @@ static int stored(struct ctx *c, const struct nd_kube_rnode *node,
 		nd_put16(c->out + a.question_end - 4, c->q->qtype);
 	if (is_bare)
 		nd_put16(c->out + 10, c->q->has_edns ? 1 : 0);
-	if (ra->serial_off != 0 && !is_truncated(c->out) &&
-	    (size_t)ra->serial_off + 4 <= a.len)
+	/* A truncated answer keeps only the records before its cut. */
+	if (ra->serial_off != 0 &&
+	    (size_t)ra->serial_off + 4 + opt <= (size_t)n)
 		nd_put32(c->out + ra->serial_off,
 			 __atomic_load_n(&c->s->serial, __ATOMIC_RELAXED));
 	return done(c, n, out_len);

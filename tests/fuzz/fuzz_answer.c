@@ -88,6 +88,26 @@ static void check_render(const struct nd_answer *a, const struct nd_query *q,
 	CHECK(nd_answer_parse(out, (size_t)n, again, sizeof(again), ttl_again,
 			      TTL_CAP, &back) == 0);
 	CHECK(back.len + opt_len == (size_t)n);
+	if (nd_get16(out + 2) & ND_FLAG_TC) {
+		/* Whole answer records only, each of their owners readable
+		 * below the cut; never cached (RFC 2181 9). */
+		CHECK(nd_get16(out + 8) == 0);
+		CHECK(nd_get16(out + 10) == (q->has_edns ? 1 : 0));
+		CHECK(back.ttl_s == 0);
+
+		size_t off = a->question_end, end = (size_t)n - opt_len;
+		uint8_t name[ND_DNS_MAX_NAME];
+		size_t name_len;
+		struct nd_dns_rr rr;
+
+		for (unsigned i = 0; i < nd_get16(out + 6); i++) {
+			CHECK(nd_dns_rr_walk(out, end, off, &rr) == 0);
+			CHECK(nd_dns_name_read(out, end, off, name, &name_len,
+					       false) > 0);
+			off = rr.end;
+		}
+		CHECK(off == end);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <ldns/ldns.h>
 
 #include "dns/answer.h"
 #include "dns/wire.h"
@@ -296,27 +297,346 @@ static void test_truncation(void **state)
 					  out, sizeof(out)),
 			 (int)kept + 11);
 	assert_int_equal(nd_get16(out + 2) & ND_FLAG_TC, 0);
-	/* One byte over: header, question and OPT, TC set. */
+	/* One byte over: the answer records (CNAME, A) whole, TC set, the
+	 * authority and additional records gone, OPT kept. */
 	int n = nd_answer_render(&s.a, &q, 0, 86400, false, kept + 10, out,
 				 sizeof(out));
-	assert_int_equal(n, 12 + 17 + 4 + 11);
+	assert_int_equal(n, 67 + 11);
 	assert_int_equal(nd_get16(out + 2),
 			 ND_FLAG_QR | ND_FLAG_RD | ND_FLAG_RA | ND_FLAG_TC);
 	assert_int_equal(nd_get16(out + 4), 1);
-	assert_int_equal(nd_get16(out + 6), 0);
+	assert_int_equal(nd_get16(out + 6), 2);
 	assert_int_equal(nd_get16(out + 8), 0);
 	assert_int_equal(nd_get16(out + 10), 1);
 	assert_memory_equal(out + 12, q.qname, q.qname_len);
+	assert_int_equal(nd_get32(out + up_ttl_at[1]), 120);
+	assert_int_equal(nd_get16(out + 67 + 1), ND_TYPE_OPT);
+	/* Room for the CNAME only: it alone (the A's owner points into its
+	 * RDATA, below the cut). */
+	n = nd_answer_render(&s.a, &q, 0, 86400, false, 51 + 11 + 15, out,
+			     sizeof(out));
+	assert_int_equal(n, 51 + 11);
+	assert_int_equal(nd_get16(out + 6), 1);
+	assert_true(nd_get16(out + 2) & ND_FLAG_TC);
+	/* Room for no record: header, question and OPT. */
+	n = nd_answer_render(&s.a, &q, 0, 86400, false, 50 + 11, out,
+			     sizeof(out));
+	assert_int_equal(n, 12 + 17 + 4 + 11);
+	assert_int_equal(nd_get16(out + 6), 0);
 	assert_int_equal(nd_get16(out + 12 + 17 + 4 + 1), ND_TYPE_OPT);
 	/* Without EDNS: no OPT, no additional. */
 	client_query(&q, "www.example.com", false);
 	n = nd_answer_render(&s.a, &q, 0, 86400, false, 64, out, sizeof(out));
-	assert_int_equal(n, 12 + 17 + 4);
+	assert_int_equal(n, 51);
+	assert_int_equal(nd_get16(out + 6), 1);
 	assert_int_equal(nd_get16(out + 10), 0);
 	assert_true(nd_get16(out + 2) & ND_FLAG_TC);
 	/* A limit below even the header still gets the short reply. */
 	n = nd_answer_render(&s.a, &q, 0, 86400, false, 0, out, sizeof(out));
 	assert_int_equal(n, 12 + 17 + 4);
+	assert_int_equal(nd_get16(out + 6), 0);
+}
+
+/*
+ * An upstream's reply to "many.example.com" for qtype A or AAAA: with
+ * has_cname first "many CNAME pool.example.com", then n address records
+ * (192.0.2.<i+1> or 2001:db8::<i+1>) owned by the question's name (a
+ * pointer to it) or by pool (a pointer into the CNAME's RDATA).
+ */
+#define MANY_QEND (12 + 18 + 4)
+
+static void many_addrs(struct tm_msg *m, uint16_t qtype, bool has_cname,
+		       int n)
+{
+	uint16_t owner = 0xc00c;
+
+	tm_hdr(m, 0x1234, ND_FLAG_QR | ND_FLAG_RD | ND_FLAG_RA, 1,
+	       (uint16_t)(n + has_cname), 0, 0);
+	tm_put_name(m, "many.example.com"); /* at 12; example.com at 17 */
+	tm_put16(m, qtype);
+	tm_put16(m, ND_CLASS_IN);
+	if (has_cname) {
+		tm_put16(m, 0xc00c);
+		rr_fixed(m, ND_TYPE_CNAME, 300, 7);
+		owner = (uint16_t)(0xc000 | m->n);
+		tm_put8(m, 4);
+		for (const char *c = "pool"; *c; c++)
+			tm_put8(m, (uint8_t)*c);
+		tm_put16(m, 0xc011);
+	}
+	for (int i = 0; i < n; i++) {
+		tm_put16(m, owner);
+		if (qtype == ND_TYPE_A) {
+			rr_fixed(m, ND_TYPE_A, 60, 4);
+			tm_put32(m, 0xc0000200u + (uint32_t)i + 1);
+		} else {
+			rr_fixed(m, ND_TYPE_AAAA, 60, 16);
+			tm_put32(m, 0x20010db8);
+			tm_put32(m, 0);
+			tm_put32(m, 0);
+			tm_put32(m, (uint32_t)i + 1);
+		}
+	}
+}
+
+static ldns_pkt *ldns_of(const uint8_t *out, int n)
+{
+	ldns_pkt *p = NULL;
+
+	assert_true(n > 0);
+	assert_int_equal(ldns_wire2pkt(&p, out, (size_t)n), LDNS_STATUS_OK);
+	return p;
+}
+
+/* The last byte of the address of answer record i (1..n), checking
+ * that it is one of ours, of the question's type, owned by owner. */
+static int addr_at(ldns_pkt *p, size_t i, ldns_rr_type type,
+		   const char *owner)
+{
+	ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(p), i);
+	char *o = ldns_rdf2str(ldns_rr_owner(rr));
+	ldns_rdf *rd = ldns_rr_rdf(rr, 0);
+	size_t len = ldns_rdf_size(rd);
+
+	assert_int_equal(ldns_rr_get_type(rr), type);
+	assert_string_equal(o, owner);
+	free(o);
+	assert_int_equal(len, type == LDNS_RR_TYPE_A ? 4 : 16);
+	return ldns_rdf_data(rd)[len - 1];
+}
+
+static void test_truncate_whole_records(void **state)
+{
+	struct tm_msg m;
+	struct stored s, again;
+	struct nd_query q;
+	uint8_t out[2048];
+
+	(void)state;
+	many_addrs(&m, ND_TYPE_A, false, 60);
+	assert_int_equal(parse_into(m.b, m.n, &s), 0);
+	assert_int_equal(s.a.ttl_s, 60);
+
+	for (int edns = 0; edns <= 1; edns++) {
+		size_t opt_len = edns ? 11 : 0;
+		size_t fit = (512 - MANY_QEND - opt_len) / 16;
+
+		client_query(&q, "many.example.com", edns);
+		int n = nd_answer_render(&s.a, &q, 0, 86400, false, 512, out,
+					 sizeof(out));
+		assert_int_equal(n, (int)(MANY_QEND + fit * 16 + opt_len));
+
+		ldns_pkt *p = ldns_of(out, n);
+		bool seen[61] = {false};
+
+		assert_true(ldns_pkt_tc(p));
+		assert_int_equal(ldns_pkt_ancount(p), fit);
+		assert_int_equal(ldns_pkt_nscount(p), 0);
+		assert_int_equal(ldns_pkt_arcount(p), 0); /* ldns takes OPT */
+		assert_int_equal(ldns_pkt_edns(p), edns);
+		for (size_t i = 0; i < fit; i++) {
+			int a = addr_at(p, i, LDNS_RR_TYPE_A,
+					"many.example.com.");
+
+			assert_true(a >= 1 && a <= 60 && !seen[a]);
+			seen[a] = true;
+			assert_int_equal(ldns_rr_ttl(ldns_rr_list_rr(
+						 ldns_pkt_answer(p), i)),
+					 60);
+		}
+		ldns_pkt_free(p);
+		/* Consecutive: a rotation of 1..60, cut. */
+		int first = out[MANY_QEND + 15];
+
+		for (size_t i = 1; i < fit; i++)
+			assert_int_equal(out[MANY_QEND + i * 16 + 15],
+					 (first - 1 + (int)i) % 60 + 1);
+		/* A truncated answer is never cached (RFC 2181 9). */
+		assert_int_equal(parse_into(out, (size_t)n, &again), 0);
+		assert_int_equal(again.a.ttl_s, 0);
+	}
+
+	/* Behind a CNAME: the CNAME first, then the addresses that fit. */
+	many_addrs(&m, ND_TYPE_A, true, 60);
+	assert_int_equal(parse_into(m.b, m.n, &s), 0);
+	client_query(&q, "many.example.com", false);
+	int n = nd_answer_render(&s.a, &q, 0, 86400, false, 512, out,
+				 sizeof(out));
+	ldns_pkt *p = ldns_of(out, n);
+	size_t fit = (512 - MANY_QEND - 19) / 16;
+
+	assert_true(ldns_pkt_tc(p));
+	assert_int_equal(ldns_pkt_ancount(p), 1 + fit);
+	assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(p),
+							  0)),
+			 LDNS_RR_TYPE_CNAME);
+	for (size_t i = 1; i <= fit; i++)
+		addr_at(p, i, LDNS_RR_TYPE_A, "pool.example.com.");
+	ldns_pkt_free(p);
+}
+
+/* Render n times; each first address goes to firsts[]. Every answer is
+ * complete: has_cname's CNAME first, then a rotation of 1..count. */
+static void render_firsts(const struct stored *s, uint16_t qtype,
+			  bool has_cname, int count, int *firsts, int n)
+{
+	struct nd_query q;
+	uint8_t out[2048];
+	ldns_rr_type type = qtype == ND_TYPE_A ? LDNS_RR_TYPE_A
+					       : LDNS_RR_TYPE_AAAA;
+	const char *owner = has_cname ? "pool.example.com."
+				      : "many.example.com.";
+
+	client_query(&q, "many.example.com", true);
+	q.qtype = qtype;
+	for (int k = 0; k < n; k++) {
+		int len = nd_answer_render(&s->a, &q, 0, 86400, false, 65535,
+					   out, sizeof(out));
+		ldns_pkt *p = ldns_of(out, len);
+		size_t at = has_cname ? 1 : 0;
+
+		assert_false(ldns_pkt_tc(p));
+		assert_int_equal(ldns_pkt_ancount(p), count + has_cname);
+		if (has_cname)
+			assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(
+						 ldns_pkt_answer(p), 0)),
+					 LDNS_RR_TYPE_CNAME);
+		firsts[k] = addr_at(p, at, type, owner);
+		for (int i = 1; i < count; i++)
+			assert_int_equal(addr_at(p, at + (size_t)i, type,
+						 owner),
+					 (firsts[k] - 1 + i) % count + 1);
+		ldns_pkt_free(p);
+	}
+}
+
+static void test_rotation(void **state)
+{
+	struct tm_msg m;
+	struct stored s;
+	int firsts[8];
+	bool seen[9];
+
+	(void)state;
+	/* Five addresses, five answers: each leads once. */
+	many_addrs(&m, ND_TYPE_A, false, 5);
+	assert_int_equal(parse_into(m.b, m.n, &s), 0);
+	render_firsts(&s, ND_TYPE_A, false, 5, firsts, 5);
+	memset(seen, 0, sizeof(seen));
+	for (int k = 0; k < 5; k++) {
+		assert_false(seen[firsts[k]]);
+		seen[firsts[k]] = true;
+	}
+
+	/* Behind a CNAME, and for AAAA. */
+	many_addrs(&m, ND_TYPE_A, true, 3);
+	assert_int_equal(parse_into(m.b, m.n, &s), 0);
+	render_firsts(&s, ND_TYPE_A, true, 3, firsts, 2);
+	assert_int_not_equal(firsts[0], firsts[1]);
+	many_addrs(&m, ND_TYPE_AAAA, false, 4);
+	assert_int_equal(parse_into(m.b, m.n, &s), 0);
+	render_firsts(&s, ND_TYPE_AAAA, false, 4, firsts, 2);
+	assert_int_not_equal(firsts[0], firsts[1]);
+
+	/* Truncated: two clients get different subsets. */
+	struct nd_query q;
+	uint8_t a[2048], b[2048];
+
+	many_addrs(&m, ND_TYPE_A, false, 60);
+	assert_int_equal(parse_into(m.b, m.n, &s), 0);
+	client_query(&q, "many.example.com", false);
+	int na = nd_answer_render(&s.a, &q, 0, 86400, false, 512, a, sizeof(a));
+	int nb = nd_answer_render(&s.a, &q, 0, 86400, false, 512, b, sizeof(b));
+
+	assert_int_equal(na, nb);
+	assert_true(nd_get16(a + 2) & ND_FLAG_TC);
+	assert_int_not_equal(a[MANY_QEND + 15], b[MANY_QEND + 15]);
+
+	/* A single address, or another question type: as stored. */
+	many_addrs(&m, ND_TYPE_A, false, 1);
+	assert_int_equal(parse_into(m.b, m.n, &s), 0);
+	render_firsts(&s, ND_TYPE_A, false, 1, firsts, 2);
+}
+
+/* Owners spelled differently (one in full, the others pointing at it)
+ * are slots of different sizes: nothing rotates. */
+static void test_rotation_skipped(void **state)
+{
+	struct tm_msg m;
+	struct stored s;
+	struct nd_query q;
+	uint8_t a[2048], b[2048];
+
+	(void)state;
+	tm_hdr(&m, 1, ND_FLAG_QR | ND_FLAG_RA, 1, 3, 0, 0);
+	tm_put_name(&m, "many.example.com");
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
+	size_t first = m.n;
+	tm_put_name(&m, "many.example.com");
+	rr_fixed(&m, ND_TYPE_A, 60, 4);
+	tm_put32(&m, 0xc0000201);
+	for (uint32_t i = 2; i <= 3; i++) {
+		tm_put16(&m, (uint16_t)(0xc000 | first));
+		rr_fixed(&m, ND_TYPE_A, 60, 4);
+		tm_put32(&m, 0xc0000200 + i);
+	}
+	assert_int_equal(parse_into(m.b, m.n, &s), 0);
+	client_query(&q, "many.example.com", false);
+	int na = nd_answer_render(&s.a, &q, 0, 86400, false, 65535, a,
+				  sizeof(a));
+	int nb = nd_answer_render(&s.a, &q, 0, 86400, false, 65535, b,
+				  sizeof(b));
+
+	assert_int_equal(na, (int)m.n);
+	assert_int_equal(nb, na);
+	assert_memory_equal(a + 12, b + 12, (size_t)na - 12);
+	assert_memory_equal(a + MANY_QEND, m.b + MANY_QEND,
+			    (size_t)na - MANY_QEND);
+}
+
+/*
+ * A record whose owner points forward, past the cut, would leave the
+ * client a dangling pointer: the cut moves in front of it.
+ */
+static void test_truncate_forward_pointer(void **state)
+{
+	struct tm_msg m;
+	struct stored s;
+	struct nd_query q;
+	uint8_t out[2048];
+
+	(void)state;
+	tm_hdr(&m, 1, ND_FLAG_QR | ND_FLAG_RA, 1, 3, 0, 0);
+	tm_put_name(&m, "many.example.com");
+	tm_put16(&m, ND_TYPE_A);
+	tm_put16(&m, ND_CLASS_IN);
+	tm_put16(&m, 0xc00c); /* 34..50 */
+	rr_fixed(&m, ND_TYPE_A, 60, 4);
+	tm_put32(&m, 0xc0000201);
+	tm_put16(&m, 0xc000 | 66); /* 50..66, owner: the next record's */
+	rr_fixed(&m, ND_TYPE_A, 60, 4);
+	tm_put32(&m, 0xc0000202);
+	tm_put_name(&m, "many.example.com"); /* 66.. */
+	rr_fixed(&m, ND_TYPE_A, 60, 4);
+	tm_put32(&m, 0xc0000203);
+	assert_int_equal(parse_into(m.b, m.n, &s), 0);
+	client_query(&q, "many.example.com", false);
+
+	/* Room for two records: the second's owner is past the cut. */
+	int n = nd_answer_render(&s.a, &q, 0, 86400, false, 70, out,
+				 sizeof(out));
+	assert_int_equal(n, 50);
+	assert_int_equal(nd_get16(out + 6), 1);
+	assert_true(nd_get16(out + 2) & ND_FLAG_TC);
+	ldns_pkt *p = ldns_of(out, n);
+	assert_int_equal(addr_at(p, 0, LDNS_RR_TYPE_A, "many.example.com."),
+			 1);
+	ldns_pkt_free(p);
+	/* Whole, it is as the upstream sent it. */
+	n = nd_answer_render(&s.a, &q, 0, 86400, false, 512, out, sizeof(out));
+	assert_int_equal(n, (int)m.n);
+	assert_int_equal(nd_get16(out + 6), 3);
 }
 
 static void test_render_enospace(void **state)
@@ -339,13 +659,16 @@ static void test_render_enospace(void **state)
 				 ND_ENOSPACE);
 		free(o);
 	}
-	/* The truncated form needs less room. */
+	/* The truncated form needs room for what it keeps only. */
 	assert_int_equal(nd_answer_render(&s.a, &q, 0, 86400, false, 100, out,
+					  67 + 11),
+			 67 + 11);
+	assert_int_equal(nd_answer_render(&s.a, &q, 0, 86400, false, 100, out,
+					  67 + 10),
+			 ND_ENOSPACE);
+	assert_int_equal(nd_answer_render(&s.a, &q, 0, 86400, false, 40, out,
 					  12 + 17 + 4 + 11),
 			 12 + 17 + 4 + 11);
-	assert_int_equal(nd_answer_render(&s.a, &q, 0, 86400, false, 100, out,
-					  12 + 17 + 4 + 10),
-			 ND_ENOSPACE);
 }
 
 static void test_render_einval(void **state)
@@ -653,6 +976,10 @@ int main(void)
 		cmocka_unit_test(test_ttl_cap_age_stale),
 		cmocka_unit_test(test_ttl_top_bit),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_truncate_whole_records),
+		cmocka_unit_test(test_rotation),
+		cmocka_unit_test(test_rotation_skipped),
+		cmocka_unit_test(test_truncate_forward_pointer),
 		cmocka_unit_test(test_render_enospace),
 		cmocka_unit_test(test_render_einval),
 		cmocka_unit_test(test_negative),

@@ -1007,13 +1007,23 @@ static void test_truncation(void **state)
 	slice_port(&a, "pg", IPPROTO_TCP, 5432);
 	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
 
-	/* 100 A records (16 bytes each) do not fit 512 bytes: TC, no
-	 * records, the client retries over TCP. */
+	/* 100 A records (16 bytes each) do not fit 512 bytes: TC and the
+	 * 29 that fit after header and question (12 + 34 + 29 * 16 = 510),
+	 * whole, for stubs that do not retry over TCP. */
 	struct reply *r = ask_full(s, D, ND_TYPE_A, NO_EDNS, 512);
 
 	assert_int_equal(r->status, ND_KUBE_ANSWERED);
 	assert_true(ldns_pkt_tc(r->pkt));
-	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r->pkt)), 0);
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r->pkt)), 29);
+	assert_int_equal(ldns_pkt_ancount(r->pkt), 29);
+	assert_int_equal(ldns_pkt_arcount(r->pkt), 0);
+	assert_int_equal(r->len, 510);
+	reply_free(r);
+	/* With EDNS 512 the OPT record takes its 11 bytes: 28 records. */
+	r = ask_full(s, D, ND_TYPE_A, 512, 512);
+	assert_true(ldns_pkt_tc(r->pkt));
+	assert_true(ldns_pkt_edns(r->pkt));
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r->pkt)), 28);
 	assert_true(r->len <= 512);
 	reply_free(r);
 
@@ -1054,10 +1064,122 @@ static void test_truncation(void **state)
 				 ldns_pkt_question(r->pkt), 0)),
 			 LDNS_RR_TYPE_ANY);
 	reply_free(r);
+	/* 200 bytes: the SRV records that fit, whole (their targets are
+	 * not compressed, RFC 2782), TC, no additional records. */
 	r = ask_full(s, "_pg._tcp." D, ND_TYPE_SRV, NO_EDNS, 200);
 	assert_true(ldns_pkt_tc(r->pkt));
-	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r->pkt)), 0);
+	assert_true(r->len <= 200);
+	assert_true(ldns_rr_list_rr_count(ldns_pkt_answer(r->pkt)) >= 1);
+	assert_true(ldns_rr_list_rr_count(ldns_pkt_answer(r->pkt)) < 8);
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_additional(r->pkt)), 0);
 	reply_free(r);
+	nd_kube_store_free(s);
+}
+
+/* The last byte of each answer address of r, in order, into last[]. */
+static size_t answer_lasts(const struct reply *r, ldns_rr_type type,
+			   int *last, size_t max)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(r->pkt);
+	size_t n = ldns_rr_list_rr_count(an);
+
+	assert_true(n <= max);
+	for (size_t i = 0; i < n; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		ldns_rdf *rd = ldns_rr_rdf(rr, 0);
+
+		assert_int_equal(ldns_rr_get_type(rr), type);
+		last[i] = ldns_rdf_data(rd)[ldns_rdf_size(rd) - 1];
+	}
+	return n;
+}
+
+/* A headless Service's addresses rotate per answer (CoreDNS's
+ * loadbalance), whole and truncated alike. */
+static void test_rotation(void **state)
+{
+	(void)state;
+	struct nd_kube_store *s = store_make(ND_PODS_INSECURE);
+	struct nd_kube_slice a;
+	char addr[32];
+	int last[64];
+	bool seen[64] = {false};
+
+	put_headless(s, "default", "db");
+	slice_init(&a, "default", "db-ten", "db", AF_INET);
+	for (int i = 0; i < 10; i++) {
+		snprintf(addr, sizeof(addr), "10.4.0.%d", i + 1);
+		slice_ep(&a, addr, true, NULL);
+	}
+	slice_port(&a, "pg", IPPROTO_TCP, 5432);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+
+	/* Ten answers: each address leads once; each answer holds all ten,
+	 * in the stored order rotated. */
+	int order[10];
+	struct reply *r = ask(s, D, ND_TYPE_A);
+
+	assert_int_equal(answer_lasts(r, LDNS_RR_TYPE_A, order, 10), 10);
+	reply_free(r);
+	for (int k = 0; k < 10; k++) {
+		r = ask(s, D, ND_TYPE_A);
+		assert_false(ldns_pkt_tc(r->pkt));
+		assert_int_equal(answer_lasts(r, LDNS_RR_TYPE_A, last, 64),
+				 10);
+		assert_false(seen[last[0]]);
+		seen[last[0]] = true;
+
+		int at = 0;
+
+		while (order[at] != last[0])
+			at++;
+		for (int i = 0; i < 10; i++)
+			assert_int_equal(last[i], order[(at + i) % 10]);
+		reply_free(r);
+	}
+
+	/* Sixty, truncated to 29 at 512 bytes: two clients get two
+	 * different runs of 29. */
+	slice_init(&a, "default", "db-ten", "db", AF_INET);
+	for (int i = 0; i < 60; i++) {
+		snprintf(addr, sizeof(addr), "10.4.0.%d", i + 1);
+		slice_ep(&a, addr, true, NULL);
+	}
+	slice_port(&a, "pg", IPPROTO_TCP, 5432);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+
+	struct reply *r1 = ask_full(s, D, ND_TYPE_A, NO_EDNS, 512);
+	struct reply *r2 = ask_full(s, D, ND_TYPE_A, NO_EDNS, 512);
+	int last2[64];
+
+	assert_true(ldns_pkt_tc(r1->pkt) && ldns_pkt_tc(r2->pkt));
+	assert_int_equal(answer_lasts(r1, LDNS_RR_TYPE_A, last, 64), 29);
+	assert_int_equal(answer_lasts(r2, LDNS_RR_TYPE_A, last2, 64), 29);
+	assert_int_not_equal(last[0], last2[0]);
+	reply_free(r1);
+	reply_free(r2);
+
+	/* AAAA too. */
+	slice_init(&a, "default", "db-v6", "db", AF_INET6);
+	slice_ep(&a, "fd00::1", true, NULL);
+	slice_ep(&a, "fd00::2", true, NULL);
+	slice_ep(&a, "fd00::3", true, NULL);
+	slice_port(&a, "pg", IPPROTO_TCP, 5432);
+	assert_int_equal(nd_kube_store_put_slice(s, &a), 0);
+	r1 = ask(s, D, ND_TYPE_AAAA);
+	r2 = ask(s, D, ND_TYPE_AAAA);
+	assert_int_equal(answer_lasts(r1, LDNS_RR_TYPE_AAAA, last, 64), 3);
+	assert_int_equal(answer_lasts(r2, LDNS_RR_TYPE_AAAA, last2, 64), 3);
+	assert_int_not_equal(last[0], last2[0]);
+	reply_free(r1);
+	reply_free(r2);
+	/* ANY is not rotated; its answer holds both families. */
+	r1 = ask(s, D, ND_TYPE_ANY);
+	r2 = ask(s, D, ND_TYPE_ANY);
+	assert_int_equal(r1->len, r2->len);
+	assert_memory_equal(r1->b + 2, r2->b + 2, r1->len - 2);
+	reply_free(r1);
+	reply_free(r2);
 	nd_kube_store_free(s);
 }
 
@@ -1660,6 +1782,7 @@ int main(void)
 		cmocka_unit_test(test_relist),
 		cmocka_unit_test(test_pods),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_einval),
 		cmocka_unit_test(test_any_one_type),
 		cmocka_unit_test(test_many_names),
