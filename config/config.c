@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "dns/name_check.h"
+#include "dns/wire.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -49,6 +50,7 @@ enum opt_kind {
 	K_LOGLEVEL,
 	K_BOOL,		/* bool at off: on|off */
 	K_SUFFIX,	/* repeatable search suffix */
+	K_ZONE,		/* repeatable forward zone */
 };
 
 struct opt_def {
@@ -84,6 +86,13 @@ static const struct opt_def opts[] = {
 	  "The port is 53 when absent. An upstream that is one of our own\n"
 	  "listen addresses is dropped with a warning (a forwarding loop).",
 	  "the nameservers of --resolv-conf" },
+	{ "forward-zone", 0, K_ZONE, 0, 0, 0, "ZONE=ADDR[:PORT][,...]",
+	  "Forward names under ZONE (and ZONE itself) to these upstreams\n"
+	  "instead, with their own health and retries; repeatable, the\n"
+	  "longest matching zone wins. Stub domains of kube-dns and CoreDNS\n"
+	  "forward blocks; reverse zones too (10.in-addr.arpa=...). At most\n"
+	  "16 zones of 4 addresses.",
+	  "none" },
 	{ "resolv-conf", 0, K_PATH, OFF(resolv_conf), 0, 0, "FILE",
 	  "Where the upstreams come from when none is given, and the\n"
 	  "node's search domains (read at start and on SIGHUP).",
@@ -236,7 +245,7 @@ static bool is_cmdline_only(const struct opt_def *o)
 static bool is_list(const struct opt_def *o)
 {
 	return o->kind == K_LISTEN || o->kind == K_UPSTREAM ||
-	       o->kind == K_ALLOW || o->kind == K_SUFFIX;
+	       o->kind == K_ALLOW || o->kind == K_SUFFIX || o->kind == K_ZONE;
 }
 
 static const struct opt_def *find_opt(const char *name, size_t len)
@@ -267,6 +276,8 @@ static void clear_list(struct nd_config *c, const struct opt_def *o)
 		c->n_allow = 0;
 	else if (o->kind == K_SUFFIX)
 		c->n_search_suffixes = 0;
+	else if (o->kind == K_ZONE)
+		c->n_zones = 0;
 }
 
 /* Digits only: strtoull alone would take a sign, spaces and "0x". */
@@ -414,6 +425,55 @@ static int add_addr(struct sockaddr_storage *list, size_t *n, size_t max,
 	return 0;
 }
 
+/* "ZONE=ADDR[:PORT][,ADDR[:PORT]...]" into c->zones. */
+static int add_zone(struct nd_config *c, const char *value, struct why *w)
+{
+	static const char hint[] = "want ZONE=ADDR[:PORT][,ADDR[:PORT]...]";
+	const char *eq = strchr(value, '=');
+	struct nd_forward_zone *z;
+	char list[512], *save = NULL;
+	int n, rc;
+
+	if (eq == NULL || eq == value)
+		return why_set(w, hint, "bad forward zone '%s'", value);
+	if (c->n_zones >= ND_MAX_FORWARD_ZONES)
+		return why_set(w, "at most 16", "too many forward zones");
+	z = &c->zones[c->n_zones];
+	memset(z, 0, sizeof(*z));
+	{
+		char zone[sizeof(z->name) + 1];
+		size_t len = (size_t)(eq - value);
+
+		if (len >= sizeof(zone))
+			return why_set(w, hint, "zone too long in '%s'", value);
+		memcpy(zone, value, len);
+		zone[len] = '\0';
+		rc = parse_domain(zone, z->name, sizeof(z->name), w);
+		if (rc != 0)
+			return rc;
+	}
+	for (size_t i = 0; i < c->n_zones; i++)
+		if (strcmp(c->zones[i].name, z->name) == 0)
+			return why_set(w, NULL, "zone %s given twice", z->name);
+	n = nd_dns_name_from_text(z->name, z->wire, sizeof(z->wire));
+	if (n <= 0)
+		return why_set(w, hint, "bad zone '%s'", z->name);
+	z->wire_len = (size_t)n;
+	if (snprintf(list, sizeof(list), "%s", eq + 1) >= (int)sizeof(list))
+		return why_set(w, hint, "too long: '%s'", value);
+	for (char *a = strtok_r(list, ",", &save); a != NULL;
+	     a = strtok_r(NULL, ",", &save)) {
+		rc = add_addr(z->upstreams, &z->n_upstreams,
+			      ND_MAX_ZONE_UPSTREAMS, a, true, w);
+		if (rc != 0)
+			return rc;
+	}
+	if (z->n_upstreams == 0)
+		return why_set(w, hint, "no address for zone %s", z->name);
+	c->n_zones++;
+	return 0;
+}
+
 /* Apply one option; on ND_EPARSE, w says why without naming the option. */
 static int apply(struct nd_config *c, const struct opt_def *o,
 		 const char *value, struct why *w)
@@ -516,6 +576,8 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		if (rc == 0)
 			c->n_search_suffixes++;
 		return rc;
+	case K_ZONE:
+		return add_zone(c, value, w);
 	case K_CONFIG:
 	case K_HELP:
 	case K_VERSION:
@@ -889,6 +951,26 @@ int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
 			continue;
 		}
 		c->upstreams[kept++] = c->upstreams[i];
+	}
+	/* A zone's upstreams are given one by one: one of ours is a
+	 * mistake to say, not to mend. */
+	for (size_t z = 0; z < c->n_zones; z++) {
+		for (size_t i = 0; i < c->zones[z].n_upstreams; i++) {
+			struct sockaddr_storage *u = &c->zones[z].upstreams[i];
+			char ub[ND_ADDR_STRLEN];
+			size_t which = 0;
+
+			if (!is_own_listener(c, u, ifs, &which))
+				continue;
+			nd_addr_format((struct sockaddr *)u, ub, sizeof(ub));
+			seterr(err, errlen,
+			       "forward zone %s: upstream %s is our own listen "
+			       "address: it would forward to ourselves",
+			       c->zones[z].name, ub);
+			if (ifs != NULL)
+				freeifaddrs(ifs);
+			return ND_ELOOP;
+		}
 	}
 	if (ifs != NULL)
 		freeifaddrs(ifs);

@@ -19,6 +19,21 @@
 #define ND_MAX_ALLOW 64
 #define ND_CONFIG_ERRLEN 512
 #define ND_MAX_SEARCH_SUFFIXES 8
+#define ND_MAX_FORWARD_ZONES 16
+#define ND_MAX_ZONE_UPSTREAMS 4 /* addresses of one forward zone */
+/* Upstream slots in all: the default set, then each zone's, in order (the
+ * index of per-upstream counters and their labels). */
+#define ND_MAX_UPSTREAM_SLOTS \
+	(ND_MAX_UPSTREAMS + ND_MAX_FORWARD_ZONES * ND_MAX_ZONE_UPSTREAMS)
+
+/* Names under name go to these upstreams instead (--forward-zone). */
+struct nd_forward_zone {
+	char name[254];		   /* lower case, no trailing dot */
+	uint8_t wire[255];	   /* the same as a lower-case wire name */
+	size_t wire_len;
+	struct sockaddr_storage upstreams[ND_MAX_ZONE_UPSTREAMS];
+	size_t n_upstreams;	   /* 1.. */
+};
 
 struct nd_config {
 	char *config_file; /* -c FILE; NULL = none; owned */
@@ -27,6 +42,8 @@ struct nd_config {
 	struct sockaddr_storage http_listen; /* default 127.0.0.1:9153 */
 	struct sockaddr_storage upstreams[ND_MAX_UPSTREAMS];
 	size_t n_upstreams;	 /* default: nameservers of resolv_conf */
+	struct nd_forward_zone zones[ND_MAX_FORWARD_ZONES]; /* --forward-zone */
+	size_t n_zones;		 /* default: none */
 	char *resolv_conf;	 /* where default upstreams come from;
 				    default /etc/resolv.conf; owned */
 	struct nd_resolv_conf resolv; /* resolv_conf as nd_config_finalize()

@@ -80,10 +80,12 @@ static void end_attempt(struct nd_fetch *f, enum nd_upstream_outcome o,
 	 */
 	if (f->counts && f->ups_gen == env->ups_gen &&
 	    f->up < ND_MAX_UPSTREAMS) {
-		if (env->m != NULL) {
-			ND_METRIC_INC(env->m->fwd_responses[f->up][o]);
+		size_t slot = env->slot_base + f->up;
+
+		if (env->m != NULL && slot < ND_MAX_UPSTREAM_SLOTS) {
+			ND_METRIC_INC(env->m->fwd_responses[slot][o]);
 			if (answered)
-				nd_hist_observe(&env->m->fwd_duration[f->up],
+				nd_hist_observe(&env->m->fwd_duration[slot],
 						rtt_us);
 		}
 		nd_upstreams_report(env->ups, f->up, o,
@@ -131,10 +133,11 @@ static void send_attempt(struct nd_fetch *f, bool tcp, uint64_t now_us,
 	f->sent_us = now_us;
 	if (tcp)
 		f->used_tcp = true;
-	if (env->m != NULL && f->counts && f->up < ND_MAX_UPSTREAMS) {
-		ND_METRIC_INC(env->m->fwd_requests[f->up]);
+	if (env->m != NULL && f->counts &&
+	    env->slot_base + f->up < ND_MAX_UPSTREAM_SLOTS) {
+		ND_METRIC_INC(env->m->fwd_requests[env->slot_base + f->up]);
 		if (tcp)
-			ND_METRIC_INC(env->m->fwd_tcp[f->up]);
+			ND_METRIC_INC(env->m->fwd_tcp[env->slot_base + f->up]);
 	}
 	memset(act, 0, sizeof(*act));
 	act->what = ND_FETCH_SEND;
@@ -178,6 +181,7 @@ static void next_attempt(struct nd_fetch *f, uint64_t now_us,
 		if (f->ups_gen != env->ups_gen) {
 			/* The set changed: start the rotation over in it. */
 			f->ups_gen = env->ups_gen;
+			f->slot_base = env->slot_base;
 			f->rot = 0;
 			f->fast_fails = 0;
 		}
@@ -255,6 +259,7 @@ int nd_fetch_start(struct nd_fetch *f, struct nd_fetch_env *env,
 	if (nd_fwd_build_query(&f->qs, 0, probe, sizeof(probe)) < 0)
 		return -EINVAL;
 	f->ups_gen = env->ups_gen;
+	f->slot_base = env->slot_base;
 	f->deadline_us = now_us + (uint64_t)env->query_timeout_ms * 1000;
 	next_attempt(f, now_us, act);
 	return 0;
@@ -358,5 +363,5 @@ void nd_fetch_cancel(struct nd_fetch *f, struct nd_fetch_action *act)
 
 int nd_fetch_last_upstream(const struct nd_fetch *f)
 {
-	return f != NULL && f->n_tries > 0 ? (int)f->up : -1;
+	return f != NULL && f->n_tries > 0 ? (int)(f->slot_base + f->up) : -1;
 }

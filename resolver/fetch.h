@@ -27,6 +27,8 @@ struct nd_fetch_env {
 	struct nd_upstreams *ups;    /* borrowed; NULL or empty = none */
 	unsigned ups_gen;	     /* bumped by every set swap */
 	struct nd_metrics *m;	     /* borrowed; NULL = not counted */
+	size_t slot_base;	     /* counter slot of the set's first
+					upstream (ND_MAX_UPSTREAM_SLOTS) */
 	uint32_t attempt_timeout_ms; /* one UDP attempt (TCP gets twice) */
 	uint32_t query_timeout_ms;   /* the whole question, retries included */
 	/* Told of every failed attempt (the symptoms' log line); NULL = no
@@ -85,6 +87,7 @@ struct nd_fetch_action {
  * the module's. */
 struct nd_fetch {
 	struct nd_fetch_env *env;	/* borrowed */
+	size_t slot_base;		/* env->slot_base when it started */
 	uint8_t qname[ND_DNS_MAX_NAME];	/* lower-case wire name */
 	struct nd_question qs;		/* points at qname */
 	unsigned ups_gen;		/* env->ups_gen of the rotation */
@@ -145,7 +148,8 @@ int nd_fetch_local_error(struct nd_fetch *f, struct nd_fetch_action *act);
 /* Shut down: the fetch ends with ND_FETCH_CANCELED. */
 void nd_fetch_cancel(struct nd_fetch *f, struct nd_fetch_action *act);
 
-/* Index of the last upstream asked, -1 = none. */
+/* Counter slot (env->slot_base + index in the set) of the last upstream
+ * asked, -1 = none. */
 int nd_fetch_last_upstream(const struct nd_fetch *f);
 
 #endif /* RESOLVER_FETCH_H */

@@ -146,7 +146,7 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 	SUM(t, w, fwd_requests);
 	SUM(t, w, fwd_responses);
 	SUM(t, w, fwd_tcp);
-	for (size_t i = 0; i < ND_MAX_UPSTREAMS; i++)
+	for (size_t i = 0; i < ND_MAX_UPSTREAM_SLOTS; i++)
 		sum_hist(&t->fwd_duration[i], &w->fwd_duration[i]);
 }
 
@@ -411,8 +411,8 @@ int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 		*out_len = 0;
 	if (g == NULL)
 		g = &no_gauges;
-	nu = g->n_upstreams < ND_MAX_UPSTREAMS ? g->n_upstreams :
-						 ND_MAX_UPSTREAMS;
+	nu = g->n_upstreams < ND_MAX_UPSTREAM_SLOTS ? g->n_upstreams
+						    : ND_MAX_UPSTREAM_SLOTS;
 
 	/* About 5 KiB: too much for the HTTP thread's stack to be polite. */
 	t = calloc(1, sizeof(*t));

@@ -65,10 +65,11 @@ struct nd_metrics {
 	uint64_t kube_answers;	  /* answered from the cluster zone */
 	uint64_t tcp_connections; /* TCP connections accepted */
 	uint64_t tcp_rejected;	  /* refused at the connection cap */
-	uint64_t fwd_requests[ND_MAX_UPSTREAMS]; /* attempts sent, per upstream */
-	uint64_t fwd_responses[ND_MAX_UPSTREAMS][ND_UP_OUTCOMES]; /* how they ended */
-	uint64_t fwd_tcp[ND_MAX_UPSTREAMS];	/* attempts over TCP (TC fallback) */
-	struct nd_hist fwd_duration[ND_MAX_UPSTREAMS]; /* attempt RTT */
+	uint64_t fwd_requests[ND_MAX_UPSTREAM_SLOTS]; /* attempts sent, per
+						   upstream slot */
+	uint64_t fwd_responses[ND_MAX_UPSTREAM_SLOTS][ND_UP_OUTCOMES]; /* how they ended */
+	uint64_t fwd_tcp[ND_MAX_UPSTREAM_SLOTS];	/* attempts over TCP (TC fallback) */
+	struct nd_hist fwd_duration[ND_MAX_UPSTREAM_SLOTS]; /* attempt RTT */
 };
 
 /* Label index for a query type / rcode. */
@@ -80,9 +81,11 @@ struct nd_metrics_gauges {
 	uint64_t cache_entries;
 	uint64_t cache_bytes;
 	uint64_t cache_evictions;
-	const char *const *upstream_names; /* "1.2.3.4:53" per upstream */
-	size_t n_upstreams;
-	uint32_t upstream_srtt_us[ND_MAX_UPSTREAMS];
+	const char *const *upstream_names; /* "1.2.3.4:53" per upstream
+					      slot: the default set, then
+					      each forward zone's */
+	size_t n_upstreams; /* slots in use */
+	uint32_t upstream_srtt_us[ND_MAX_UPSTREAM_SLOTS];
 	uint64_t uptime_s;
 	int is_ready;  /* 1 once ready to serve */
 	const struct nd_kube_store_stats *kube; /* cluster zone; NULL = none */

@@ -50,6 +50,12 @@ struct nd_rs_worker {
 	uint8_t *tmp;		 /* SCRATCH_MSG: a message along a chain */
 	struct nd_rs_chain *chain; /* a chain completed without waiting */
 	struct nd_query tq;	 /* the question of a chain's target */
+	struct {
+		uint8_t wire[ND_DNS_MAX_NAME]; /* lower-case wire name */
+		size_t wire_len;
+		struct nd_fetch_env env;
+	} zones[ND_MAX_FORWARD_ZONES];	/* --forward-zone */
+	size_t n_zones;
 };
 
 /* What the last step of an answer needs beyond the query and the reply. */
@@ -152,6 +158,62 @@ void nd_rs_worker_free(struct nd_rs_worker *w)
 struct nd_fetch_env *nd_rs_worker_env(struct nd_rs_worker *w)
 {
 	return w != NULL ? &w->env : NULL;
+}
+
+int nd_rs_worker_set_upstreams(struct nd_rs_worker *w,
+			       struct nd_upstreams *ups,
+			       const struct nd_rs_zone *zones, size_t n)
+{
+	if (w == NULL || n > ND_MAX_FORWARD_ZONES || (n > 0 && zones == NULL))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (zones[i].wire == NULL || zones[i].wire_len == 0 ||
+		    zones[i].wire_len > ND_DNS_MAX_NAME)
+			return -EINVAL;
+	if (w->env.ups != ups)
+		nd_fetch_env_set_upstreams(&w->env, ups);
+	for (size_t i = 0; i < ND_MAX_FORWARD_ZONES; i++) {
+		struct nd_fetch_env *env = &w->zones[i].env;
+		struct nd_upstreams *zu = i < n ? zones[i].ups : NULL;
+		unsigned gen = env->ups_gen;
+
+		/* The same timeouts, counters and reports as the default
+		 * set; a generation of its own. */
+		*env = w->env;
+		env->ups = NULL;
+		env->ups_gen = gen;
+		env->slot_base = i < n ? zones[i].slot_base : 0;
+		if (i < w->n_zones || i < n)
+			nd_fetch_env_set_upstreams(env, zu);
+		if (i < n) {
+			memcpy(w->zones[i].wire, zones[i].wire,
+			       zones[i].wire_len);
+			w->zones[i].wire_len = zones[i].wire_len;
+		}
+	}
+	w->n_zones = n;
+	return 0;
+}
+
+/* The environment for a question: the longest forward zone that holds
+ * its name, else the default upstreams. */
+static struct nd_fetch_env *env_for(struct nd_rs_worker *w,
+				    const uint8_t *name, size_t len)
+{
+	size_t off = 0;
+
+	if (w->n_zones == 0)
+		return &w->env;
+	while (off < len) {
+		for (size_t z = 0; z < w->n_zones; z++)
+			if (w->zones[z].wire_len == len - off &&
+			    memcmp(w->zones[z].wire, name + off, len - off) == 0)
+				return &w->zones[z].env;
+		if (name[off] == 0)
+			break;
+		off += 1u + name[off];
+	}
+	return &w->env;
 }
 
 /* Counters bump only when the worker has them (tests may pass none). */
@@ -327,7 +389,8 @@ static void park(struct nd_rs_worker *w, struct client *c,
 	};
 	res->step = ND_RS_ASK;
 	res->fetch = e;
-	if (nd_fetch_start(&e->fetch, &w->env, &qs, now_us, &res->act) != 0)
+	if (nd_fetch_start(&e->fetch, env_for(w, qs.qname_lc, qs.qname_len),
+			   &qs, now_us, &res->act) != 0)
 		nd_fetch_local_error(&e->fetch, &res->act);
 	return;
 servfail:

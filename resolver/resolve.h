@@ -69,8 +69,27 @@ struct nd_rs_worker *nd_rs_worker_new(struct nd_resolver *r,
 				      struct nd_metrics *m,
 				      const struct nd_fetch_env *env);
 void nd_rs_worker_free(struct nd_rs_worker *w); /* NULL is fine */
-/* Its fetch environment: swap upstreams with nd_fetch_env_set_upstreams. */
+/* Its fetch environment of the default upstreams. */
 struct nd_fetch_env *nd_rs_worker_env(struct nd_rs_worker *w);
+
+/* A forward zone as a worker uses it (--forward-zone). */
+struct nd_rs_zone {
+	const uint8_t *wire;	   /* lower-case wire name (copied) */
+	size_t wire_len;
+	struct nd_upstreams *ups;  /* its upstreams (borrowed) */
+	size_t slot_base;	   /* counter slot of its first upstream */
+};
+
+/*
+ * Fetch with these upstreams from the next decision on (start, SIGHUP):
+ * ups for every name, but names under a zone (the longest that matches)
+ * go to the zone's. Fetches in flight go on in the set now at their
+ * place (a zone removed: they fail). Returns 0 or -EINVAL (more than
+ * ND_MAX_FORWARD_ZONES, a NULL argument).
+ */
+int nd_rs_worker_set_upstreams(struct nd_rs_worker *w,
+			       struct nd_upstreams *ups,
+			       const struct nd_rs_zone *zones, size_t n);
 
 /* What the caller does with a client query. */
 enum nd_rs_step {

@@ -51,10 +51,31 @@ static void runtime_free(struct nd_runtime *rt)
 		return;
 	if (rt->owns_ups) {
 		nd_upstreams_free(rt->ups);
-		for (size_t i = 0; i < ND_MAX_UPSTREAMS; i++)
+		for (size_t z = 0; z < ND_MAX_FORWARD_ZONES; z++)
+			nd_upstreams_free(rt->zones[z].ups);
+		for (size_t i = 0; i < ND_MAX_UPSTREAM_SLOTS; i++)
 			free(rt->upstream_names[i]);
 	}
 	free(rt);
+}
+
+/* Name the next n counter slots after addrs. */
+static int name_slots(struct nd_runtime *rt,
+		      const struct sockaddr_storage *addrs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char name[ND_ADDR_STRLEN];
+
+		if (rt->n_slots >= ND_MAX_UPSTREAM_SLOTS)
+			return -ENOSPC;
+		nd_addr_format((const struct sockaddr *)&addrs[i], name,
+			       sizeof(name));
+		rt->upstream_names[rt->n_slots] = strdup(name);
+		if (rt->upstream_names[rt->n_slots] == NULL)
+			return -ENOMEM;
+		rt->n_slots++;
+	}
+	return 0;
 }
 
 /* A snapshot of what cfg says the query path should use. */
@@ -69,14 +90,21 @@ static struct nd_runtime *runtime_new(const struct nd_config *cfg)
 	rt->cache_max_ttl_s = cfg->cache_max_ttl_s;
 	rt->owns_ups = true;
 	rt->ups = nd_upstreams_new(cfg->upstreams, cfg->n_upstreams);
-	if (rt->ups == NULL)
+	if (rt->ups == NULL ||
+	    name_slots(rt, cfg->upstreams, cfg->n_upstreams) != 0)
 		goto fail;
-	for (size_t i = 0; i < cfg->n_upstreams; i++) {
-		char name[ND_ADDR_STRLEN];
-		nd_addr_format((const struct sockaddr *)&cfg->upstreams[i], name,
-			       sizeof(name));
-		rt->upstream_names[i] = strdup(name);
-		if (rt->upstream_names[i] == NULL)
+	for (size_t z = 0; z < cfg->n_zones; z++) {
+		const struct nd_forward_zone *fz = &cfg->zones[z];
+
+		memcpy(rt->zones[z].name, fz->name, sizeof(fz->name));
+		memcpy(rt->zones[z].wire, fz->wire, fz->wire_len);
+		rt->zones[z].wire_len = fz->wire_len;
+		rt->zones[z].slot_base = rt->n_slots;
+		rt->zones[z].ups = nd_upstreams_new(fz->upstreams,
+						    fz->n_upstreams);
+		rt->n_zones = z + 1;
+		if (rt->zones[z].ups == NULL ||
+		    name_slots(rt, fz->upstreams, fz->n_upstreams) != 0)
 			goto fail;
 	}
 	return rt;
@@ -95,13 +123,30 @@ static void cache_options(const struct nd_config *cfg,
 	o->stale_s = cfg->stale_s;
 }
 
+static bool same_addrs(const struct sockaddr_storage *a, size_t na,
+		       const struct sockaddr_storage *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!nd_addr_equal((const struct sockaddr *)&a[i],
+				   (const struct sockaddr *)&b[i]))
+			return false;
+	return true;
+}
+
+/* The same upstreams and forward zones, in the same order. */
 static bool same_upstreams(const struct nd_config *a, const struct nd_config *b)
 {
-	if (a->n_upstreams != b->n_upstreams)
+	if (!same_addrs(a->upstreams, a->n_upstreams, b->upstreams,
+			b->n_upstreams) ||
+	    a->n_zones != b->n_zones)
 		return false;
-	for (size_t i = 0; i < a->n_upstreams; i++)
-		if (!nd_addr_equal((const struct sockaddr *)&a->upstreams[i],
-				   (const struct sockaddr *)&b->upstreams[i]))
+	for (size_t z = 0; z < a->n_zones; z++)
+		if (strcmp(a->zones[z].name, b->zones[z].name) != 0 ||
+		    !same_addrs(a->zones[z].upstreams, a->zones[z].n_upstreams,
+				b->zones[z].upstreams,
+				b->zones[z].n_upstreams))
 			return false;
 	return true;
 }
@@ -142,10 +187,14 @@ static void reload(struct nd_daemon *d)
 		return;
 	}
 	if (same_upstreams(&cfg, &d->cfg)) {
-		/* Keep the set so its health and RTT history survive. */
+		/* Keep the sets so their health and RTT history survive. */
 		nd_upstreams_free(rt->ups);
 		rt->ups = old->ups;
-		for (size_t i = 0; i < ND_MAX_UPSTREAMS; i++) {
+		for (size_t z = 0; z < rt->n_zones; z++) {
+			nd_upstreams_free(rt->zones[z].ups);
+			rt->zones[z].ups = old->zones[z].ups;
+		}
+		for (size_t i = 0; i < ND_MAX_UPSTREAM_SLOTS; i++) {
 			free(rt->upstream_names[i]);
 			rt->upstream_names[i] = NULL;
 		}
@@ -215,9 +264,16 @@ static int http_metrics(void *arg, char **text, size_t *len)
 	g.cache_bytes = cs.bytes;
 	g.cache_evictions = cs.evictions;
 	g.upstream_names = (const char *const *)rt->upstream_names;
-	g.n_upstreams = nd_upstreams_count(rt->ups);
-	for (size_t i = 0; i < g.n_upstreams; i++)
+	g.n_upstreams = rt->n_slots;
+	for (size_t i = 0; i < nd_upstreams_count(rt->ups); i++)
 		g.upstream_srtt_us[i] = nd_upstreams_srtt_us(rt->ups, i);
+	for (size_t z = 0; z < rt->n_zones; z++)
+		for (size_t i = 0; i < nd_upstreams_count(rt->zones[z].ups) &&
+				   rt->zones[z].slot_base + i <
+					   ND_MAX_UPSTREAM_SLOTS;
+		     i++)
+			g.upstream_srtt_us[rt->zones[z].slot_base + i] =
+				nd_upstreams_srtt_us(rt->zones[z].ups, i);
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
 	g.is_ready = http_is_ready(d);
 	struct nd_kube_store_stats ks;
@@ -484,6 +540,12 @@ int nd_daemon_start(struct nd_daemon *d)
 	}
 	for (size_t i = 0; i < d->cfg.n_upstreams; i++)
 		nd_info("server", "upstream %s", d->rt->upstream_names[i]);
+	for (size_t z = 0; z < d->cfg.n_zones; z++)
+		for (size_t i = 0; i < d->cfg.zones[z].n_upstreams; i++)
+			nd_info("server", "forward zone %s: upstream %s",
+				d->cfg.zones[z].name,
+				d->rt->upstream_names[d->rt->zones[z].slot_base +
+						      i]);
 	__atomic_store_n(&d->is_ready, 1, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -27,10 +27,22 @@ struct nd_worker;
 struct nd_runtime {
 	struct nd_acl acl;		/* who may query */
 	struct nd_upstreams *ups;	/* forward targets (owned) */
-	char *upstream_names[ND_MAX_UPSTREAMS]; /* "addr:port" (owned) */
-	bool owns_ups;			/* ups and the names are freed with
-					   this snapshot (a reload that keeps
-					   the same upstreams moves them) */
+	struct {
+		char name[254];		/* as --forward-zone gave it */
+		uint8_t wire[255];	/* lower-case wire name */
+		size_t wire_len;
+		struct nd_upstreams *ups; /* its upstreams (owned) */
+		size_t slot_base;	/* counter slot of its first one */
+	} zones[ND_MAX_FORWARD_ZONES];	/* --forward-zone, in order */
+	size_t n_zones;
+	char *upstream_names[ND_MAX_UPSTREAM_SLOTS]; /* "addr:port" per
+					   counter slot: ups, then each
+					   zone's (owned) */
+	size_t n_slots;			/* slots in use */
+	bool owns_ups;			/* ups, the zones' sets and the names
+					   are freed with this snapshot (a
+					   reload that keeps the same upstreams
+					   moves them) */
 	uint32_t cache_max_ttl_s;	/* TTL cap when rendering fresh answers */
 	struct nd_runtime *retired_next; /* older snapshots kept until exit */
 };

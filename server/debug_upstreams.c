@@ -19,8 +19,11 @@ static uint64_t load(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/* Counter slot i, index k of the set ups; zone: its forward zone, NULL
+ * for the default upstreams. */
 static cJSON *upstream_json(struct nd_daemon *d, const struct nd_runtime *rt,
-			    size_t i)
+			    size_t i, const struct nd_upstreams *ups, size_t idx,
+			    const char *zone)
 {
 	cJSON *o = cJSON_CreateObject(), *out;
 	uint64_t req = 0, tcp = 0, fails = 0, by[ND_UP_OUTCOMES] = {0};
@@ -42,8 +45,10 @@ static cJSON *upstream_json(struct nd_daemon *d, const struct nd_runtime *rt,
 		o, "address",
 		rt->upstream_names[i] ? rt->upstream_names[i] : "?") == NULL ||
 	    cJSON_AddNumberToObject(
-		o, "srtt_ms", nd_upstreams_srtt_us(rt->ups, i) / 1000.0) ==
+		o, "srtt_ms", nd_upstreams_srtt_us(ups, idx) / 1000.0) ==
 		NULL ||
+	    (zone != NULL &&
+	     cJSON_AddStringToObject(o, "zone", zone) == NULL) ||
 	    cJSON_AddNumberToObject(o, "requests", (double)req) == NULL ||
 	    cJSON_AddNumberToObject(o, "tcp", (double)tcp) == NULL ||
 	    cJSON_AddNumberToObject(o, "failures", (double)fails) == NULL)
@@ -81,11 +86,28 @@ int nd_debug_view_upstreams(struct nd_daemon *d, const struct evkeyvalq *params,
 	    (arr = cJSON_AddArrayToObject(*doc, "upstreams")) == NULL)
 		goto nomem;
 	for (size_t i = 0; i < n && i < ND_MAX_UPSTREAMS; i++) {
-		cJSON *u = upstream_json(d, rt, i);
+		cJSON *u = upstream_json(d, rt, i, rt->ups, i, NULL);
 
 		if (u == NULL)
 			goto nomem;
 		cJSON_AddItemToArray(arr, u);
+	}
+	/* Then each forward zone's, with the zone named. */
+	for (size_t z = 0; z < rt->n_zones; z++) {
+		size_t nz = nd_upstreams_count(rt->zones[z].ups);
+
+		for (size_t k = 0; k < nz; k++) {
+			size_t slot = rt->zones[z].slot_base + k;
+			cJSON *u;
+
+			if (slot >= ND_MAX_UPSTREAM_SLOTS)
+				break;
+			u = upstream_json(d, rt, slot, rt->zones[z].ups, k,
+					  rt->zones[z].name);
+			if (u == NULL)
+				goto nomem;
+			cJSON_AddItemToArray(arr, u);
+		}
 	}
 	return 200;
 nomem:

@@ -41,7 +41,7 @@ static void log_slow(struct nd_daemon *d, const struct nd_query_event *ev)
 	case ND_SRC_FAILED:
 		snprintf(where, sizeof(where),
 			 "cache miss; upstream %s after %u attempt%s%s%s",
-			 ev->upstream >= 0 && ev->upstream < ND_MAX_UPSTREAMS &&
+			 ev->upstream >= 0 && ev->upstream < ND_MAX_UPSTREAM_SLOTS &&
 					 rt->upstream_names[ev->upstream]
 				 ? rt->upstream_names[ev->upstream]
 				 : "(none)",

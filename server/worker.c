@@ -61,6 +61,20 @@ static void post(struct nd_worker *w, struct nd_mail *m)
 	event_active(w->mail_ev, EV_READ, 0);
 }
 
+/* Hand the resolver the upstreams and forward zones of rt. */
+static void use_upstreams(struct nd_worker *w, const struct nd_runtime *rt)
+{
+	struct nd_rs_zone z[ND_MAX_FORWARD_ZONES];
+
+	for (size_t i = 0; i < rt->n_zones; i++) {
+		z[i].wire = rt->zones[i].wire;
+		z[i].wire_len = rt->zones[i].wire_len;
+		z[i].ups = rt->zones[i].ups;
+		z[i].slot_base = rt->zones[i].slot_base;
+	}
+	(void)nd_rs_worker_set_upstreams(w->rw, rt->ups, z, rt->n_zones);
+}
+
 /* The runtime snapshot in force, as the resolver's policy. */
 static struct nd_rs_policy policy_of(struct nd_worker *w)
 {
@@ -289,9 +303,7 @@ static void on_mail(evutil_socket_t fd, short what, void *arg)
 			break;
 		case MAIL_RELOAD: {
 			struct nd_runtime *rt = nd_daemon_runtime(w->d);
-			struct nd_fetch_env *env = nd_rs_worker_env(w->rw);
-			if (rt->ups != env->ups)
-				nd_fetch_env_set_upstreams(env, rt->ups);
+			use_upstreams(w, rt);
 			break;
 		}
 		}
@@ -344,6 +356,7 @@ struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)
 	w->fwd = nd_forwarder_new(w->base, on_fetch_done, w);
 	if (w->rw == NULL || w->fwd == NULL)
 		goto fail;
+	use_upstreams(w, rt);
 	for (size_t i = 0; i < d->cfg.n_listen; i++) {
 		const struct sockaddr *a =
 			(const struct sockaddr *)&d->cfg.listen[i];

@@ -411,7 +411,9 @@ static void format_message(const struct nd_symptoms *s,
 			 "did not ask again over TCP within %.1f s: TCP port "
 			 "53 is probably blocked; check NetworkPolicies and "
 			 "firewalls between the pod and this node: they must "
-			 "allow TCP 53 as well as UDP 53",
+			 "allow TCP 53 as well as UDP 53 (or the pod's stub "
+			 "never retries over TCP and uses the records a "
+			 "truncated answer holds, as musl 1.2.3 and older do)",
 			 e->client, e->name, e->type,
 			 (double)s->tc_window_us / 1e6);
 		break;

@@ -12,7 +12,10 @@
  *                       neg_max_ttl_s, min_ttl_s, max_ttl_s,
  *                       cache_max_ttl_s, zone (1: an empty cluster zone
  *                       cluster.local, not synced until "zone synced"),
- *                       allow CIDR (repeatable; default: everyone)
+ *                       allow CIDR (repeatable; default: everyone),
+ *                       forward ZONE=N (a forward zone of N upstreams,
+ *                       127.0.0.1:5401.. for the first zone, 5411.. for
+ *                       the second, ...)
  *   zone synced         the cluster zone has its first full view
  *   apply JSON          put a Service or EndpointSlice (the rest of the
  *                       line, one JSON object) into the cluster zone
@@ -32,7 +35,7 @@
  *                       [attempts=N] [tcp]   H was answered so
  *   expect H wait | drop | pending   joined a fetch | dropped | no
  *                       answer yet
- *   expect H send udp|tcp [upstream=N] [timeout=MS]
+ *   expect H send udp|tcp [upstream=N] [port=P] [timeout=MS]
  *                       the fetch H started sends its next attempt so
  *   expect H done       the fetch H started is over
  *   expect count NAME=N a worker counter: cache_hits, cache_misses,
@@ -92,6 +95,13 @@ struct run {
 	struct nd_acl acl;
 	bool has_acl;
 	bool has_zone;
+	struct {
+		uint8_t wire[ND_DNS_MAX_NAME];
+		size_t wire_len;
+		unsigned n;
+		struct nd_upstreams *ups;
+	} fz[ND_MAX_FORWARD_ZONES];	/* forward zones */
+	size_t n_fz;
 	bool is_synced;
 	uint32_t cache_max_ttl_s;
 	/* built at the first query */
@@ -164,6 +174,32 @@ static bool set_up(struct run *r)
 	if (r->cache == NULL || r->res == NULL || r->rw == NULL ||
 	    (r->n_upstreams && r->ups == NULL))
 		return false;
+	if (r->n_fz > 0) {
+		struct nd_rs_zone z[ND_MAX_FORWARD_ZONES];
+		size_t slot = r->n_upstreams;
+
+		for (size_t i = 0; i < r->n_fz; i++) {
+			struct sockaddr_storage za[ND_MAX_ZONE_UPSTREAMS];
+
+			for (unsigned k = 0; k < r->fz[i].n; k++) {
+				char spec[32];
+
+				snprintf(spec, sizeof(spec), "127.0.0.1:%zu",
+					 5401 + 10 * i + k);
+				if (nd_addr_parse(spec, 53, &za[k], NULL) != 0)
+					return false;
+			}
+			r->fz[i].ups = nd_upstreams_new(za, r->fz[i].n);
+			if (r->fz[i].ups == NULL)
+				return false;
+			z[i] = (struct nd_rs_zone){ r->fz[i].wire,
+						    r->fz[i].wire_len,
+						    r->fz[i].ups, slot };
+			slot += r->fz[i].n;
+		}
+		if (nd_rs_worker_set_upstreams(r->rw, r->ups, z, r->n_fz) != 0)
+			return false;
+	}
 	r->is_set_up = true;
 	return true;
 }
@@ -647,6 +683,13 @@ static void expect_send(struct run *r, struct qrec *q, char **t, int n)
 			if (port != UPSTREAM_PORT0 + want)
 				bad(r, "%s: sends to upstream %u, want %s",
 				    q->name, port - UPSTREAM_PORT0, v);
+		} else if ((v = scn_kv(t[i], "port")) && scn_u64(v, &want)) {
+			unsigned port = ntohs(
+				((const struct sockaddr_in *)a->addr)->sin_port);
+
+			if (port != want)
+				bad(r, "%s: sends to port %u, want %s",
+				    q->name, port, v);
 		} else if ((v = scn_kv(t[i], "timeout")) &&
 			   scn_u64(v, &want)) {
 			if (a->timeout_ms != want)
@@ -742,6 +785,27 @@ static bool set_option(struct run *r, const char *name, const char *value)
 			return false;
 		r->acl.n++;
 		r->has_acl = true;
+		return true;
+	}
+	if (strcmp(name, "forward") == 0) {
+		const char *eq = strchr(value, '=');
+		char zone[256];
+		int n;
+
+		if (eq == NULL || r->n_fz == ND_MAX_FORWARD_ZONES ||
+		    (size_t)(eq - value) >= sizeof(zone) ||
+		    !scn_u64(eq + 1, &v) || v == 0 || v > ND_MAX_ZONE_UPSTREAMS)
+			return false;
+		memcpy(zone, value, (size_t)(eq - value));
+		zone[eq - value] = '\0';
+		n = nd_dns_name_from_text(zone, r->fz[r->n_fz].wire,
+					  sizeof(r->fz[0].wire));
+		if (n <= 0)
+			return false;
+		nd_dns_name_lower(r->fz[r->n_fz].wire, (size_t)n);
+		r->fz[r->n_fz].wire_len = (size_t)n;
+		r->fz[r->n_fz].n = (unsigned)v;
+		r->n_fz++;
 		return true;
 	}
 	if (!scn_u64(value, &v) || v > UINT32_MAX)
@@ -890,6 +954,8 @@ static void end(struct scn *s)
 	nd_resolver_free(r->res);
 	nd_kube_store_free(r->kube);
 	nd_upstreams_free(r->ups);
+	for (size_t i = 0; i < r->n_fz; i++)
+		nd_upstreams_free(r->fz[i].ups);
 	nd_cache_free(r->cache);
 	free(r);
 }

@@ -87,6 +87,7 @@ start_slow_upstream 500
 ND_THREADS=1 start_nodedns --upstream "127.0.0.1:$SLOW_PORT"
 burst slow.example.test "$ND_TMP/slow"
 assert_eq "10 concurrent answers (slow upstream)" 10 "$(cat "$ND_TMP"/slow/* | grep -c '^192\.0\.2\.77$')"
+[ "$(cat "$ND_TMP"/slow/* | grep -c '^192\.0\.2\.77$')" = 10 ] || head -n 5 "$ND_TMP"/slow/* | sed 's/^/    | /'
 assert_eq "slow upstream asked once" 1 "$(grep -c '^slow\.example\.test\. 1$' "$SLOW_LOG")"
 
 nd_done

@@ -1020,6 +1020,97 @@ static void test_resolv_conf_unreadable_or_empty(void **state)
 
 /* ---- loops and finalize checks ------------------------------------------ */
 
+/* ---- forward zones -------------------------------------------------------- */
+
+static void test_forward_zones(void **state)
+{
+	struct nd_config *c = *state;
+	const char *file;
+
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--forward-zone",
+			      "Corp.Internal.=127.0.0.1:5353,192.0.2.9",
+			      "--forward-zone", "10.in-addr.arpa=192.0.2.10"),
+			 0);
+	assert_int_equal(c->n_zones, 2);
+	assert_string_equal(c->zones[0].name, "corp.internal");
+	assert_int_equal(c->zones[0].n_upstreams, 2);
+	assert_addr(&c->zones[0].upstreams[0], "127.0.0.1:5353");
+	assert_addr(&c->zones[0].upstreams[1], "192.0.2.9:53");
+	/* The wire name is the lower-case one the resolver compares. */
+	assert_int_equal(c->zones[0].wire_len, 15);
+	assert_memory_equal(c->zones[0].wire, "\004corp\010internal", 15);
+	assert_string_equal(c->zones[1].name, "10.in-addr.arpa");
+
+	/* A file's lines, replaced as a whole by the command line. */
+	nd_config_deinit(c);
+	nd_config_init(c);
+	file = write_tmp("upstream 192.0.2.1\n"
+			 "forward-zone a.example=192.0.2.2\n"
+			 "forward-zone b.example=192.0.2.3\n");
+	assert_int_equal(LOAD(c, "-c", file), 0);
+	assert_int_equal(c->n_zones, 2);
+	nd_config_deinit(c);
+	nd_config_init(c);
+	assert_int_equal(LOAD(c, "-c", file, "--forward-zone",
+			      "c.example=192.0.2.4"),
+			 0);
+	assert_int_equal(c->n_zones, 1);
+	assert_string_equal(c->zones[0].name, "c.example");
+}
+
+static void test_forward_zone_errors(void **state)
+{
+	struct nd_config *c = *state;
+	static const struct {
+		const char *value;
+		const char *reason;
+	} bad[] = {
+		{ "corp.internal", "bad forward zone 'corp.internal'" },
+		{ "=192.0.2.1", "bad forward zone '=192.0.2.1'" },
+		{ "corp..internal=192.0.2.1", "empty label in 'corp..internal'" },
+		{ "corp.internal=,", "no address for zone corp.internal" },
+		{ "corp.internal=192.0.2.300", "bad address '192.0.2.300'" },
+		{ "corp.internal=0.0.0.0", "unusable address '0.0.0.0'" },
+		{ "corp.internal=192.0.2.1,192.0.2.1",
+		  "duplicate address 192.0.2.1:53" },
+		{ "corp.internal=192.0.2.1,192.0.2.2,192.0.2.3,192.0.2.4,"
+		  "192.0.2.5",
+		  "too many addresses" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		nd_config_deinit(c);
+		nd_config_init(c);
+		assert_int_equal(LOAD(c, "--upstream", "192.0.2.1",
+				      "--forward-zone", bad[i].value),
+				 ND_EPARSE);
+		assert_err_contains("option --forward-zone");
+		assert_err_contains(bad[i].reason);
+	}
+	nd_config_deinit(c);
+	nd_config_init(c);
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--forward-zone",
+			      "a.example=192.0.2.2", "--forward-zone",
+			      "A.example.=192.0.2.3"),
+			 ND_EPARSE);
+	assert_err_contains("zone a.example given twice");
+	/* A zone that forwards to ourselves is an error, not a drop. */
+	nd_config_deinit(c);
+	nd_config_init(c);
+	assert_int_equal(LOAD(c, "--listen", "127.0.0.1:5353", "--upstream",
+			      "192.0.2.1", "--forward-zone",
+			      "a.example=127.0.0.1:5353"),
+			 ND_ELOOP);
+	assert_err_contains("forward zone a.example: upstream 127.0.0.1:5353 "
+			    "is our own listen address");
+	/* The file names FILE:LINE. */
+	nd_config_deinit(c);
+	nd_config_init(c);
+	expect_file_error(c, "forward-zone corp\n", 1,
+			  "bad forward zone 'corp' for forward-zone (want "
+			  "ZONE=ADDR[:PORT][,ADDR[:PORT]...])");
+}
+
 static void test_loop_removed(void **state)
 {
 	struct nd_config *c = *state;
@@ -1276,6 +1367,8 @@ int main(void)
 		T(test_upstreams_from_resolv_conf),
 		T(test_resolv_conf_unreadable_or_empty),
 		T(test_resolv_conf_in_config),
+		T(test_forward_zones),
+		T(test_forward_zone_errors),
 		T(test_loop_removed),
 		T(test_loop_kept_when_port_differs),
 		T(test_loop_from_resolv_conf),

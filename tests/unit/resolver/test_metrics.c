@@ -434,26 +434,29 @@ static void test_render_empty_and_args(void **state)
 	free(text);
 }
 
+/* Counter slots (the default upstreams, then the forward zones') are
+ * rendered up to ND_MAX_UPSTREAM_SLOTS, never past the arrays. */
 static void test_render_caps_upstreams(void **state)
 {
-	static const char *names[ND_MAX_UPSTREAMS + 1];
-	char buf[ND_MAX_UPSTREAMS + 1][16];
+	static const char *names[ND_MAX_UPSTREAM_SLOTS + 1];
+	static char buf[ND_MAX_UPSTREAM_SLOTS + 1][16];
+	char want[32];
 	struct nd_metrics_gauges g;
 	char *text;
 
 	(void)state;
-	for (size_t i = 0; i <= ND_MAX_UPSTREAMS; i++) {
+	for (size_t i = 0; i <= ND_MAX_UPSTREAM_SLOTS; i++) {
 		snprintf(buf[i], sizeof(buf[i]), "u%zu", i);
 		names[i] = buf[i];
 	}
 	memset(&g, 0, sizeof(g));
 	g.upstream_names = names;
-	g.n_upstreams = ND_MAX_UPSTREAMS + 1;
+	g.n_upstreams = ND_MAX_UPSTREAM_SLOTS + 1;
 	text = render(NULL, 0, &g);
-	snprintf(buf[0], sizeof(buf[0]), "\"u%d\"", ND_MAX_UPSTREAMS - 1);
-	assert_non_null(strstr(text, buf[0]));
-	snprintf(buf[0], sizeof(buf[0]), "\"u%d\"", ND_MAX_UPSTREAMS);
-	assert_null(strstr(text, buf[0]));
+	snprintf(want, sizeof(want), "\"u%d\"", ND_MAX_UPSTREAM_SLOTS - 1);
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof(want), "\"u%d\"", ND_MAX_UPSTREAM_SLOTS);
+	assert_null(strstr(text, want));
 	free(text);
 }
 
