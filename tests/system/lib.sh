@@ -335,6 +335,9 @@ start_unbound_auth() {
 	module-config: "iterator"
 	access-control: 127.0.0.0/8 allow
 	local-zone: "$zone." ${UNBOUND_ZONE_TYPE:-static}
+	# Nothing else: no recursion to the root servers from a test (nodedns
+	# sends a loop probe to each upstream at start).
+	local-zone: "." refuse
 ${UNBOUND_EXTRA:-}
 EOF
 			for rr in "$@"; do
