@@ -111,6 +111,12 @@ uint32_t sl_match_chain(const struct nd_searchlist *t,
 		if (k < 0)
 			continue;
 		bit = 1u << k;
+		/* The TCP retry of a truncated answer goes on its chain. */
+		if ((is_a ? ch->tc_a : ch->tc_aaaa) & bit) {
+			*idx = k;
+			*is_repeat = false;
+			return i;
+		}
 		seen = is_a ? ch->seen_a : ch->seen_aaaa;
 		other = is_a ? ch->seen_aaaa : ch->seen_a;
 		if (ch->state == SL_ACTIVE)
@@ -145,8 +151,11 @@ bool sl_chain_apply(const struct nd_searchlist *t, struct sl_chain *ch,
 	uint32_t bit = 1u << idx;
 	bool is_a = ev->qtype == ND_TYPE_A;
 	bool is_pos = ev->rcode == ND_RCODE_NOERROR && ev->ancount > 0;
-	bool is_neg = ev->rcode == ND_RCODE_NXDOMAIN ||
-		      (ev->rcode == ND_RCODE_NOERROR && ev->ancount == 0);
+	/* A truncated UDP answer without records is neither: the client
+	 * asks again over TCP and that answer decides. */
+	bool is_neg = !(ev->is_truncated && ev->ancount == 0) &&
+		      (ev->rcode == ND_RCODE_NXDOMAIN ||
+		       (ev->rcode == ND_RCODE_NOERROR && ev->ancount == 0));
 	uint64_t done_us = ev->recv_us + ev->duration_us;
 	uint32_t other;
 
@@ -169,6 +178,17 @@ bool sl_chain_apply(const struct nd_searchlist *t, struct sl_chain *ch,
 		ch->last_us = ev->recv_us;
 	if (done_us > ch->active_us)
 		ch->active_us = done_us;
+	if (ev->is_truncated && ev->ancount == 0) {
+		if (is_a)
+			ch->tc_a |= bit;
+		else
+			ch->tc_aaaa |= bit;
+		return false; /* the retry over TCP decides */
+	}
+	if (is_a)
+		ch->tc_a &= ~bit;
+	else
+		ch->tc_aaaa &= ~bit;
 
 	if (idx > ch->pair_idx) {
 		ch->pair_idx = (int8_t)idx;

@@ -90,6 +90,9 @@ struct sl_chain {
 	uint32_t seen_a;	/* candidates asked for A */
 	uint32_t seen_aaaa;	/* candidates asked for AAAA */
 	uint32_t pos;		/* candidates with a positive answer */
+	uint32_t tc_a, tc_aaaa;	/* candidates whose A / AAAA came back
+				   truncated without records: the next one
+				   is the client's retry over TCP */
 	uint64_t pair_us;	/* receive time of the pair's first query */
 	uint64_t first_us;	/* earliest receive time, monotonic us */
 	uint64_t last_us;	/* latest receive time */

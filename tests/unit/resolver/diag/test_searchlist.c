@@ -65,9 +65,20 @@ static struct nd_searchlist *tracker(size_t max_clients, size_t per_client,
 }
 
 /* One answered query: client ip:port asks name (text) for qtype. */
+static void ask_tc(struct nd_searchlist *t, const char *ip, uint16_t port,
+		   const char *name, uint16_t qtype, int rcode,
+		   uint16_t ancount, uint64_t recv_us, bool is_truncated);
+
 static void ask(struct nd_searchlist *t, const char *ip, uint16_t port,
 		const char *name, uint16_t qtype, int rcode, uint16_t ancount,
 		uint64_t recv_us)
+{
+	ask_tc(t, ip, port, name, qtype, rcode, ancount, recv_us, false);
+}
+
+static void ask_tc(struct nd_searchlist *t, const char *ip, uint16_t port,
+		   const char *name, uint16_t qtype, int rcode,
+		   uint16_t ancount, uint64_t recv_us, bool is_truncated)
 {
 	struct sockaddr_storage ss = { 0 };
 	struct nd_query_event ev = { 0 };
@@ -96,6 +107,7 @@ static void ask(struct nd_searchlist *t, const char *ip, uint16_t port,
 	ev.rcode = rcode;
 	ev.ancount = ancount;
 	ev.recv_us = recv_us;
+	ev.is_truncated = is_truncated;
 	ev.duration_us = 200;
 	ev.kube_ready = -1;
 	ev.upstream = -1;
@@ -223,6 +235,34 @@ static void test_cluster_name_second_candidate(void **state)
 	assert_string_equal(r->advice,
 			    "use 'web.other.svc.cluster.local.'; saves 2 "
 			    "queries per lookup");
+	nd_searchlist_free(t);
+}
+
+/*
+ * The answering candidate's A is truncated over UDP without records (too
+ * big), and the client asks again over TCP from another port: the chain
+ * is answered by that candidate, and the truncated answer is not counted
+ * as a negative one.
+ */
+static void test_truncated_then_tcp(void **state)
+{
+	struct nd_searchlist *t = tracker(0, 0, 0);
+	const struct nd_chain_report *r = &got.r[0];
+
+	(void)state;
+	pair(t, "10.1.2.3", "big.data.shop.svc.cluster.local",
+	     ND_RCODE_NXDOMAIN, 0, 0, 100);
+	ask_tc(t, "10.1.2.3", 40000, "big.data.svc.cluster.local", ND_TYPE_A,
+	       ND_RCODE_NOERROR, 0, 900, true);
+	ask(t, "10.1.2.3", 40000, "big.data.svc.cluster.local", ND_TYPE_AAAA,
+	    ND_RCODE_NOERROR, 0, 1000);
+	ask(t, "10.1.2.3", 40001, "big.data.svc.cluster.local", ND_TYPE_A,
+	    ND_RCODE_NOERROR, 60, 1500);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(r->name, "big.data");
+	assert_true(r->is_answered);
+	assert_string_equal(r->answered_by, "svc.cluster.local");
+	assert_int_equal(r->wasted, 2);
 	nd_searchlist_free(t);
 }
 
@@ -905,6 +945,7 @@ int main(void)
 		cmocka_unit_test(test_glibc_chain_absolute),
 		cmocka_unit_test(test_report_waits_for_other_type),
 		cmocka_unit_test(test_cluster_name_second_candidate),
+		cmocka_unit_test(test_truncated_then_tcp),
 		cmocka_unit_test(test_no_chain),
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_idle_finish),
