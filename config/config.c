@@ -86,13 +86,18 @@ static const struct opt_def opts[] = {
 	  "The port is 53 when absent. An upstream that is one of our own\n"
 	  "listen addresses is dropped with a warning (a forwarding loop).",
 	  "the nameservers of --resolv-conf" },
-	{ "forward-zone", 0, K_ZONE, 0, 0, 0, "ZONE=ADDR[:PORT][,...]",
+	{ "forward-zone", 0, K_ZONE, 0, 0, 0, "ZONE=ADDR[:PORT][,...][,tcp]",
 	  "Forward names under ZONE (and ZONE itself) to these upstreams\n"
 	  "instead, with their own health and retries; repeatable, the\n"
 	  "longest matching zone wins. Stub domains of kube-dns and CoreDNS\n"
 	  "forward blocks; reverse zones too (10.in-addr.arpa=...). At most\n"
-	  "16 zones of 4 addresses.",
+	  "16 zones of 4 addresses. A last item \"tcp\" asks them over TCP\n"
+	  "only.",
 	  "none" },
+	{ "forward-tcp", 0, K_BOOL, OFF(forward_tcp), 0, 0, "on|off",
+	  "Ask the default upstreams over TCP only, as NodeLocal DNSCache\n"
+	  "asks kube-dns (no UDP, so no truncated answer to ask again).",
+	  "off" },
 	{ "resolv-conf", 0, K_PATH, OFF(resolv_conf), 0, 0, "FILE",
 	  "Where the upstreams come from when none is given, and the\n"
 	  "node's search domains (read at start and on SIGHUP).",
@@ -463,6 +468,10 @@ static int add_zone(struct nd_config *c, const char *value, struct why *w)
 		return why_set(w, hint, "too long: '%s'", value);
 	for (char *a = strtok_r(list, ",", &save); a != NULL;
 	     a = strtok_r(NULL, ",", &save)) {
+		if (strcasecmp(a, "tcp") == 0) {
+			z->is_tcp = true;
+			continue;
+		}
 		rc = add_addr(z->upstreams, &z->n_upstreams,
 			      ND_MAX_ZONE_UPSTREAMS, a, true, w);
 		if (rc != 0)

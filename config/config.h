@@ -33,6 +33,7 @@ struct nd_forward_zone {
 	size_t wire_len;
 	struct sockaddr_storage upstreams[ND_MAX_ZONE_UPSTREAMS];
 	size_t n_upstreams;	   /* 1.. */
+	bool is_tcp;		   /* ask them over TCP only (",tcp") */
 };
 
 struct nd_config {
@@ -44,6 +45,8 @@ struct nd_config {
 	size_t n_upstreams;	 /* default: nameservers of resolv_conf */
 	struct nd_forward_zone zones[ND_MAX_FORWARD_ZONES]; /* --forward-zone */
 	size_t n_zones;		 /* default: none */
+	bool forward_tcp;	 /* ask the default upstreams over TCP only;
+				    default off */
 	char *resolv_conf;	 /* where default upstreams come from;
 				    default /etc/resolv.conf; owned */
 	struct nd_resolv_conf resolv; /* resolv_conf as nd_config_finalize()

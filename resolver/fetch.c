@@ -257,7 +257,7 @@ static void next_attempt(struct nd_fetch *f, uint64_t now_us,
 		}
 		memset(&f->addr, 0, sizeof(f->addr));
 		memcpy(&f->addr, sa, sl);
-		send_attempt(f, false, now_us, act);
+		send_attempt(f, env->use_tcp, now_us, act);
 		return;
 	}
 }

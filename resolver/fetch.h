@@ -31,6 +31,7 @@ struct nd_fetch_env {
 					upstream (ND_MAX_UPSTREAM_SLOTS) */
 	uint32_t attempt_timeout_ms; /* one UDP attempt (TCP gets twice) */
 	uint32_t query_timeout_ms;   /* the whole question, retries included */
+	bool use_tcp;		     /* every attempt over TCP (--forward-tcp) */
 	/* Told of every failed attempt (the symptoms' log line); NULL = no
 	 * one. outcome: enum nd_upstream_outcome. */
 	void (*on_failure)(void *arg, const struct sockaddr *upstream,

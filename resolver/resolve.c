@@ -169,7 +169,7 @@ struct nd_fetch_env *nd_rs_worker_env(struct nd_rs_worker *w)
 }
 
 int nd_rs_worker_set_upstreams(struct nd_rs_worker *w,
-			       struct nd_upstreams *ups,
+			       struct nd_upstreams *ups, bool use_tcp,
 			       const struct nd_rs_zone *zones, size_t n,
 			       const char *const *names, size_t n_names)
 {
@@ -181,6 +181,7 @@ int nd_rs_worker_set_upstreams(struct nd_rs_worker *w,
 			return -EINVAL;
 	if (w->env.ups != ups)
 		nd_fetch_env_set_upstreams(&w->env, ups);
+	w->env.use_tcp = use_tcp;
 	for (size_t i = 0; i < ND_MAX_FORWARD_ZONES; i++) {
 		struct nd_fetch_env *env = &w->zones[i].env;
 		struct nd_upstreams *zu = i < n ? zones[i].ups : NULL;
@@ -192,6 +193,7 @@ int nd_rs_worker_set_upstreams(struct nd_rs_worker *w,
 		env->ups = NULL;
 		env->ups_gen = gen;
 		env->slot_base = i < n ? zones[i].slot_base : 0;
+		env->use_tcp = i < n && zones[i].use_tcp;
 		if (i < w->n_zones || i < n)
 			nd_fetch_env_set_upstreams(env, zu);
 		if (i < n) {

@@ -80,6 +80,7 @@ struct nd_rs_zone {
 	size_t wire_len;
 	struct nd_upstreams *ups;  /* its upstreams (borrowed) */
 	size_t slot_base;	   /* counter slot of its first upstream */
+	bool use_tcp;		   /* ask them over TCP only */
 };
 
 /*
@@ -92,7 +93,7 @@ struct nd_rs_zone {
  * ND_MAX_FORWARD_ZONES, a NULL argument).
  */
 int nd_rs_worker_set_upstreams(struct nd_rs_worker *w,
-			       struct nd_upstreams *ups,
+			       struct nd_upstreams *ups, bool use_tcp,
 			       const struct nd_rs_zone *zones, size_t n,
 			       const char *const *names, size_t n_names);
 

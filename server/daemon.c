@@ -88,6 +88,7 @@ static struct nd_runtime *runtime_new(const struct nd_config *cfg)
 	rt->acl.n = cfg->n_allow;
 	memcpy(rt->acl.net, cfg->allow, cfg->n_allow * sizeof(cfg->allow[0]));
 	rt->cache_max_ttl_s = cfg->cache_max_ttl_s;
+	rt->forward_tcp = cfg->forward_tcp;
 	rt->owns_ups = true;
 	rt->ups = nd_upstreams_new(cfg->upstreams, cfg->n_upstreams);
 	if (rt->ups == NULL ||
@@ -100,6 +101,7 @@ static struct nd_runtime *runtime_new(const struct nd_config *cfg)
 		memcpy(rt->zones[z].wire, fz->wire, fz->wire_len);
 		rt->zones[z].wire_len = fz->wire_len;
 		rt->zones[z].slot_base = rt->n_slots;
+		rt->zones[z].is_tcp = fz->is_tcp;
 		rt->zones[z].ups = nd_upstreams_new(fz->upstreams,
 						    fz->n_upstreams);
 		rt->n_zones = z + 1;

@@ -33,12 +33,14 @@ struct nd_runtime {
 		size_t wire_len;
 		struct nd_upstreams *ups; /* its upstreams (owned) */
 		size_t slot_base;	/* counter slot of its first one */
+		bool is_tcp;		/* asked over TCP only */
 	} zones[ND_MAX_FORWARD_ZONES];	/* --forward-zone, in order */
 	size_t n_zones;
 	char *upstream_names[ND_MAX_UPSTREAM_SLOTS]; /* "addr:port" per
 					   counter slot: ups, then each
 					   zone's (owned) */
 	size_t n_slots;			/* slots in use */
+	bool forward_tcp;		/* default upstreams over TCP only */
 	bool owns_ups;			/* ups, the zones' sets and the names
 					   are freed with this snapshot (a
 					   reload that keeps the same upstreams

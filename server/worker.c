@@ -71,8 +71,10 @@ static void use_upstreams(struct nd_worker *w, const struct nd_runtime *rt)
 		z[i].wire_len = rt->zones[i].wire_len;
 		z[i].ups = rt->zones[i].ups;
 		z[i].slot_base = rt->zones[i].slot_base;
+		z[i].use_tcp = rt->zones[i].is_tcp;
 	}
-	(void)nd_rs_worker_set_upstreams(w->rw, rt->ups, z, rt->n_zones,
+	(void)nd_rs_worker_set_upstreams(w->rw, rt->ups, rt->forward_tcp, z,
+					 rt->n_zones,
 					 (const char *const *)rt->upstream_names,
 					 rt->n_slots);
 }

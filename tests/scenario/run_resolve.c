@@ -13,9 +13,11 @@
  *                       cache_max_ttl_s, zone (1: an empty cluster zone
  *                       cluster.local, not synced until "zone synced"),
  *                       allow CIDR (repeatable; default: everyone),
- *                       forward ZONE=N (a forward zone of N upstreams,
- *                       127.0.0.1:5401.. for the first zone, 5411.. for
- *                       the second, ...)
+ *                       forward ZONE=N[,tcp] (a forward zone of N
+ *                       upstreams, 127.0.0.1:5401.. for the first zone,
+ *                       5411.. for the second, ...; tcp: asked over TCP
+ *                       only), forward_tcp 1 (the default upstreams over
+ *                       TCP only)
  *   zone synced         the cluster zone has its first full view
  *   apply JSON          put a Service or EndpointSlice (the rest of the
  *                       line, one JSON object) into the cluster zone
@@ -99,9 +101,11 @@ struct run {
 		uint8_t wire[ND_DNS_MAX_NAME];
 		size_t wire_len;
 		unsigned n;
+		bool is_tcp;
 		struct nd_upstreams *ups;
 	} fz[ND_MAX_FORWARD_ZONES];	/* forward zones */
 	size_t n_fz;
+	bool forward_tcp;
 	bool is_synced;
 	uint32_t cache_max_ttl_s;
 	/* built at the first query */
@@ -174,7 +178,7 @@ static bool set_up(struct run *r)
 	if (r->cache == NULL || r->res == NULL || r->rw == NULL ||
 	    (r->n_upstreams && r->ups == NULL))
 		return false;
-	if (r->n_fz > 0) {
+	if (r->n_fz > 0 || r->forward_tcp) {
 		struct nd_rs_zone z[ND_MAX_FORWARD_ZONES];
 		size_t slot = r->n_upstreams;
 
@@ -194,11 +198,12 @@ static bool set_up(struct run *r)
 				return false;
 			z[i] = (struct nd_rs_zone){ r->fz[i].wire,
 						    r->fz[i].wire_len,
-						    r->fz[i].ups, slot };
+						    r->fz[i].ups, slot,
+						    r->fz[i].is_tcp };
 			slot += r->fz[i].n;
 		}
-		if (nd_rs_worker_set_upstreams(r->rw, r->ups, z, r->n_fz, NULL,
-					       0) != 0)
+		if (nd_rs_worker_set_upstreams(r->rw, r->ups, r->forward_tcp, z,
+					       r->n_fz, NULL, 0) != 0)
 			return false;
 	}
 	r->is_set_up = true;
@@ -790,13 +795,23 @@ static bool set_option(struct run *r, const char *name, const char *value)
 	}
 	if (strcmp(name, "forward") == 0) {
 		const char *eq = strchr(value, '=');
-		char zone[256];
+		char zone[256], count[16];
+		bool is_tcp = false;
 		int n;
 
 		if (eq == NULL || r->n_fz == ND_MAX_FORWARD_ZONES ||
-		    (size_t)(eq - value) >= sizeof(zone) ||
-		    !scn_u64(eq + 1, &v) || v == 0 || v > ND_MAX_ZONE_UPSTREAMS)
+		    (size_t)(eq - value) >= sizeof(zone))
 			return false;
+		snprintf(count, sizeof(count), "%s", eq + 1);
+		if (strchr(count, ',') != NULL) {
+			is_tcp = strcmp(strchr(count, ','), ",tcp") == 0;
+			if (!is_tcp)
+				return false;
+			*strchr(count, ',') = '\0';
+		}
+		if (!scn_u64(count, &v) || v == 0 || v > ND_MAX_ZONE_UPSTREAMS)
+			return false;
+		r->fz[r->n_fz].is_tcp = is_tcp;
 		memcpy(zone, value, (size_t)(eq - value));
 		zone[eq - value] = '\0';
 		n = nd_dns_name_from_text(zone, r->fz[r->n_fz].wire,
@@ -829,6 +844,8 @@ static bool set_option(struct run *r, const char *name, const char *value)
 		r->cache_max_ttl_s = (uint32_t)v;
 	else if (strcmp(name, "zone") == 0)
 		r->has_zone = v != 0;
+	else if (strcmp(name, "forward_tcp") == 0)
+		r->forward_tcp = v != 0;
 	else
 		return false;
 	return true;

@@ -21,7 +21,8 @@ start_unbound_auth corp.internal 'www.corp.internal. 300 IN A 10.30.0.1'
 NEW_PORT=$UNBOUND_PORT
 
 CONF="$ND_TMP/nodedns.conf"
-printf 'forward-zone corp.internal=127.0.0.1:%s\n' "$CORP_PORT" >"$CONF"
+# the zone over TCP only (",tcp", as NodeLocal DNSCache asks kube-dns)
+printf 'forward-zone corp.internal=127.0.0.1:%s,tcp\n' "$CORP_PORT" >"$CONF"
 start_nodedns -c "$CONF" --upstream "127.0.0.1:$DEF_PORT" --cache-max-ttl 1
 
 k_a() { q "$1" A +short | head -n 1; }
@@ -49,6 +50,9 @@ fi
 sent_to() { metric_l nodedns_forward_requests_total "upstream=\"127.0.0.1:$1\""; }
 assert_cmp "forward_requests_total of the zone's upstream" "$(sent_to "$CORP_PORT")" -ge 2
 assert_cmp "forward_requests_total of the default upstream" "$(sent_to "$DEF_PORT")" -ge 1
+tcp_to() { metric_l nodedns_forward_tcp_total "upstream=\"127.0.0.1:$1\""; }
+assert_eq "every attempt at the zone's upstream over TCP (,tcp)" "$(sent_to "$CORP_PORT")" "$(tcp_to "$CORP_PORT")"
+assert_eq "none at the default upstream" 0 "$(tcp_to "$DEF_PORT")"
 zone_of=$(nd_http /debug/upstreams | "$ND_PY" -c '
 import json, sys
 for u in json.load(sys.stdin)["upstreams"]:

@@ -1040,6 +1040,19 @@ static void test_forward_zones(void **state)
 	assert_int_equal(c->zones[0].wire_len, 15);
 	assert_memory_equal(c->zones[0].wire, "\004corp\010internal", 15);
 	assert_string_equal(c->zones[1].name, "10.in-addr.arpa");
+	assert_false(c->zones[0].is_tcp);
+	assert_false(c->forward_tcp);
+
+	/* ",tcp" asks a zone over TCP only; --forward-tcp the default ones. */
+	nd_config_deinit(c);
+	nd_config_init(c);
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--forward-tcp",
+			      "on", "--forward-zone",
+			      "kube-dns.local=192.0.2.10,TCP"),
+			 0);
+	assert_true(c->forward_tcp);
+	assert_true(c->zones[0].is_tcp);
+	assert_int_equal(c->zones[0].n_upstreams, 1);
 
 	/* A file's lines, replaced as a whole by the command line. */
 	nd_config_deinit(c);
