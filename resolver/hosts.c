@@ -26,32 +26,32 @@
 
 /* The table is the admin's, not the clients': a fixed seed is enough. */
 #define HOSTS_SEED 0x686f737473ull
-#define NO_NODE UINT32_MAX
+#define NO_NODE	   UINT32_MAX
 
 enum { AN_A = 0, AN_AAAA = 1, AN_PTR = 2, AN_COUNT = 3 };
 
 /* One name of the final table: its answers, rendered once. */
 struct hnode {
-	uint32_t name_off;	       /* lower-case wire name in names */
+	uint32_t name_off; /* lower-case wire name in names */
 	uint16_t name_len;
 	struct nd_answer ans[AN_COUNT]; /* wire == NULL: no such records;
 					   wire and ttl_off owned */
 };
 
 struct nd_hosts {
-	struct hnode *nodes;	/* n_nodes; owned */
+	struct hnode *nodes; /* n_nodes; owned */
 	size_t n_nodes;
-	uint32_t *slots;	/* open addressing: node index, NO_NODE
-				   = empty; mask + 1 of them; owned */
+	uint32_t *slots; /* open addressing: node index, NO_NODE
+			    = empty; mask + 1 of them; owned */
 	size_t mask;
-	uint8_t *names;		/* every node's wire name; owned */
-	size_t entries;		/* distinct (name, address) pairs */
+	uint8_t *names; /* every node's wire name; owned */
+	size_t entries; /* distinct (name, address) pairs */
 };
 
 /* An address of a name while the file is read. */
 struct baddr {
-	uint32_t next;	/* next address of the same name and family */
-	uint8_t a[16];	/* 4 bytes used for IPv4 */
+	uint32_t next; /* next address of the same name and family */
+	uint8_t a[16]; /* 4 bytes used for IPv4 */
 };
 
 /* A name while the file is read. */
@@ -60,7 +60,7 @@ struct bnode {
 	uint16_t name_len;
 	uint32_t head[2], tail[2]; /* addresses by family (0 = IPv4) */
 	uint32_t count[2];
-	uint32_t ptr;		   /* node the reverse name points to */
+	uint32_t ptr; /* node the reverse name points to */
 };
 
 struct build {
@@ -77,7 +77,7 @@ struct build {
 };
 
 static int fail(struct build *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static int fail(struct build *b, const char *fmt, ...)
 {
@@ -116,8 +116,9 @@ static uint64_t name_hash(const uint8_t *name, size_t len)
 
 /* Slot of name in slots: its node, or the empty slot where it goes. */
 static size_t probe(const uint32_t *slots, size_t mask, const uint8_t *names,
-		    const uint8_t *name, size_t len, size_t (*off_of)(
-			    const void *, uint32_t, size_t *), const void *arg)
+		    const uint8_t *name, size_t len,
+		    size_t (*off_of)(const void *, uint32_t, size_t *),
+		    const void *arg)
 {
 	size_t i = (size_t)name_hash(name, len) & mask;
 
@@ -349,14 +350,14 @@ static int parse_line(struct build *b, const char *s, size_t len)
 		if (++names > ND_HOSTS_MAX_NAMES_PER_LINE)
 			return fail(b, "more than %u names on a line",
 				    ND_HOSTS_MAX_NAMES_PER_LINE);
-		pr = nd_dns_name_check(tok, tl,
-				       ND_NAME_TRAILING_DOT | ND_NAME_UNDERSCORE);
+		pr = nd_dns_name_check(
+		    tok, tl, ND_NAME_TRAILING_DOT | ND_NAME_UNDERSCORE);
 		if (pr != ND_NAME_OK || tl >= sizeof(text))
-			return fail(b, "bad name '%.*s': %s",
-				    (int)(tl > 64 ? 64 : tl), tok,
-				    nd_name_problem_text(
-					    pr != ND_NAME_OK ? pr
-							     : ND_NAME_TOO_LONG));
+			return fail(
+			    b, "bad name '%.*s': %s", (int)(tl > 64 ? 64 : tl),
+			    tok,
+			    nd_name_problem_text(
+				pr != ND_NAME_OK ? pr : ND_NAME_TOO_LONG));
 		memcpy(text, tok, tl);
 		text[tl] = '\0';
 		wl = nd_dns_name_from_text(text, wire, sizeof(wire));
@@ -393,13 +394,13 @@ static int keep(struct nd_kube_rw *w, size_t qname_len, uint32_t ttl_s,
 	memcpy(wire, w->buf, w->len);
 	memcpy(ttl, w->ttl_off, w->n_ttl * sizeof(*ttl));
 	*a = (struct nd_answer){
-		.wire = wire,
-		.len = (uint16_t)w->len,
-		.question_end = (uint16_t)(ND_DNS_HEADER_LEN + qname_len + 4),
-		.ttl_off = ttl,
-		.n_ttl = (uint16_t)w->n_ttl,
-		.rcode = ND_RCODE_NOERROR,
-		.ttl_s = ttl_s,
+	    .wire = wire,
+	    .len = (uint16_t)w->len,
+	    .question_end = (uint16_t)(ND_DNS_HEADER_LEN + qname_len + 4),
+	    .ttl_off = ttl,
+	    .n_ttl = (uint16_t)w->n_ttl,
+	    .rcode = ND_RCODE_NOERROR,
+	    .ttl_s = ttl_s,
 	};
 	return 0;
 }
@@ -408,7 +409,7 @@ static int keep(struct nd_kube_rw *w, size_t qname_len, uint32_t ttl_s,
 static int render(const struct build *b, struct nd_hosts *h, size_t i,
 		  struct nd_kube_rw *w, uint32_t ttl_s)
 {
-	static const uint16_t types[2] = { ND_TYPE_A, ND_TYPE_AAAA };
+	static const uint16_t types[2] = {ND_TYPE_A, ND_TYPE_AAAA};
 	const struct bnode *bn = &b->nodes[i];
 	const uint8_t *name = b->names + bn->name_off;
 	int rc;
@@ -434,10 +435,10 @@ static int render(const struct build *b, struct nd_hosts *h, size_t i,
 		rc = nd_kube_rw_begin(w, name, bn->name_len, ND_TYPE_PTR,
 				      ND_FLAG_QR | ND_FLAG_AA);
 		if (rc == 0)
-			rc = nd_kube_rw_add(w, ND_KUBE_SEC_ANSWER, name,
-					    bn->name_len, ND_TYPE_PTR, ttl_s,
-					    b->names + t->name_off,
-					    t->name_len);
+			rc =
+			    nd_kube_rw_add(w, ND_KUBE_SEC_ANSWER, name,
+					   bn->name_len, ND_TYPE_PTR, ttl_s,
+					   b->names + t->name_off, t->name_len);
 		if (rc == 0)
 			rc = keep(w, bn->name_len, ttl_s,
 				  &h->nodes[i].ans[AN_PTR]);
@@ -508,7 +509,7 @@ static struct nd_hosts *finish(struct build *b, uint32_t ttl_s, int *rc)
 int nd_hosts_parse(const char *text, size_t len, uint32_t ttl_s,
 		   struct nd_hosts **out, struct nd_hosts_error *err)
 {
-	struct build b = { .err = err };
+	struct build b = {.err = err};
 	const char *p = text, *end;
 	int rc = 0;
 
@@ -520,8 +521,9 @@ int nd_hosts_parse(const char *text, size_t len, uint32_t ttl_s,
 		err->reason[0] = '\0';
 	}
 	if (len > ND_HOSTS_MAX_FILE_BYTES)
-		return fail(&b, "larger than %u bytes", ND_HOSTS_MAX_FILE_BYTES);
-	end = text + len;
+		return fail(&b, "larger than %u bytes",
+			    ND_HOSTS_MAX_FILE_BYTES);
+	end = len > 0 ? text + len : text;
 	while (rc == 0 && p != NULL && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl != NULL ? nl : end;
@@ -594,13 +596,13 @@ int nd_hosts_answer(const struct nd_hosts *h, const struct nd_query *q,
 		nd_put16(b + qend, q->qtype);
 		nd_put16(b + qend + 2, q->qclass);
 		nodata = (struct nd_answer){
-			.wire = b,
-			.len = (uint16_t)(qend + 4),
-			.question_end = (uint16_t)(qend + 4),
-			.ttl_off = &no_ttl,
-			.n_ttl = 0,
-			.rcode = ND_RCODE_NOERROR,
-			.is_negative = true,
+		    .wire = b,
+		    .len = (uint16_t)(qend + 4),
+		    .question_end = (uint16_t)(qend + 4),
+		    .ttl_off = &no_ttl,
+		    .n_ttl = 0,
+		    .rcode = ND_RCODE_NOERROR,
+		    .is_negative = true,
 		};
 		a = &nodata;
 	}

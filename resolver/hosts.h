@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* resolver/hosts.h - a hosts(5) file as an immutable table of authoritative answers (--hosts-file). */
+/* resolver/hosts.h - a hosts(5) file as an immutable table of authoritative
+ * answers (--hosts-file). */
 #ifndef RESOLVER_HOSTS_H
 #define RESOLVER_HOSTS_H
 
@@ -10,12 +11,12 @@
 struct nd_query;
 
 /* Bounds of one file; past any of them the file is refused. */
-#define ND_HOSTS_MAX_FILE_BYTES (1024u * 1024u) /* bytes of the file */
-#define ND_HOSTS_MAX_LINES 65536u	  /* lines, comments included */
-#define ND_HOSTS_MAX_NAMES_PER_LINE 32u	  /* names (and aliases) per line */
-#define ND_HOSTS_MAX_ENTRIES 65536u	  /* distinct (name, address) pairs */
-#define ND_HOSTS_MAX_ADDRS_PER_NAME 64u	  /* addresses of one family per name */
-#define ND_HOSTS_TTL_DEFAULT_S 60u	  /* TTL of every record by default */
+#define ND_HOSTS_MAX_FILE_BYTES	    (1024u * 1024u) /* bytes of the file */
+#define ND_HOSTS_MAX_LINES	    65536u /* lines, comments included */
+#define ND_HOSTS_MAX_NAMES_PER_LINE 32u	   /* names (and aliases) per line */
+#define ND_HOSTS_MAX_ENTRIES	    65536u /* distinct (name, address) pairs */
+#define ND_HOSTS_MAX_ADDRS_PER_NAME 64u /* addresses of one family per name */
+#define ND_HOSTS_TTL_DEFAULT_S	    60u /* TTL of every record by default */
 
 /* What nd_hosts_answer() did. */
 enum nd_hosts_result {

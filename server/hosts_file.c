@@ -25,14 +25,14 @@ struct file_id {
 };
 
 struct nd_hosts_file {
-	struct event_base *base;   /* borrowed */
-	struct nd_resolver *r;	   /* borrowed */
-	struct event *timer;	   /* the periodic check; owned */
-	char *path;		   /* owned; NULL = no file */
+	struct event_base *base; /* borrowed */
+	struct nd_resolver *r;	 /* borrowed */
+	struct event *timer;	 /* the periodic check; owned */
+	char *path;		 /* owned; NULL = no file */
 	uint32_t ttl_s;
-	struct file_id seen;	   /* the version read last, good or bad */
-	bool has_seen;		   /* seen is valid (the file was there) */
-	bool has_table;		   /* a table of ours is in force */
+	struct file_id seen; /* the version read last, good or bad */
+	bool has_seen;	     /* seen is valid (the file was there) */
+	bool has_table;	     /* a table of ours is in force */
 };
 
 static void id_of(const struct stat *st, struct file_id *id)
@@ -104,8 +104,7 @@ static int read_all(const char *path, char **text, size_t *len,
 /* Read and publish the file. */
 static int load(struct nd_hosts_file *hf)
 {
-	const char *keep = hf->has_table ? "; keeping the last good table"
-					 : "";
+	const char *keep = hf->has_table ? "; keeping the last good table" : "";
 	struct nd_hosts_error err;
 	struct nd_hosts *h = NULL;
 	struct file_id id;
@@ -191,8 +190,8 @@ struct nd_hosts_file *nd_hosts_file_new(struct event_base *base,
 int nd_hosts_file_set(struct nd_hosts_file *hf, const char *path,
 		      uint32_t ttl_s)
 {
-	struct timeval tv = { ND_HOSTS_CHECK_MS / 1000,
-			      (ND_HOSTS_CHECK_MS % 1000) * 1000 };
+	struct timeval tv = {ND_HOSTS_CHECK_MS / 1000,
+			     (ND_HOSTS_CHECK_MS % 1000) * 1000};
 	char *p = NULL;
 
 	if (hf == NULL)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* server/hosts_file.h - the --hosts-file on disk: read it, watch it for changes, hand each good version to the resolver. */
+/* server/hosts_file.h - the --hosts-file on disk: read it, watch it for
+ * changes, hand each good version to the resolver. */
 #ifndef SERVER_HOSTS_FILE_H
 #define SERVER_HOSTS_FILE_H
 

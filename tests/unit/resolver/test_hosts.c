@@ -18,20 +18,20 @@
 #include "util/errors.h"
 
 static const char HOSTS[] =
-	"# a comment line\n"
-	"\n"
-	"10.0.0.1   web.example   www.example  # trailing comment\n"
-	"10.0.0.2\tweb.example\n"
-	"fd00::1 web.example v6only.example\n"
-	"10.0.0.1 other.example\r\n"
-	"   192.168.1.9 Mixed.Case.Example.\n";
+    "# a comment line\n"
+    "\n"
+    "10.0.0.1   web.example   www.example  # trailing comment\n"
+    "10.0.0.2\tweb.example\n"
+    "fd00::1 web.example v6only.example\n"
+    "10.0.0.1 other.example\r\n"
+    "   192.168.1.9 Mixed.Case.Example.\n";
 
 struct reply {
 	uint8_t b[65536];
 	size_t len;
 	uint16_t flags;
 	uint16_t an;
-	size_t rdata[64];   /* offset of each answer's RDATA */
+	size_t rdata[64]; /* offset of each answer's RDATA */
 	uint16_t rdlen[64];
 	uint16_t type[64];
 	uint32_t ttl[64];
@@ -109,7 +109,7 @@ static void test_forward(void **state)
 {
 	struct nd_hosts *h = parse_ok(HOSTS);
 	struct reply r;
-	const uint8_t a1[4] = { 10, 0, 0, 1 }, a2[4] = { 10, 0, 0, 2 };
+	const uint8_t a1[4] = {10, 0, 0, 1}, a2[4] = {10, 0, 0, 2};
 
 	(void)state;
 	assert_int_equal(nd_hosts_entries(h), 7);
@@ -203,8 +203,8 @@ static void ptr_text(const struct reply *r, int i, char *buf, size_t cap)
 	uint8_t name[ND_DNS_MAX_NAME];
 	size_t len;
 
-	assert_true(nd_dns_name_read(r->b, r->len, r->rdata[i], name, &len,
-				     false) > 0);
+	assert_true(
+	    nd_dns_name_read(r->b, r->len, r->rdata[i], name, &len, false) > 0);
 	assert_int_equal(nd_dns_name_to_text(name, len, buf, cap), 0);
 }
 
@@ -216,8 +216,7 @@ static void test_ptr(void **state)
 
 	(void)state;
 	/* 10.0.0.1 is listed first for web.example, then other.example. */
-	assert_int_equal(ask(h, "1.0.0.10.in-addr.arpa.", ND_TYPE_PTR, 512,
-			     &r),
+	assert_int_equal(ask(h, "1.0.0.10.in-addr.arpa.", ND_TYPE_PTR, 512, &r),
 			 ND_HOSTS_ANSWERED);
 	assert_true(r.flags & ND_FLAG_AA);
 	assert_int_equal(r.an, 1);
@@ -226,9 +225,9 @@ static void test_ptr(void **state)
 	ptr_text(&r, 0, t, sizeof(t));
 	assert_string_equal(t, "web.example.");
 
-	assert_int_equal(ask(h, "9.1.168.192.IN-ADDR.ARPA.", ND_TYPE_PTR, 512,
-			     &r),
-			 ND_HOSTS_ANSWERED);
+	assert_int_equal(
+	    ask(h, "9.1.168.192.IN-ADDR.ARPA.", ND_TYPE_PTR, 512, &r),
+	    ND_HOSTS_ANSWERED);
 	ptr_text(&r, 0, t, sizeof(t));
 	assert_string_equal(t, "mixed.case.example.");
 
@@ -255,9 +254,8 @@ static void test_edns_and_ttl(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(nd_hosts_parse("10.1.1.1 a.example\n", 19, 300, &h,
-					NULL),
-			 0);
+	assert_int_equal(
+	    nd_hosts_parse("10.1.1.1 a.example\n", 19, 300, &h, NULL), 0);
 	make_query(&q, "a.example.", ND_TYPE_A, 1);
 	assert_int_equal(nd_hosts_answer(h, &q, 4096, out, sizeof(out), &len),
 			 ND_HOSTS_ANSWERED);
@@ -376,8 +374,8 @@ static void test_bounds(void **state)
 	/* Addresses per name. */
 	n = 0;
 	for (unsigned i = 0; i <= ND_HOSTS_MAX_ADDRS_PER_NAME; i++)
-		n += (size_t)snprintf(text + n, cap - n, "10.0.1.%u a.example\n",
-				      i);
+		n += (size_t)snprintf(text + n, cap - n,
+				      "10.0.1.%u a.example\n", i);
 	refused(text, n, ND_HOSTS_MAX_ADDRS_PER_NAME + 1,
 		"more than 64 IPv4 addresses for 'a.example'");
 
@@ -424,8 +422,7 @@ static void test_args(void **state)
 	(void)state;
 	assert_int_equal(nd_hosts_parse("x", 1, 60, NULL, NULL), -EINVAL);
 	make_query(&q, "web.example.", ND_TYPE_A, 0);
-	assert_int_equal(nd_hosts_answer(NULL, &q, 512, out, sizeof(out),
-					 &len),
+	assert_int_equal(nd_hosts_answer(NULL, &q, 512, out, sizeof(out), &len),
 			 -EINVAL);
 	assert_int_equal(nd_hosts_answer(h, NULL, 512, out, sizeof(out), &len),
 			 -EINVAL);
@@ -438,17 +435,17 @@ static void test_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forward),
-		cmocka_unit_test(test_case_insensitive),
-		cmocka_unit_test(test_nodata_and_not_ours),
-		cmocka_unit_test(test_ptr),
-		cmocka_unit_test(test_edns_and_ttl),
-		cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_duplicates_and_zone),
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_args),
+	    cmocka_unit_test(test_forward),
+	    cmocka_unit_test(test_case_insensitive),
+	    cmocka_unit_test(test_nodata_and_not_ours),
+	    cmocka_unit_test(test_ptr),
+	    cmocka_unit_test(test_edns_and_ttl),
+	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_duplicates_and_zone),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
