@@ -20,6 +20,8 @@ PACKAGES=(
 	# the diagnostics tests: pods as network namespaces, real drops,
 	# an independent count of the queries
 	tcpdump nftables
+	# the pods test: a musl getaddrinfo (musl-gcc -static) next to glibc's
+	musl-tools
 )
 # The benchmarks' peers and the profiler (make peers): best effort, a
 # benchmark skips a peer that is missing and no test needs them.

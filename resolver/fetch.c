@@ -19,6 +19,7 @@
 
 static const char *const end_names[] = {
 	"answered", "timeout", "refused", "unreachable", "local", "canceled",
+	"loop",
 };
 
 const char *nd_fetch_end_name(enum nd_fetch_end e)
@@ -72,6 +73,13 @@ static void end_attempt(struct nd_fetch *f, enum nd_upstream_outcome o,
 		f->n_fast++;
 		if (o != ND_UP_NETWORK)
 			f->saw_rcode = true;
+	}
+	/* A loop probe asks about a name that does not exist: how it ends
+	 * says nothing of the upstream's health, and it is not a query
+	 * anyone asked (not counted, not reported). */
+	if (f->pinned) {
+		f->has_attempt = false;
+		return;
 	}
 	/*
 	 * After a set swap the index belongs to a set the caller may already
@@ -133,7 +141,7 @@ static void send_attempt(struct nd_fetch *f, bool tcp, uint64_t now_us,
 	f->sent_us = now_us;
 	if (tcp)
 		f->used_tcp = true;
-	if (env->m != NULL && f->counts &&
+	if (env->m != NULL && f->counts && !f->pinned &&
 	    env->slot_base + f->up < ND_MAX_UPSTREAM_SLOTS) {
 		ND_METRIC_INC(env->m->fwd_requests[env->slot_base + f->up]);
 		if (tcp)
@@ -199,9 +207,12 @@ static void next_attempt(struct nd_fetch *f, uint64_t now_us,
 		 * once every upstream has failed that way in a row, another
 		 * round would only spin.
 		 */
-		if (f->fast_fails >= n) {
+		if (f->fast_fails >= n || (f->pinned && f->n_tries > 0)) {
 			done(f, f->saw_rcode ? ND_FETCH_REFUSED
-					     : ND_FETCH_UNREACHABLE,
+				: f->saw_loop ? ND_FETCH_LOOP
+				: f->pinned && f->saw_timeout
+					      ? ND_FETCH_TIMED_OUT
+					      : ND_FETCH_UNREACHABLE,
 			     NULL, 0, act);
 			return;
 		}
@@ -217,11 +228,22 @@ static void next_attempt(struct nd_fetch *f, uint64_t now_us,
 			     NULL, 0, act);
 			return;
 		}
-		if (f->rot == 0)
+		if (f->pinned)
+			f->up = f->pinned - 1 < n ? f->pinned - 1 : 0;
+		else if (f->rot == 0)
 			f->first = f->up = nd_upstreams_pick(env->ups, 0, 0);
 		else
 			f->up = nd_upstreams_pick(env->ups, f->rot, f->first);
 		f->rot++;
+		/* An upstream that forwards back to us would only bring the
+		 * query back to us until it times out: skip it, as a fast
+		 * failure, so a set of only such upstreams ends at once. */
+		if (!f->pinned && nd_upstreams_is_loop(env->ups, f->up)) {
+			f->saw_loop = true;
+			f->fast_fails++;
+			f->n_fast++;
+			continue;
+		}
 		f->counts = true;
 		const struct sockaddr *sa = nd_upstreams_addr(env->ups, f->up);
 		socklen_t sl = sa ? nd_addr_len(sa) : 0;
@@ -260,6 +282,31 @@ int nd_fetch_start(struct nd_fetch *f, struct nd_fetch_env *env,
 		return -EINVAL;
 	f->ups_gen = env->ups_gen;
 	f->slot_base = env->slot_base;
+	f->deadline_us = now_us + (uint64_t)env->query_timeout_ms * 1000;
+	next_attempt(f, now_us, act);
+	return 0;
+}
+
+int nd_fetch_start_pinned(struct nd_fetch *f, struct nd_fetch_env *env,
+			  const struct nd_question *qs, size_t index,
+			  uint64_t now_us, struct nd_fetch_action *act)
+{
+	uint8_t probe[ND_FETCH_QUERY_MAX];
+
+	if (f == NULL || env == NULL || qs == NULL || act == NULL ||
+	    qs->qname_lc == NULL || qs->qname_len == 0 ||
+	    qs->qname_len > ND_DNS_MAX_NAME)
+		return -EINVAL;
+	memset(f, 0, sizeof(*f));
+	f->env = env;
+	memcpy(f->qname, qs->qname_lc, qs->qname_len);
+	f->qs = *qs;
+	f->qs.qname_lc = f->qname;
+	if (nd_fwd_build_query(&f->qs, 0, probe, sizeof(probe)) < 0)
+		return -EINVAL;
+	f->ups_gen = env->ups_gen;
+	f->slot_base = env->slot_base;
+	f->pinned = index + 1;
 	f->deadline_us = now_us + (uint64_t)env->query_timeout_ms * 1000;
 	next_attempt(f, now_us, act);
 	return 0;

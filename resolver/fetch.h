@@ -53,9 +53,11 @@ enum nd_fetch_end {
 				     upstream at all */
 	ND_FETCH_LOCAL = 4,	  /* our own failure: no socket, no memory */
 	ND_FETCH_CANCELED = 5,	  /* shut down */
+	ND_FETCH_LOOP = 6,	  /* every upstream forwards back to us */
 };
 
-/* "answered", "timeout", "refused", "unreachable", "local", "canceled". */
+/* "answered", "timeout", "refused", "unreachable", "local", "canceled",
+ * "loop". */
 const char *nd_fetch_end_name(enum nd_fetch_end e);
 
 /* What the caller does next. */
@@ -100,6 +102,10 @@ struct nd_fetch {
 	bool saw_timeout;		/* some attempt timed out */
 	bool saw_rcode;			/* some upstream answered badly */
 	bool used_tcp;			/* some attempt went over TCP */
+	bool saw_loop;			/* an upstream was skipped: it forwards
+					   back to us */
+	size_t pinned;			/* 1 + the index of the one upstream
+					   a loop probe asks, once; 0 = any */
 	bool is_done;			/* DONE was given */
 	/* the current attempt */
 	bool has_attempt;		/* one is running */
@@ -121,6 +127,14 @@ struct nd_fetch {
 int nd_fetch_start(struct nd_fetch *f, struct nd_fetch_env *env,
 		   const struct nd_question *qs, uint64_t now_us,
 		   struct nd_fetch_action *act);
+
+/*
+ * As nd_fetch_start, for a loop probe: one attempt, at upstream index of
+ * env's set, whatever its health (and never skipped as a loop).
+ */
+int nd_fetch_start_pinned(struct nd_fetch *f, struct nd_fetch_env *env,
+			  const struct nd_question *qs, size_t index,
+			  uint64_t now_us, struct nd_fetch_action *act);
 
 /*
  * The current attempt received pkt[0..len) from its upstream's address

@@ -48,6 +48,10 @@ struct nd_inflight_entry {
 	struct nd_rs_request *done;	   /* waiters taken at the end */
 	int end;			   /* enum nd_fetch_end, at the end */
 	bool has_answer;		   /* the end brought a usable answer */
+	bool is_probe;			   /* a loop probe: not in the table,
+					      no waiters, never cached */
+	uint32_t probe_round;		   /* its round */
+	size_t probe_index;		   /* the upstream it asked */
 };
 
 /* A table; NULL on failure. */

@@ -147,6 +147,7 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 	SUM(t, w, fwd_requests);
 	SUM(t, w, fwd_responses);
 	SUM(t, w, fwd_tcp);
+	SUM(t, w, fwd_loops);
 	for (size_t i = 0; i < ND_MAX_UPSTREAM_SLOTS; i++)
 		sum_hist(&t->fwd_duration[i], &w->fwd_duration[i]);
 }
@@ -335,6 +336,17 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 
 		nd_prom_sample(b, "nodedns_forward_tcp_total", &l, 1,
 			       t->fwd_tcp[i]);
+	}
+
+	nd_prom_family(b, "nodedns_forward_loops_total", "counter",
+		       "Loop probes that came back to us through each upstream "
+		       "(it forwards to us: a forwarding loop).");
+	for (size_t i = 0; i < nu; i++) {
+		const struct nd_prom_label l =
+		    upstream_label(g, i, buf, sizeof(buf));
+
+		nd_prom_sample(b, "nodedns_forward_loops_total", &l, 1,
+			       t->fwd_loops[i]);
 	}
 
 	nd_prom_family(b, "nodedns_forward_duration_seconds", "histogram",

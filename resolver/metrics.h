@@ -69,6 +69,8 @@ struct nd_metrics {
 	uint64_t fwd_requests[ND_MAX_UPSTREAM_SLOTS]; /* attempts sent, per
 						   upstream slot */
 	uint64_t fwd_responses[ND_MAX_UPSTREAM_SLOTS][ND_UP_OUTCOMES]; /* how they ended */
+	uint64_t fwd_loops[ND_MAX_UPSTREAM_SLOTS]; /* our loop probe came
+						     back through it */
 	uint64_t fwd_tcp[ND_MAX_UPSTREAM_SLOTS];	/* attempts over TCP (TC fallback) */
 	struct nd_hist fwd_duration[ND_MAX_UPSTREAM_SLOTS]; /* attempt RTT */
 };

@@ -21,6 +21,8 @@
 #include "util/errors.h"
 #include "util/log.h"
 #include "util/rcu.h"
+#include "util/rand.h"
+#include "resolver/upstream.h"
 
 /* TTL offsets a parsed upstream answer may hold: one per record, and a
  * 64 KiB message holds at most ~5,000 minimal records. */
@@ -43,6 +45,7 @@ struct nd_resolver {
 	struct nd_inflight *inflight; /* owned */
 	struct nd_hosts *hosts;	      /* --hosts-file (owned), read under
 					 RCU; NULL = none */
+	char probe_token[17];	      /* hex: this process's loop probes */
 };
 
 struct nd_rs_worker {
@@ -62,6 +65,8 @@ struct nd_rs_worker {
 		struct nd_fetch_env env;
 	} zones[ND_MAX_FORWARD_ZONES];	/* --forward-zone */
 	size_t n_zones;
+	const char *const *names;	/* "addr:port" per slot (borrowed) */
+	size_t n_names;
 };
 
 /* What the last step of an answer needs beyond the query and the reply. */
@@ -98,6 +103,9 @@ struct nd_resolver *nd_resolver_new(const struct nd_resolver_options *opt)
 	if (r == NULL)
 		return NULL;
 	r->opt = *opt;
+	/* Random, so a probe of another nodedns on the path is not ours. */
+	snprintf(r->probe_token, sizeof(r->probe_token), "%08x%08x",
+		 nd_rand_u32(), nd_rand_u32());
 	r->inflight = nd_inflight_new();
 	if (r->inflight == NULL) {
 		nd_resolver_free(r);
@@ -209,7 +217,8 @@ struct nd_fetch_env *nd_rs_worker_env(struct nd_rs_worker *w)
 
 int nd_rs_worker_set_upstreams(struct nd_rs_worker *w,
 			       struct nd_upstreams *ups,
-			       const struct nd_rs_zone *zones, size_t n)
+			       const struct nd_rs_zone *zones, size_t n,
+			       const char *const *names, size_t n_names)
 {
 	if (w == NULL || n > ND_MAX_FORWARD_ZONES || (n > 0 && zones == NULL))
 		return -EINVAL;
@@ -239,7 +248,152 @@ int nd_rs_worker_set_upstreams(struct nd_rs_worker *w,
 		}
 	}
 	w->n_zones = n;
+	w->names = names;
+	w->n_names = names != NULL ? n_names : 0;
 	return 0;
+}
+
+size_t nd_rs_worker_slots(const struct nd_rs_worker *w)
+{
+	size_t n;
+
+	if (w == NULL)
+		return 0;
+	n = nd_upstreams_count(w->env.ups);
+	for (size_t z = 0; z < w->n_zones; z++)
+		n += nd_upstreams_count(w->zones[z].env.ups);
+	return n;
+}
+
+static struct nd_fetch_env *env_of_slot(struct nd_rs_worker *w, size_t slot,
+					size_t *index);
+
+bool nd_rs_worker_has_loop(struct nd_rs_worker *w)
+{
+	size_t n = nd_rs_worker_slots(w), index;
+
+	for (size_t slot = 0; slot < n; slot++) {
+		struct nd_fetch_env *env = env_of_slot(w, slot, &index);
+
+		if (env != NULL && nd_upstreams_is_loop(env->ups, index))
+			return true;
+	}
+	return false;
+}
+
+/* The set holding counter slot, and its index there; NULL = none. */
+static struct nd_fetch_env *env_of_slot(struct nd_rs_worker *w, size_t slot,
+					size_t *index)
+{
+	size_t n = nd_upstreams_count(w->env.ups);
+
+	if (slot < n) {
+		*index = slot;
+		return &w->env;
+	}
+	for (size_t z = 0; z < w->n_zones; z++) {
+		struct nd_fetch_env *env = &w->zones[z].env;
+		size_t cnt = nd_upstreams_count(env->ups);
+
+		if (slot >= env->slot_base && slot < env->slot_base + cnt) {
+			*index = slot - env->slot_base;
+			return env;
+		}
+	}
+	return NULL;
+}
+
+static const char *slot_name(const struct nd_rs_worker *w, size_t slot)
+{
+	return slot < w->n_names && w->names[slot] != NULL ? w->names[slot]
+							   : "?";
+}
+
+/* Wire name of a probe: "<token>-<round>-<slot>.nodedns-loop-probe." */
+static int probe_name(const struct nd_rs_worker *w, size_t slot,
+		      uint32_t round, uint8_t *out, size_t cap)
+{
+	char text[96];
+
+	snprintf(text, sizeof(text), "%s-%u-%zu." ND_LOOP_PROBE_ZONE ".",
+		 w->r->probe_token, round, slot);
+	return nd_dns_name_from_text(text, out, cap);
+}
+
+int nd_resolve_probe(struct nd_rs_worker *w, size_t slot, uint32_t round,
+		     uint64_t now_us, struct nd_rs_result *res)
+{
+	struct nd_inflight_entry *e;
+	struct nd_fetch_env *env;
+	size_t index;
+	int n;
+
+	if (w == NULL || res == NULL ||
+	    (env = env_of_slot(w, slot, &index)) == NULL)
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return -ENOMEM;
+	n = probe_name(w, slot, round, e->qname_lc, sizeof(e->qname_lc));
+	if (n <= 0) {
+		free(e);
+		return -EINVAL;
+	}
+	e->qname_len = (uint16_t)n;
+	e->qtype = ND_TYPE_TXT;
+	e->qclass = 1;
+	e->is_probe = true;
+	e->probe_round = round;
+	e->probe_index = index;
+	struct nd_question qs = { e->qname_lc, e->qname_len, e->qtype,
+				  e->qclass };
+	res->step = ND_RS_ASK;
+	res->fetch = e;
+	res->len = 0;
+	if (nd_fetch_start_pinned(&e->fetch, env, &qs, index, now_us,
+				  &res->act) != 0)
+		nd_fetch_local_error(&e->fetch, &res->act);
+	return 0;
+}
+
+/*
+ * Is q one of our own loop probes, come back to us? Then the upstream it
+ * was sent to forwards to us: mark it (and say so once a round).
+ */
+static bool is_our_probe(struct nd_rs_worker *w, const struct nd_query *q,
+			 const struct sockaddr *peer)
+{
+	static const uint8_t zone[] = "\022" ND_LOOP_PROBE_ZONE;
+	const uint8_t *n = q->qname_lc;
+	size_t len = q->qname_len, zl = sizeof(zone); /* with the root */
+	char label[64], from[ND_ADDR_STRLEN];
+	unsigned long round, slot;
+	struct nd_fetch_env *env;
+	size_t index;
+
+	if (!q->has_question || len < zl + 2 || n[0] + 1u + zl != len ||
+	    memcmp(n + 1 + n[0], zone, zl) != 0)
+		return false;
+	memcpy(label, n + 1, n[0]);
+	label[n[0]] = '\0';
+	if (strncmp(label, w->r->probe_token, 16) != 0 ||
+	    sscanf(label + 16, "-%lu-%lu", &round, &slot) != 2)
+		return false;
+	env = env_of_slot(w, slot, &index);
+	if (env == NULL)
+		return true; /* ours, from an old set: nothing to mark */
+	if (!nd_upstreams_is_loop(env->ups, index)) {
+		if (nd_addr_format(peer, from, sizeof(from)) != 0)
+			strcpy(from, "?");
+		nd_warn("forward", "forwarding loop through upstream %s: our "
+			"probe came back to us (from %s); names sent there get "
+			"SERVFAIL at once until a probe no longer comes back",
+			slot_name(w, slot), from);
+	}
+	nd_upstreams_loop_seen(env->ups, index, (uint32_t)round);
+	if (w->m != NULL && slot < ND_MAX_UPSTREAM_SLOTS)
+		ND_METRIC_INC(w->m->fwd_loops[slot]);
+	return true;
 }
 
 /* The environment for a question: the longest forward zone that holds
@@ -739,6 +893,16 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		answer_error(w, &c, rcode, &local_meta, now_us, out, cap, res);
 		return 0;
 	}
+	/* Our own probe, back: REFUSED ends the loop at once. */
+	if (is_our_probe(w, q, peer)) {
+		static const struct reply_meta looped = {
+			ND_SRC_LOCAL, -1, ND_EDE_PROHIBITED,
+			"forwarding loop: this query came from us", NULL
+		};
+		answer_error(w, &c, ND_RCODE_REFUSED, &looped, now_us, out,
+			     cap, res);
+		return 0;
+	}
 	limit = reply_limit(proto, q);
 	if (hosts_answer(w, &c, limit, out, cap, now_us, res))
 		return 0;
@@ -786,6 +950,14 @@ void nd_resolve_done(struct nd_rs_worker *w, struct nd_inflight_entry *e,
 {
 	e->end = act->end;
 	e->has_answer = false;
+	if (e->is_probe) {
+		/* Not cached, no waiters: it only tells whether it came
+		 * back (is_our_probe) before it ended. */
+		nd_upstreams_probe_ended(e->fetch.env->ups, e->probe_index,
+					 e->probe_round);
+		e->done = NULL;
+		return;
+	}
 	if (act->end == ND_FETCH_ANSWERED && act->reply != NULL) {
 		if (nd_answer_parse(act->reply, act->reply_len, w->wire,
 				    ND_DNS_MAX_MSG, w->ttls, SCRATCH_TTLS,
@@ -843,15 +1015,24 @@ static void answer_failed(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 	bool answered_badly = e->end == ND_FETCH_REFUSED ||
 			      e->end == ND_FETCH_ANSWERED;
 
+	char text[ND_ADDR_STRLEN + 40];
+
 	meta.src = ND_SRC_FAILED;
 	/* Timeouts, and upstreams that answered SERVFAIL or REFUSED: no
 	 * authority would give an answer (RFC 8914 4.23). Closed ports,
-	 * ICMP errors, our own failures: the network broke (4.24). */
-	meta.ede = e->end == ND_FETCH_TIMED_OUT || answered_badly
+	 * ICMP errors, our own failures: the network broke (4.24). A loop
+	 * is no authority either. */
+	meta.ede = e->end == ND_FETCH_TIMED_OUT || answered_badly ||
+				   e->end == ND_FETCH_LOOP
 			   ? ND_EDE_NO_REACHABLE_AUTHORITY
 			   : ND_EDE_NETWORK_ERROR;
 	if (answered_badly)
 		meta.ede_text = "upstreams answered SERVFAIL or REFUSED";
+	if (e->end == ND_FETCH_LOOP) {
+		snprintf(text, sizeof(text), "forwarding loop through %s",
+			 slot_name(w, e->fetch.slot_base + e->fetch.up));
+		meta.ede_text = text;
+	}
 	answer_error(w, c, ND_RCODE_SERVFAIL, &meta, now_us, out, cap, res);
 }
 

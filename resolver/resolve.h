@@ -52,6 +52,8 @@ struct nd_resolver_options {
 					request (nd_rs_request.io) */
 };
 
+struct nd_rs_result;
+
 /* Shared by every worker: the in-flight table and what it reads. */
 struct nd_resolver; /* opaque */
 
@@ -91,6 +93,8 @@ struct nd_rs_zone {
 
 /*
  * Fetch with these upstreams from the next decision on (start, SIGHUP):
+ * names: "addr:port" of each counter slot (n_names; borrowed until the
+ * next call), for the forwarding-loop line and EDE;
  * ups for every name, but names under a zone (the longest that matches)
  * go to the zone's. Fetches in flight go on in the set now at their
  * place (a zone removed: they fail). Returns 0 or -EINVAL (more than
@@ -98,7 +102,39 @@ struct nd_rs_zone {
  */
 int nd_rs_worker_set_upstreams(struct nd_rs_worker *w,
 			       struct nd_upstreams *ups,
-			       const struct nd_rs_zone *zones, size_t n);
+			       const struct nd_rs_zone *zones, size_t n,
+			       const char *const *names, size_t n_names);
+
+/*
+ * Forwarding loops (an upstream that forwards back to us, directly or
+ * through other resolvers): a probe, a question for a name of random
+ * labels under "nodedns-loop-probe.", is sent to each upstream slot in
+ * turn; when one comes back to us, that upstream is marked and names that
+ * would go there get SERVFAIL at once (EDE 22, "forwarding loop through
+ * ADDR") instead of a timeout; a later round whose probe does not come
+ * back clears the mark. Counter slots: 0.. the default upstreams, then
+ * each zone's.
+ */
+#define ND_LOOP_PROBE_ZONE "nodedns-loop-probe"
+/* Probes go out at start and after each reload, and again every minute
+ * while an upstream is marked (so a loop that is mended clears): a
+ * healthy node sends none in between. A loop that begins later is found
+ * at the next reload. */
+
+/* Upstream slots in use. */
+size_t nd_rs_worker_slots(const struct nd_rs_worker *w);
+
+/* Is some upstream marked as forwarding back to us? */
+bool nd_rs_worker_has_loop(struct nd_rs_worker *w);
+
+/*
+ * The probe of counter slot (round: which round it belongs to) as an ASK
+ * in *res (res->fetch: a fetch outside the in-flight table, ended like
+ * any other with nd_resolve_done, then free()). Returns 0, -EINVAL (no
+ * such slot) or -ENOMEM.
+ */
+int nd_resolve_probe(struct nd_rs_worker *w, size_t slot, uint32_t round,
+		     uint64_t now_us, struct nd_rs_result *res);
 
 /* What the caller does with a client query. */
 enum nd_rs_step {

@@ -20,6 +20,8 @@ struct nd_upstream {
 	struct sockaddr_storage addr;
 	uint32_t srtt_us; /* smoothed RTT; 0 = never answered */
 	uint32_t fails;	  /* consecutive non-OK outcomes, 0 after an OK */
+	uint32_t loop_round; /* the probe round that came back to us + 1;
+				0 = no loop seen */
 };
 
 /* Of this many first choices, one goes to each upstream in turn. */
@@ -204,4 +206,34 @@ uint32_t nd_upstreams_srtt_us(const struct nd_upstreams *u, size_t i)
 	if (u == NULL || i >= u->n)
 		return 0;
 	return __atomic_load_n(&u->up[i].srtt_us, __ATOMIC_RELAXED);
+}
+
+void nd_upstreams_loop_seen(struct nd_upstreams *u, size_t i, uint32_t round)
+{
+	if (u == NULL || i >= u->n)
+		return;
+	__atomic_store_n(&u->up[i].loop_round, round + 1, __ATOMIC_RELAXED);
+}
+
+void nd_upstreams_probe_ended(struct nd_upstreams *u, size_t i,
+			      uint32_t round)
+{
+	uint32_t seen;
+
+	if (u == NULL || i >= u->n)
+		return;
+	/* A mark of an earlier round is stale once this round's probe
+	 * ended without coming back: the loop is gone. */
+	seen = __atomic_load_n(&u->up[i].loop_round, __ATOMIC_RELAXED);
+	if (seen != 0 && seen != round + 1)
+		__atomic_compare_exchange_n(&u->up[i].loop_round, &seen, 0,
+					    false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+}
+
+int nd_upstreams_is_loop(const struct nd_upstreams *u, size_t i)
+{
+	if (u == NULL || i >= u->n)
+		return 0;
+	return __atomic_load_n(&u->up[i].loop_round, __ATOMIC_RELAXED) != 0;
 }

@@ -49,6 +49,17 @@ size_t nd_upstreams_pick(struct nd_upstreams *u, unsigned attempt,
 void nd_upstreams_report(struct nd_upstreams *u, size_t i,
 			 enum nd_upstream_outcome o, uint32_t rtt_us);
 
+/*
+ * Forwarding loops: a probe sent to upstream i came back to us (it, or a
+ * resolver behind it, forwards to us). Rounds number the probes: a round
+ * that ends without the probe coming back clears the mark.
+ */
+void nd_upstreams_loop_seen(struct nd_upstreams *u, size_t i, uint32_t round);
+void nd_upstreams_probe_ended(struct nd_upstreams *u, size_t i,
+			      uint32_t round);
+/* Does upstream i forward to us? */
+int nd_upstreams_is_loop(const struct nd_upstreams *u, size_t i);
+
 /* Smoothed RTT of upstream i in microseconds (0 before any answer). */
 uint32_t nd_upstreams_srtt_us(const struct nd_upstreams *u, size_t i);
 

@@ -72,7 +72,65 @@ static void use_upstreams(struct nd_worker *w, const struct nd_runtime *rt)
 		z[i].ups = rt->zones[i].ups;
 		z[i].slot_base = rt->zones[i].slot_base;
 	}
-	(void)nd_rs_worker_set_upstreams(w->rw, rt->ups, z, rt->n_zones);
+	(void)nd_rs_worker_set_upstreams(w->rw, rt->ups, z, rt->n_zones,
+					 (const char *const *)rt->upstream_names,
+					 rt->n_slots);
+}
+
+/* Loop probes: at start, after a reload, then this often (worker 0). */
+#define LOOP_PROBE_EVERY_S 60
+
+static void start_fetch(struct nd_worker *w, struct nd_inflight_entry *e,
+			const struct nd_fetch_action *first,
+			struct nd_inflight_entry **later);
+static void on_fetch_done(void *arg, struct nd_inflight_entry *e,
+			  const struct nd_fetch_action *act);
+
+/* A probe round: one probe to every upstream slot (see resolve.h). */
+static void on_probe(evutil_socket_t fd, short what, void *arg)
+{
+	struct nd_worker *w = arg;
+	struct nd_inflight_entry *later = NULL;
+	struct timeval tv = { LOOP_PROBE_EVERY_S, 0 };
+	size_t n = nd_rs_worker_slots(w->rw);
+
+	(void)fd;
+	(void)what;
+	if (w->stop_deadline_ms != 0)
+		return;
+	evtimer_add(w->probe_ev, &tv);
+	/* Healthy and not just started or reloaded: nothing to ask. */
+	if (!w->probe_forced && !nd_rs_worker_has_loop(w->rw))
+		return;
+	w->probe_forced = false;
+	w->probe_round++;
+	for (size_t slot = 0; slot < n; slot++) {
+		if (nd_resolve_probe(w->rw, slot, w->probe_round,
+				     nd_clock_us(), w->res) != 0)
+			continue;
+		start_fetch(w, w->res->fetch, &w->res->act, &later);
+	}
+	while (later != NULL) {
+		struct nd_inflight_entry *e = later;
+		struct nd_fetch_action done = { .what = ND_FETCH_DONE,
+						.end = (enum nd_fetch_end)
+							       e->end };
+
+		later = e->io_next;
+		e->io_next = NULL;
+		on_fetch_done(w, e, &done);
+	}
+}
+
+/* Probe now (start, reload), on worker 0 only: one round is enough. */
+static void probe_soon(struct nd_worker *w)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (w->probe_ev != NULL) {
+		w->probe_forced = true;
+		evtimer_add(w->probe_ev, &now);
+	}
 }
 
 /* The runtime snapshot in force, as the resolver's policy. */
@@ -304,6 +362,7 @@ static void on_mail(evutil_socket_t fd, short what, void *arg)
 		case MAIL_RELOAD: {
 			struct nd_runtime *rt = nd_daemon_runtime(w->d);
 			use_upstreams(w, rt);
+			probe_soon(w);
 			break;
 		}
 		}
@@ -345,6 +404,11 @@ struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)
 	w->drain_ev = evtimer_new(w->base, on_drain_check, w);
 	if (w->mail_ev == NULL || w->drain_ev == NULL)
 		goto fail;
+	if (index == 0) {
+		w->probe_ev = evtimer_new(w->base, on_probe, w);
+		if (w->probe_ev == NULL)
+			goto fail;
+	}
 	struct nd_fetch_env env = {
 		.ups = rt->ups,
 		.attempt_timeout_ms = d->cfg.upstream_timeout_ms,
@@ -357,6 +421,7 @@ struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)
 	if (w->rw == NULL || w->fwd == NULL)
 		goto fail;
 	use_upstreams(w, rt);
+	probe_soon(w);
 	for (size_t i = 0; i < d->cfg.n_listen; i++) {
 		const struct sockaddr *a =
 			(const struct sockaddr *)&d->cfg.listen[i];
@@ -451,6 +516,8 @@ void nd_worker_free(struct nd_worker *w)
 		event_free(w->mail_ev);
 	if (w->drain_ev)
 		event_free(w->drain_ev);
+	if (w->probe_ev)
+		event_free(w->probe_ev);
 	if (w->base)
 		event_base_free(w->base);
 	pthread_mutex_destroy(&w->mail_lock);

@@ -35,6 +35,11 @@ struct nd_worker {
 					   other workers, and control messages */
 	struct event *mail_ev;		/* activated to drain mail */
 	struct event *drain_ev;		/* after stop: waits for in-flight work */
+	struct event *probe_ev;		/* worker 0: loop probe rounds; else
+					   NULL */
+	uint32_t probe_round;		/* rounds sent */
+	bool probe_forced;		/* the next round goes out whatever
+					   the marks (start, reload) */
 	uint64_t stop_deadline_ms;	/* monotonic; 0 = not stopping */
 	int outstanding;		/* our requests not yet answered (atomic) */
 	uint8_t *scratch;		/* ND_DNS_MAX_MSG+ bytes for rendering */

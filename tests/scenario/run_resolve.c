@@ -212,7 +212,8 @@ static bool set_up(struct run *r)
 						    r->fz[i].ups, slot };
 			slot += r->fz[i].n;
 		}
-		if (nd_rs_worker_set_upstreams(r->rw, r->ups, z, r->n_fz) != 0)
+		if (nd_rs_worker_set_upstreams(r->rw, r->ups, z, r->n_fz, NULL,
+					       0) != 0)
 			return false;
 	}
 	r->is_set_up = true;

@@ -229,8 +229,9 @@ EOF
 }
 
 # dns_answers PORT: something answers a DNS query on PORT (any rcode).
+# DNS_WRAP: a command prefix for dig (e.g. "ip netns exec NS").
 dns_answers() {
-	dig @127.0.0.1 -p "$1" +tries=1 +time=1 . SOA 2>/dev/null | grep -q 'status:'
+	${DNS_WRAP:-} dig @127.0.0.1 -p "$1" +tries=1 +time=1 . SOA 2>/dev/null | grep -q 'status:'
 }
 
 # wait_dns PORT [MAX_MS]: until dns_answers PORT (default 10 s).
@@ -316,7 +317,9 @@ EOF
 #     unbound_count NAME [TYPE]
 # Sets UNBOUND_PORT, UNBOUND_PID, UNBOUND_LOG. UNBOUND_EXTRA: more
 # "server:" lines; UNBOUND_ZONE_TYPE: the local-zone type (default static;
-# "refuse" answers REFUSED, question included).
+# "refuse" answers REFUSED, question included); UNBOUND_WRAP: a command
+# prefix that execs unbound, also used to check that it answers (e.g.
+# "ip netns exec NS": its 127.0.0.1 is that netns's).
 start_unbound_auth() {
 	local zone=$1 rr attempt dir
 	shift
@@ -335,6 +338,9 @@ start_unbound_auth() {
 	module-config: "iterator"
 	access-control: 127.0.0.0/8 allow
 	local-zone: "$zone." ${UNBOUND_ZONE_TYPE:-static}
+	# Nothing else: no recursion to the root servers from a test (nodedns
+	# sends a loop probe to each upstream at start).
+	local-zone: "." refuse
 ${UNBOUND_EXTRA:-}
 EOF
 			for rr in "$@"; do
@@ -342,10 +348,10 @@ EOF
 			done
 			printf 'remote-control:\n\tcontrol-enable: no\n'
 		} >"$dir/unbound.conf"
-		unbound -d -c "$dir/unbound.conf" >>"$dir/unbound.out" 2>&1 &
+		${UNBOUND_WRAP:-} unbound -d -c "$dir/unbound.conf" >>"$dir/unbound.out" 2>&1 &
 		UNBOUND_PID=$!
 		nd_track "$UNBOUND_PID"
-		if wait_dns "$UNBOUND_PORT" 5000 && kill -0 "$UNBOUND_PID" 2>/dev/null; then
+		if DNS_WRAP=${UNBOUND_WRAP:-} wait_dns "$UNBOUND_PORT" 5000 && kill -0 "$UNBOUND_PID" 2>/dev/null; then
 			log "unbound serving $zone on 127.0.0.1:$UNBOUND_PORT (pid $UNBOUND_PID)"
 			return 0
 		fi

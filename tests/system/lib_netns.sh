@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the nodedns authors
 # tests/system/lib_netns.sh - a node and its pods in network namespaces, for
-# the diagnostics tests (sourced after lib.sh, bash, root only).
+# the diagnostics tests and test_pods_resolve.sh (sourced after lib.sh,
+# bash, root only).
 #
 #   node netns ("$NN_NODE"): bridge br0 with 169.254.20.10/16; nodedns on
 #       169.254.20.10:53 (UDP+TCP) and http 169.254.20.10:9153; the upstream

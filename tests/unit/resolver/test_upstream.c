@@ -294,10 +294,38 @@ static void test_failures_saturate(void **state)
 	nd_upstreams_free(u);
 }
 
+/* Loop marks: set by a probe that came back, cleared by a later round
+ * whose probe ended without coming back, kept by the same round's end. */
+static void test_loop_marks(void **state)
+{
+	struct nd_upstreams *u = make_set(2);
+
+	(void)state;
+	assert_false(nd_upstreams_is_loop(u, 0));
+	nd_upstreams_loop_seen(u, 0, 7);
+	assert_true(nd_upstreams_is_loop(u, 0));
+	assert_false(nd_upstreams_is_loop(u, 1));
+	/* round 7's probe ends (after coming back): still a loop */
+	nd_upstreams_probe_ended(u, 0, 7);
+	assert_true(nd_upstreams_is_loop(u, 0));
+	/* round 8's probe ends without coming back: mended */
+	nd_upstreams_probe_ended(u, 0, 8);
+	assert_false(nd_upstreams_is_loop(u, 0));
+	/* round 0 is a round like any other */
+	nd_upstreams_loop_seen(u, 1, 0);
+	assert_true(nd_upstreams_is_loop(u, 1));
+	/* out of range and NULL are harmless */
+	nd_upstreams_loop_seen(u, 5, 1);
+	nd_upstreams_probe_ended(NULL, 0, 1);
+	assert_false(nd_upstreams_is_loop(NULL, 0));
+	nd_upstreams_free(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_and_addr),
+		cmocka_unit_test(test_loop_marks),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_empty_set),
 		cmocka_unit_test(test_outcome_names),
