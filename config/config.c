@@ -98,6 +98,19 @@ static const struct opt_def opts[] = {
 	  "Ask the default upstreams over TCP only, as NodeLocal DNSCache\n"
 	  "asks kube-dns (no UDP, so no truncated answer to ask again).",
 	  "off" },
+	{ "hosts-file", 0, K_PATH, OFF(hosts_file), 0, 0, "FILE",
+	  "Answer the names of this hosts(5) file (\"ADDR NAME [ALIAS...]\")\n"
+	  "with its addresses (A, AAAA) and their reverse names (PTR, the\n"
+	  "first name of each address), authoritative, before the cluster\n"
+	  "zone; a type a name lacks is NODATA. Re-read when it changes\n"
+	  "(checked every 2 s) and on SIGHUP; a bad file stops start-up,\n"
+	  "and while serving keeps the last good one. At most 1 MiB,\n"
+	  "65536 lines, 32 names a line, 65536 (name, address) pairs,\n"
+	  "64 addresses of a family per name.",
+	  "none" },
+	{ "hosts-ttl", 0, K_U32, OFF(hosts_ttl_s), 0, 86400, "SECONDS",
+	  "TTL of the --hosts-file records, 0..86400.",
+	  "60" },
 	{ "resolv-conf", 0, K_PATH, OFF(resolv_conf), 0, 0, "FILE",
 	  "Where the upstreams come from when none is given, and the\n"
 	  "node's search domains (read at start and on SIGHUP).",
@@ -636,6 +649,7 @@ void nd_config_init(struct nd_config *c)
 	c->pods = ND_PODS_INSECURE;
 	c->kube_backoff_max_ms = 30000;
 	c->ttl_s = 5;
+	c->hosts_ttl_s = 60;
 	c->threads = 0;
 	c->cache_bytes = (size_t)64 << 20;
 	c->cache_min_ttl_s = 0;
@@ -669,6 +683,8 @@ void nd_config_deinit(struct nd_config *c)
 	c->kube_ca_file = NULL;
 	free(c->kube_snapshot);
 	c->kube_snapshot = NULL;
+	free(c->hosts_file);
+	c->hosts_file = NULL;
 }
 
 int nd_config_set(struct nd_config *c, const char *key, const char *value,

@@ -60,6 +60,8 @@ struct nd_config {
 	char *kube_token_file;	 /* path or NULL; owned */
 	char *kube_ca_file;	 /* path or NULL; owned */
 	char *kube_snapshot;	 /* path or NULL; owned */
+	char *hosts_file;	 /* --hosts-file path or NULL; owned */
+	uint32_t hosts_ttl_s;	 /* TTL of its records; default 60 */
 	uint32_t kube_backoff_max_ms; /* API retry delay cap; default 30000 */
 	enum nd_pods_mode pods;	 /* default insecure */
 	uint32_t ttl_s;		 /* TTL of cluster records; default 5 */

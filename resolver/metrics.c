@@ -141,6 +141,7 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 	SUM(t, w, cache_stale);
 	SUM(t, w, inflight_joined);
 	SUM(t, w, kube_answers);
+	SUM(t, w, hosts_answers);
 	SUM(t, w, tcp_connections);
 	SUM(t, w, tcp_rejected);
 	SUM(t, w, fwd_requests);
@@ -270,6 +271,8 @@ static void render_conn(struct nd_prom *b, const struct nd_metrics *t)
 	}
 	counter(b, "nodedns_kube_answers_total",
 		"Queries answered from the cluster zone.", t->kube_answers);
+	counter(b, "nodedns_hosts_answers_total",
+		"Queries answered from --hosts-file.", t->hosts_answers);
 	counter(b, "nodedns_tcp_connections_total", "TCP connections accepted.",
 		t->tcp_connections);
 	counter(b, "nodedns_tcp_rejected_total",

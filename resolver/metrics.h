@@ -63,6 +63,7 @@ struct nd_metrics {
 	uint64_t cache_stale;	 /* answered stale (RFC 8767) */
 	uint64_t inflight_joined; /* queries that joined an identical one in flight */
 	uint64_t kube_answers;	  /* answered from the cluster zone */
+	uint64_t hosts_answers;	  /* answered from --hosts-file */
 	uint64_t tcp_connections; /* TCP connections accepted */
 	uint64_t tcp_rejected;	  /* refused at the connection cap */
 	uint64_t fwd_requests[ND_MAX_UPSTREAM_SLOTS]; /* attempts sent, per

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <urcu/urcu-memb.h>
+
 #include "dns/answer.h"
 #include "dns/chain.h"
 #include "dns/ede.h"
@@ -14,9 +16,11 @@
 #include "dns/upstream_msg.h"
 #include "kube/store.h"
 #include "resolver/cache.h"
+#include "resolver/hosts.h"
 #include "resolver/metrics.h"
 #include "util/errors.h"
 #include "util/log.h"
+#include "util/rcu.h"
 #include "util/rand.h"
 #include "resolver/upstream.h"
 
@@ -39,6 +43,8 @@ struct nd_rs_chain {
 struct nd_resolver {
 	struct nd_resolver_options opt;
 	struct nd_inflight *inflight; /* owned */
+	struct nd_hosts *hosts;	      /* --hosts-file (owned), read under
+					 RCU; NULL = none */
 	char probe_token[17];	      /* hex: this process's loop probes */
 };
 
@@ -121,7 +127,48 @@ void nd_resolver_free(struct nd_resolver *r)
 	if (r == NULL)
 		return;
 	nd_inflight_free(r->inflight, nd_rs_request_free);
+	/* Tables replaced earlier wait in call_rcu queues. */
+	urcu_memb_barrier();
+	nd_hosts_free(r->hosts);
 	free(r);
+}
+
+/* A replaced hosts table, freed once no worker can be reading it. */
+struct hosts_retired {
+	struct rcu_head rcu;
+	struct nd_hosts *h;
+};
+
+static void hosts_free_rcu(struct rcu_head *head)
+{
+	struct hosts_retired *rt = caa_container_of(head, struct hosts_retired,
+						    rcu);
+
+	nd_hosts_free(rt->h);
+	free(rt);
+}
+
+void nd_resolver_set_hosts(struct nd_resolver *r, struct nd_hosts *h)
+{
+	struct nd_hosts *old;
+	struct hosts_retired *rt;
+
+	if (r == NULL) {
+		nd_hosts_free(h);
+		return;
+	}
+	old = rcu_xchg_pointer(&r->hosts, h);
+	if (old == NULL)
+		return;
+	rt = malloc(sizeof(*rt));
+	if (rt == NULL) {
+		/* No memory for the deferred free: wait out the readers. */
+		urcu_memb_synchronize_rcu();
+		nd_hosts_free(old);
+		return;
+	}
+	rt->h = old;
+	urcu_memb_call_rcu(&rt->rcu, hosts_free_rcu);
 }
 
 struct nd_rs_worker *nd_rs_worker_new(struct nd_resolver *r,
@@ -773,6 +820,39 @@ static void answer_or_chase(struct nd_rs_worker *w,
 	answer(w, c, out, len, out, cap, now_us, meta, res);
 }
 
+/*
+ * A name of --hosts-file is answered here (AA, NODATA for the types it
+ * lacks) and never looked up further. True when it was.
+ */
+static bool hosts_answer(struct nd_rs_worker *w, const struct client *c,
+			 size_t limit, uint8_t *out, size_t cap,
+			 uint64_t now_us, struct nd_rs_result *res)
+{
+	const struct nd_hosts *h;
+	size_t got = 0;
+	int rc = ND_HOSTS_NOT_OURS;
+
+	if (CMM_LOAD_SHARED(w->r->hosts) == NULL)
+		return false;
+	nd_rcu_register(); /* once per thread; a thread-local test after */
+	urcu_memb_read_lock();
+	h = rcu_dereference(w->r->hosts);
+	if (h != NULL)
+		rc = nd_hosts_answer(h, c->q, limit, out, cap, &got);
+	urcu_memb_read_unlock();
+	if (rc == ND_HOSTS_NOT_OURS)
+		return false;
+	if (rc < 0) {
+		nd_debug("hosts", "answer failed: %s", nd_strerror(rc));
+		answer_error(w, c, ND_RCODE_SERVFAIL, &local_meta, now_us, out,
+			     cap, res);
+		return true;
+	}
+	COUNT(w, hosts_answers);
+	answer(w, c, out, got, out, cap, now_us, &local_meta, res);
+	return true;
+}
+
 int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		     int proto, const struct sockaddr *peer, const void *io,
 		     const uint8_t *pkt, size_t len, uint64_t now_us,
@@ -826,6 +906,8 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		return 0;
 	}
 	limit = reply_limit(proto, q);
+	if (hosts_answer(w, &c, limit, out, cap, now_us, res))
+		return 0;
 	/* The cluster zone first: those names never go upstream. */
 	struct nd_kube_answer_info ki;
 	if (r->opt.kube != NULL &&

@@ -21,6 +21,7 @@
 #define ND_CHAIN_MAX_STEPS 11
 
 struct nd_cache;
+struct nd_hosts;
 struct nd_kube_store;
 struct nd_metrics;
 
@@ -60,6 +61,14 @@ struct nd_resolver; /* opaque */
 struct nd_resolver *nd_resolver_new(const struct nd_resolver_options *opt);
 /* Free (every fetch finished first); NULL is fine. */
 void nd_resolver_free(struct nd_resolver *r);
+
+/*
+ * Answer the names of h (--hosts-file) from the next query on, before the
+ * cluster zone; NULL = none. Takes ownership of h; the table it replaces
+ * is freed after an RCU grace period (workers read it without a lock).
+ * One writer at a time (the control thread). r NULL: h is freed.
+ */
+void nd_resolver_set_hosts(struct nd_resolver *r, struct nd_hosts *h);
 
 /*
  * One worker's side: scratch space for parsing upstream answers, its
@@ -154,10 +163,11 @@ struct nd_rs_result {
 
 /*
  * A client query pkt[0..len) arrived from peer over proto (ND_PROTO_UDP
- * or ND_PROTO_TCP) at now_us (monotonic): ACL, the cluster zone (SERVFAIL
- * before its first sync), the cache, then an upstream fetch shared with
- * identical questions. An answer that stops at a CNAME is completed: the
- * target from the cluster zone, the cache or a fetch, up to
+ * or ND_PROTO_TCP) at now_us (monotonic): ACL, the hosts table, the
+ * cluster zone (SERVFAIL before its first sync), the cache, then an
+ * upstream fetch shared with identical questions. An answer that stops
+ * at a CNAME is completed: the target from the cluster zone, the cache
+ * or a fetch, up to
  * ND_CHAIN_MAX_STEPS. io (io_size bytes) is copied into the request when
  * it waits. out/cap: where an immediate answer goes (it never exceeds
  * the client's UDP size, or 65535 over TCP). Returns 0 or -EINVAL.

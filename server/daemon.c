@@ -15,6 +15,7 @@
 #include "kube/store.h"
 #include "resolver/metrics.h"
 #include "resolver/upstream.h"
+#include "server/hosts_file.h"
 #include "server/http.h"
 #include "server/kube_client.h"
 #include "server/request.h"
@@ -154,6 +155,7 @@ static bool same_upstreams(const struct nd_config *a, const struct nd_config *b)
 }
 
 static int load_snapshot(struct nd_daemon *d, const char *path);
+static int hosts_start(struct nd_daemon *d);
 
 /*
  * SIGHUP: read the configuration again. What the query path reads is
@@ -224,6 +226,7 @@ static void reload(struct nd_daemon *d)
 	/* The store is written by this (the control) thread only. */
 	if (d->kube != NULL && d->cfg.kube_snapshot != NULL)
 		(void)load_snapshot(d, d->cfg.kube_snapshot);
+	(void)hosts_start(d);
 	nd_info("config", "reloaded: %zu upstreams, %zu allowed networks",
 		d->cfg.n_upstreams, d->cfg.n_allow);
 }
@@ -433,6 +436,25 @@ out:
 	return rc;
 }
 
+/*
+ * --hosts-file: read now (start-up, SIGHUP) and watched from then on.
+ * A file named only by a reload gets its watcher then.
+ */
+static int hosts_start(struct nd_daemon *d)
+{
+	if (d->hosts == NULL && d->cfg.hosts_file == NULL)
+		return 0;
+	if (d->hosts == NULL) {
+		d->hosts = nd_hosts_file_new(d->control, d->resolver);
+		if (d->hosts == NULL) {
+			nd_err("hosts", "out of memory");
+			return -ENOMEM;
+		}
+	}
+	return nd_hosts_file_set(d->hosts, d->cfg.hosts_file,
+				 d->cfg.hosts_ttl_s);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct nd_daemon *d = arg;
@@ -489,6 +511,8 @@ int nd_daemon_start(struct nd_daemon *d)
 		nd_err("server", "out of memory at start-up");
 		return -ENOMEM;
 	}
+	if (hosts_start(d) != 0)
+		return -EIO;
 	if (nd_observers_start(d) != 0)
 		return -ENOMEM;
 	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
@@ -571,6 +595,7 @@ void nd_daemon_free(struct nd_daemon *d)
 		nd_worker_free(d->workers[i]);
 	free(d->workers);
 	nd_http_free(d->http);
+	nd_hosts_file_free(d->hosts);
 	nd_kube_client_free(d->kube_client);
 	nd_kube_store_free(d->kube);
 	if (d->tick_ev)

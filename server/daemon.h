@@ -14,6 +14,7 @@
 
 struct event_base;
 struct nd_cache;
+struct nd_hosts_file;
 struct nd_http;
 struct nd_resolver;
 struct nd_kube_client;
@@ -64,6 +65,8 @@ struct nd_daemon {
 					   (then every name is forwarded) */
 	struct nd_kube_client *kube_client; /* API watch; NULL with a
 					   snapshot or without Kubernetes */
+	struct nd_hosts_file *hosts;	/* --hosts-file watcher; NULL
+					   without the option at start */
 	struct nd_worker **workers;	/* n_workers */
 	unsigned n_workers;
 	struct nd_searchlist *searchlist; /* ndots chain tracker; NULL = off */

@@ -19,10 +19,18 @@
  *                       only), forward_tcp 1 (the default upstreams over
  *                       TCP only)
  *   zone synced         the cluster zone has its first full view
+ *   hosts ADDR NAME [ALIAS...]   a line of the hosts table (--hosts-file);
+ *                       the lines so far are parsed and published, as a
+ *                       new table replacing the last, at the next query
+ *   hosts clear         empty the hosts table (published at the next
+ *                       query: no table at all)
+ *   hosts bad LINE      the next publish must fail at that line of the
+ *                       table's text (the last good table stays)
  *   apply JSON          put a Service or EndpointSlice (the rest of the
  *                       line, one JSON object) into the cluster zone
  *   time +MS            the clock moves on
- *   query H NAME TYPE [edns] [tcp] [from=IP]
+ *   query H NAME TYPE [edns] [tcp] [from=IP]   (TYPE: A, AAAA, TXT, SRV,
+ *                       CNAME, PTR, MX)
  *                       a client query, named H in later steps
  *   reply H RCODE [cname=NAME] [a=IP]... [ttl=N] [soa=N] [tc] [mismatch]
  *                       the upstream of the fetch H is waiting on (the
@@ -34,7 +42,7 @@
  *   timeout H           that attempt's timer fires (fails when early)
  *   neterr H            that attempt fails on the network (ICMP, RST)
  *   expect H answer RCODE [an=N] [ttl=N] [ede=N] [src=SOURCE] [tc]
- *                       [attempts=N] [tcp]   H was answered so
+ *                       [attempts=N] [tcp] [aa]   H was answered so
  *   expect H wait | drop | pending   joined a fetch | dropped | no
  *                       answer yet
  *   expect H send udp|tcp [upstream=N] [port=P] [timeout=MS]
@@ -42,7 +50,8 @@
  *   expect H done       the fetch H started is over
  *   expect count NAME=N a worker counter: cache_hits, cache_misses,
  *                       cache_stale, inflight_joined, dropped,
- *                       kube_answers, requests.N, tcp.N (per upstream)
+ *                       kube_answers, hosts_answers, requests.N, tcp.N
+ *                       (per upstream)
  *
  * '#' starts a comment. A failed expectation prints FILE:LINE and what
  * was there instead.
@@ -58,6 +67,7 @@
 #include "kube/apply.h"
 #include "kube/store.h"
 #include "resolver/cache.h"
+#include "resolver/hosts.h"
 #include "resolver/metrics.h"
 #include "resolver/resolve.h"
 #include "resolver/upstream.h"
@@ -108,6 +118,11 @@ struct run {
 	bool forward_tcp;
 	bool is_synced;
 	uint32_t cache_max_ttl_s;
+	char hosts[4096];	/* the hosts table's text so far */
+	size_t hosts_len;
+	bool is_hosts_dirty;	/* publish it at the next query */
+	bool has_hosts;		/* hosts lines given (else no table) */
+	unsigned hosts_bad_line; /* the next publish must fail here; 0 = no */
 	/* built at the first query */
 	bool is_set_up;
 	struct nd_cache *cache;
@@ -299,6 +314,67 @@ static void took(struct run *r, struct frec *f,
 		fetch_over(r, f);
 }
 
+/* The hosts lines given since the last query, as the table in force. */
+static void publish_hosts(struct run *r)
+{
+	struct nd_hosts *h = NULL;
+	struct nd_hosts_error err;
+	int rc;
+
+	if (!r->is_hosts_dirty)
+		return;
+	r->is_hosts_dirty = false;
+	if (!r->has_hosts) {
+		nd_resolver_set_hosts(r->res, NULL);
+		return;
+	}
+	rc = nd_hosts_parse(r->hosts, r->hosts_len, ND_HOSTS_TTL_DEFAULT_S, &h,
+			    &err);
+	if (r->hosts_bad_line != 0) {
+		if (rc == 0 || err.line != r->hosts_bad_line)
+			bad(r, "hosts: want a failure at line %u, got %s "
+			    "(line %u)", r->hosts_bad_line,
+			    rc == 0 ? "none" : err.reason, err.line);
+		r->hosts_bad_line = 0;
+		nd_hosts_free(h);
+		return;	/* as the daemon does: the last good table stays */
+	}
+	if (rc != 0) {
+		bad(r, "hosts line %u: %s", err.line, err.reason);
+		return;
+	}
+	nd_resolver_set_hosts(r->res, h);
+}
+
+static void do_hosts(struct run *r, char **t, int n)
+{
+	uint64_t v;
+
+	if (n == 2 && strcmp(t[1], "clear") == 0) {
+		r->hosts_len = 0;
+		r->has_hosts = false;
+		r->is_hosts_dirty = true;
+		return;
+	}
+	if (n == 3 && strcmp(t[1], "bad") == 0 && scn_u64(t[2], &v) && v > 0) {
+		r->hosts_bad_line = (unsigned)v;
+		return;
+	}
+	for (int i = 1; i < n; i++) {
+		size_t l = strlen(t[i]);
+
+		if (r->hosts_len + l + 2 > sizeof(r->hosts)) {
+			bad(r, "hosts: more than %zu bytes", sizeof(r->hosts));
+			return;
+		}
+		memcpy(r->hosts + r->hosts_len, t[i], l);
+		r->hosts_len += l;
+		r->hosts[r->hosts_len++] = i + 1 < n ? ' ' : '\n';
+	}
+	r->has_hosts = true;
+	r->is_hosts_dirty = true;
+}
+
 static void do_query(struct run *r, char **t, int n)
 {
 	uint8_t pkt[ND_DNS_HEADER_LEN + ND_DNS_MAX_NAME + 4 + 11];
@@ -319,6 +395,7 @@ static void do_query(struct run *r, char **t, int n)
 		bad(r, "could not set up the resolver");
 		return;
 	}
+	publish_hosts(r);
 	for (int i = 4; i < n; i++) {
 		if (strcmp(t[i], "edns") == 0)
 			edns = true;
@@ -337,8 +414,12 @@ static void do_query(struct run *r, char **t, int n)
 		type = ND_TYPE_SRV;
 	else if (strcmp(t[3], "CNAME") == 0)
 		type = ND_TYPE_CNAME;
+	else if (strcmp(t[3], "PTR") == 0)
+		type = ND_TYPE_PTR;
+	else if (strcmp(t[3], "MX") == 0)
+		type = ND_TYPE_MX;
 	else {
-		bad(r, "type A, AAAA, TXT, SRV or CNAME");
+		bad(r, "type A, AAAA, TXT, SRV, CNAME, PTR or MX");
 		return;
 	}
 	nl = nd_dns_name_from_text(t[2], name, sizeof(name));
@@ -635,6 +716,9 @@ static void expect_answer(struct run *r, struct qrec *q, char **t, int n)
 		if (strcmp(t[i], "tc") == 0) {
 			if (!(flags & ND_FLAG_TC))
 				bad(r, "%s: TC not set", q->name);
+		} else if (strcmp(t[i], "aa") == 0) {
+			if (!(flags & ND_FLAG_AA))
+				bad(r, "%s: AA not set", q->name);
 		} else if (strcmp(t[i], "tcp") == 0) {
 			if (!q->ev.used_tcp)
 				bad(r, "%s: no attempt went over TCP", q->name);
@@ -733,6 +817,8 @@ static void expect_count(struct run *r, const char *spec)
 		got = r->m.dropped;
 	else if (strcmp(name, "kube_answers") == 0)
 		got = r->m.kube_answers;
+	else if (strcmp(name, "hosts_answers") == 0)
+		got = r->m.hosts_answers;
 	else if (sscanf(name, "requests.%u", &i) == 1 && i < ND_MAX_UPSTREAMS)
 		got = r->m.fwd_requests[i];
 	else if (sscanf(name, "tcp.%u", &i) == 1 && i < ND_MAX_UPSTREAMS)
@@ -890,6 +976,8 @@ static void step(struct scn *s, char **t, int n)
 	} else if (strcmp(t[0], "zone") == 0 && n == 2 &&
 		   strcmp(t[1], "synced") == 0) {
 		r->is_synced = true;
+	} else if (strcmp(t[0], "hosts") == 0 && n >= 2) {
+		do_hosts(r, t, n);
 	} else if (strcmp(t[0], "apply") == 0 && n >= 2) {
 		do_apply(r, t, n);
 	} else if (strcmp(t[0], "time") == 0) {

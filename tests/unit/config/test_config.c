@@ -135,6 +135,8 @@ static void test_defaults_init(void **state)
 	assert_null(c->kube_token_file);
 	assert_null(c->kube_ca_file);
 	assert_null(c->kube_snapshot);
+	assert_null(c->hosts_file);
+	assert_int_equal(c->hosts_ttl_s, 60);
 	assert_int_equal(c->pods, ND_PODS_INSECURE);
 	assert_int_equal(c->ttl_s, 5);
 	assert_int_equal(c->threads, 0);
@@ -930,6 +932,7 @@ static void test_usage_lists_everything(void **state)
 		"--resolv-conf FILE", "--cluster-domain NAME",
 		"--kube-api URL", "--kubeconfig FILE", "--kube-token-file FILE",
 		"--kube-ca-file FILE", "--kube-snapshot FILE", "--pods MODE",
+		"--hosts-file FILE", "--hosts-ttl SECONDS",
 		"--ttl SECONDS", "--threads N", "--allow CIDR",
 		"--cache-size BYTES", "--cache-min-ttl SECONDS",
 		"--cache-max-ttl SECONDS", "--cache-neg-max-ttl SECONDS",
@@ -1270,6 +1273,26 @@ static void test_diagnostics_options(void **state)
 	assert_non_null(strstr(err, "too many suffixes"));
 }
 
+/* --hosts-file and --hosts-ttl: a path, a bounded TTL; file and flags. */
+static void test_hosts_options(void **state)
+{
+	struct nd_config *c = *state;
+	const char *path = write_tmp("hosts-file /etc/nodedns/hosts\n"
+				     "hosts-ttl 300\n");
+
+	assert_int_equal(nd_config_parse_file(c, path, err, sizeof(err)), 0);
+	assert_string_equal(c->hosts_file, "/etc/nodedns/hosts");
+	assert_int_equal(c->hosts_ttl_s, 300);
+	assert_int_equal(nd_config_set(c, "hosts-file", "/tmp/h", err,
+				       sizeof(err)), 0);
+	assert_string_equal(c->hosts_file, "/tmp/h");
+	assert_int_equal(nd_config_set(c, "hosts-ttl", "0", err, sizeof(err)),
+			 0);
+	assert_int_equal(c->hosts_ttl_s, 0);
+	assert_int_equal(nd_config_set(c, "hosts-ttl", "86401", err,
+				       sizeof(err)), ND_EPARSE);
+}
+
 static void test_example_file(void **state)
 {
 	struct nd_config *c = *state;
@@ -1390,6 +1413,7 @@ int main(void)
 		T(test_timeouts_checked),
 		T(test_deinit_twice),
 		T(test_diagnostics_options),
+		T(test_hosts_options),
 		T(test_example_file),
 	};
 #undef T

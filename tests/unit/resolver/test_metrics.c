@@ -356,6 +356,7 @@ static void test_help_and_type(void **state)
 		{ "nodedns_inflight_joined_total", "counter" },
 		{ "nodedns_dns_answer_duration_seconds", "histogram" },
 		{ "nodedns_kube_answers_total", "counter" },
+		{ "nodedns_hosts_answers_total", "counter" },
 		{ "nodedns_tcp_connections_total", "counter" },
 		{ "nodedns_tcp_rejected_total", "counter" },
 		{ "nodedns_forward_requests_total", "counter" },
