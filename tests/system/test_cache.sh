@@ -12,7 +12,9 @@ start_unbound_auth example.test \
 	"cache1.example.test. 300 IN A 192.0.2.101" \
 	"burst.example.test. 300 IN A 192.0.2.111" \
 	'nodata.example.test. 300 IN TXT "only TXT"'
-start_nodedns --upstream "127.0.0.1:$UNBOUND_PORT"
+# A long attempt timeout: this test counts upstream queries, and on a
+# loaded machine a second attempt after 1 s would be counted too.
+start_nodedns --upstream "127.0.0.1:$UNBOUND_PORT" --upstream-timeout 3000 --query-timeout 6000
 
 # --- positive answer: miss, then hit with a lower TTL -------------------------
 h0=$(metric nodedns_cache_hits_total)
@@ -84,7 +86,7 @@ assert_eq "upstream asked for burst once" 1 "$(unbound_count burst.example.test 
 # docs/DESIGN.md "Threads").
 stop_nodedns
 start_slow_upstream 500
-ND_THREADS=1 start_nodedns --upstream "127.0.0.1:$SLOW_PORT"
+ND_THREADS=1 start_nodedns --upstream "127.0.0.1:$SLOW_PORT" --upstream-timeout 3000 --query-timeout 6000
 burst slow.example.test "$ND_TMP/slow"
 assert_eq "10 concurrent answers (slow upstream)" 10 "$(cat "$ND_TMP"/slow/* | grep -c '^192\.0\.2\.77$')"
 [ "$(cat "$ND_TMP"/slow/* | grep -c '^192\.0\.2\.77$')" = 10 ] || head -n 5 "$ND_TMP"/slow/* | sed 's/^/    | /'
