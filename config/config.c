@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/kube_dns.h"
 #include "dns/name_check.h"
 #include "dns/wire.h"
 #include "util/errors.h"
@@ -111,6 +112,15 @@ static const struct opt_def opts[] = {
 	{ "hosts-ttl", 0, K_U32, OFF(hosts_ttl_s), 0, 86400, "SECONDS",
 	  "TTL of the --hosts-file records, 0..86400.",
 	  "60" },
+	{ "kube-dns-config", 0, K_PATH, OFF(kube_dns_dir), 0, 0, "DIR",
+	  "The kube-dns ConfigMap as mounted (NodeLocal DNSCache reads it\n"
+	  "so): DIR/stubDomains ({\"zone\": [\"ADDR[:PORT]\", ...]}) adds\n"
+	  "forward zones after --forward-zone's, DIR/upstreamNameservers\n"
+	  "([\"ADDR[:PORT]\", ...]) replaces the upstreams of --resolv-conf\n"
+	  "(--upstream wins). Re-read when the files change (checked every\n"
+	  "2 s) and on SIGHUP; a bad file stops start-up, and while serving\n"
+	  "is logged and the last good one kept.",
+	  "none" },
 	{ "resolv-conf", 0, K_PATH, OFF(resolv_conf), 0, 0, "FILE",
 	  "Where the upstreams come from when none is given, and the\n"
 	  "node's search domains (read at start and on SIGHUP).",
@@ -681,6 +691,8 @@ void nd_config_deinit(struct nd_config *c)
 	c->kube_token_file = NULL;
 	free(c->kube_ca_file);
 	c->kube_ca_file = NULL;
+	free(c->kube_dns_dir);
+	c->kube_dns_dir = NULL;
 	free(c->kube_snapshot);
 	c->kube_snapshot = NULL;
 	free(c->hosts_file);
@@ -938,6 +950,14 @@ int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
 	if (c == NULL)
 		return -EINVAL;
 	rc = nd_resolv_conf_read(rc_path(c), &c->resolv);
+	/* The ConfigMap before the resolv.conf default: its upstreams
+	 * replace those, not the ones --upstream gave. */
+	if (c->kube_dns_dir != NULL) {
+		int krc = nd_kube_dns_read(c->kube_dns_dir, c, err, errlen);
+
+		if (krc != 0)
+			return krc;
+	}
 	if (c->n_upstreams == 0) {
 		if (rc < 0) {
 			seterr(err, errlen,

@@ -61,6 +61,7 @@ struct nd_config {
 	char *kube_ca_file;	 /* path or NULL; owned */
 	char *kube_snapshot;	 /* path or NULL; owned */
 	char *hosts_file;	 /* --hosts-file path or NULL; owned */
+	char *kube_dns_dir;	 /* --kube-dns-config DIR or NULL; owned */
 	uint32_t hosts_ttl_s;	 /* TTL of its records; default 60 */
 	uint32_t kube_backoff_max_ms; /* API retry delay cap; default 30000 */
 	enum nd_pods_mode pods;	 /* default insecure */

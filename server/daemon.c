@@ -16,6 +16,7 @@
 #include "resolver/metrics.h"
 #include "resolver/upstream.h"
 #include "server/hosts_file.h"
+#include "config/kube_dns.h"
 #include "server/http.h"
 #include "server/kube_client.h"
 #include "server/request.h"
@@ -229,6 +230,25 @@ static void reload(struct nd_daemon *d)
 	(void)hosts_start(d);
 	nd_info("config", "reloaded: %zu upstreams, %zu allowed networks",
 		d->cfg.n_upstreams, d->cfg.n_allow);
+}
+
+/* The mounted kube-dns ConfigMap changed: read everything again. */
+static void on_kube_dns_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct nd_daemon *d = arg;
+	uint64_t sig;
+
+	(void)fd;
+	(void)what;
+	if (d->cfg.kube_dns_dir == NULL)
+		return;
+	sig = nd_kube_dns_signature(d->cfg.kube_dns_dir);
+	if (sig == d->kube_dns_sig)
+		return;
+	/* Taken first: a bad file is logged once, not every 2 s. */
+	d->kube_dns_sig = sig;
+	nd_info("config", "%s changed; reloading", d->cfg.kube_dns_dir);
+	reload(d);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -544,6 +564,18 @@ int nd_daemon_start(struct nd_daemon *d)
 		if (ev == NULL || event_add(ev, NULL) != 0)
 			return -EIO;
 	}
+	/* A ConfigMap given at start is watched for changes (a reload
+	 * that first names one reads it, but does not start the watch). */
+	if (d->cfg.kube_dns_dir != NULL) {
+		struct timeval tv = { 2, 0 };
+
+		d->kube_dns_sig = nd_kube_dns_signature(d->cfg.kube_dns_dir);
+		d->kube_dns_ev = event_new(d->control, -1, EV_PERSIST,
+					   on_kube_dns_check, d);
+		if (d->kube_dns_ev == NULL ||
+		    event_add(d->kube_dns_ev, &tv) != 0)
+			return -ENOMEM;
+	}
 	if (d->searchlist != NULL || d->symptoms != NULL) {
 		struct timeval tv = { 0, ND_OBSERVERS_TICK_MS * 1000 };
 		d->tick_ev = event_new(d->control, -1, EV_PERSIST, on_tick, d);
@@ -600,6 +632,8 @@ void nd_daemon_free(struct nd_daemon *d)
 	nd_kube_store_free(d->kube);
 	if (d->tick_ev)
 		event_free(d->tick_ev);
+	if (d->kube_dns_ev)
+		event_free(d->kube_dns_ev);
 	nd_observers_stop(d);
 	for (size_t i = 0; i < 3; i++)
 		if (d->sig_ev[i])

@@ -65,6 +65,9 @@ struct nd_daemon {
 					   (then every name is forwarded) */
 	struct nd_kube_client *kube_client; /* API watch; NULL with a
 					   snapshot or without Kubernetes */
+	struct event *kube_dns_ev;	/* --kube-dns-config: checks the files
+					   every 2 s; NULL without it */
+	uint64_t kube_dns_sig;		/* what they were at the last read */
 	struct nd_hosts_file *hosts;	/* --hosts-file watcher; NULL
 					   without the option at start */
 	struct nd_worker **workers;	/* n_workers */
