@@ -110,6 +110,40 @@ static void print_candidates(const cJSON *doc, FILE *f)
 	nd_ctl_table_free(t);
 }
 
+/* The CNAME chain nodedns completes, step by step (when there is one). */
+static void print_chain(const cJSON *doc, FILE *f)
+{
+	static const char *const head[] = { "STEP", "CNAME TARGET", "SOURCE",
+					    "RCODE", "ANSWER" };
+	const cJSON *chain = cJSON_GetObjectItemCaseSensitive(doc, "chain");
+	const cJSON *c;
+	struct nd_ctl_table *t;
+	int step = 0;
+
+	if (cJSON_GetArraySize(chain) == 0)
+		return;
+	t = nd_ctl_table_new(head, 5);
+	cJSON_ArrayForEach(c, chain)
+	{
+		char idx[16], ans[512];
+		const char *row[5] = {
+			idx,
+			nd_ctl_str(c, "name"),
+			nd_ctl_str(c, "source"),
+			nd_ctl_str(c, "rcode"),
+			answer_cell(c, true, ans, sizeof(ans)),
+		};
+
+		snprintf(idx, sizeof(idx), "%d", ++step);
+		nd_ctl_table_add(t, row);
+	}
+	fprintf(f, "\nCNAME chain (nodedns follows it for the client):\n");
+	nd_ctl_table_print(t, f, 0);
+	nd_ctl_table_free(t);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "chain_loop")))
+		fprintf(f, "the chain loops back to an earlier name\n");
+}
+
 static void print_service(const cJSON *doc, FILE *f)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(doc, "service");
@@ -176,6 +210,7 @@ int nd_ctl_print_explain(const cJSON *doc, FILE *f)
 	fprintf(f, "\nndots:     %s (the name has %s dot%s)\n\n", ndots, dots,
 		strcmp(dots, "1") == 0 ? "" : "s");
 	print_candidates(doc, f);
+	print_chain(doc, f);
 	print_service(doc, f);
 	print_verdict(doc, f);
 	return rc;

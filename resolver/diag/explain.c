@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dns/name_check.h"
 #include "dns/query.h"
@@ -210,15 +211,38 @@ static int walk(const struct nd_explain_input *in, struct nd_explain *e)
 	}
 	/* An ExternalName answers with a CNAME only: the stub's resolver
 	 * (us) must find the target, so say where that comes from too. */
-	if (e->answered >= 0 && e->cand[e->answered].reply.cname[0] != '\0' &&
-	    e->cand[e->answered].reply.n_addrs == 0) {
-		struct nd_explain_cand *t = &e->target;
+	const struct nd_explain_cand *last =
+		e->answered >= 0 ? &e->cand[e->answered] : NULL;
+	while (last != NULL && last->reply.cname[0] != '\0' &&
+	       last->reply.n_addrs == 0 &&
+	       e->n_chain < sizeof(e->chain) / sizeof(e->chain[0])) {
+		struct nd_explain_cand *t = &e->chain[e->n_chain];
+		bool is_loop = strcasecmp(last->reply.cname,
+					  e->cand[e->answered].name) == 0;
 
-		snprintf(t->name, sizeof(t->name), "%s",
-			 e->cand[e->answered].reply.cname);
+		for (size_t k = 0; k < e->n_chain && !is_loop; k++)
+			is_loop = strcasecmp(last->reply.cname,
+					     e->chain[k].name) == 0;
+		if (is_loop) {
+			e->is_chain_loop = true;
+			break;
+		}
+		size_t nl = strnlen(last->reply.cname, sizeof(t->name) - 1);
+
+		memcpy(t->name, last->reply.cname, nl);
+		t->name[nl] = '\0';
 		t->search_idx = -1;
 		t->is_tried = true;
 		cand_lookup(in, t, buf, ND_DNS_MAX_MSG);
+		e->n_chain++;
+		last = t;
+		/* A target not in the zone or the cache would be asked
+		 * upstream: explain never sends a query. */
+		if (t->source == ND_EXPLAIN_FORWARD)
+			break;
+	}
+	if (e->n_chain > 0) {
+		e->target = e->chain[0];
 		e->has_target = true;
 	}
 	free(buf);

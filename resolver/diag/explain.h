@@ -83,8 +83,16 @@ struct nd_explain {
 					  answers; -1 = none known */
 	struct nd_explain_cand target; /* the answer's CNAME target (an
 					  ExternalName's), looked up the
-					  same way; valid when has_target */
+					  same way; valid when has_target;
+					  = chain[0] */
 	bool has_target;
+	/* Every step of the CNAME chain nodedns completes (the resolver
+	 * follows at most 11), each looked up in the zone and the cache
+	 * only: the walk stops at a target that would go upstream, at a
+	 * loop, or at the cap. */
+	struct nd_explain_cand chain[11];
+	size_t n_chain;
+	bool is_chain_loop;		/* a target named an earlier step */
 	size_t n_unknown; /* tried candidates that would go
 			     upstream (outcome unknown) */
 	bool has_kube;	  /* a cluster zone is configured */

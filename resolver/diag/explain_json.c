@@ -166,6 +166,17 @@ cJSON *nd_explain_json(const struct nd_explain *e)
 			cJSON_Delete(item);
 			goto nomem;
 		}
+		/* Every step, the first again: the whole chain in order. */
+		if ((arr = cJSON_AddArrayToObject(doc, "chain")) == NULL)
+			goto nomem;
+		for (size_t i = 0; i < e->n_chain; i++) {
+			if ((item = cand_json(e, &e->chain[i], 0)) == NULL)
+				goto nomem;
+			cJSON_AddItemToArray(arr, item);
+		}
+		if (e->is_chain_loop &&
+		    !cJSON_AddBoolToObject(doc, "chain_loop", true))
+			goto nomem;
 	}
 	if (e->upstream[0] != '\0' &&
 	    ((item = cJSON_AddObjectToObject(doc, "upstream")) == NULL ||

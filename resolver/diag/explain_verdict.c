@@ -158,8 +158,9 @@ static const char *service_text(struct sb *b, const struct nd_explain *e)
 	if (svc->type == ND_SVC_EXTERNAL_NAME) {
 		sb_add(b,
 		       "%s/%s is an ExternalName Service: a CNAME to %s, "
-		       "which is resolved outside the cluster; it has no "
-		       "endpoints of its own.",
+		       "which nodedns follows and adds to the answer (stub "
+		       "resolvers do not follow CNAMEs); it has no endpoints "
+		       "of its own.",
 		       svc->ns, svc->name, svc->external_name);
 		return "ok";
 	}
@@ -351,11 +352,30 @@ static int first_forward(const struct nd_explain *e)
 	return -1;
 }
 
-/* Where the CNAME target of an ExternalName answer comes from. */
+/* Where one CNAME target of the chain comes from. */
+static void step_text(struct sb *b, const struct nd_explain *e,
+		      const struct nd_explain_cand *t);
+
+/* Every step of the chain nodedns completes, and how it ends. */
 static void target_text(struct sb *b, const struct nd_explain *e)
 {
-	const struct nd_explain_cand *t = &e->target;
+	for (size_t i = 0; i < e->n_chain; i++) {
+		if (i > 0)
+			sb_add(b, " ");
+		step_text(b, e, &e->chain[i]);
+	}
+	if (e->is_chain_loop)
+		sb_add(b, " The chain loops back to an earlier name: nodedns "
+			  "answers SERVFAIL.");
+	else if (e->n_chain == sizeof(e->chain) / sizeof(e->chain[0]) &&
+		 e->chain[e->n_chain - 1].reply.cname[0] != '\0')
+		sb_add(b, " The chain is longer than 11 steps: nodedns "
+			  "answers SERVFAIL.");
+}
 
+static void step_text(struct sb *b, const struct nd_explain *e,
+		      const struct nd_explain_cand *t)
+{
 	if (t->source == ND_EXPLAIN_CACHE) {
 		sb_add(b, "the CNAME target %s is cached: ", t->name);
 		answer_text(b, &t->reply);

@@ -172,6 +172,66 @@ static void test_client_namespace(void **state)
 	assert_int_equal(e->ns_from, ND_EXPLAIN_NS_DEFAULT);
 }
 
+static void put_external(struct nd_kube_store *s, const char *ns,
+			 const char *name, const char *target)
+{
+	struct nd_kube_service svc;
+
+	memset(&svc, 0, sizeof(svc));
+	svc.ns = ns;
+	svc.name = name;
+	svc.rv = "";
+	svc.external_name = target;
+	svc.type = ND_SVC_EXTERNAL_NAME;
+	assert_int_equal(nd_kube_store_put_service(s, &svc), 0);
+}
+
+/*
+ * Every step of a CNAME chain, from the zone and the cache only: to a
+ * Service of the zone (two steps, then its address), a loop, and a
+ * target that would go upstream (the walk stops there).
+ */
+static void test_chain_steps(void **state)
+{
+	struct fx *f = *state;
+	struct nd_explain_input in;
+	struct nd_explain *e = f->e;
+	cJSON *doc;
+
+	put_external(f->store, "shop", "alias", "alias2.shop.svc.cluster.local");
+	put_external(f->store, "shop", "alias2", "web.default.svc.cluster.local");
+	put_external(f->store, "shop", "ping", "pong.shop.svc.cluster.local");
+	put_external(f->store, "shop", "pong", "ping.shop.svc.cluster.local");
+	put_external(f->store, "shop", "out", "api.example.com");
+
+	fx_input(&in, f->store, "alias.shop");
+	doc = fx_explain(&in, e);
+	assert_int_equal(e->n_chain, 2);
+	assert_string_equal(e->chain[0].name, "alias2.shop.svc.cluster.local.");
+	assert_string_equal(e->chain[1].name, "web.default.svc.cluster.local.");
+	assert_int_equal(e->chain[1].reply.n_addrs, 1);
+	assert_false(e->is_chain_loop);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "chain")),
+			 2);
+	cJSON_Delete(doc);
+	nd_explain_deinit(e);
+
+	fx_input(&in, f->store, "ping.shop");
+	doc = fx_explain(&in, e);
+	assert_true(e->is_chain_loop);
+	assert_int_equal(e->n_chain, 1);
+	assert_non_null(strstr(fx_verdict(doc, "upstream"), "loops back"));
+	cJSON_Delete(doc);
+	nd_explain_deinit(e);
+
+	fx_input(&in, f->store, "out.shop");
+	doc = fx_explain(&in, e);
+	assert_int_equal(e->n_chain, 1);
+	assert_int_equal(e->chain[0].source, ND_EXPLAIN_FORWARD);
+	cJSON_Delete(doc);
+	nd_explain_deinit(e);
+}
+
 /*
  * A name outside the cluster zone means no Service: "api.example.com"
  * must not be read as Service "com" in the client's namespace, though
@@ -245,6 +305,7 @@ int main(void)
 		T(test_candidates_as_is_first),
 		T(test_client_namespace),
 		T(test_external_name_means_no_service),
+		T(test_chain_steps),
 		T(test_not_synced_and_no_kube),
 	};
 
