@@ -197,6 +197,12 @@ static const struct opt_def opts[] = {
 	  "Give a forwarded query this long, retries included, then answer\n"
 	  "SERVFAIL, 100..60000; at least upstream-timeout.",
 	  "4000" },
+	{ "max-fetches", 0, K_U32, OFF(max_fetches), 16, 65536, "N",
+	  "Distinct questions one worker asks upstream at once, 16..65536\n"
+	  "(each holds a socket, so a flood of distinct names cannot take\n"
+	  "every descriptor); past it a new question gets a stale answer or\n"
+	  "SERVFAIL at once. Identical questions still share one.",
+	  "4096" },
 	{ "tcp-max-conns", 0, K_UINT, OFF(tcp_max_conns), 1, 65535, "N",
 	  "Open DNS TCP connections per worker, 1..65535.",
 	  "256" },
@@ -658,6 +664,7 @@ void nd_config_init(struct nd_config *c)
 		 "cluster.local");
 	c->pods = ND_PODS_INSECURE;
 	c->kube_backoff_max_ms = 30000;
+	c->max_fetches = 4096;
 	c->ttl_s = 5;
 	c->hosts_ttl_s = 60;
 	c->threads = 0;

@@ -78,6 +78,8 @@ struct nd_config {
 	uint32_t query_timeout_ms;    /* whole forwarded query, all retries;
 					 SERVFAIL after it; default 4000 */
 	unsigned tcp_max_conns;	      /* per worker; default 256 */
+	uint32_t max_fetches;	      /* upstream questions in flight per
+					 worker; default 4096 */
 	uint32_t tcp_idle_timeout_ms; /* default 10000 */
 	int log_level;		      /* nd_log_level; default info */
 	bool diagnostics;	      /* search-list tracker and signals;

@@ -86,7 +86,7 @@ static size_t bucket_of(uint64_t h)
 }
 
 int nd_inflight_join(struct nd_inflight *t, const struct nd_question *q,
-		     struct nd_rs_request *req,
+		     struct nd_rs_request *req, bool may_create,
 		     struct nd_inflight_entry **entry)
 {
 	uint64_t h = key_hash(t, q);
@@ -110,6 +110,8 @@ int nd_inflight_join(struct nd_inflight *t, const struct nd_question *q,
 			e->n_waiters++;
 			rc = ND_INFLIGHT_JOINED;
 		}
+	} else if (!may_create) {
+		rc = ND_INFLIGHT_NO_NEW;
 	} else {
 		e = calloc(1, sizeof(*e));
 		if (e == NULL) {

@@ -4,6 +4,7 @@
 #ifndef RESOLVER_INFLIGHT_H
 #define RESOLVER_INFLIGHT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -66,6 +67,7 @@ enum nd_inflight_join_result {
 	ND_INFLIGHT_JOINED = 1,	 /* an identical question is being fetched */
 	ND_INFLIGHT_FULL = 2,	 /* too many waiters or no memory: answer
 				    SERVFAIL now */
+	ND_INFLIGHT_NO_NEW = 3,	 /* not in flight, and may_create was false */
 };
 
 /*
@@ -75,7 +77,7 @@ enum nd_inflight_join_result {
  * nd_inflight_finish().
  */
 int nd_inflight_join(struct nd_inflight *t, const struct nd_question *key,
-		     struct nd_rs_request *req,
+		     struct nd_rs_request *req, bool may_create,
 		     struct nd_inflight_entry **entry);
 
 /*

@@ -140,6 +140,7 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 	SUM(t, w, cache_misses);
 	SUM(t, w, cache_stale);
 	SUM(t, w, inflight_joined);
+	SUM(t, w, fetches_refused);
 	SUM(t, w, kube_answers);
 	SUM(t, w, hosts_answers);
 	SUM(t, w, tcp_connections);
@@ -259,6 +260,10 @@ static void render_conn(struct nd_prom *b, const struct nd_metrics *t)
 	counter(b, "nodedns_inflight_joined_total",
 		"Queries that joined an identical query already in flight.",
 		t->inflight_joined);
+	counter(b, "nodedns_inflight_refused_total",
+		"New questions refused at --max-fetches (answered stale or "
+		"SERVFAIL at once).",
+		t->fetches_refused);
 	nd_prom_family(b, "nodedns_dns_answer_duration_seconds", "histogram",
 		       "Request duration by where the answer came from "
 		       "(cluster, cache, upstream, stale, failed, local).");

@@ -62,6 +62,8 @@ struct nd_metrics {
 	uint64_t cache_misses;	 /* not in the cache */
 	uint64_t cache_stale;	 /* answered stale (RFC 8767) */
 	uint64_t inflight_joined; /* queries that joined an identical one in flight */
+	uint64_t fetches_refused; /* new questions refused at the bound on
+				     questions in flight */
 	uint64_t kube_answers;	  /* answered from the cluster zone */
 	uint64_t hosts_answers;	  /* answered from --hosts-file */
 	uint64_t tcp_connections; /* TCP connections accepted */

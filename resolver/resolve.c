@@ -67,6 +67,7 @@ struct nd_rs_worker {
 	size_t n_zones;
 	const char *const *names;	/* "addr:port" per slot (borrowed) */
 	size_t n_names;
+	uint32_t n_fetches;		/* fetches this worker owns now */
 };
 
 /* What the last step of an answer needs beyond the query and the reply. */
@@ -91,7 +92,24 @@ struct client {
 	const struct nd_query *q;	/* its question as asked */
 	uint64_t start_us;		/* receive time */
 	struct nd_rs_request *rq;	/* NULL before it ever waited */
+	bool is_new_rq;			/* rq was made in this step (it is
+					   freed here if it cannot wait) */
+	const struct nd_query *orig_q;	/* q and peer before rq took them */
+	const struct sockaddr *orig_peer;
 };
+
+/* A request made in this step that is not waiting after all: free it,
+ * the client is the caller's again. */
+static void drop_new_request(struct client *c)
+{
+	if (!c->is_new_rq || c->rq == NULL)
+		return;
+	nd_rs_request_free(c->rq);
+	c->rq = NULL;
+	c->is_new_rq = false;
+	c->q = c->orig_q;
+	c->peer = c->orig_peer;
+}
 
 struct nd_resolver *nd_resolver_new(const struct nd_resolver_options *opt)
 {
@@ -103,6 +121,8 @@ struct nd_resolver *nd_resolver_new(const struct nd_resolver_options *opt)
 	if (r == NULL)
 		return NULL;
 	r->opt = *opt;
+	if (r->opt.max_fetches == 0)
+		r->opt.max_fetches = 4096;
 	/* Random, so a probe of another nodedns on the path is not ours. */
 	snprintf(r->probe_token, sizeof(r->probe_token), "%08x%08x",
 		 nd_rand_u32(), nd_rand_u32());
@@ -545,7 +565,10 @@ static struct nd_rs_request *request_of(struct nd_rs_worker *w,
 	rq->next = NULL;
 	if (io_size > 0 && c->io != NULL)
 		memcpy(rq->io, c->io, io_size);
+	c->orig_q = c->q;
+	c->orig_peer = c->peer;
 	c->rq = rq;
+	c->is_new_rq = true;
 	c->q = &rq->q;
 	c->peer = (const struct sockaddr *)&rq->peer;
 	return rq;
@@ -571,14 +594,25 @@ static void park(struct nd_rs_worker *w, struct client *c,
 	if (chain != NULL && rq->chain != chain) {
 		if (rq->chain == NULL)
 			rq->chain = malloc(sizeof(*rq->chain));
-		if (rq->chain == NULL)
+		if (rq->chain == NULL) {
+			drop_new_request(c);
 			goto servfail;
+		}
 		memcpy(rq->chain, chain, sizeof(*chain));
 	}
 	rq->next = NULL;
-	rc = nd_inflight_join(w->r->inflight, key, rq, &e);
-	if (rc == ND_INFLIGHT_FULL)
+	/* Each fetch holds a socket: a flood of distinct names must not
+	 * take every descriptor (and TCP clients with them). */
+	rc = nd_inflight_join(w->r->inflight, key, rq,
+			      w->n_fetches < w->r->opt.max_fetches, &e);
+	if (rc == ND_INFLIGHT_NO_NEW) {
+		COUNT(w, fetches_refused);
+		goto busy;
+	}
+	if (rc == ND_INFLIGHT_FULL) {
+		drop_new_request(c);
 		goto servfail;
+	}
 	if (rc == ND_INFLIGHT_JOINED) {
 		COUNT(w, inflight_joined);
 		res->step = ND_RS_WAIT;
@@ -592,10 +626,36 @@ static void park(struct nd_rs_worker *w, struct client *c,
 	};
 	res->step = ND_RS_ASK;
 	res->fetch = e;
+	w->n_fetches++;
 	if (nd_fetch_start(&e->fetch, env_for(w, qs.qname_lc, qs.qname_len),
 			   &qs, now_us, &res->act) != 0)
 		nd_fetch_local_error(&e->fetch, &res->act);
 	return;
+busy: {
+	/* Stale if the cache has it (RFC 8767 allows it under load), else
+	 * SERVFAIL that says why. */
+	static const struct reply_meta stale = {
+		ND_SRC_STALE, -1, ND_EDE_STALE_ANSWER,
+		"too many questions in flight", NULL
+	};
+	static const struct reply_meta busy = {
+		ND_SRC_FAILED, -1, ND_EDE_OTHER,
+		"too many questions in flight", NULL
+	};
+	size_t n = 0;
+
+	drop_new_request(c);
+	if (chain == NULL &&
+	    nd_cache_answer(w->r->opt.cache, c->q, now_us / 1000, true,
+			    reply_limit(c->proto, c->q), out, cap,
+			    &n) == ND_CACHE_STALE) {
+		COUNT(w, cache_stale);
+		answer(w, c, out, n, out, cap, now_us, &stale, res);
+		return;
+	}
+	answer_error(w, c, ND_RCODE_SERVFAIL, &busy, now_us, out, cap, res);
+	return;
+}
 servfail:
 	answer_error(w, c, ND_RCODE_SERVFAIL, &local_meta, now_us, out, cap,
 		     res);
@@ -877,7 +937,7 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		COUNT(w, dropped);
 		return 0;
 	}
-	c = (struct client){ proto, peer, io, q, now_us, NULL };
+	c = (struct client){ proto, peer, io, q, now_us, NULL, false, q, peer };
 	if (w->m != NULL)
 		ND_METRIC_INC(w->m->requests[proto == ND_PROTO_TCP]
 					    [q->has_question
@@ -952,6 +1012,8 @@ void nd_resolve_done(struct nd_rs_worker *w, struct nd_inflight_entry *e,
 {
 	e->end = act->end;
 	e->has_answer = false;
+	if (!e->is_probe && w->n_fetches > 0)
+		w->n_fetches--;
 	if (e->is_probe) {
 		/* Not cached, no waiters: it only tells whether it came
 		 * back (is_our_probe) before it ended. */
@@ -1060,7 +1122,9 @@ struct nd_rs_request *nd_resolve_next(struct nd_rs_worker *w,
 	res->fetch = NULL;
 	c = (struct client){ rq->proto, (const struct sockaddr *)&rq->peer,
 			     NULL,	  &rq->q,
-			     rq->start_us, rq };
+			     rq->start_us, rq,
+			     false,	  &rq->q,
+			     (const struct sockaddr *)&rq->peer };
 	if (e->has_answer && rq->chain != NULL) {
 		const struct nd_query *tq = target_query(w, &rq->q, rq->chain);
 

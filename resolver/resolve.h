@@ -50,6 +50,10 @@ struct nd_resolver_options {
 	size_t io_size;		     /* bytes of the caller's per-request
 					state copied into each waiting
 					request (nd_rs_request.io) */
+	uint32_t max_fetches;	     /* upstream questions one worker has in
+					flight at most (each holds a socket):
+					past it a new question gets stale or
+					SERVFAIL at once; 0 = 4096 */
 };
 
 struct nd_rs_result;

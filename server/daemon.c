@@ -525,6 +525,7 @@ int nd_daemon_start(struct nd_daemon *d)
 		.is_zone_synced = zone_synced,
 		.synced_arg = d,
 		.io_size = sizeof(struct nd_req_io),
+		.max_fetches = d->cfg.max_fetches,
 	};
 	d->resolver = nd_resolver_new(&ro);
 	if (d->resolver == NULL) {

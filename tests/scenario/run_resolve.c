@@ -17,7 +17,7 @@
  *                       upstreams, 127.0.0.1:5401.. for the first zone,
  *                       5411.. for the second, ...; tcp: asked over TCP
  *                       only), forward_tcp 1 (the default upstreams over
- *                       TCP only)
+ *                       TCP only), max_fetches N
  *   zone synced         the cluster zone has its first full view
  *   hosts ADDR NAME [ALIAS...]   a line of the hosts table (--hosts-file);
  *                       the lines so far are parsed and published, as a
@@ -116,6 +116,7 @@ struct run {
 	} fz[ND_MAX_FORWARD_ZONES];	/* forward zones */
 	size_t n_fz;
 	bool forward_tcp;
+	uint32_t max_fetches;
 	bool is_synced;
 	uint32_t cache_max_ttl_s;
 	char hosts[4096];	/* the hosts table's text so far */
@@ -186,6 +187,7 @@ static bool set_up(struct run *r)
 		.is_zone_synced = synced,
 		.synced_arg = r,
 		.io_size = sizeof(int),
+		.max_fetches = r->max_fetches,
 	};
 	r->env.ups = r->ups;
 	r->res = nd_resolver_new(&ro);
@@ -817,6 +819,8 @@ static void expect_count(struct run *r, const char *spec)
 		got = r->m.dropped;
 	else if (strcmp(name, "kube_answers") == 0)
 		got = r->m.kube_answers;
+	else if (strcmp(name, "fetches_refused") == 0)
+		got = r->m.fetches_refused;
 	else if (strcmp(name, "hosts_answers") == 0)
 		got = r->m.hosts_answers;
 	else if (sscanf(name, "requests.%u", &i) == 1 && i < ND_MAX_UPSTREAMS)
@@ -932,6 +936,8 @@ static bool set_option(struct run *r, const char *name, const char *value)
 		r->has_zone = v != 0;
 	else if (strcmp(name, "forward_tcp") == 0)
 		r->forward_tcp = v != 0;
+	else if (strcmp(name, "max_fetches") == 0)
+		r->max_fetches = (uint32_t)v;
 	else
 		return false;
 	return true;

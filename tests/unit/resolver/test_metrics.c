@@ -364,6 +364,7 @@ static void test_help_and_type(void **state)
 		{ "nodedns_forward_failures_total", "counter" },
 		{ "nodedns_forward_tcp_total", "counter" },
 		{ "nodedns_forward_loops_total", "counter" },
+		{ "nodedns_inflight_refused_total", "counter" },
 		{ "nodedns_forward_duration_seconds", "histogram" },
 		{ "nodedns_upstream_srtt_seconds", "gauge" },
 		{ "nodedns_uptime_seconds", "gauge" },
