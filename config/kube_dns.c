@@ -150,6 +150,21 @@ static int read_stubs(const char *path, const char *text, struct nd_config *c,
 	return rc;
 }
 
+/* DIR/name into *text (NULL: no such file), its path in path; err says
+ * "PATH: reason" on failure. */
+static int read_file(const char *dir, const char *name, char *path,
+		     size_t cap, char **text, char *err, size_t errlen)
+{
+	int rc;
+
+	snprintf(path, cap, "%s/%s", dir, name);
+	rc = slurp(path, text);
+	if (rc != 0)
+		snprintf(err, errlen, "%s: %s", path,
+			 rc == ND_EPARSE ? "larger than 1 MiB" : nd_strerror(rc));
+	return rc;
+}
+
 int nd_kube_dns_read(const char *dir, struct nd_config *c, char *err,
 		     size_t errlen)
 {
@@ -158,26 +173,20 @@ int nd_kube_dns_read(const char *dir, struct nd_config *c, char *err,
 
 	if (dir == NULL || c == NULL || err == NULL)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "%s/%s", dir, ND_KUBE_DNS_STUBS);
-	rc = slurp(path, &text);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", path,
-			 rc == ND_EPARSE ? "larger than 1 MiB" : nd_strerror(rc));
+	rc = read_file(dir, ND_KUBE_DNS_STUBS, path, sizeof(path), &text, err,
+		       errlen);
+	if (rc != 0)
 		return rc;
-	}
 	if (text != NULL) {
 		rc = read_stubs(path, text, c, err, errlen);
 		free(text);
 		if (rc != 0)
 			return rc;
 	}
-	snprintf(path, sizeof(path), "%s/%s", dir, ND_KUBE_DNS_UPSTREAMS);
-	rc = slurp(path, &text);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", path,
-			 rc == ND_EPARSE ? "larger than 1 MiB" : nd_strerror(rc));
+	rc = read_file(dir, ND_KUBE_DNS_UPSTREAMS, path, sizeof(path), &text,
+		       err, errlen);
+	if (rc != 0)
 		return rc;
-	}
 	if (text != NULL) {
 		cJSON *doc = cJSON_Parse(text);
 		struct sockaddr_storage ups[ND_MAX_UPSTREAMS];

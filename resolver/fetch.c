@@ -262,9 +262,10 @@ static void next_attempt(struct nd_fetch *f, uint64_t now_us,
 	}
 }
 
-int nd_fetch_start(struct nd_fetch *f, struct nd_fetch_env *env,
-		   const struct nd_question *qs, uint64_t now_us,
-		   struct nd_fetch_action *act)
+/* Both starts: pinned is 1 + the index of the one upstream, 0 = any. */
+static int start(struct nd_fetch *f, struct nd_fetch_env *env,
+		 const struct nd_question *qs, size_t pinned, uint64_t now_us,
+		 struct nd_fetch_action *act)
 {
 	uint8_t probe[ND_FETCH_QUERY_MAX];
 
@@ -282,34 +283,24 @@ int nd_fetch_start(struct nd_fetch *f, struct nd_fetch_env *env,
 		return -EINVAL;
 	f->ups_gen = env->ups_gen;
 	f->slot_base = env->slot_base;
+	f->pinned = pinned;
 	f->deadline_us = now_us + (uint64_t)env->query_timeout_ms * 1000;
 	next_attempt(f, now_us, act);
 	return 0;
+}
+
+int nd_fetch_start(struct nd_fetch *f, struct nd_fetch_env *env,
+		   const struct nd_question *qs, uint64_t now_us,
+		   struct nd_fetch_action *act)
+{
+	return start(f, env, qs, 0, now_us, act);
 }
 
 int nd_fetch_start_pinned(struct nd_fetch *f, struct nd_fetch_env *env,
 			  const struct nd_question *qs, size_t index,
 			  uint64_t now_us, struct nd_fetch_action *act)
 {
-	uint8_t probe[ND_FETCH_QUERY_MAX];
-
-	if (f == NULL || env == NULL || qs == NULL || act == NULL ||
-	    qs->qname_lc == NULL || qs->qname_len == 0 ||
-	    qs->qname_len > ND_DNS_MAX_NAME)
-		return -EINVAL;
-	memset(f, 0, sizeof(*f));
-	f->env = env;
-	memcpy(f->qname, qs->qname_lc, qs->qname_len);
-	f->qs = *qs;
-	f->qs.qname_lc = f->qname;
-	if (nd_fwd_build_query(&f->qs, 0, probe, sizeof(probe)) < 0)
-		return -EINVAL;
-	f->ups_gen = env->ups_gen;
-	f->slot_base = env->slot_base;
-	f->pinned = index + 1;
-	f->deadline_us = now_us + (uint64_t)env->query_timeout_ms * 1000;
-	next_attempt(f, now_us, act);
-	return 0;
+	return start(f, env, qs, index + 1, now_us, act);
 }
 
 /* After an unusable reply: the outcome its verdict stands for. */
