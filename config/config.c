@@ -840,6 +840,7 @@ int nd_config_parse_file(struct nd_config *c, const char *path, char *err,
 		rc = apply_reported(c, o, value, prefix, err, errlen);
 		if (rc != 0)
 			break;
+		c->n_file_options++;
 	}
 	fclose(f);
 	return rc;

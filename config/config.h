@@ -38,6 +38,7 @@ struct nd_forward_zone {
 
 struct nd_config {
 	char *config_file; /* -c FILE; NULL = none; owned */
+	unsigned n_file_options; /* option lines the config file held */
 	struct sockaddr_storage listen[ND_MAX_LISTEN]; /* DNS UDP+TCP */
 	size_t n_listen;			       /* default: 127.0.0.1:53 */
 	struct sockaddr_storage http_listen; /* default 127.0.0.1:9153 */

@@ -178,6 +178,21 @@ static void reload(struct nd_daemon *d)
 		nd_config_deinit(&cfg);
 		return;
 	}
+	/*
+	 * A config file that held options and now holds none is a file
+	 * caught half-written (configuration management truncates, then
+	 * writes): taking it would silently put every setting back to its
+	 * default, the upstreams to resolv.conf's.
+	 */
+	if (cfg.config_file != NULL && cfg.n_file_options == 0 &&
+	    d->cfg.n_file_options > 0) {
+		nd_err("config", "reload failed, keeping the running "
+				 "configuration: %s holds no option (it held "
+				 "%u); an empty file is taken only at start",
+		       cfg.config_file, d->cfg.n_file_options);
+		nd_config_deinit(&cfg);
+		return;
+	}
 	if (cfg.n_listen != d->cfg.n_listen || cfg.threads != d->cfg.threads ||
 	    memcmp(cfg.listen, d->cfg.listen,
 		   cfg.n_listen * sizeof(cfg.listen[0])) != 0 ||

@@ -130,4 +130,28 @@ else
 	log "ND_TARGET: signal checks skipped (no PID)"
 fi
 
+# --- a config file emptied (half-written) is refused on SIGHUP -------------------
+if [ -z "${ND_TARGET:-}" ]; then
+	conf="$ND_TMP/emptied.conf"
+	printf 'upstream 127.0.0.1:%s\nttl 7\n' "$NSD_PORT" >"$conf"
+	# a resolv.conf with a nameserver, as a node has: an empty file would
+	# otherwise be taken, its upstreams that one (never asked here)
+	printf 'nameserver 127.0.0.2\n' >"$ND_TMP/node-resolv.conf"
+	start_nodedns -c "$conf" --resolv-conf "$ND_TMP/node-resolv.conf"
+	: >"$conf"
+	n0=$(log_lines)
+	kill -HUP "$ND_PID"
+	poll_until 5000 log_has_after "$n0" "reload failed, keeping the running configuration: $conf holds no option \\(it held 2\\)" &&
+		pass "an emptied config file is refused on SIGHUP" ||
+		fail "no refusal of the emptied file: $(tail -n 3 "$ND_LOG")"
+	out=$(q www.example.test A)
+	assert_eq "the running upstream still answers" NOERROR "$(rcode_of "$out")"
+	printf 'upstream 127.0.0.1:%s\n' "$NSD_PORT" >"$conf"
+	n0=$(log_lines)
+	kill -HUP "$ND_PID"
+	poll_until 5000 log_has_after "$n0" 'config: reloaded' &&
+		pass "a written file is taken again" || fail "no reload of the written file"
+	stop_nodedns
+fi
+
 nd_done
