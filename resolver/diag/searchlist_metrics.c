@@ -53,6 +53,10 @@ int nd_searchlist_render_metrics(const struct nd_searchlist *t, char **text,
 	nd_prom_histogram(&b, h, NULL, 0, &ph);
 	one(&b, "nodedns_searchlist_clients", "gauge",
 	    "Client addresses the search-list tracker holds.", st.clients);
+	one(&b, "nodedns_searchlist_open_chains", "gauge",
+	    "Chains in progress: each ends (reported or dropped) after the "
+	    "tracker's idle time without a further candidate.",
+	    st.open_chains);
 	nd_prom_family(&b, "nodedns_searchlist_evictions_total", "counter",
 		       "Clients, and open chains lost unreported, evicted to "
 		       "stay within the tracker's bounds.");

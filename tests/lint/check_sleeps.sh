@@ -15,12 +15,7 @@ cd "$src" || exit 99
 
 # FILE|REASON: a deliberate duration, one per line of the tests; the line
 # must end in "# sleep-ok: REASON".
-ALLOW='tests/system/lib.sh|the poll interval of poll_until
-tests/system/test_cache.sh|the cached TTL must really count down
-tests/system/test_failure.sh|the cached answer TTL 2 must really expire
-tests/system/test_failure.sh|the answer must really be past --stale-ttl
-tests/system/test_diag_signals.sh|the cached answer TTL 1 must really expire
-tests/system/test_diag_searchlist.sh|no chain may end within the tracker idle time'
+ALLOW='tests/system/lib.sh|the poll interval of poll_until'
 
 bad=0
 seen=0

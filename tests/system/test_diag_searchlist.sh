@@ -122,9 +122,10 @@ assert_contains "getent ahosts inventory" "$out" 10.96.20.20
 log "=== a fully qualified name (trailing dot): no chain"
 out=$(nn_pod pod1 timeout 20 getent ahosts api.example.com. 2>&1)
 assert_contains "getent ahosts api.example.com." "$out" 192.0.2.10
-# A deliberate duration: the check is that no chain ends, and a chain ends
-# only after the tracker's idle time (2 s) without a further candidate.
-sleep 2.5 # sleep-ok: no chain may end within the tracker idle time
+# No chain may be reported once every open one has ended (idle): wait for
+# that fact, then count.
+no_open_chain() { [ "$(metric nodedns_searchlist_open_chains)" = 0 ]; }
+poll_until 10000 no_open_chain || fail "chains still open after 10 s: $(metric nodedns_searchlist_open_chains)"
 assert_eq "no chain for a first-candidate or absolute lookup" "$c0" "$(metric nodedns_searchlist_chains_total)"
 
 nd_done
