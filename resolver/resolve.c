@@ -20,7 +20,6 @@
 #include "resolver/metrics.h"
 #include "util/errors.h"
 #include "util/log.h"
-#include "util/rcu.h"
 #include "util/rand.h"
 #include "resolver/upstream.h"
 
@@ -753,8 +752,7 @@ static void chain_answer(struct nd_rs_worker *w, const struct client *c,
  * chain so far (NULL = a new one, in the worker's scratch). msg may be in
  * out or w->tmp: it is read before either is written.
  */
-static void chase(struct nd_rs_worker *w, const struct nd_rs_policy *p,
-		  struct client *c, struct nd_rs_chain *ch, const uint8_t *msg,
+static void chase(struct nd_rs_worker *w, struct client *c, struct nd_rs_chain *ch, const uint8_t *msg,
 		  size_t len, const uint8_t *next, size_t next_len,
 		  enum nd_answer_source src, const struct nd_fetch *fetch,
 		  uint64_t now_us, uint8_t *out, size_t cap,
@@ -763,7 +761,6 @@ static void chase(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 	struct nd_resolver *r = w->r;
 	uint8_t hop[ND_DNS_MAX_NAME];
 
-	(void)p;
 	if (ch == NULL) {
 		ch = w->chain;
 		ch->count = 0;
@@ -839,8 +836,7 @@ static void chase(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 
 /* A chain's target answered with tmsg (from src): the chain goes on from
  * it, or ends with it. */
-static void answer_target(struct nd_rs_worker *w, const struct nd_rs_policy *p,
-			  struct client *c, const uint8_t *tmsg, size_t tlen,
+static void answer_target(struct nd_rs_worker *w, struct client *c, const uint8_t *tmsg, size_t tlen,
 			  enum nd_answer_source src,
 			  const struct nd_fetch *fetch, uint64_t now_us,
 			  uint8_t *out, size_t cap, struct nd_rs_result *res)
@@ -851,7 +847,7 @@ static void answer_target(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 
 	if (nd_chain_dangling(tmsg, tlen, ch->target, ch->target_len,
 			      c->q->qtype, next, &next_len) == 1) {
-		chase(w, p, c, ch, tmsg, tlen, next, next_len, src, fetch,
+		chase(w, c, ch, tmsg, tlen, next, next_len, src, fetch,
 		      now_us, out, cap, res);
 		return;
 	}
@@ -862,8 +858,7 @@ static void answer_target(struct nd_rs_worker *w, const struct nd_rs_policy *p,
  * An answer written in out for the client: complete it, or follow its
  * chain when it stops at a CNAME.
  */
-static void answer_or_chase(struct nd_rs_worker *w,
-			    const struct nd_rs_policy *p, struct client *c,
+static void answer_or_chase(struct nd_rs_worker *w, struct client *c,
 			    size_t len, const struct reply_meta *meta,
 			    uint64_t now_us, uint8_t *out, size_t cap,
 			    struct nd_rs_result *res)
@@ -873,7 +868,7 @@ static void answer_or_chase(struct nd_rs_worker *w,
 
 	if (nd_chain_dangling(out, len, c->q->qname_lc, c->q->qname_len,
 			      c->q->qtype, next, &next_len) == 1) {
-		chase(w, p, c, NULL, out, len, next, next_len, meta->src,
+		chase(w, c, NULL, out, len, next, next_len, meta->src,
 		      meta->fetch, now_us, out, cap, res);
 		return;
 	}
@@ -894,7 +889,6 @@ static bool hosts_answer(struct nd_rs_worker *w, const struct client *c,
 
 	if (CMM_LOAD_SHARED(w->r->hosts) == NULL)
 		return false;
-	nd_rcu_register(); /* once per thread; a thread-local test after */
 	urcu_memb_read_lock();
 	h = rcu_dereference(w->r->hosts);
 	if (h != NULL)
@@ -989,7 +983,7 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		struct reply_meta km = { ND_SRC_CLUSTER, ki.ready, -1, NULL,
 					 NULL };
 		COUNT(w, kube_answers);
-		answer_or_chase(w, p, &c, got, &km, now_us, out, cap, res);
+		answer_or_chase(w, &c, got, &km, now_us, out, cap, res);
 		return 0;
 	}
 	if (nd_cache_answer(r->opt.cache, q, now_us / 1000, false, limit, out,
@@ -997,7 +991,7 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		static const struct reply_meta cached = { ND_SRC_CACHE, -1, -1,
 							  NULL, NULL };
 		COUNT(w, cache_hits);
-		answer_or_chase(w, p, &c, got, &cached, now_us, out, cap, res);
+		answer_or_chase(w, &c, got, &cached, now_us, out, cap, res);
 		return 0;
 	}
 	COUNT(w, cache_misses);
@@ -1047,7 +1041,7 @@ void nd_resolve_done(struct nd_rs_worker *w, struct nd_inflight_entry *e,
  * both say why in an Extended DNS Error. For a chain, the stale answer
  * is its target's.
  */
-static void answer_failed(struct nd_rs_worker *w, const struct nd_rs_policy *p,
+static void answer_failed(struct nd_rs_worker *w,
 			  const struct nd_inflight_entry *e, struct client *c,
 			  uint64_t now_us, uint8_t *out, size_t cap,
 			  struct nd_rs_result *res)
@@ -1065,7 +1059,7 @@ static void answer_failed(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 				    &n) == ND_CACHE_STALE) {
 			COUNT(w, cache_stale);
 			rq->chain->is_stale = true;
-			answer_target(w, p, c, w->tmp, n, ND_SRC_STALE,
+			answer_target(w, c, w->tmp, n, ND_SRC_STALE,
 				      &e->fetch, now_us, out, cap, res);
 			return;
 		}
@@ -1073,7 +1067,7 @@ static void answer_failed(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 				   reply_limit(c->proto, c->q), out, cap,
 				   &n) == ND_CACHE_STALE) {
 		COUNT(w, cache_stale);
-		answer_or_chase(w, p, c, n, &meta, now_us, out, cap, res);
+		answer_or_chase(w, c, n, &meta, now_us, out, cap, res);
 		return;
 	}
 	bool answered_badly = e->end == ND_FETCH_REFUSED ||
@@ -1132,7 +1126,7 @@ struct nd_rs_request *nd_resolve_next(struct nd_rs_worker *w,
 				     false, ND_DNS_MAX_MSG, w->tmp,
 				     SCRATCH_MSG);
 		if (n > 0) {
-			answer_target(w, p, &c, w->tmp, (size_t)n,
+			answer_target(w, &c, w->tmp, (size_t)n,
 				      ND_SRC_UPSTREAM, &e->fetch, now_us, out,
 				      cap, res);
 			return rq;
@@ -1145,11 +1139,11 @@ struct nd_rs_request *nd_resolve_next(struct nd_rs_worker *w,
 				     false, reply_limit(rq->proto, &rq->q),
 				     out, cap);
 		if (n > 0) {
-			answer_or_chase(w, p, &c, (size_t)n, &meta, now_us, out,
+			answer_or_chase(w, &c, (size_t)n, &meta, now_us, out,
 					cap, res);
 			return rq;
 		}
 	}
-	answer_failed(w, p, e, &c, now_us, out, cap, res);
+	answer_failed(w, e, &c, now_us, out, cap, res);
 	return rq;
 }

@@ -329,6 +329,19 @@ static int start_udp(struct fwd_io *io, const struct nd_fetch_action *act)
 	return 0;
 }
 
+/* Start the attempt act describes and arm its timer; returns as
+ * start_tcp(). */
+static int start_attempt(struct fwd_io *io, const struct nd_fetch_action *act)
+{
+	struct timeval tv = { act->timeout_ms / 1000,
+			      (suseconds_t)(act->timeout_ms % 1000) * 1000 };
+	int rc = act->is_tcp ? start_tcp(io, act) : start_udp(io, act);
+
+	if (rc == 0)
+		evtimer_add(io->timer, &tv);
+	return rc;
+}
+
 /* ---- carrying out the fetch's decisions ----------------------------------- */
 
 /*
@@ -340,7 +353,6 @@ static void act_on(struct fwd_io *io, const struct nd_fetch_action *first)
 	struct nd_fetch_action act = *first;
 
 	for (;;) {
-		struct timeval tv;
 		int rc;
 
 		if (act.what == ND_FETCH_WAIT)
@@ -351,13 +363,9 @@ static void act_on(struct fwd_io *io, const struct nd_fetch_action *first)
 			return;
 		}
 		close_attempt(io);
-		rc = act.is_tcp ? start_tcp(io, &act) : start_udp(io, &act);
-		if (rc == 0) {
-			tv.tv_sec = act.timeout_ms / 1000;
-			tv.tv_usec = (suseconds_t)(act.timeout_ms % 1000) * 1000;
-			evtimer_add(io->timer, &tv);
+		rc = start_attempt(io, &act);
+		if (rc == 0)
 			return;
-		}
 		nd_debug(LOG_GROUP, "%s attempt failed: %s",
 			 act.is_tcp ? "tcp" : "udp",
 			 nd_strerror(rc < 0 ? rc : -rc));
@@ -455,14 +463,9 @@ int nd_forwarder_run(struct nd_forwarder *f, struct nd_inflight_entry *e,
 	 * must not reach the caller from inside this call: its end is
 	 * delivered from the loop (a zero timer), as every other end is.
 	 */
-	int rc = act->is_tcp ? start_tcp(io, act) : start_udp(io, act);
-	if (rc == 0) {
-		struct timeval tv = { act->timeout_ms / 1000,
-				      (suseconds_t)(act->timeout_ms % 1000) *
-					      1000 };
-		evtimer_add(io->timer, &tv);
+	int rc = start_attempt(io, act);
+	if (rc == 0)
 		return 0;
-	}
 	close_attempt(io);
 	if (rc < 0) {
 		unlink_io(io);

@@ -3,11 +3,12 @@
 # Copyright (c) 2026 the nodedns authors
 # tests/system/test_forward_loop.sh - a forwarding loop found while
 # running: nodedns's upstream is an unbound that forwards everything back
-# to nodedns. The loop probe sent at start comes back; the log says
+# to nodedns. The loop probe sent at the reload comes back; the log says
 # "forwarding loop through UPSTREAM", nodedns_forward_loops_total counts
 # it, and a name sent there gets SERVFAIL at once with EDE 22 naming the
-# upstream, instead of a timeout. A reload onto a healthy upstream mends
-# it: the next probe does not come back and names resolve again.
+# upstream, instead of a timeout. A reload onto another, healthy upstream
+# resolves names again. (A mark cleared by a later probe that does not
+# come back is checked in tests/unit/resolver/test_upstream.c.)
 . "$(dirname "$0")/lib.sh"
 
 need unbound

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kube/store.h"
+#include "util/rcu.h"
 
 static void ip_set(struct nd_kube_ip *ip, const char *text)
 {
@@ -154,4 +155,30 @@ const char *fx_verdict(const cJSON *doc, const char *key)
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, key);
 
 	return cJSON_IsString(s) ? s->valuestring : "";
+}
+
+int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	nd_rcu_register();
+	f->store = fx_store();
+	f->e = calloc(1, sizeof(*f->e));
+	*state = f;
+	return f->e != NULL ? 0 : -1;
+}
+
+int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	cJSON_Delete(f->doc);
+	nd_explain_deinit(f->e);
+	free(f->e);
+	nd_kube_store_free(f->store);
+	nd_rcu_unregister();
+	free(f);
+	return 0;
 }

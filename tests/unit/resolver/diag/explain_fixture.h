@@ -26,6 +26,18 @@ struct nd_kube_store *fx_store(void);
 void fx_input(struct nd_explain_input *in, struct nd_kube_store *store,
 	      const char *name);
 
+/* What each test of the explain engine works on (setup/teardown below). */
+struct fx {
+	struct nd_kube_store *store; /* fx_store() */
+	struct nd_explain *e;	     /* zeroed, deinit by teardown */
+	cJSON *doc;		     /* a test's document, deleted by teardown */
+};
+
+/* cmocka group fixtures: a struct fx in *state, this thread an RCU
+ * reader. */
+int fx_setup(void **state);
+int fx_teardown(void **state);
+
 /* Run the engine, then return its document (cJSON_Delete it). */
 cJSON *fx_explain(const struct nd_explain_input *in, struct nd_explain *e);
 

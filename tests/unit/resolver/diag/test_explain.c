@@ -22,36 +22,6 @@
 #include "tests/unit/resolver/diag/explain_fixture.h"
 #include "util/rcu.h"
 
-struct fx {
-	struct nd_kube_store *store;
-	struct nd_explain *e;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	nd_rcu_register();
-	f->store = fx_store();
-	f->e = calloc(1, sizeof(*f->e));
-	*state = f;
-	return f->e != NULL ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	nd_explain_deinit(f->e);
-	free(f->e);
-	nd_kube_store_free(f->store);
-	nd_rcu_unregister();
-	free(f);
-	return 0;
-}
-
 static void test_name_is_ok(void **state)
 {
 	(void)state;
@@ -297,7 +267,7 @@ static void test_not_synced_and_no_kube(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_name_is_ok),
 		T(test_bad_input),

@@ -19,38 +19,6 @@
 #include "tests/unit/resolver/diag/explain_fixture.h"
 #include "util/rcu.h"
 
-struct fx {
-	struct nd_kube_store *store;
-	struct nd_explain *e;
-	cJSON *doc;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	nd_rcu_register();
-	f->store = fx_store();
-	f->e = calloc(1, sizeof(*f->e));
-	*state = f;
-	return f->e != NULL ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	cJSON_Delete(f->doc);
-	nd_explain_deinit(f->e);
-	free(f->e);
-	nd_kube_store_free(f->store);
-	nd_rcu_unregister();
-	free(f);
-	return 0;
-}
-
 /* The verdict of name (namespace ns, NULL = default) over the store. */
 static void verdict_of(struct fx *f, const char *name, const char *ns)
 {
@@ -196,7 +164,7 @@ static void test_bad_arguments(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_healthy_service),
 		T(test_no_ready_endpoints),
