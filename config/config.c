@@ -19,10 +19,7 @@
 #include "util/errors.h"
 #include "util/log.h"
 
-/* Without a generated config header, automake passes it with -D. */
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "0.1.0"
-#endif
+#include "version.h" /* generated at the top of the build tree */
 
 #define ND_DNS_PORT 53
 #define ND_HTTP_PORT 9153
@@ -52,6 +49,7 @@ enum opt_kind {
 	K_BOOL,		/* bool at off: on|off */
 	K_SUFFIX,	/* repeatable search suffix */
 	K_ZONE,		/* repeatable forward zone */
+	K_LOGFORMAT,
 };
 
 struct opt_def {
@@ -228,6 +226,27 @@ static const struct opt_def opts[] = {
 	  "Log a query that took longer than this, with where the time\n"
 	  "went, 0..60000; 0 = off.",
 	  "1000" },
+	{ "log-format", 0, K_LOGFORMAT, 0, 0, 0, "text|json",
+	  "text: \"<time> <level> <group>: <message>\" lines; json: one\n"
+	  "JSON object a line with ts (RFC 3339 UTC, milliseconds), level,\n"
+	  "group and msg (the query log adds its fields).",
+	  "text" },
+	{ "log-file", 0, K_PATH, OFF(log_file), 0, 0, "FILE",
+	  "Append the log to FILE instead of stderr; SIGUSR2 opens it\n"
+	  "again by name (after logrotate moved it).",
+	  "stderr" },
+	{ "query-log", 0, K_BOOL, OFF(query_log), 0, 0, "on|off",
+	  "Log answered queries, one line each: client, name, type, rcode,\n"
+	  "where the answer came from, latency and upstream. Written by a\n"
+	  "thread of its own from a buffer per worker; a line that does\n"
+	  "not fit the buffer is dropped and counted, the query never\n"
+	  "waits. Logged whatever --log-level says.",
+	  "off" },
+	{ "query-log-sample", 0, K_U32, OFF(query_log_sample), 1, 1000000,
+	  "N",
+	  "With --query-log, log one query in N on each worker,\n"
+	  "1..1000000.",
+	  "1 (every query)" },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
@@ -616,6 +635,13 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		return rc;
 	case K_ZONE:
 		return add_zone(c, value, w);
+	case K_LOGFORMAT:
+		rc = nd_log_format_parse(value);
+		if (rc < 0)
+			return why_set(w, "want text or json",
+				       "bad format '%s'", value);
+		c->log_format = rc;
+		return 0;
 	case K_CONFIG:
 	case K_HELP:
 	case K_VERSION:
@@ -680,6 +706,9 @@ void nd_config_init(struct nd_config *c)
 	c->log_level = ND_LOG_INFO;
 	c->diagnostics = true;
 	c->slow_query_ms = 1000;
+	c->log_format = ND_LOG_TEXT;
+	c->query_log = false;
+	c->query_log_sample = 1;
 }
 
 void nd_config_deinit(struct nd_config *c)
@@ -704,6 +733,8 @@ void nd_config_deinit(struct nd_config *c)
 	c->kube_snapshot = NULL;
 	free(c->hosts_file);
 	c->hosts_file = NULL;
+	free(c->log_file);
+	c->log_file = NULL;
 }
 
 int nd_config_set(struct nd_config *c, const char *key, const char *value,
@@ -1153,7 +1184,7 @@ int nd_config_load(struct nd_config *c, int argc, char **argv, char *err,
 			return 1;
 		}
 		if (o->kind == K_VERSION) {
-			printf("nodedns %s\n", PACKAGE_VERSION);
+			printf("nodedns %s\n", ND_VERSION_STRING);
 			return 1;
 		}
 		if (o->kind == K_CONFIG)

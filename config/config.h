@@ -92,6 +92,12 @@ struct nd_config {
 					 the cluster forms and resolv_conf's
 					 search line); no trailing dot */
 	size_t n_search_suffixes;
+	int log_format;		      /* nd_log_format; default text */
+	char *log_file;		      /* --log-file path; NULL = stderr
+					 (the default); owned */
+	bool query_log;		      /* log answered queries; default off */
+	uint32_t query_log_sample;    /* log 1 in this many queries per
+					 worker; default 1 (every one) */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

@@ -23,6 +23,7 @@
 #include "server/kube_snapshot.h"
 #include "server/observers.h"
 #include "server/debug.h"
+#include "server/state_dump.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
@@ -228,6 +229,12 @@ static void reload(struct nd_daemon *d)
 	cache_options(&cfg, &co);
 	nd_cache_set_options(d->cache, &co);
 	nd_log_set_level(cfg.log_level);
+	nd_log_set_format(cfg.log_format);
+	if ((cfg.log_file == NULL) != (d->cfg.log_file == NULL) ||
+	    (cfg.log_file != NULL &&
+	     strcmp(cfg.log_file, d->cfg.log_file) != 0))
+		nd_warn("config", "--log-file changes only with a restart "
+				  "(SIGUSR2 reopens the file in use)");
 	rt->retired_next = old;
 	__atomic_store_n(&d->rt, rt, __ATOMIC_RELEASE);
 	/* Keep the listen-related settings of the running process. */
@@ -239,6 +246,7 @@ static void reload(struct nd_daemon *d)
 	d->cfg = cfg;
 	for (unsigned i = 0; i < d->n_workers; i++)
 		nd_worker_reload(d->workers[i]);
+	nd_observers_reload(d);
 	/* The store is written by this (the control) thread only. */
 	if (d->kube != NULL && d->cfg.kube_snapshot != NULL)
 		(void)load_snapshot(d, d->cfg.kube_snapshot);
@@ -273,6 +281,21 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 	if (sig == SIGHUP) {
 		reload(d);
+		return;
+	}
+	if (sig == SIGUSR1) {
+		nd_state_dump(d);
+		return;
+	}
+	if (sig == SIGUSR2) {
+		/* logrotate moved the file: new lines go to a new one. */
+		int rc = nd_log_reopen();
+
+		if (rc != 0)
+			nd_err("server", "SIGUSR2: cannot reopen %s: %s",
+			       nd_log_path(), nd_strerror(rc));
+		else
+			nd_info("server", "SIGUSR2: log reopened");
 		return;
 	}
 	if (__atomic_exchange_n(&d->is_stopping, 1, __ATOMIC_ACQ_REL))
@@ -515,7 +538,8 @@ static unsigned cpu_count(void)
 int nd_daemon_start(struct nd_daemon *d)
 {
 	struct nd_cache_options co;
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+				    SIGUSR2 };
 
 	d->start_ms = nd_clock_ms();
 	/* A client that goes away mid-answer must not kill the process. */
@@ -651,7 +675,7 @@ void nd_daemon_free(struct nd_daemon *d)
 	if (d->kube_dns_ev)
 		event_free(d->kube_dns_ev);
 	nd_observers_stop(d);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);
 	nd_resolver_free(d->resolver);

@@ -76,7 +76,8 @@ struct nd_daemon {
 	struct nd_symptoms *symptoms;	/* signs of blocked DNS; NULL = off */
 	struct event_base *control;	/* main thread: signals, HTTP */
 	struct nd_http *http;
-	struct event *sig_ev[3];	/* SIGTERM, SIGINT, SIGHUP */
+	struct event *sig_ev[5];	/* SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+					   SIGUSR2 */
 	struct event *tick_ev;		/* diagnostics' periodic decisions */
 	uint64_t start_ms;		/* monotonic start time */
 	int is_ready;			/* 1 once listeners are up (atomic) */

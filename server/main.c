@@ -26,6 +26,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	nd_log_set_level(d.cfg.log_level);
+	nd_log_set_format(d.cfg.log_format);
+	if (d.cfg.log_file != NULL) {
+		rc = nd_log_open(d.cfg.log_file);
+		if (rc != 0) {
+			fprintf(stderr, "nodedns: --log-file %s: %s\n",
+				d.cfg.log_file, strerror(-rc));
+			nd_config_deinit(&d.cfg);
+			return 2;
+		}
+	}
 	d.argc = argc;
 	d.argv = argv;
 	rc = nd_daemon_start(&d);

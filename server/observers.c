@@ -12,6 +12,7 @@
 #include "resolver/diag/searchlist.h"
 #include "resolver/diag/symptoms.h"
 #include "server/daemon.h"
+#include "server/query_log.h"
 #include "util/addr.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -23,6 +24,10 @@
 #define SLOW_LINES_PER_S 5
 
 static struct nd_ratelimit slow_limit; /* set by nd_observers_start */
+/* --query-log; made at start whether on or not, so SIGHUP can turn it on */
+static struct nd_query_log *query_log;
+/* Threads that may record: every worker (at most 256) and a margin. */
+#define QUERY_LOG_THREADS 264
 
 /* One line that says where the time of a slow query went. */
 static void log_slow(struct nd_daemon *d, const struct nd_query_event *ev)
@@ -66,6 +71,14 @@ static void log_slow(struct nd_daemon *d, const struct nd_query_event *ev)
 
 void nd_observers_run(struct nd_daemon *d, const struct nd_query_event *ev)
 {
+	if (query_log != NULL) {
+		struct nd_runtime *rt = nd_daemon_runtime(d);
+		const char *up = NULL;
+
+		if (ev->upstream >= 0 && ev->upstream < ND_MAX_UPSTREAM_SLOTS)
+			up = rt->upstream_names[ev->upstream];
+		nd_query_log_record(query_log, ev, up);
+	}
 	if (d->searchlist != NULL)
 		nd_searchlist_observe(d->searchlist, ev);
 	if (d->symptoms != NULL)
@@ -102,6 +115,15 @@ int nd_observers_render_metrics(struct nd_daemon *d, char **text,
 		       "Slow queries not logged (rate limit).");
 	nd_prom_sample(&b, "nodedns_slow_queries_suppressed_total", NULL, 0,
 		       nd_ratelimit_refused(&slow_limit));
+	nd_prom_family(&b, "nodedns_query_log_lines_total", "counter",
+		       "Query log lines written (--query-log).");
+	nd_prom_sample(&b, "nodedns_query_log_lines_total", NULL, 0,
+		       nd_query_log_written(query_log));
+	nd_prom_family(&b, "nodedns_query_log_dropped_total", "counter",
+		       "Sampled query log lines dropped: the worker's buffer "
+		       "was full.");
+	nd_prom_sample(&b, "nodedns_query_log_dropped_total", NULL, 0,
+		       nd_query_log_dropped(query_log));
 	return nd_prom_finish(&b, text, len);
 }
 
@@ -134,6 +156,12 @@ int nd_observers_start(struct nd_daemon *d)
 
 	nd_ratelimit_init(&slow_limit, SLOW_LINES_PER_S, 1000000u,
 			  SLOW_LINES_PER_S);
+	query_log = nd_query_log_new(QUERY_LOG_THREADS);
+	if (query_log == NULL) {
+		nd_err("server", "cannot start the query log (memory)");
+		return -ENOMEM;
+	}
+	nd_observers_reload(d);
 	if (!d->cfg.diagnostics)
 		return 0;
 	/* kubelet appends the node's search domains to every pod's search
@@ -160,8 +188,22 @@ int nd_observers_start(struct nd_daemon *d)
 	return 0;
 }
 
+void nd_observers_reload(struct nd_daemon *d)
+{
+	nd_query_log_set(query_log, d->cfg.query_log, d->cfg.query_log_sample);
+}
+
+void nd_observers_query_log_counts(uint64_t *written, uint64_t *dropped)
+{
+	*written = nd_query_log_written(query_log);
+	*dropped = nd_query_log_dropped(query_log);
+}
+
 void nd_observers_stop(struct nd_daemon *d)
 {
+	/* The workers have stopped: the writer writes what they left. */
+	nd_query_log_free(query_log);
+	query_log = NULL;
 	nd_searchlist_free(d->searchlist);
 	d->searchlist = NULL;
 	nd_symptoms_free(d->symptoms);

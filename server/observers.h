@@ -32,6 +32,13 @@ void nd_observers_tick(struct nd_daemon *d, uint64_t now_us);
 int nd_observers_render_metrics(struct nd_daemon *d, char **text,
 				size_t *len);
 
+/* Take the settings SIGHUP may change (--query-log and its sample)
+ * from d->cfg; control thread. */
+void nd_observers_reload(struct nd_daemon *d);
+
+/* The query log's lines written and dropped since start. */
+void nd_observers_query_log_counts(uint64_t *written, uint64_t *dropped);
+
 /* Free what nd_observers_start made. */
 void nd_observers_stop(struct nd_daemon *d);
 
