@@ -22,6 +22,9 @@ PACKAGES=(
 	tcpdump nftables
 	# the pods test: a musl getaddrinfo (musl-gcc -static) next to glibc's
 	musl-tools
+	# the install test: man pages rendered and linted, the systemd unit
+	# verified (systemd-analyze), col for plain text
+	mandoc man-db systemd bsdextrautils
 )
 # The benchmarks' peers and the profiler (make peers): best effort, a
 # benchmark skips a peer that is missing and no test needs them.

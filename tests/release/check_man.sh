@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the nodedns authors
+# tests/release/check_man.sh NODEDNS NODEDNSCTL MAN8 MAN5 MAN1 - the man
+# pages say what the programs do: every option of `nodedns --help` is in
+# nodedns.8 (as --name) and every key a config file may hold is in
+# nodedns.conf.5; every command and option of `nodednsctl --help` is in
+# nodednsctl.1 (written by hand, so this is what keeps it true); and the
+# other way round, every --option nodedns.8 lists exists. Prints what is
+# missing; exit 1 if anything is.
+set -u
+nodedns=$1 ctl=$2 man8=$3 man5=$4 man1=$5
+bad=0
+
+# render FILE: the page as plain text (mandoc, no overstrike).
+render() { mandoc -Tutf8 "$1" | col -bx; }
+
+t8=$(render "$man8") t5=$(render "$man5") t1=$(render "$man1")
+help=$("$nodedns" --help)
+opts=$(printf '%s\n' "$help" | sed -n 's/^    \(-[a-zA-Z], \)\{0,1\}--\([a-z0-9-]*\).*/\2/p')
+[ -n "$opts" ] || { echo "no options read from nodedns --help"; exit 1; }
+n=0
+for o in $opts; do
+	n=$((n + 1))
+	if ! printf '%s\n' "$t8" | grep -qE -- "^ +(-[a-zA-Z], )?--$o( |$)"; then
+		echo "nodedns.8: option --$o of --help is not in OPTIONS"
+		bad=1
+	fi
+	case $o in config | help | version) continue ;; esac
+	if ! printf '%s\n' "$t5" | grep -qE -- "^ +$o( |$)"; then
+		echo "nodedns.conf.5: key $o is not in KEYS"
+		bad=1
+	fi
+done
+# options the page lists that --help does not know
+for o in $(printf '%s\n' "$t8" | sed -n '/^OPTIONS/,/^SIGNALS/s/^     \(-[a-zA-Z], \)\{0,1\}--\([a-z0-9-]*\).*/\2/p'); do
+	printf '%s\n' "$opts" | grep -qx -- "$o" || {
+		echo "nodedns.8: lists --$o, which nodedns --help does not know"
+		bad=1
+	}
+done
+
+# nodednsctl: the first word of each entry under COMMANDS and OPTIONS of
+# its --help, and every option word in those lines.
+ctlhelp=$("$ctl" --help)
+words=$(printf '%s\n' "$ctlhelp" | sed -n '/^COMMANDS/,/^EXIT STATUS/p' |
+	grep -E '^       [a-z-]' | tr ' ,' '\n\n' | grep -E '^(-[a-z]|--[a-z-]+|[a-z]+$)' | sort -u)
+m=0
+for w in $words; do
+	m=$((m + 1))
+	case $w in
+	-*) re="(^|[ [])$w([ ,]|$)" ;;	# an option, anywhere in the page
+	*) re="^ +$w( |$)" ;;		# a command: an entry of its own
+	esac
+	if ! printf '%s\n' "$t1" | grep -qE -- "$re"; then
+		echo "nodednsctl.1: '$w' of nodednsctl --help is missing"
+		bad=1
+	fi
+done
+echo "check_man: $n nodedns options, $m nodednsctl words checked"
+exit $bad
