@@ -54,6 +54,9 @@ for page in man8/nodedns.8 man5/nodedns.conf.5 man1/nodednsctl.1; do
 	f="$tmp$mandir/$page"
 	[ -f "$f" ] || continue
 	out=$(MANWIDTH=80 man -l "$f" 2>"$tmp.err" | col -bx)
+	# A long install prefix (make distcheck's) is a path troff cannot
+	# break at 80 columns: that warning says nothing about the page.
+	sed -i "/warning .*can't break line/d" "$tmp.err"
 	if [ -n "$out" ] && [ ! -s "$tmp.err" ] && printf '%s\n' "$out" | grep -q '^NAME'; then
 		ok "man -l $page renders ($(printf '%s\n' "$out" | wc -l) lines)"
 	else
