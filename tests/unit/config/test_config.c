@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "util/errors.h"
 #include "util/log.h"
+#include "version.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -915,7 +916,10 @@ static void test_help_and_version(void **state)
 	assert_true(n > 0);
 	out[n] = '\0';
 	assert_non_null(strstr(out, "Usage: nodedns"));
-	assert_non_null(strstr(out, "nodedns 0.1.0\nnodedns 0.1.0\n"));
+	/* The release and the source revision (version.h). */
+	assert_non_null(strstr(out, "nodedns " ND_VERSION_STRING "\nnodedns "
+				    ND_VERSION_STRING "\n"));
+	assert_non_null(strstr(out, "nodedns 0.1.0 ("));
 	/* Nothing was read or changed. */
 	assert_null(c->config_file);
 	assert_int_equal(c->n_upstreams, 0);
@@ -1368,6 +1372,49 @@ static void test_example_file(void **state)
 	nd_config_deinit(&d);
 }
 
+/* --log-format, --log-file, --query-log, --query-log-sample. */
+static void test_log_options(void **state)
+{
+	struct nd_config *c = *state;
+
+	assert_int_equal(c->log_format, ND_LOG_TEXT);
+	assert_null(c->log_file);
+	assert_false(c->query_log);
+	assert_int_equal(c->query_log_sample, 1);
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--log-format",
+			      "json", "--log-file", "/var/log/nd.log",
+			      "--query-log", "on", "--query-log-sample=100"),
+			 0);
+	assert_int_equal(c->log_format, ND_LOG_JSON);
+	assert_string_equal(c->log_file, "/var/log/nd.log");
+	assert_true(c->query_log);
+	assert_int_equal(c->query_log_sample, 100);
+
+	const char *f = write_tmp("upstream 192.0.2.1\nlog-format text\n"
+				  "query-log off\nquery-log-sample 7\n");
+	nd_config_deinit(c);
+	nd_config_init(c);
+	assert_int_equal(LOAD(c, "-c", f), 0);
+	assert_int_equal(c->log_format, ND_LOG_TEXT);
+	assert_false(c->query_log);
+	assert_int_equal(c->query_log_sample, 7);
+
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--log-format",
+			      "yaml"),
+			 ND_EPARSE);
+	assert_err_contains("option --log-format: bad format 'yaml' (want "
+			    "text or json)");
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1",
+			      "--query-log-sample", "0"),
+			 ND_EPARSE);
+	assert_err_contains("option --query-log-sample: '0' out of range "
+			    "(want 1..1000000)");
+	f = write_tmp("query-log maybe\n");
+	assert_int_equal(nd_config_parse_file(c, f, err, sizeof(err)),
+			 ND_EPARSE);
+	assert_err_contains(":1: bad switch 'maybe' for query-log");
+}
+
 int main(void)
 {
 	/* Keep the loop-removal warnings out of the test output. */
@@ -1415,6 +1462,7 @@ int main(void)
 		T(test_diagnostics_options),
 		T(test_hosts_options),
 		T(test_example_file),
+		T(test_log_options),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
