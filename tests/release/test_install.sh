@@ -116,8 +116,12 @@ fi
 # --- the installed binary names its revision -----------------------------------
 rev=$(sh "$src/tools/version.sh" "$src")
 v=$("$tmp$sbindir/nodedns" --version)
+# "unknown" only for a tree with neither .git nor .tarball-revision (say,
+# a `git archive` export); a checkout or a tarball must name its revision.
+has_rev=0
+[ -e "$src/.git" ] || [ -f "$src/.tarball-revision" ] && has_rev=1
 if [ "$v" = "nodedns $(sed -n 's/^#define ND_VERSION "\(.*\)"$/\1/p' "$build/version.h") ($rev)" ] &&
-	[ "$rev" != unknown ]; then
+	{ [ "$rev" != unknown ] || [ "$has_rev" = 0 ]; }; then
 	ok "installed nodedns --version: $v"
 else
 	bad "installed nodedns --version: '$v', source revision '$rev'"

@@ -7,6 +7,7 @@
 # state dump (the daemon keeps running), SIGUSR2 reopening the log file
 # after it was moved (logrotate), and the text form from a config file.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_kube.sh"
 
 need python3
 [ -z "${ND_TARGET:-}" ] || skip "signals and the log file need a daemon this test starts"
@@ -150,6 +151,24 @@ for i in 1 2 3 4; do
 done
 poll_until 5000 file_has "$LOGF" "$ql" || fail "after SIGUSR2, query lines did not reach the new file"
 stop_nodedns
+
+# --- SIGUSR1 with the API watched: each resource's list/watch state --------
+start_kubeapi --state "$KUBE_FIXTURES/cluster.json"
+# --log-level warn: the dump is written whatever the level
+start_nodedns --upstream "127.0.0.1:$NSD_PORT" --kube-api "$KAPI_URL" --log-level warn
+wait_kube_watching 10000 || fail "the API watch did not start within 10 s"
+n0=$(log_lines)
+kill -USR1 "$ND_PID"
+poll_until 5000 log_has_after "$n0" 'state dump ends' || fail "no state dump within 5 s of SIGUSR1"
+dump=$(tail -n +"$((n0 + 1))" "$ND_LOG" | grep ' info dump: ')
+assert_contains "dump: the API source, synced" "$dump" 'kube: source=api synced=yes'
+for kind in services endpointslices namespaces; do
+	assert_match "dump: $kind list/watch state" "$dump" "kube $kind: state=watching for_ms=[0-9]+ listed=yes failures=0 resource_version=[0-9]+ lists=1 api_errors=0"
+done
+assert_match "dump: last known current" "$dump" 'kube: last known current [0-9]+ ms ago'
+kill -0 "$ND_PID" 2>/dev/null && pass "SIGUSR1 (text log): still running" || fail "SIGUSR1 killed the daemon"
+stop_nodedns
+stop_kubeapi
 
 # --- text form, from a config file; -V names the revision ------------------
 cat >"$ND_TMP/text.conf" <<CONF
