@@ -15,26 +15,16 @@
 #include "resolver/observe.h"
 #include "util/addr.h"
 #include "util/json_escape.h"
+#include "util/line_ring.h"
 #include "util/log.h"
 
 /* How often the writer looks at the buffers when it has nothing to do. */
 #define WRITER_PERIOD_MS 50
 #define LINE_MAX_BYTES 2048
 
-/*
- * One worker's lines: a single-producer single-consumer byte ring. The
- * worker only moves head, the writer only moves tail; both count bytes
- * since start (wrap at 2^64 is centuries away), the ring holds whole
- * lines only, so the writer never writes half of one.
- */
-struct ring {
-	char *buf;	    /* ND_QUERY_LOG_RING_BYTES; NULL until claimed */
-	uint64_t head;	    /* bytes appended (worker; release) */
-	uint64_t tail;	    /* bytes written out (writer; release) */
-};
-
 struct nd_query_log {
-	struct ring *rings;	/* max_threads */
+	struct nd_line_ring *rings; /* max_threads; a buffer each, made at
+				   the thread's first query */
 	unsigned max_threads;
 	unsigned n_claimed;	/* rings handed out (atomic) */
 	int is_on;		/* atomic */
@@ -49,7 +39,7 @@ struct nd_query_log {
 };
 
 /* This thread's ring and sample count (workers are long-lived threads). */
-static __thread struct ring *tl_ring;
+static __thread struct nd_line_ring *tl_ring;
 static __thread const struct nd_query_log *tl_owner;
 static __thread uint64_t tl_seen;
 
@@ -119,7 +109,7 @@ static size_t format(char *line, size_t cap, const struct nd_query_event *ev,
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
-static struct ring *claim(struct nd_query_log *q)
+static struct nd_line_ring *claim(struct nd_query_log *q)
 {
 	unsigned i;
 
@@ -129,13 +119,10 @@ static struct ring *claim(struct nd_query_log *q)
 	tl_ring = NULL;
 	tl_seen = 0;
 	i = __atomic_fetch_add(&q->n_claimed, 1, __ATOMIC_RELAXED);
-	if (i >= q->max_threads)
+	/* Allocated once per worker thread, at its first query. */
+	if (i >= q->max_threads ||
+	    nd_line_ring_init(&q->rings[i], ND_QUERY_LOG_RING_BYTES) != 0)
 		return NULL;
-	/* Allocated once per worker thread, at its first sampled query. */
-	char *buf = malloc(ND_QUERY_LOG_RING_BYTES);
-	if (buf == NULL)
-		return NULL;
-	__atomic_store_n(&q->rings[i].buf, buf, __ATOMIC_RELEASE);
 	tl_ring = &q->rings[i];
 	return tl_ring;
 }
@@ -145,9 +132,8 @@ void nd_query_log_record(struct nd_query_log *q,
 			 const char *upstream)
 {
 	char line[LINE_MAX_BYTES];
-	struct ring *r;
-	uint64_t head, tail;
-	size_t n, off, first;
+	struct nd_line_ring *r;
+	size_t n;
 
 	if (q == NULL || ev == NULL ||
 	    !__atomic_load_n(&q->is_on, __ATOMIC_RELAXED))
@@ -155,69 +141,37 @@ void nd_query_log_record(struct nd_query_log *q,
 	r = claim(q);
 	if (tl_seen++ % __atomic_load_n(&q->sample, __ATOMIC_RELAXED) != 0)
 		return;
-	if (r == NULL) {
+	n = r != NULL ? format(line, sizeof(line), ev, upstream) : 0;
+	if (n == 0 || !nd_line_ring_push(r, line, n))
 		__atomic_fetch_add(&q->dropped, 1, __ATOMIC_RELAXED);
-		return;
-	}
-	n = format(line, sizeof(line), ev, upstream);
-	head = r->head;
-	tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-	if (n == 0 || n > ND_QUERY_LOG_RING_BYTES - (head - tail)) {
-		__atomic_fetch_add(&q->dropped, 1, __ATOMIC_RELAXED);
-		return;
-	}
-	off = head % ND_QUERY_LOG_RING_BYTES;
-	first = ND_QUERY_LOG_RING_BYTES - off;
-	if (first > n)
-		first = n;
-	memcpy(r->buf + off, line, first);
-	memcpy(r->buf, line + first, n - first);
-	__atomic_store_n(&r->head, head + n, __ATOMIC_RELEASE);
 }
 
-/*
- * Write what one ring holds, in pieces of whole lines up to PIPE_BUF
- * bytes (so a pipe such as journald's never splits one between other
- * log lines). Returns the lines written.
- */
-static uint64_t drain(struct ring *r)
-{
-	char out[PIPE_BUF];
-	uint64_t lines = 0;
-	uint64_t tail = r->tail;
-	uint64_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
-
-	while (tail < head) {
-		size_t n = 0, cut = 0;
-
-		while (tail + n < head && n < sizeof(out)) {
-			char ch = r->buf[(tail + n) % ND_QUERY_LOG_RING_BYTES];
-
-			out[n++] = ch;
-			if (ch == '\n') {
-				cut = n;
-				lines++;
-			}
-		}
-		if (cut == 0)
-			cut = n; /* a line longer than PIPE_BUF: cannot be */
-		nd_log_write(out, cut);
-		tail += cut;
-		__atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
-	}
-	return lines;
-}
-
+/* Write out what every ring holds, in pieces of whole lines up to
+ * PIPE_BUF bytes (so a pipe such as journald's never splits one between
+ * other log lines). */
 static void drain_all(struct nd_query_log *q)
 {
 	unsigned n = __atomic_load_n(&q->n_claimed, __ATOMIC_RELAXED);
+	char out[PIPE_BUF];
 
 	if (n > q->max_threads)
 		n = q->max_threads;
-	for (unsigned i = 0; i < n; i++)
-		if (__atomic_load_n(&q->rings[i].buf, __ATOMIC_ACQUIRE))
-			__atomic_fetch_add(&q->written, drain(&q->rings[i]),
+	for (unsigned i = 0; i < n; i++) {
+		struct nd_line_ring *r = &q->rings[i];
+		size_t k;
+
+		if (__atomic_load_n(&r->buf, __ATOMIC_ACQUIRE) == NULL)
+			continue;
+		while ((k = nd_line_ring_take(r, out, sizeof(out))) > 0) {
+			uint64_t lines = 0;
+
+			for (size_t j = 0; j < k; j++)
+				lines += out[j] == '\n';
+			nd_log_write(out, k);
+			__atomic_fetch_add(&q->written, lines,
 					   __ATOMIC_RELAXED);
+		}
+	}
 }
 
 /*
@@ -283,7 +237,7 @@ void nd_query_log_free(struct nd_query_log *q)
 		pthread_join(q->writer, NULL);
 	}
 	for (unsigned i = 0; q->rings != NULL && i < q->max_threads; i++)
-		free(q->rings[i].buf);
+		nd_line_ring_deinit(&q->rings[i]);
 	free(q->rings);
 	pthread_cond_destroy(&q->cond);
 	pthread_mutex_destroy(&q->lock);
