@@ -250,7 +250,9 @@ static const struct opt_def opts[] = {
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
-	  "Print the version and exit.", NULL },
+	  "Print the version and the source revision it was built from\n"
+	  "(git describe, or the revision a release tarball recorded),\n"
+	  "and exit.", NULL },
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
