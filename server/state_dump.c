@@ -122,12 +122,17 @@ static void dump_set(const struct nd_runtime *rt, const struct nd_metrics *m,
 		if (s >= ND_MAX_UPSTREAM_SLOTS || rt->upstream_names[s] == NULL)
 			break;
 		o = m->fwd_responses[s];
-		dump("upstream %s zone=%s health=%s srtt_ms=%.1f requests=%llu "
+		uint32_t fails = nd_upstreams_fails(ups, i);
+
+		dump("upstream %s zone=%s health=%s fails_in_a_row=%u "
+		     "srtt_ms=%.1f requests=%llu "
 		     "ok=%llu timeout=%llu refused=%llu servfail=%llu "
 		     "network=%llu bad=%llu tcp=%llu",
 		     rt->upstream_names[s], zone,
-		     nd_upstreams_is_loop(ups, i) ? "loop" : "ok",
-		     nd_upstreams_srtt_us(ups, i) / 1000.0,
+		     nd_upstreams_is_loop(ups, i) ? "loop"
+		     : fails > 0		  ? "failing"
+						  : "ok",
+		     fails, nd_upstreams_srtt_us(ups, i) / 1000.0,
 		     (unsigned long long)m->fwd_requests[s],
 		     (unsigned long long)o[ND_UP_OK],
 		     (unsigned long long)o[ND_UP_TIMEOUT],

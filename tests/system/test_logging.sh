@@ -122,7 +122,7 @@ assert_eq "SIGUSR1: answers after the dump" NOERROR "$(rcode_of "$(q www.example
 dump=$(tail -n +"$((n0 + 1))" "$LOGF" | grep '"group":"dump"')
 assert_contains "dump: version" "$dump" 'nodedns 0.'
 assert_contains "dump: config" "$dump" 'config: file=- listen=127.0.0.1:'"$ND_PORT"
-assert_contains "dump: upstream with health" "$dump" "upstream 127.0.0.1:$NSD_PORT zone=- health=ok"
+assert_contains "dump: upstream with health" "$dump" "upstream 127.0.0.1:$NSD_PORT zone=- health=ok fails_in_a_row=0 srtt_ms="
 assert_match "dump: cache entries" "$dump" 'cache: entries=[1-9]'
 assert_contains "dump: kube sync" "$dump" 'kube: source=snapshot synced=yes services='
 assert_match "dump: counters" "$dump" 'counters: queries=4[4-9]'
@@ -155,8 +155,12 @@ stop_nodedns
 # --- SIGUSR1 with the API watched: each resource's list/watch state --------
 start_kubeapi --state "$KUBE_FIXTURES/cluster.json"
 # --log-level warn: the dump is written whatever the level
-start_nodedns --upstream "127.0.0.1:$NSD_PORT" --kube-api "$KAPI_URL" --log-level warn
+# and a forward zone whose upstream is a closed port: a failing upstream
+DEAD_PORT=$(free_port)
+start_nodedns --upstream "127.0.0.1:$NSD_PORT" --kube-api "$KAPI_URL" --log-level warn \
+	--forward-zone "dead.test=127.0.0.1:$DEAD_PORT"
 wait_kube_watching 10000 || fail "the API watch did not start within 10 s"
+assert_eq "a name of the dead zone" SERVFAIL "$(rcode_of "$(q x.dead.test A)")"
 n0=$(log_lines)
 kill -USR1 "$ND_PID"
 poll_until 5000 log_has_after "$n0" 'state dump ends' || fail "no state dump within 5 s of SIGUSR1"
@@ -166,6 +170,7 @@ for kind in services endpointslices namespaces; do
 	assert_match "dump: $kind list/watch state" "$dump" "kube $kind: state=watching for_ms=[0-9]+ listed=yes failures=0 resource_version=[0-9]+ lists=1 api_errors=0"
 done
 assert_match "dump: last known current" "$dump" 'kube: last known current [0-9]+ ms ago'
+assert_match "dump: the failing upstream" "$dump" "upstream 127\.0\.0\.1:$DEAD_PORT zone=dead\.test health=failing fails_in_a_row=[1-9][0-9]* .* network=[1-9]"
 kill -0 "$ND_PID" 2>/dev/null && pass "SIGUSR1 (text log): still running" || fail "SIGUSR1 killed the daemon"
 stop_nodedns
 stop_kubeapi
