@@ -1,15 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the nodedns authors
-# tests/release/check_man.sh NODEDNS NODEDNSCTL MAN8 MAN5 MAN1 - the man
-# pages say what the programs do: every option of `nodedns --help` is in
+# tests/release/check_man.sh NODEDNS NODEDNSCTL MAN8 MAN5 MAN1 [README] -
+# the man pages (and the README's options table) say what the programs do: every option of `nodedns --help` is in
 # nodedns.8 (as --name) and every key a config file may hold is in
 # nodedns.conf.5; every command and option of `nodednsctl --help` is in
 # nodednsctl.1 (written by hand, so this is what keeps it true); and the
 # other way round, every --option nodedns.8 lists exists. Prints what is
 # missing; exit 1 if anything is.
 set -u
-nodedns=$1 ctl=$2 man8=$3 man5=$4 man1=$5
+nodedns=$1 ctl=$2 man8=$3 man5=$4 man1=$5 readme=${6:-}
 bad=0
 
 # render FILE: the page as plain text (mandoc, no overstrike).
@@ -57,5 +57,15 @@ for w in $words; do
 		bad=1
 	fi
 done
-echo "check_man: $n nodedns options, $m nodednsctl words checked"
+# README.md: the first cell of a row of its options table names it.
+if [ -n "$readme" ]; then
+	cells=$(awk -F'|' '/^\| `/ { print $2 }' "$readme")
+	for o in $opts; do
+		printf '%s\n' "$cells" | grep -qE -- "--$o( |\`)" || {
+			echo "README.md: option --$o is not in the options table"
+			bad=1
+		}
+	done
+fi
+echo "check_man: $n nodedns options${readme:+ (man pages and README)}, $m nodednsctl words checked"
 exit $bad

@@ -5,7 +5,7 @@
 # tree installs exactly the expected files (binaries, man pages, example
 # configuration, systemd unit, documents); each man page renders with
 # man -l and passes mandoc -Tlint with nothing above style; the man pages
-# hold every option (check_man.sh); the unit passes systemd-analyze
+# and the README's options table hold every option (check_man.sh); the unit passes systemd-analyze
 # verify; the installed nodedns --version names the source revision; and
 # `make uninstall` removes every file again. Works in make distcheck too
 # (its build tree, its prefix).
@@ -72,7 +72,7 @@ for page in man8/nodedns.8 man5/nodedns.conf.5 man1/nodednsctl.1; do
 done
 if out=$("$src/tests/release/check_man.sh" "$tmp$sbindir/nodedns" "$tmp$bindir/nodednsctl" \
 	"$tmp$mandir/man8/nodedns.8" "$tmp$mandir/man5/nodedns.conf.5" \
-	"$tmp$mandir/man1/nodednsctl.1"); then
+	"$tmp$mandir/man1/nodednsctl.1" "$src/README.md"); then
 	ok "$out"
 else
 	bad "the man pages miss options:"; printf '%s\n' "$out" | sed 's/^/    | /'
