@@ -519,7 +519,13 @@ static void unanswered(const struct nd_explain *e, struct verdict *v)
 		if (e->svc.n == 1) {
 			if (e->svc_host[0] == '\0' || !host_text(&v->svc, e))
 				(void)service_text(&v->svc, e);
-		} else if (e->svc_name[0] != '\0') {
+		} else if (e->svc_name[0] != '\0' && e->is_svc_intent) {
+			missing_text(&v->svc, e);
+		} else if (e->svc_name[0] != '\0' && e->has_kube &&
+			   e->same_name.n > 0) {
+			/* "api.example.com" read as Service "com" is no
+			 * Service name; a typo of one may be. */
+			sb_add(&v->svc, "if a Service was meant: ");
 			missing_text(&v->svc, e);
 		}
 		return;

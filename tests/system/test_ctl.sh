@@ -18,7 +18,7 @@ start_unbound_auth example.test \
 	"example.test. 300 IN NS ns1.example.test." \
 	"www.example.test. 300 IN A 192.0.2.10"
 start_nodedns --upstream "127.0.0.1:$UNBOUND_PORT" --kube-snapshot "$DEMO"
-SERVER="http://127.0.0.1:$ND_HPORT"
+SERVER="http://127.0.0.1:$ND_DPORT"
 export NODEDNS_SERVER="$SERVER"
 
 # ctl ARGS...: run nodednsctl (bounded in time); stdout in OUT, stderr in
@@ -40,7 +40,7 @@ print(eval(sys.argv[1]))' "$1" 2>&1
 # same_json PATH: the -o json output equals the server's document at PATH.
 same_json() {
 	local server
-	server=$(nd_http "$1")
+	server=$(nd_debug "$1")
 	if "$ND_PY" - "$server" "$OUT" <<'EOF'; then
 import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])

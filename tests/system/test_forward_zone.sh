@@ -53,7 +53,7 @@ assert_cmp "forward_requests_total of the default upstream" "$(sent_to "$DEF_POR
 tcp_to() { metric_l nodedns_forward_tcp_total "upstream=\"127.0.0.1:$1\""; }
 assert_eq "every attempt at the zone's upstream over TCP (,tcp)" "$(sent_to "$CORP_PORT")" "$(tcp_to "$CORP_PORT")"
 assert_eq "none at the default upstream" 0 "$(tcp_to "$DEF_PORT")"
-zone_of=$(nd_http /debug/upstreams | "$ND_PY" -c '
+zone_of=$(nd_debug /debug/upstreams | "$ND_PY" -c '
 import json, sys
 for u in json.load(sys.stdin)["upstreams"]:
     print(u["address"], u.get("zone", "-"))')

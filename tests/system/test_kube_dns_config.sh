@@ -27,7 +27,7 @@ start_nodedns --kube-dns-config "$DIR" --cache-max-ttl 1
 a_of() { q "$1" A +short | head -n 1; }
 assert_eq "a stub domain's name from its upstream" 10.20.0.1 "$(a_of www.corp.internal)"
 assert_eq "another name from upstreamNameservers" 192.0.2.10 "$(a_of www.example.test)"
-zone_of=$(nd_http /debug/upstreams | "$ND_PY" -c '
+zone_of=$(nd_debug /debug/upstreams | "$ND_PY" -c '
 import json, sys
 for u in json.load(sys.stdin)["upstreams"]:
     print(u["address"], u.get("zone", "-"))')
