@@ -158,9 +158,9 @@ int nd_ctl_print_flush(const cJSON *doc, FILE *f)
 
 	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(doc, "flushed")))
 		return ND_CTL_BAD_JSON;
+	nd_ctl_num(doc, "flushed", n, sizeof(n));
 	fprintf(f, "flushed %s cached answer%s of %s; %s left in the cache\n",
-		nd_ctl_num(doc, "flushed", n, sizeof(n)),
-		strcmp(n, "1") == 0 ? "" : "s",
+		n, strcmp(n, "1") == 0 ? "" : "s",
 		strcmp(name, "*") == 0 ? "every name" : name,
 		nd_ctl_num(doc, "cache_entries", left, sizeof(left)));
 	return ND_CTL_OK;

@@ -162,6 +162,7 @@ resolved_find(const struct nd_explain_input *in, const char *name)
 static void cand_lookup(const struct nd_explain_input *in,
 			struct nd_explain_cand *c, uint8_t *buf, size_t cap)
 {
+	const struct nd_explain_resolved *r;
 	struct nd_query q;
 	size_t got = 0;
 
@@ -181,26 +182,26 @@ static void cand_lookup(const struct nd_explain_input *in,
 			return;
 		}
 		c->source = ND_EXPLAIN_CLUSTER;
+	} else if ((r = resolved_find(in, c->name)) != NULL) {
+		/* Asked just now: that outcome, even though it is in the
+		 * cache by now (or, an error, is not). */
+		c->source = r->has_reply ? ND_EXPLAIN_RESOLVED
+					 : ND_EXPLAIN_NO_ANSWER;
+		c->reply = r->reply;
+		if (!r->has_reply) {
+			c->reply.rcode = ND_RCODE_SERVFAIL;
+			c->reply.ttl_s = -1;
+		}
+		c->is_positive = r->has_reply &&
+				 c->reply.rcode == ND_RCODE_NOERROR &&
+				 c->reply.ancount > 0;
+		return;
 	} else if (in->cache != NULL &&
 		   nd_cache_answer(in->cache, &q, in->now_ms, false, cap, buf,
 				   cap, &got) == ND_CACHE_HIT) {
 		c->source = ND_EXPLAIN_CACHE;
 	} else {
-		const struct nd_explain_resolved *r = resolved_find(in, c->name);
-
 		c->source = ND_EXPLAIN_FORWARD;
-		if (r == NULL)
-			return;
-		if (!r->has_reply) {
-			c->source = ND_EXPLAIN_NO_ANSWER;
-			c->reply.rcode = ND_RCODE_SERVFAIL;
-			c->reply.ttl_s = -1;
-			return;
-		}
-		c->source = ND_EXPLAIN_RESOLVED;
-		c->reply = r->reply;
-		c->is_positive = c->reply.rcode == ND_RCODE_NOERROR &&
-				 c->reply.ancount > 0;
 		return;
 	}
 	if (nd_diag_reply_parse(buf, got, &c->reply) < 0)
