@@ -110,6 +110,9 @@ static int ask(struct resolve_op *op, const char *name)
 	struct timeval tv;
 	int n;
 
+	/* Named first: a failure below is this name's outcome too. */
+	snprintf(op->done[op->n_done].name, sizeof(op->done[0].name), "%s",
+		 name);
 	n = nd_dns_name_from_text(name, q + 12, ND_DNS_MAX_NAME);
 	if (n <= 0)
 		return -EINVAL;
@@ -142,8 +145,6 @@ static int ask(struct resolve_op *op, const char *name)
 			   on_reply, op);
 	if (op->ev == NULL || event_add(op->ev, &tv) != 0)
 		return -ENOMEM;
-	snprintf(op->done[op->n_done].name, sizeof(op->done[0].name), "%s",
-		 name);
 	nd_debug("http", "explain resolve: asking %s", name);
 	return 0;
 }

@@ -51,7 +51,8 @@ a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 def strip(x):
     if isinstance(x, dict):
         return {k: strip(v) for k, v in x.items()
-                if k not in ("srtt_ms", "requests", "outcomes", "failures", "tcp", "time_us")}
+                if k not in ("srtt_ms", "requests", "outcomes", "failures", "tcp", "age_s",
+                              "failing_in_a_row")}
     if isinstance(x, list):
         return [strip(v) for v in x]
     return x
