@@ -23,7 +23,9 @@ start_unbound_auth example.test \
 	"three.example.test. 300 IN A 192.0.2.3"
 CONF="$ND_TMP/nodedns.conf"
 printf 'cache-size 8m\nttl 5\n' >"$CONF"
-start_nodedns -c "$CONF" --upstream "127.0.0.1:$UNBOUND_PORT" --log-level warn
+DEAD_PORT=$(free_port) # nothing listens: a forward zone that fails at once
+start_nodedns -c "$CONF" --upstream "127.0.0.1:$UNBOUND_PORT" --log-level warn \
+	--forward-zone "down.test=127.0.0.1:$DEAD_PORT"
 export NODEDNS_SERVER="127.0.0.1:$ND_DPORT" # ADDR:PORT is taken as http://
 
 # ctl ARGS...: run nodednsctl (bounded in time); stdout in OUT, stderr in
@@ -68,6 +70,25 @@ assert_eq "status -o json: debug listener" "127.0.0.1:$ND_DPORT" "$(json_get 'd[
 assert_eq "status -o json: started is RFC 3339" True \
 	"$(json_get '__import__("re").fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", d["started"]["time"]) is not None')"
 assert_eq "status -o json: upstream address" "127.0.0.1:$UNBOUND_PORT" "$(json_get 'd["upstreams"][0]["address"]')"
+
+# --- event times ---------------------------------------------------------------
+log "=== event times in searchlist"
+q x.down.test A >/dev/null
+# has_event: the signals list an event for the dead upstream
+has_event() {
+	ctl -o json searchlist
+	[ "$(json_get 'sum(1 for e in d["signals"]["events"] if e.get("upstream") == "127.0.0.1:'"$DEAD_PORT"'")')" -ge 1 ]
+}
+if poll_until 5000 has_event; then
+	pass "searchlist: an event for the unreachable forward zone"
+else
+	fail "searchlist: no event for 127.0.0.1:$DEAD_PORT"
+fi
+assert_eq "searchlist -o json: events carry an RFC 3339 time and an age, no monotonic us" "True" \
+	"$(json_get 'all(__import__("re").fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["time"]) and isinstance(e["age_s"], (int, float)) and 0 <= e["age_s"] < 600 and "time_us" not in e for e in d["signals"]["events"])')"
+ctl searchlist
+assert_match "searchlist: the events table has TIME and AGE" "$OUT" '^    TIME +AGE +KIND '
+assert_match "searchlist: an age in words" "$OUT" "^    20[0-9-]+T[0-9:.]+Z +[0-9]+\.[0-9] s ago +upstream "
 
 # --- flush -----------------------------------------------------------------------
 log "=== flush NAME"
