@@ -130,7 +130,8 @@ static const struct opt_def opts[] = {
 	  "cluster.local" },
 	{ "kube-api", 0, K_URL, 0, 0, 0, "URL",
 	  "Kubernetes API server: http:// (as kubectl proxy serves it)\n"
-	  "or https://.",
+	  "or https://; `none`: no cluster zone, a plain forwarding cache\n"
+	  "(even in a pod).",
 	  "in-cluster settings when present" },
 	{ "kubeconfig", 0, K_PATH, OFF(kubeconfig), 0, 0, "FILE",
 	  "Take server, CA and credentials from a kubeconfig.",
@@ -151,6 +152,12 @@ static const struct opt_def opts[] = {
 	  "(it doubles from 250 ms up to this, with jitter), 250..300000.\n"
 	  "A watch that ends with 410 Gone re-lists at once.",
 	  "30000" },
+	{ "kube-start-jitter", 0, K_U32, OFF(kube_start_jitter_ms), 0, 60000,
+	  "MS",
+	  "The first list of each resource waits a random 0..MS, so the\n"
+	  "nodes of a cluster that start together spread their lists\n"
+	  "(which take the API server's cached state, resourceVersion=0).",
+	  "1000" },
 	{ "pods", 0, K_PODS, 0, 0, 0, "MODE",
 	  "Pod A records: disabled, insecure or verified (the CoreDNS\n"
 	  "modes).",
@@ -159,8 +166,9 @@ static const struct opt_def opts[] = {
 	  "TTL of cluster records, 0..3600.",
 	  "5" },
 	{ "threads", 0, K_UINT, OFF(threads), 0, 256, "N",
-	  "Worker threads, 0..256; 0 = one per CPU.",
-	  "0 (one per CPU)" },
+	  "Worker threads, 0..256; 0 = one per CPU the process may use\n"
+	  "(its CPU affinity, and its cgroup's CPU limit rounded up).",
+	  "0 (one per usable CPU)" },
 	{ "allow", 0, K_ALLOW, 0, 0, 0, "CIDR",
 	  "Clients that may query; repeatable. Others get REFUSED.",
 	  "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12,\n"
@@ -552,6 +560,12 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 	case K_URL: {
 		size_t skip = 0;
 
+		if (strcmp(value, "none") == 0) {
+			c->is_kube_api_none = true;
+			free(c->kube_api);
+			c->kube_api = NULL;
+			return 0;
+		}
 		if (strncasecmp(value, "http://", 7) == 0)
 			skip = 7;
 		else if (strncasecmp(value, "https://", 8) == 0)
@@ -562,6 +576,7 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 				       "bad URL '%s'", value);
 		if (value[skip] == '\0' || value[skip] == '/')
 			return why_set(w, NULL, "no host in URL '%s'", value);
+		c->is_kube_api_none = false;
 		return set_string(&c->kube_api, value);
 	}
 	case K_PODS:
@@ -664,6 +679,7 @@ void nd_config_init(struct nd_config *c)
 		 "cluster.local");
 	c->pods = ND_PODS_INSECURE;
 	c->kube_backoff_max_ms = 30000;
+	c->kube_start_jitter_ms = 1000;
 	c->max_fetches = 4096;
 	c->ttl_s = 5;
 	c->hosts_ttl_s = 60;

@@ -57,6 +57,8 @@ struct nd_config {
 	char cluster_domain[254]; /* presentation form, no trailing dot;
 				     default cluster.local */
 	char *kube_api;		 /* URL or NULL; owned */
+	bool is_kube_api_none;	 /* --kube-api none: no cluster zone, not
+				    even in a pod */
 	char *kubeconfig;	 /* path or NULL; owned */
 	char *kube_token_file;	 /* path or NULL; owned */
 	char *kube_ca_file;	 /* path or NULL; owned */
@@ -65,6 +67,8 @@ struct nd_config {
 	char *kube_dns_dir;	 /* --kube-dns-config DIR or NULL; owned */
 	uint32_t hosts_ttl_s;	 /* TTL of its records; default 60 */
 	uint32_t kube_backoff_max_ms; /* API retry delay cap; default 30000 */
+	uint32_t kube_start_jitter_ms; /* first list waits random [0, this) ms;
+					  default 1000, 0 = none */
 	enum nd_pods_mode pods;	 /* default insecure */
 	uint32_t ttl_s;		 /* TTL of cluster records; default 5 */
 	unsigned threads;	 /* workers; 0 = one per CPU (the default) */

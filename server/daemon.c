@@ -25,6 +25,7 @@
 #include "server/debug.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
+#include "util/cpu_limit.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -398,7 +399,12 @@ static int kube_creds(struct nd_daemon *d, struct nd_kube_creds *creds)
 	}
 	if (rc != 0) {
 		if (rc != ND_ENOTFOUND)
-			nd_err("kube", "%s", err[0] ? err : nd_strerror(rc));
+			nd_err("kube", "%s%s", err[0] ? err : nd_strerror(rc),
+			       c->kubeconfig == NULL && c->kube_api == NULL ?
+				       " (in a pod without a service-account "
+				       "token? --kube-api none makes nodedns a "
+				       "plain forwarding cache)" :
+				       "");
 		return rc;
 	}
 	if (c->kube_token_file != NULL) {
@@ -437,6 +443,12 @@ static int kube_start(struct nd_daemon *d)
 	int rc = 0;
 
 	memset(&creds, 0, sizeof(creds));
+	if (d->cfg.is_kube_api_none && d->cfg.kube_snapshot == NULL) {
+		nd_info("kube", "--kube-api none: no cluster zone; a plain "
+				"forwarding cache (%s is forwarded like any name)",
+			d->cfg.cluster_domain);
+		return 0;
+	}
 	if (d->cfg.kube_snapshot == NULL) {
 		rc = kube_creds(d, &creds);
 		if (rc == ND_ENOTFOUND) {
@@ -459,7 +471,8 @@ static int kube_start(struct nd_daemon *d)
 		goto out;
 	}
 	struct nd_kube_client_options ko = {
-		.sync = { .backoff_max_ms = d->cfg.kube_backoff_max_ms },
+		.sync = { .backoff_max_ms = d->cfg.kube_backoff_max_ms,
+			  .start_jitter_ms = d->cfg.kube_start_jitter_ms },
 	};
 	d->kube_client = nd_kube_client_new(d->control, d->kube, &creds, &ko);
 	if (d->kube_client == NULL) {
@@ -505,11 +518,29 @@ static int http_debug(void *arg, const char *path, const char *query,
 	return nd_debug_dispatch(arg, path, query, body, len, content_type);
 }
 
-static unsigned cpu_count(void)
+/* --threads 0: a worker per CPU the process may use, not per CPU the
+ * node has (a 100m pod on a 96-core node runs one worker). */
+static unsigned worker_count(const struct nd_config *c)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct nd_cpu_usable u;
+	unsigned n;
 
-	return n < 1 ? 1 : (n > 256 ? 256 : (unsigned)n);
+	if (c->threads != 0) {
+		nd_info("server", "%u worker%s (--threads)", c->threads,
+			c->threads == 1 ? "" : "s");
+		return c->threads;
+	}
+	n = nd_cpus_usable(NULL, NULL, &u);
+	if (n > 256)
+		n = 256;
+	char quota[32] = "none";
+
+	if (u.quota != 0)
+		snprintf(quota, sizeof(quota), "%u CPU%s", u.quota,
+			 u.quota == 1 ? "" : "s");
+	nd_info("server", "%u worker%s (--threads 0): %u CPUs online, %u in the affinity mask, cgroup CPU limit %s",
+		n, n == 1 ? "" : "s", u.online, u.affinity, quota);
+	return n;
 }
 
 int nd_daemon_start(struct nd_daemon *d)
@@ -551,7 +582,7 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -EIO;
 	if (nd_observers_start(d) != 0)
 		return -ENOMEM;
-	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
+	d->n_workers = worker_count(&d->cfg);
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
 		return -ENOMEM;
