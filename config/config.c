@@ -37,6 +37,7 @@ enum opt_kind {
 	K_CONFIG,	/* command line only */
 	K_HELP,		/* command line only */
 	K_VERSION,	/* command line only */
+	K_CHECK,	/* command line only: bool at off, no value */
 	K_LISTEN,	/* repeatable */
 	K_HTTP_LISTEN,
 	K_UPSTREAM,	/* repeatable */
@@ -240,6 +241,11 @@ static const struct opt_def opts[] = {
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
 	  "Print the version and exit.", NULL },
+	{ "check-config", 0, K_CHECK, OFF(is_check_only), 0, 0, NULL,
+	  "Read and check the configuration (the file and the command\n"
+	  "line) as start-up would, print the result and exit: 0 when\n"
+	  "it is valid, 2 with FILE:LINE and the reason when not (for a\n"
+	  "ConfigMap before it is rolled out).", NULL },
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -281,7 +287,7 @@ static int why_set(struct why *w, const char *hint, const char *fmt, ...)
 static bool is_cmdline_only(const struct opt_def *o)
 {
 	return o->kind == K_CONFIG || o->kind == K_HELP ||
-	       o->kind == K_VERSION;
+	       o->kind == K_VERSION || o->kind == K_CHECK;
 }
 
 static bool is_list(const struct opt_def *o)
@@ -634,6 +640,7 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 	case K_CONFIG:
 	case K_HELP:
 	case K_VERSION:
+	case K_CHECK:
 		break;
 	}
 	return why_set(w, NULL, "only allowed on the command line");
@@ -1174,6 +1181,8 @@ int nd_config_load(struct nd_config *c, int argc, char **argv, char *err,
 		}
 		if (o->kind == K_CONFIG)
 			file = value;
+		if (o->kind == K_CHECK)
+			c->is_check_only = true;
 	}
 	if (rc < 0)
 		return rc;

@@ -56,6 +56,7 @@ struct nd_config {
 				    empty when unreadable and not needed */
 	char cluster_domain[254]; /* presentation form, no trailing dot;
 				     default cluster.local */
+	bool is_check_only;	 /* --check-config: check, print, exit */
 	char *kube_api;		 /* URL or NULL; owned */
 	bool is_kube_api_none;	 /* --kube-api none: no cluster zone, not
 				    even in a pod */
