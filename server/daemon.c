@@ -23,6 +23,7 @@
 #include "server/kube_snapshot.h"
 #include "server/observers.h"
 #include "server/debug.h"
+#include "server/fd_budget.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
@@ -90,6 +91,7 @@ static struct nd_runtime *runtime_new(const struct nd_config *cfg)
 	rt->acl.n = cfg->n_allow;
 	memcpy(rt->acl.net, cfg->allow, cfg->n_allow * sizeof(cfg->allow[0]));
 	rt->cache_max_ttl_s = cfg->cache_max_ttl_s;
+	rt->drop_outside_allow = cfg->drop_outside_allow;
 	rt->forward_tcp = cfg->forward_tcp;
 	rt->owns_ups = true;
 	rt->ups = nd_upstreams_new(cfg->upstreams, cfg->n_upstreams);
@@ -315,6 +317,16 @@ static int http_metrics(void *arg, char **text, size_t *len)
 			g.upstream_srtt_us[rt->zones[z].slot_base + i] =
 				nd_upstreams_srtt_us(rt->zones[z].ups, i);
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
+	{
+		struct nd_resolver_stats rs;
+
+		nd_resolver_get_stats(d->resolver, &rs);
+		g.inflight = rs.inflight;
+		g.inflight_limit = rs.inflight_limit;
+		g.failcache_entries = rs.failcache_entries;
+		g.fd_limit = d->fds.limit;
+		g.fd_reserved = d->fds.reserved;
+	}
 	g.is_ready = http_is_ready(d);
 	struct nd_kube_store_stats ks;
 	if (d->kube != NULL) {
@@ -534,6 +546,10 @@ int nd_daemon_start(struct nd_daemon *d)
 	}
 	if (kube_start(d) != 0)
 		return -EIO;
+	(void)nd_fd_budget_compute(&d->cfg,
+				   d->cfg.threads ? d->cfg.threads
+						  : cpu_count(),
+				   &d->fds);
 	struct nd_resolver_options ro = {
 		.cache = d->cache,
 		.kube = d->kube,
@@ -541,6 +557,8 @@ int nd_daemon_start(struct nd_daemon *d)
 		.synced_arg = d,
 		.io_size = sizeof(struct nd_req_io),
 		.max_fetches = d->cfg.max_fetches,
+		.max_inflight = d->fds.max_inflight,
+		.failure_hold_max_s = d->cfg.failure_cache_max_s,
 	};
 	d->resolver = nd_resolver_new(&ro);
 	if (d->resolver == NULL) {

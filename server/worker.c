@@ -139,7 +139,8 @@ static void probe_soon(struct nd_worker *w)
 static struct nd_rs_policy policy_of(struct nd_worker *w)
 {
 	const struct nd_runtime *rt = nd_daemon_runtime(w->d);
-	struct nd_rs_policy p = { &rt->acl, rt->cache_max_ttl_s };
+	struct nd_rs_policy p = { &rt->acl, rt->cache_max_ttl_s,
+				  rt->drop_outside_allow };
 
 	return p;
 }
