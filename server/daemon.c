@@ -24,6 +24,7 @@
 #include "server/observers.h"
 #include "server/debug.h"
 #include "server/fd_budget.h"
+#include "server/tcp_clients.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
@@ -569,6 +570,9 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -EIO;
 	if (nd_observers_start(d) != 0)
 		return -ENOMEM;
+	d->tcp_clients = nd_tcp_clients_new(d->cfg.tcp_max_per_client);
+	if (d->tcp_clients == NULL)
+		return -ENOMEM;
 	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
@@ -660,6 +664,7 @@ void nd_daemon_free(struct nd_daemon *d)
 	for (unsigned i = 0; d->workers && i < d->n_workers; i++)
 		nd_worker_free(d->workers[i]);
 	free(d->workers);
+	nd_tcp_clients_free(d->tcp_clients);
 	nd_http_free(d->http);
 	nd_hosts_file_free(d->hosts);
 	nd_kube_client_free(d->kube_client);

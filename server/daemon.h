@@ -24,6 +24,7 @@ struct nd_searchlist;
 struct nd_symptoms;
 struct nd_upstreams;
 struct nd_worker;
+struct nd_tcp_clients;
 
 /* Settings the query path reads, replaced as a whole on SIGHUP. */
 struct nd_runtime {
@@ -80,6 +81,8 @@ struct nd_daemon {
 	struct nd_http *http;
 	struct event *sig_ev[3];	/* SIGTERM, SIGINT, SIGHUP */
 	struct event *tick_ev;		/* diagnostics' periodic decisions */
+	struct nd_tcp_clients *tcp_clients; /* TCP connections per client,
+					   every worker's */
 	struct nd_fd_budget fds;	/* descriptor limit, reserve and the
 					   --max-inflight in force */
 	uint64_t start_ms;		/* monotonic start time */

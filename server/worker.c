@@ -430,7 +430,8 @@ struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)
 			(const struct sockaddr *)&d->cfg.listen[i];
 		w->udp[i] = nd_udp_listener_new(w, a);
 		w->tcp[i] = nd_tcp_listener_new(w, a, d->cfg.tcp_max_conns,
-						d->cfg.tcp_idle_timeout_ms);
+						d->cfg.tcp_idle_timeout_ms,
+						d->tcp_clients);
 		w->n_listen = i + 1;
 		if (w->udp[i] == NULL || w->tcp[i] == NULL)
 			goto fail;
