@@ -205,7 +205,8 @@ static const struct opt_def opts[] = {
 	  "SERVFAIL at once. Identical questions still share one.",
 	  "4096" },
 	{ "tcp-max-conns", 0, K_UINT, OFF(tcp_max_conns), 1, 65535, "N",
-	  "Open DNS TCP connections per worker, 1..65535.",
+	  "Open DNS TCP connections per worker, 1..65535; at the cap a new\n"
+	  "one closes the longest idle (RFC 7766 6.2.3).",
 	  "256" },
 	{ "tcp-idle-timeout", 0, K_U32, OFF(tcp_idle_timeout_ms), 100, 600000,
 	  "MS",
