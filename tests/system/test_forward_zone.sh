@@ -74,6 +74,7 @@ nd_kill "$ND_PID"
 # a zone that forwards to our own listen address stops start-up
 port=$(free_port)
 out=$("$ND_BUILDDIR/nodedns" --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$(free_port)" \
+	--debug-listen "127.0.0.1:$(free_port)" \
 	--resolv-conf /dev/null --upstream "127.0.0.1:$DEF_PORT" \
 	--forward-zone "corp.internal=127.0.0.1:$port" 2>&1)
 rc=$?

@@ -53,6 +53,7 @@ nd_kill "$ND_PID"
 
 # broken at start: no start
 out=$("$ND_BUILDDIR/nodedns" --listen "127.0.0.1:$(free_port)" --http-listen "127.0.0.1:$(free_port)" \
+	--debug-listen "127.0.0.1:$(free_port)" \
 	--resolv-conf /dev/null --kube-dns-config "$DIR" 2>&1)
 rc=$?
 assert_cmp "a broken ConfigMap at start stops start-up" "$rc" -ne 0
