@@ -5,8 +5,9 @@
 # --help, the command line and the config file all use (config/config.c):
 # the man pages cannot drift from the code.
 #   mode=cmdline  every option, as ".It Fl \-name Ar ARG" (nodedns.8)
-#   mode=file     the options a config file may hold (not config, help,
-#                 version), as ".It Cm name Ar ARG" (nodedns.conf.5)
+#   mode=file     the options a config file may hold (not config, nor
+#                 those without a value: help, version, check-config),
+#                 as ".It Cm name Ar ARG" (nodedns.conf.5)
 # Text lines are escaped for roff: a backslash is \e, a line starting
 # with '.' or "'" gets \& in front.
 
@@ -31,7 +32,9 @@ function text(s) {
 function flush() {
 	if (name == "")
 		return
-	if (mode == "file" && (name == "config" || name == "help" || name == "version")) {
+	# Command line only: config, and every option without a value
+	# (help, version, check-config).
+	if (mode == "file" && (name == "config" || arg == "")) {
 		name = ""
 		return
 	}

@@ -41,6 +41,11 @@ void nd_log_set_level(int level)
 	__atomic_store_n(&nd_log_threshold, level, __ATOMIC_RELAXED);
 }
 
+int nd_log_get_level(void)
+{
+	return __atomic_load_n(&nd_log_threshold, __ATOMIC_RELAXED);
+}
+
 int nd_log_level_parse(const char *name)
 {
 	for (int i = 0; i <= ND_LOG_DEBUG; i++)

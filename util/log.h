@@ -24,11 +24,12 @@ enum nd_log_format {
  * evaluated. Written with nd_log_set_level() only. */
 extern int nd_log_threshold;
 
-/* Set the threshold (any thread; an atomic store, so a reload on the
- * control thread and the workers' checks do not race). Levels outside
- * error..debug are clamped. */
+/* Set the threshold; level names: error, warn, info, debug. Any thread,
+ * at any time (an atomic store; lines already past the test still go). */
 void nd_log_set_level(int level);
-/* Parse a level name (error, warn, info, debug); -1 when unknown. */
+/* The threshold now. */
+int nd_log_get_level(void);
+/* Parse a level name; returns the level or -1 when unknown. */
 int nd_log_level_parse(const char *name);
 /* Parse a format name (text, json); -1 when unknown. */
 int nd_log_format_parse(const char *name);

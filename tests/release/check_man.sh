@@ -18,6 +18,8 @@ render() { mandoc -Tutf8 "$1" | col -bx; }
 t8=$(render "$man8") t5=$(render "$man5") t1=$(render "$man1")
 help=$("$nodedns" --help)
 opts=$(printf '%s\n' "$help" | sed -n 's/^    \(-[a-zA-Z], \)\{0,1\}--\([a-z0-9-]*\).*/\2/p')
+# the options a file may hold: all but config and those without a value
+file_opts=$(printf '%s\n' "$help" | sed -n 's/^    \(-[a-zA-Z], \)\{0,1\}--\([a-z0-9-]*\) .*/\2/p' | grep -vx config)
 [ -n "$opts" ] || { echo "no options read from nodedns --help"; exit 1; }
 n=0
 for o in $opts; do
@@ -26,7 +28,7 @@ for o in $opts; do
 		echo "nodedns.8: option --$o of --help is not in OPTIONS"
 		bad=1
 	fi
-	case $o in config | help | version) continue ;; esac
+	printf '%s\n' "$file_opts" | grep -qx -- "$o" || continue
 	if ! printf '%s\n' "$t5" | grep -qE -- "^ +$o( |$)"; then
 		echo "nodedns.conf.5: key $o is not in KEYS"
 		bad=1
@@ -40,11 +42,16 @@ for o in $(printf '%s\n' "$t8" | sed -n '/^OPTIONS/,/^SIGNALS/s/^     \(-[a-zA-Z
 	}
 done
 
-# nodednsctl: the first word of each entry under COMMANDS and OPTIONS of
-# its --help, and every option word in those lines.
+# nodednsctl: the entries under COMMANDS and OPTIONS of its --help (a
+# line indented 7 columns whose next line is indented 14, or "help   text"):
+# their first word, and every option word on them.
 ctlhelp=$("$ctl" --help)
-words=$(printf '%s\n' "$ctlhelp" | sed -n '/^COMMANDS/,/^EXIT STATUS/p' |
-	grep -E '^       [a-z-]' | tr ' ,' '\n\n' | grep -E '^(-[a-z]|--[a-z-]+|[a-z]+$)' | sort -u)
+words=$(printf '%s\n' "$ctlhelp" | sed -n '/^COMMANDS/,/^EXIT STATUS/p' | awk '
+	/^              [^ ]/ && prev ~ /^       [^ ]/ { print prev }
+	/^       [a-z][a-z-]*   +[^ ]/ { sub(/^ +/, ""); sub(/ +.*/, ""); print }
+	{ prev = $0 }' |
+	awk '{ print $1; for (i = 2; i <= NF; i++) if ($i ~ /^-/) print $i }' |
+	tr ',|' '\n\n' | grep -E '^(-[a-zA-Z]|--[a-z-]+|[a-z][a-z-]*)$' | sort -u)
 m=0
 for w in $words; do
 	m=$((m + 1))
