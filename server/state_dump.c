@@ -35,7 +35,7 @@ static void dump_config(const struct nd_daemon *d)
 {
 	const struct nd_config *c = &d->cfg;
 	char listen[ND_MAX_LISTEN * (ND_ADDR_STRLEN + 1)] = "";
-	char http[ND_ADDR_STRLEN];
+	char http[ND_ADDR_STRLEN], debug[ND_ADDR_STRLEN];
 	size_t n = 0;
 
 	for (size_t i = 0; i < c->n_listen; i++) {
@@ -50,10 +50,14 @@ static void dump_config(const struct nd_daemon *d)
 	}
 	nd_addr_format((const struct sockaddr *)&c->http_listen, http,
 		       sizeof(http));
-	dump("config: file=%s listen=%s http-listen=%s threads=%u "
+	nd_addr_format((const struct sockaddr *)&c->debug_listen, debug,
+		       sizeof(debug));
+	dump("config: file=%s listen=%s http-listen=%s debug-listen=%s "
+	     "threads=%u "
 	     "cluster-domain=%s upstreams=%zu forward-zones=%zu "
 	     "forward-tcp=%s allow=%zu",
-	     c->config_file ? c->config_file : "-", listen, http, d->n_workers,
+	     c->config_file ? c->config_file : "-", listen, http, debug,
+	     d->n_workers,
 	     c->cluster_domain, c->n_upstreams, c->n_zones,
 	     onoff(c->forward_tcp), c->n_allow);
 	dump("config: cache-size=%zu cache-min-ttl=%u cache-max-ttl=%u "

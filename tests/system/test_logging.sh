@@ -121,7 +121,7 @@ fi
 assert_eq "SIGUSR1: answers after the dump" NOERROR "$(rcode_of "$(q www.example.test A)")"
 dump=$(tail -n +"$((n0 + 1))" "$LOGF" | grep '"group":"dump"')
 assert_contains "dump: version" "$dump" 'nodedns 0.'
-assert_contains "dump: config" "$dump" 'config: file=- listen=127.0.0.1:'"$ND_PORT"
+assert_contains "dump: config" "$dump" "config: file=- listen=127.0.0.1:$ND_PORT http-listen=127.0.0.1:$ND_HPORT debug-listen=127.0.0.1:$ND_DPORT threads=1 "
 assert_contains "dump: upstream with health" "$dump" "upstream 127.0.0.1:$NSD_PORT zone=- health=ok fails_in_a_row=0 srtt_ms="
 assert_match "dump: cache entries" "$dump" 'cache: entries=[1-9]'
 assert_contains "dump: kube sync" "$dump" 'kube: source=snapshot synced=yes services='
