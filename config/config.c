@@ -52,6 +52,8 @@ enum opt_kind {
 	K_BOOL,		/* bool at off: on|off */
 	K_SUFFIX,	/* repeatable search suffix */
 	K_ZONE,		/* repeatable forward zone */
+	K_OFF,		/* command-line flag, no value: bool at off = false
+			   (in a file, the on|off option it belongs to) */
 };
 
 struct opt_def {
@@ -228,6 +230,33 @@ static const struct opt_def opts[] = {
 	  "Log a query that took longer than this, with where the time\n"
 	  "went, 0..60000; 0 = off.",
 	  "1000" },
+	{ "forward-0x20", 0, K_BOOL, OFF(forward_0x20), 0, 0, "on|off",
+	  "Mix the case of each name sent to an upstream over UDP at random\n"
+	  "(0x20) and take only replies that echo it, so a forged answer\n"
+	  "must guess one bit per letter besides ID and port. An upstream\n"
+	  "that does not echo the case (3 attempts in a row) is asked in\n"
+	  "lower case for an hour (logged once; /debug/upstreams no_0x20).",
+	  "on" },
+	{ "no-0x20", 0, K_OFF, OFF(forward_0x20), 0, 0, NULL,
+	  "The same as --forward-0x20 off.", NULL },
+	{ "forward-cookies", 0, K_BOOL, OFF(forward_cookies), 0, 0, "on|off",
+	  "Send DNS cookies (RFC 7873, 9018) to upstreams: a client cookie\n"
+	  "per upstream from a secret (changed daily), the server cookie\n"
+	  "learned from its replies; a reply with another client cookie, or\n"
+	  "without one from an upstream that sent them, is discarded.\n"
+	  "Upstreams without cookie support keep working.",
+	  "on" },
+	{ "user", 0, K_PATH, OFF(user), 0, 0, "NAME",
+	  "Started as root: after binding its sockets, run as this user\n"
+	  "(its primary group, no supplementary groups) with no capability\n"
+	  "left but those node set-up needs. \"root\" keeps root (warned).",
+	  "nodedns if that user exists, else nobody" },
+	{ "drop-privileges", 0, K_BOOL, OFF(drop_privileges), 0, 0, "on|off",
+	  "Drop root after binding (see --user); off keeps uid 0 and every\n"
+	  "capability (warned).",
+	  "on" },
+	{ "no-drop-privileges", 0, K_OFF, OFF(drop_privileges), 0, 0, NULL,
+	  "The same as --drop-privileges off.", NULL },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
@@ -521,6 +550,14 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 	uint32_t v;
 	int rc;
 
+	if (o->kind == K_OFF) {
+		if (value != NULL)
+			return why_set(w, NULL,
+				       "a command-line flag; in a file write "
+				       "the on|off option it stands for");
+		*(bool *)(base + o->off) = false;
+		return 0;
+	}
 	if (value[0] == '\0')
 		return why_set(w, NULL, "missing value");
 	switch (o->kind) {
@@ -619,6 +656,7 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 	case K_CONFIG:
 	case K_HELP:
 	case K_VERSION:
+	case K_OFF:
 		break;
 	}
 	return why_set(w, NULL, "only allowed on the command line");
@@ -680,6 +718,9 @@ void nd_config_init(struct nd_config *c)
 	c->log_level = ND_LOG_INFO;
 	c->diagnostics = true;
 	c->slow_query_ms = 1000;
+	c->forward_0x20 = true;
+	c->forward_cookies = true;
+	c->drop_privileges = true;
 }
 
 void nd_config_deinit(struct nd_config *c)
@@ -704,6 +745,8 @@ void nd_config_deinit(struct nd_config *c)
 	c->kube_snapshot = NULL;
 	free(c->hosts_file);
 	c->hosts_file = NULL;
+	free(c->user);
+	c->user = NULL;
 }
 
 int nd_config_set(struct nd_config *c, const char *key, const char *value,

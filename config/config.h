@@ -92,6 +92,14 @@ struct nd_config {
 					 the cluster forms and resolv_conf's
 					 search line); no trailing dot */
 	size_t n_search_suffixes;
+	bool forward_0x20;	      /* 0x20 case mixing toward upstreams;
+					 default on */
+	bool forward_cookies;	      /* DNS cookies toward upstreams;
+					 default on */
+	char *user;		      /* --user: who to run as after binding;
+					 NULL = nodedns, else nobody; owned */
+	bool drop_privileges;	      /* started as root, drop it after
+					 binding; default on */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */
