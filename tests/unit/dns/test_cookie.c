@@ -49,7 +49,8 @@ static size_t reply(uint8_t *b, const uint8_t *opts, size_t olen, uint8_t ext,
 	nd_put16(b + n + 6, 0);
 	nd_put16(b + n + 8, (uint16_t)olen);
 	n += 10;
-	memcpy(b + n, opts, olen);
+	if (olen > 0)
+		memcpy(b + n, opts, olen);
 	return n + olen;
 }
 
