@@ -254,10 +254,14 @@ static void send_attempt(struct nd_fetch *f, bool tcp, uint64_t now_us,
 			strcpy(name, "?");
 		if (nd_addr_format(act->addr, addr, sizeof(addr)) != 0)
 			strcpy(addr, "?");
-		nd_debug(LOG_GROUP, "attempt %u: %s %s to %s over %s (id %u)",
+		nd_debug(LOG_GROUP, "attempt %u: %s %s to %s over %s (id %u%s%s)",
 			 f->n_tries, name,
 			 nd_dns_type_name(f->qs.qtype, tbuf, sizeof(tbuf)),
-			 addr, tcp ? "tcp" : "udp", f->id);
+			 addr, tcp ? "tcp" : "udp", f->id,
+			 f->sent_0x20 ? ", 0x20" : "",
+			 !f->sent_cookie	       ? ""
+			 : x.cookie_len > ND_COOKIE_CLIENT_LEN ? ", cookies"
+						       : ", client cookie");
 	}
 }
 

@@ -100,8 +100,13 @@ int nd_privileges_drop(const struct nd_priv_plan *plan)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		nd_warn(LOG_GROUP, "cannot set no_new_privs: %s",
 			strerror(errno));
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		if (plan->user != NULL)
+			nd_warn(LOG_GROUP, "--user %s ignored: not started as "
+					   "root, running as uid %u",
+				plan->user, (unsigned)geteuid());
 		return drop_caps_only(plan->keep_net_admin);
+	}
 	if (!plan->drop || (plan->user != NULL &&
 			    strcmp(plan->user, "root") == 0)) {
 		nd_warn(LOG_GROUP, "keeping root and every capability (%s): "
