@@ -144,7 +144,13 @@ for p in $(shuf -i 600-1023 -n 40); do
 	if ! ss -Htuln "sport = :$p" | grep -q .; then low=$p; break; fi
 done
 [ -n "$low" ] || die "no free port below 1024"
-ND_WRAP="setpriv --reuid=$TUID --regid=$TGID --clear-groups --inh-caps=+net_bind_service --ambient-caps=+net_bind_service --" \
+# A copy the test user can reach (the build tree may sit under a
+# directory only root may enter).
+mkdir -p "$ND_TMP/bin"
+cp "$ND_BUILDDIR/nodedns" "$ND_TMP/bin/nodedns"
+chmod 755 "$ND_TMP/bin" "$ND_TMP/bin/nodedns"
+ND_BUILDDIR="$ND_TMP/bin" \
+	ND_WRAP="setpriv --reuid=$TUID --regid=$TGID --clear-groups --inh-caps=+net_bind_service --ambient-caps=+net_bind_service --" \
 	start_nodedns --upstream "127.0.0.1:$U1_PORT" --listen "127.0.0.1:$low"
 out=$(dig @127.0.0.1 -p "$low" +tries=1 +time=2 www.example.test A +short 2>&1)
 assert_eq "unprivileged: serves on port $low" 192.0.2.1 "$out"
