@@ -44,6 +44,7 @@ def ip_udp(sport, dport, payload):
 def spoofer():
     global spoofed
     sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    sniff.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)  # miss fewer queries
     sniff.bind(("lo", 0))
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     rng = random.Random(7)
