@@ -14,7 +14,7 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libevent-dev libldns-dev libcurl4-openssl-dev libcjson-dev
 	libcmocka-dev libyaml-dev liburcu-dev
-	libcap-ng-dev
+	libcap-ng-dev libcap2-bin
 	# run and test: DNS clients, upstream servers, load generator, HTTP
 	dnsutils knot-dnsutils nsd unbound dnsperf curl iproute2 python3
 	procps openssl

@@ -8,8 +8,9 @@
 # even one of the same user: the sockets were made by root); it still
 # serves, reloads (SIGHUP with a changed upstream) and exits 0.
 # --no-drop-privileges keeps root with a warning; an unknown --user stops
-# start-up; run unprivileged with an ambient CAP_NET_BIND_SERVICE it binds
-# a port below 1024 and then drops that capability too.
+# start-up; run unprivileged with CAP_NET_BIND_SERVICE (ambient, or the
+# file capability of setcap) it binds a port below 1024 and then drops
+# that capability too.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root: it starts nodedns as root and creates a user"
@@ -164,5 +165,23 @@ for f in CapPrm CapEff CapAmb; do
 done
 assert_eq "unprivileged: NoNewPrivs" 1 "$(status_field "$ND_PID" NoNewPrivs)"
 stop_nodedns
+
+# --- unprivileged with the file capability (setcap) ----------------------------------
+if command -v setcap >/dev/null 2>&1 &&
+	setcap cap_net_bind_service=ep "$ND_TMP/bin/nodedns" 2>/dev/null; then
+	ND_BUILDDIR="$ND_TMP/bin" \
+		ND_WRAP="setpriv --reuid=$TUID --regid=$TGID --clear-groups --" \
+		start_nodedns --upstream "127.0.0.1:$U1_PORT" --listen "127.0.0.1:$low"
+	out=$(dig @127.0.0.1 -p "$low" +tries=1 +time=2 www.example.test A +short 2>&1)
+	assert_eq "setcap: serves on port $low" 192.0.2.1 "$out"
+	for f in CapPrm CapEff CapAmb; do
+		assert_eq "setcap, after binding: $f" "$ZERO" "$(status_field "$ND_PID" $f)"
+	done
+	stop_nodedns
+else
+	# setup.sh installs libcap2-bin; a filesystem without xattrs
+	# cannot hold a file capability.
+	log "setcap unavailable or refused on $ND_TMP: the file-capability run is not tested"
+fi
 
 nd_done
