@@ -17,9 +17,13 @@
 need useradd userdel setpriv timeout
 
 TUSER="ndpriv$$"
-useradd --system --no-create-home --home-dir /nonexistent \
-	--shell /usr/sbin/nologin --user-group "$TUSER" ||
-	die "cannot create the test user $TUSER"
+# Retried for a while: another test may hold the lock on /etc/passwd.
+add_user() {
+	id "$TUSER" >/dev/null 2>&1 ||
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin --user-group "$TUSER" 2>/dev/null
+}
+poll_until 10000 add_user || die "cannot create the test user $TUSER"
 # userdel -f: even if a failed step left a process of it running.
 trap 'rc=$?; userdel -f "$TUSER" >/dev/null 2>&1; (exit $rc); nd_cleanup' EXIT
 TUID=$(id -u "$TUSER")

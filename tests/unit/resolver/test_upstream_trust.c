@@ -99,6 +99,34 @@ static void test_cookie_client_per_upstream_and_epoch(void **state)
 			 0);
 }
 
+static void test_cookie_ipv6(void **state)
+{
+	struct nd_upstream_trust a, b;
+	struct sockaddr_in6 s6;
+	uint8_t ca[40], cb[40];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons(53);
+	inet_pton(AF_INET6, "fd00::1", &s6.sin6_addr);
+	assert_int_equal(nd_trust_cookie(&a, secret, (struct sockaddr *)&s6,
+					 S(1), ca),
+			 8);
+	s6.sin6_addr.s6_addr[15] = 2;
+	assert_int_equal(nd_trust_cookie(&b, secret, (struct sockaddr *)&s6,
+					 S(1), cb),
+			 8);
+	assert_memory_not_equal(ca, cb, 8);
+	/* Another family is refused. */
+	s6.sin6_family = AF_UNIX;
+	assert_int_equal(nd_trust_cookie(&b, secret, (struct sockaddr *)&s6,
+					 S(1), cb),
+			 0);
+}
+
 static void test_cookie_learn_and_judge(void **state)
 {
 	struct nd_upstream_trust t;
@@ -176,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_0x20_mark_after_evidence),
 		cmocka_unit_test(test_0x20_echo_resets_evidence),
 		cmocka_unit_test(test_cookie_client_per_upstream_and_epoch),
+		cmocka_unit_test(test_cookie_ipv6),
 		cmocka_unit_test(test_cookie_learn_and_judge),
 		cmocka_unit_test(test_cookie_rotation_forgets_server_cookie),
 	};
