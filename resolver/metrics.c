@@ -153,6 +153,63 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 		sum_hist(&t->fwd_duration[i], &w->fwd_duration[i]);
 }
 
+/* dst += src (or -= when subtract), word by word, src read whole. */
+static void add_words(uint64_t *dst, const uint64_t *src, size_t n,
+		      bool subtract)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+
+		dst[i] = subtract ? dst[i] - v : dst[i] + v;
+	}
+}
+
+#define ROW_ADD(dst, src, field, subtract)                          \
+	add_words((uint64_t *)&(dst)->field,                        \
+		  (const uint64_t *)&(src)->field,                  \
+		  sizeof((dst)->field) / sizeof(uint64_t), subtract)
+
+/* The per-upstream counters of row: dst += src, or -= when subtract. */
+static void row_add(struct nd_metrics *dst, const struct nd_metrics *src,
+		    size_t row, bool subtract)
+{
+	ROW_ADD(dst, src, fwd_requests[row], subtract);
+	ROW_ADD(dst, src, fwd_responses[row], subtract);
+	ROW_ADD(dst, src, fwd_loops[row], subtract);
+	ROW_ADD(dst, src, fwd_tcp[row], subtract);
+	ROW_ADD(dst, src, fwd_duration[row], subtract);
+}
+
+void nd_metrics_restart_row(struct nd_metrics *base,
+			    struct nd_metrics *const *workers, size_t n,
+			    size_t row)
+{
+	struct nd_metrics *zero = base;
+
+	if (base == NULL || (workers == NULL && n > 0) ||
+	    row >= ND_MAX_UPSTREAM_SLOTS)
+		return;
+	/* base -= base: the row's words to 0, then the workers' sums. */
+	row_add(base, zero, row, true);
+	for (size_t w = 0; w < n; w++)
+		if (workers[w] != NULL)
+			row_add(base, workers[w], row, false);
+}
+
+void nd_metrics_sum(struct nd_metrics *t, struct nd_metrics *const *workers,
+		    size_t n, const struct nd_metrics *base)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t w = 0; w < n; w++)
+		if (workers != NULL && workers[w] != NULL)
+			sum_worker(t, workers[w]);
+	if (base == NULL)
+		return;
+	/* Unsigned: a sum is never below the baseline taken from it. */
+	for (size_t row = 0; row < ND_MAX_UPSTREAM_SLOTS; row++)
+		row_add(t, base, row, true);
+}
+
 /* Rendering, one function per group of families. */
 
 #define L(k, v) ((struct nd_prom_label){ (k), (v) })
@@ -184,6 +241,14 @@ static void histogram(struct nd_prom *b, const char *name,
 	};
 
 	nd_prom_histogram(b, name, labels, n, &ph);
+}
+
+/* The counter row of listed upstream i. */
+static size_t row_of(const struct nd_metrics_gauges *g, size_t i)
+{
+	size_t r = g->upstream_rows != NULL ? g->upstream_rows[i] : i;
+
+	return r < ND_MAX_UPSTREAM_SLOTS ? r : 0;
 }
 
 /* The upstream label of upstream i; buf holds a stand-in name. */
@@ -300,7 +365,7 @@ static void outcomes(struct nd_prom *b, const char *name, const char *key,
 
 		if (o == ND_UP_OK && !with_ok)
 			continue;
-		nd_prom_sample(b, name, l, 2, t->fwd_responses[i][o]);
+		nd_prom_sample(b, name, l, 2, t->fwd_responses[row_of(g, i)][o]);
 	}
 }
 
@@ -316,7 +381,7 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 		    upstream_label(g, i, buf, sizeof(buf));
 
 		nd_prom_sample(b, "nodedns_forward_requests_total", &l, 1,
-			       t->fwd_requests[i]);
+			       t->fwd_requests[row_of(g, i)]);
 	}
 
 	nd_prom_family(b, "nodedns_forward_responses_total", "counter",
@@ -340,7 +405,7 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 		    upstream_label(g, i, buf, sizeof(buf));
 
 		nd_prom_sample(b, "nodedns_forward_tcp_total", &l, 1,
-			       t->fwd_tcp[i]);
+			       t->fwd_tcp[row_of(g, i)]);
 	}
 
 	nd_prom_family(b, "nodedns_forward_loops_total", "counter",
@@ -351,7 +416,7 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 		    upstream_label(g, i, buf, sizeof(buf));
 
 		nd_prom_sample(b, "nodedns_forward_loops_total", &l, 1,
-			       t->fwd_loops[i]);
+			       t->fwd_loops[row_of(g, i)]);
 	}
 
 	nd_prom_family(b, "nodedns_forward_duration_seconds", "histogram",
@@ -361,7 +426,7 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 		    upstream_label(g, i, buf, sizeof(buf));
 
 		histogram(b, "nodedns_forward_duration_seconds", &l, 1,
-			  &t->fwd_duration[i]);
+			  &t->fwd_duration[row_of(g, i)]);
 	}
 
 	nd_prom_family(b, "nodedns_upstream_srtt_seconds", "gauge",
@@ -438,9 +503,7 @@ int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return -ENOMEM;
-	for (size_t w = 0; w < n; w++)
-		if (workers[w] != NULL)
-			sum_worker(t, workers[w]);
+	nd_metrics_sum(t, workers, n, g->baseline);
 
 	nd_prom_attach(&b, NULL, 0);
 	render_server(&b, t);

@@ -68,8 +68,10 @@ struct nd_metrics {
 	uint64_t hosts_answers;	  /* answered from --hosts-file */
 	uint64_t tcp_connections; /* TCP connections accepted */
 	uint64_t tcp_rejected;	  /* refused at the connection cap */
-	uint64_t fwd_requests[ND_MAX_UPSTREAM_SLOTS]; /* attempts sent, per
-						   upstream slot */
+	/* Per upstream address: indexed by its counter row
+	 * (resolver/upstream_rows.h), which stays the address's across
+	 * reloads. */
+	uint64_t fwd_requests[ND_MAX_UPSTREAM_SLOTS]; /* attempts sent */
 	uint64_t fwd_responses[ND_MAX_UPSTREAM_SLOTS][ND_UP_OUTCOMES]; /* how they ended */
 	uint64_t fwd_loops[ND_MAX_UPSTREAM_SLOTS]; /* our loop probe came
 						     back through it */
@@ -87,10 +89,16 @@ struct nd_metrics_gauges {
 	uint64_t cache_bytes;
 	uint64_t cache_evictions;
 	const char *const *upstream_names; /* "1.2.3.4:53" per upstream
-					      slot: the default set, then
-					      each forward zone's */
-	size_t n_upstreams; /* slots in use */
-	uint32_t upstream_srtt_us[ND_MAX_UPSTREAM_SLOTS];
+					      listed, each address once: the
+					      default set, then each forward
+					      zone's */
+	size_t n_upstreams; /* upstreams listed */
+	const uint8_t *upstream_rows; /* counter row of upstream i; NULL =
+					 row i */
+	const struct nd_metrics *baseline; /* per-upstream rows' values
+					      when they last changed hands,
+					      subtracted; NULL = none */
+	uint32_t upstream_srtt_us[ND_MAX_UPSTREAM_SLOTS]; /* of upstream i */
 	uint64_t uptime_s;
 	int is_ready;  /* 1 once ready to serve */
 	const struct nd_kube_store_stats *kube; /* cluster zone; NULL = none */
@@ -109,5 +117,21 @@ struct nd_metrics_gauges {
 int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 		      const struct nd_metrics_gauges *g, char **out,
 		      size_t *out_len);
+
+/*
+ * A counter row now belongs to another upstream address: copy the sum of
+ * workers[0..n)'s per-upstream counters of row into base, so the row reads
+ * 0 from now on (the workers are their counters' only writers; this
+ * subtracts instead of zeroing). No-op on a NULL argument or a row out of
+ * range.
+ */
+void nd_metrics_restart_row(struct nd_metrics *base,
+			    struct nd_metrics *const *workers, size_t n,
+			    size_t row);
+
+/* Sum workers[0..n) into t (zeroed first), then subtract base's
+ * per-upstream rows when base is not NULL. */
+void nd_metrics_sum(struct nd_metrics *t, struct nd_metrics *const *workers,
+		    size_t n, const struct nd_metrics *base);
 
 #endif /* RESOLVER_METRICS_H */

@@ -412,8 +412,9 @@ static bool is_our_probe(struct nd_rs_worker *w, const struct nd_query *q,
 			slot_name(w, slot), from);
 	}
 	nd_upstreams_loop_seen(env->ups, index, (uint32_t)round);
-	if (w->m != NULL && slot < ND_MAX_UPSTREAM_SLOTS)
-		ND_METRIC_INC(w->m->fwd_loops[slot]);
+	if (w->m != NULL &&
+	    nd_fetch_env_row(&w->env, slot) < ND_MAX_UPSTREAM_SLOTS)
+		ND_METRIC_INC(w->m->fwd_loops[nd_fetch_env_row(&w->env, slot)]);
 	return true;
 }
 

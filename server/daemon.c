@@ -22,6 +22,7 @@
 #include "server/request.h"
 #include "server/kube_snapshot.h"
 #include "server/observers.h"
+#include "server/upstream_counters.h"
 #include "server/debug.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
@@ -201,7 +202,9 @@ static void reload(struct nd_daemon *d)
 		nd_warn("config", "listen addresses and threads change only "
 				  "with a restart");
 	rt = runtime_new(&cfg);
-	if (rt == NULL) {
+	if (rt == NULL ||
+	    nd_upstream_counters_assign(d->upc, d, rt) != 0) {
+		runtime_free(rt);
 		nd_err("config", "reload failed: out of memory");
 		nd_config_deinit(&cfg);
 		return;
@@ -303,17 +306,9 @@ static int http_metrics(void *arg, char **text, size_t *len)
 	g.cache_entries = cs.entries;
 	g.cache_bytes = cs.bytes;
 	g.cache_evictions = cs.evictions;
-	g.upstream_names = (const char *const *)rt->upstream_names;
-	g.n_upstreams = rt->n_slots;
-	for (size_t i = 0; i < nd_upstreams_count(rt->ups); i++)
-		g.upstream_srtt_us[i] = nd_upstreams_srtt_us(rt->ups, i);
-	for (size_t z = 0; z < rt->n_zones; z++)
-		for (size_t i = 0; i < nd_upstreams_count(rt->zones[z].ups) &&
-				   rt->zones[z].slot_base + i <
-					   ND_MAX_UPSTREAM_SLOTS;
-		     i++)
-			g.upstream_srtt_us[rt->zones[z].slot_base + i] =
-				nd_upstreams_srtt_us(rt->zones[z].ups, i);
+	const char *up_names[ND_MAX_UPSTREAM_SLOTS];
+	uint8_t up_rows[ND_MAX_UPSTREAM_SLOTS];
+	nd_upstream_counters_gauges(d->upc, rt, up_names, up_rows, &g);
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
 	g.is_ready = http_is_ready(d);
 	struct nd_kube_store_stats ks;
@@ -525,10 +520,13 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -ENOSYS;
 	}
 	d->rt = runtime_new(&d->cfg);
+	d->upc = nd_upstream_counters_new();
 	cache_options(&d->cfg, &co);
 	d->cache = nd_cache_new(&co);
 	d->control = event_base_new();
-	if (d->rt == NULL || d->cache == NULL || d->control == NULL) {
+	if (d->rt == NULL || d->upc == NULL ||
+	    nd_upstream_counters_assign(d->upc, d, d->rt) != 0 ||
+	    d->cache == NULL || d->control == NULL) {
 		nd_err("server", "out of memory at start-up");
 		return -ENOMEM;
 	}
@@ -663,5 +661,6 @@ void nd_daemon_free(struct nd_daemon *d)
 		next = rt->retired_next;
 		runtime_free(rt);
 	}
+	nd_upstream_counters_free(d->upc);
 	nd_config_deinit(&d->cfg);
 }
