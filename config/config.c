@@ -52,6 +52,7 @@ enum opt_kind {
 	K_BOOL,		/* bool at off: on|off */
 	K_SUFFIX,	/* repeatable search suffix */
 	K_ZONE,		/* repeatable forward zone */
+	K_METRICS_COMPAT, /* none|coredns */
 };
 
 struct opt_def {
@@ -228,6 +229,12 @@ static const struct opt_def opts[] = {
 	  "Log a query that took longer than this, with where the time\n"
 	  "went, 0..60000; 0 = off.",
 	  "1000" },
+	{ "metrics-compat", 0, K_METRICS_COMPAT, 0, 0, 0, "none|coredns",
+	  "coredns: /metrics also carries the CoreDNS names and labels\n"
+	  "(coredns_dns_requests_total, coredns_forward_responses_total,\n"
+	  "...), computed from the same counters, so CoreDNS dashboards\n"
+	  "and the coredns-mixin alerts keep working.",
+	  "none" },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
@@ -616,6 +623,15 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		return rc;
 	case K_ZONE:
 		return add_zone(c, value, w);
+	case K_METRICS_COMPAT:
+		if (strcmp(value, "none") == 0)
+			c->metrics_coredns = false;
+		else if (strcmp(value, "coredns") == 0)
+			c->metrics_coredns = true;
+		else
+			return why_set(w, "want none or coredns",
+				       "bad compatibility '%s'", value);
+		return 0;
 	case K_CONFIG:
 	case K_HELP:
 	case K_VERSION:

@@ -92,6 +92,8 @@ struct nd_config {
 					 the cluster forms and resolv_conf's
 					 search line); no trailing dot */
 	size_t n_search_suffixes;
+	bool metrics_coredns;	      /* --metrics-compat coredns: also the
+					 CoreDNS metric names; default off */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

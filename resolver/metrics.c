@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dns/wire.h"
+#include "resolver/metrics_coredns.h"
 #include "util/prom.h"
 
 /*
@@ -102,6 +103,16 @@ static const char *const rcode_names[ND_MRC_COUNT] = {
 	[ND_MRC_BADVERS] = "BADVERS",	[ND_MRC_OTHER] = "other",
 };
 
+const char *nd_metrics_qtype_name(enum nd_metric_qtype i)
+{
+	return (unsigned)i < ND_MQT_COUNT ? qtype_names[i] : "?";
+}
+
+const char *nd_metrics_rcode_name(enum nd_metric_rcode i)
+{
+	return (unsigned)i < ND_MRC_COUNT ? rcode_names[i] : "?";
+}
+
 /* Summing the workers. */
 
 /*
@@ -133,7 +144,9 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 	SUM(t, w, responses);
 	SUM(t, w, dropped);
 	SUM(t, w, truncated);
-	sum_hist(&t->duration, &w->duration);
+	SUM(t, w, requests_v6);
+	for (size_t i = 0; i < ND_MQT_COUNT; i++)
+		sum_hist(&t->duration_type[i], &w->duration_type[i]);
 	for (size_t i = 0; i < ND_SRC_COUNT; i++)
 		sum_hist(&t->duration_src[i], &w->duration_src[i]);
 	SUM(t, w, cache_hits);
@@ -290,10 +303,13 @@ static void render_server(struct nd_prom *b, const struct nd_metrics *t)
 			       t->responses[r]);
 	}
 
+	struct nd_hist all = { { 0 }, 0, 0 };
+
+	for (size_t q = 0; q < ND_MQT_COUNT; q++)
+		sum_hist(&all, &t->duration_type[q]);
 	nd_prom_family(b, "nodedns_dns_request_duration_seconds", "histogram",
 		       "Time from receiving a query to sending its response.");
-	histogram(b, "nodedns_dns_request_duration_seconds", NULL, 0,
-		  &t->duration);
+	histogram(b, "nodedns_dns_request_duration_seconds", NULL, 0, &all);
 
 	counter(b, "nodedns_dns_dropped_total",
 		"Packets dropped unanswered (malformed, or not a query).",
@@ -517,6 +533,8 @@ int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 	      g->is_ready ? 1 : 0);
 	if (g->kube != NULL)
 		render_kube_store(&b, g->kube);
+	if (g->coredns != NULL)
+		nd_metrics_coredns_render(&b, t, g, g->coredns);
 	/* The extra families are whole text already. */
 	if (g->extra != NULL && g->extra_len > 0)
 		nd_prom_raw(&b, g->extra, g->extra_len);

@@ -11,6 +11,8 @@
 #include "resolver/observe.h"
 #include "resolver/upstream.h"
 
+struct nd_coredns_compat;
+
 /*
  * Each worker owns one struct nd_metrics and is its only writer; the HTTP
  * thread sums all of them when /metrics is read. Counters are bumped with
@@ -55,7 +57,11 @@ struct nd_metrics {
 	uint64_t responses[ND_MRC_COUNT];		 /* replies by rcode */
 	uint64_t dropped;	/* packets dropped unanswered (malformed, QR=1) */
 	uint64_t truncated;	/* UDP replies sent with TC=1 */
-	struct nd_hist duration; /* request duration, receive to send */
+	uint64_t requests_v6[ND_PROTO_COUNT][ND_MQT_COUNT]; /* of requests:
+						 from IPv6 clients */
+	struct nd_hist duration_type[ND_MQT_COUNT]; /* request duration,
+				receive to send, by query type (the total
+				is their sum) */
 	struct nd_hist duration_src[ND_SRC_COUNT]; /* the same, by where the
 						      answer came from */
 	uint64_t cache_hits;	 /* answered fresh from the cache */
@@ -82,6 +88,9 @@ struct nd_metrics {
 /* Label index for a query type / rcode. */
 enum nd_metric_qtype nd_metrics_qtype_index(uint16_t qtype);
 enum nd_metric_rcode nd_metrics_rcode_index(int rcode);
+/* Their label values ("A", "NXDOMAIN", "other"); "?" out of range. */
+const char *nd_metrics_qtype_name(enum nd_metric_qtype i);
+const char *nd_metrics_rcode_name(enum nd_metric_rcode i);
 
 /* Gauges the reader adds that no worker counts. */
 struct nd_metrics_gauges {
@@ -99,6 +108,9 @@ struct nd_metrics_gauges {
 					      when they last changed hands,
 					      subtracted; NULL = none */
 	uint32_t upstream_srtt_us[ND_MAX_UPSTREAM_SLOTS]; /* of upstream i */
+	const struct nd_coredns_compat *coredns; /* also the CoreDNS names
+					   (--metrics-compat coredns);
+					   NULL = off */
 	uint64_t uptime_s;
 	int is_ready;  /* 1 once ready to serve */
 	const struct nd_kube_store_stats *kube; /* cluster zone; NULL = none */

@@ -481,7 +481,11 @@ static size_t complete_reply(struct nd_rs_worker *w, const struct client *c,
 		ND_METRIC_INC(w->m->responses[nd_metrics_rcode_index(ev->rcode)]);
 		if (ev->is_truncated)
 			ND_METRIC_INC(w->m->truncated);
-		nd_hist_observe(&w->m->duration, took);
+		nd_hist_observe(&w->m->duration_type[
+					q->has_question
+						? nd_metrics_qtype_index(q->qtype)
+						: ND_MQT_OTHER],
+				took);
 		nd_hist_observe(&w->m->duration_src[meta->src], took);
 	}
 	ev->client = c->peer;
@@ -933,11 +937,16 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		return 0;
 	}
 	c = (struct client){ proto, peer, io, q, now_us, NULL, false, q, peer };
-	if (w->m != NULL)
-		ND_METRIC_INC(w->m->requests[proto == ND_PROTO_TCP]
-					    [q->has_question
-						     ? nd_metrics_qtype_index(q->qtype)
-						     : ND_MQT_OTHER]);
+	if (w->m != NULL) {
+		enum nd_metric_qtype qt =
+			q->has_question ? nd_metrics_qtype_index(q->qtype)
+					: ND_MQT_OTHER;
+		int pr = proto == ND_PROTO_TCP;
+
+		ND_METRIC_INC(w->m->requests[pr][qt]);
+		if (peer->sa_family == AF_INET6)
+			ND_METRIC_INC(w->m->requests_v6[pr][qt]);
+	}
 	if (v == ND_QUERY_OK && !is_allowed(p->acl, peer)) {
 		static const struct reply_meta prohibited = {
 			ND_SRC_LOCAL, -1, ND_EDE_PROHIBITED, NULL, NULL

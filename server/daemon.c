@@ -6,6 +6,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,9 @@
 #include "server/kube_snapshot.h"
 #include "server/observers.h"
 #include "server/upstream_counters.h"
+#include "server/process_metrics.h"
+#include "resolver/metrics_coredns.h"
+#include "util/prom.h"
 #include "server/debug.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
@@ -177,6 +181,7 @@ static void reload(struct nd_daemon *d)
 		nd_err("config", "reload failed, keeping the running "
 				 "configuration: %s", err);
 		nd_config_deinit(&cfg);
+		d->reload_failed++;
 		return;
 	}
 	/*
@@ -192,6 +197,7 @@ static void reload(struct nd_daemon *d)
 				 "%u); an empty file is taken only at start",
 		       cfg.config_file, d->cfg.n_file_options);
 		nd_config_deinit(&cfg);
+		d->reload_failed++;
 		return;
 	}
 	if (cfg.n_listen != d->cfg.n_listen || cfg.threads != d->cfg.threads ||
@@ -207,6 +213,7 @@ static void reload(struct nd_daemon *d)
 		runtime_free(rt);
 		nd_err("config", "reload failed: out of memory");
 		nd_config_deinit(&cfg);
+		d->reload_failed++;
 		return;
 	}
 	if (same_upstreams(&cfg, &d->cfg)) {
@@ -291,6 +298,39 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int http_is_ready(void *arg);
 
+/* What --metrics-compat coredns needs beyond the counters; buffers are
+ * the caller's and must outlive the render. */
+static const struct nd_coredns_compat *
+coredns_compat(struct nd_daemon *d, struct nd_coredns_compat *c,
+	       char *server, size_t cap, const struct nd_kube_client_stats *ks,
+	       struct nd_prom_hist *prog, uint32_t *bounds_us)
+{
+	char addr[ND_ADDR_STRLEN] = "";
+
+	if (d->cfg.n_listen > 0)
+		nd_addr_format((const struct sockaddr *)&d->cfg.listen[0], addr,
+			       sizeof(addr));
+	snprintf(server, cap, "dns://%s", addr);
+	memset(c, 0, sizeof(*c));
+	c->server = server;
+	c->version = nd_build_version();
+	c->revision = nd_build_revision();
+	c->compiler = nd_build_compiler();
+	c->reload_failed = d->reload_failed;
+	if (ks != NULL) {
+		for (size_t i = 0; i < ND_KUBE_PROG_BUCKETS; i++)
+			bounds_us[i] = nd_kube_prog_bounds_ms[i] * 1000u;
+		memset(prog, 0, sizeof(*prog));
+		prog->bounds_us = bounds_us;
+		prog->n_bounds = ND_KUBE_PROG_BUCKETS;
+		prog->bucket = ks->prog_bucket;
+		prog->sum_us = ks->prog_sum_ms * 1000u;
+		prog->sum_decimals = 3;
+		c->kube_prog = prog;
+	}
+	return c;
+}
+
 static int http_metrics(void *arg, char **text, size_t *len)
 {
 	struct nd_daemon *d = arg;
@@ -316,15 +356,25 @@ static int http_metrics(void *arg, char **text, size_t *len)
 		nd_kube_store_get_stats(d->kube, &ks);
 		g.kube = &ks;
 	}
+	struct nd_kube_client_stats cs2;
+	if (d->kube_client != NULL)
+		nd_kube_client_get_stats(d->kube_client, &cs2);
+	struct nd_coredns_compat compat;
+	uint32_t prog_bounds[ND_KUBE_PROG_BUCKETS];
+	struct nd_prom_hist prog;
+	char server[ND_ADDR_STRLEN + 8];
+	if (d->cfg.metrics_coredns)
+		g.coredns = coredns_compat(d, &compat, server, sizeof(server),
+					   d->kube_client != NULL ? &cs2 : NULL,
+					   &prog, prog_bounds);
 	int rc = nd_metrics_render(ms, d->n_workers, &g, text, len);
 	if (rc == 0)
 		(void)nd_observers_render_metrics(d, text, len);
-	if (rc == 0 && d->kube_client != NULL) {
-		struct nd_kube_client_stats cs2;
-		nd_kube_client_get_stats(d->kube_client, &cs2);
-		/* On failure the text so far is still served. */
+	/* On failure the text so far is still served. */
+	if (rc == 0 && d->kube_client != NULL)
 		(void)nd_kube_stats_render(&cs2, nd_clock_ms(), text, len);
-	}
+	if (rc == 0)
+		(void)nd_process_metrics_render(d->reload_failed, text, len);
 	return rc;
 }
 

@@ -87,6 +87,7 @@ struct nd_daemon {
 	int is_stopping;		/* 1 after SIGTERM (atomic) */
 	struct nd_upstream_counters *upc; /* per-upstream counter rows by
 					   address (control thread) */
+	uint64_t reload_failed;		/* reloads refused (control thread) */
 };
 
 /* True when the cluster zone holds a full view: a snapshot was loaded, or

@@ -157,10 +157,10 @@ static void test_render_sums_workers(void **state)
 	w[1]->fwd_responses[1][ND_UP_SERVFAIL] = 4;
 	w[0]->fwd_tcp[1] = 3;
 	/* Duration: 30us and 2ms on one worker, 2ms and 10s on the other. */
-	nd_hist_observe(&w[0]->duration, 30);
-	nd_hist_observe(&w[0]->duration, 2000);
-	nd_hist_observe(&w[1]->duration, 2000);
-	nd_hist_observe(&w[1]->duration, 10000000);
+	nd_hist_observe(&w[0]->duration_type[ND_MQT_A], 30);
+	nd_hist_observe(&w[0]->duration_type[ND_MQT_MX], 2000);
+	nd_hist_observe(&w[1]->duration_type[ND_MQT_A], 2000);
+	nd_hist_observe(&w[1]->duration_type[ND_MQT_OTHER], 10000000);
 	nd_hist_observe(&w[0]->fwd_duration[1], 1500);
 	nd_hist_observe(&w[1]->fwd_duration[1], 700);
 
@@ -301,7 +301,7 @@ static void test_histograms_cumulative(void **state)
 	w[0] = calloc(1, sizeof(struct nd_metrics));
 	assert_non_null(w[0]);
 	for (uint64_t us = 1; us < 20000000; us = us * 3 + 7) {
-		nd_hist_observe(&w[0]->duration, us);
+		nd_hist_observe(&w[0]->duration_type[ND_MQT_TXT], us);
 		nd_hist_observe(&w[0]->fwd_duration[1], us / 2);
 	}
 	memset(&g, 0, sizeof(g));
