@@ -22,6 +22,9 @@ PACKAGES=(
 	tcpdump nftables
 	# the pods test: a musl getaddrinfo (musl-gcc -static) next to glibc's
 	musl-tools
+	# the monitoring tests: promtool checks the shipped rules, a real
+	# Prometheus scrapes nodedns and evaluates them
+	prometheus
 )
 # The benchmarks' peers and the profiler (make peers): best effort, a
 # benchmark skips a peer that is missing and no test needs them.
@@ -69,13 +72,13 @@ if [ ${#opt_missing[@]} -gt 0 ]; then
 	missing+=("${opt_missing[@]}")
 fi
 
-# Debian starts nsd and unbound as system services when it installs them;
-# the tests run their own instances on loopback ports, and a system
-# resolver on port 53 would only confuse. Disable the packaged services, and
+# Debian starts nsd, unbound and prometheus as system services when it
+# installs them; the tests run their own instances on loopback ports, and a
+# system resolver on port 53 would only confuse. Disable the packaged services, and
 # stop them through their init system (never by process name). Without
 # systemd, the init scripts stop whatever their pidfile names, so they are
 # only asked when this run installed the package (and so started it).
-for svc in nsd unbound pdns-recursor kresd@1; do
+for svc in nsd unbound pdns-recursor kresd@1 prometheus; do
 	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 		$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 		continue
