@@ -141,7 +141,7 @@ static void sum_hist(struct nd_hist *dst, const struct nd_hist *src)
 static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 {
 	SUM(t, w, requests);
-	SUM(t, w, responses);
+	SUM(t, w, responses_src);
 	SUM(t, w, dropped);
 	SUM(t, w, truncated);
 	SUM(t, w, requests_v6);
@@ -197,13 +197,15 @@ void nd_metrics_restart_row(struct nd_metrics *base,
 			    struct nd_metrics *const *workers, size_t n,
 			    size_t row)
 {
-	struct nd_metrics *zero = base;
-
 	if (base == NULL || (workers == NULL && n > 0) ||
 	    row >= ND_MAX_UPSTREAM_SLOTS)
 		return;
-	/* base -= base: the row's words to 0, then the workers' sums. */
-	row_add(base, zero, row, true);
+	/* The row's words to 0, then the workers' sums. */
+	memset(&base->fwd_requests[row], 0, sizeof(base->fwd_requests[row]));
+	memset(base->fwd_responses[row], 0, sizeof(base->fwd_responses[row]));
+	memset(&base->fwd_loops[row], 0, sizeof(base->fwd_loops[row]));
+	memset(&base->fwd_tcp[row], 0, sizeof(base->fwd_tcp[row]));
+	memset(&base->fwd_duration[row], 0, sizeof(base->fwd_duration[row]));
 	for (size_t w = 0; w < n; w++)
 		if (workers[w] != NULL)
 			row_add(base, workers[w], row, false);
@@ -298,9 +300,11 @@ static void render_server(struct nd_prom *b, const struct nd_metrics *t)
 		       "Responses sent, by response code.");
 	for (size_t r = 0; r < ND_MRC_COUNT; r++) {
 		const struct nd_prom_label l = L("rcode", rcode_names[r]);
+		uint64_t v = 0;
 
-		nd_prom_sample(b, "nodedns_dns_responses_total", &l, 1,
-			       t->responses[r]);
+		for (size_t src = 0; src < ND_SRC_COUNT; src++)
+			v += t->responses_src[src][r];
+		nd_prom_sample(b, "nodedns_dns_responses_total", &l, 1, v);
 	}
 
 	struct nd_hist all = { { 0 }, 0, 0 };

@@ -54,7 +54,10 @@ void nd_hist_observe(struct nd_hist *h, uint64_t us);
 
 struct nd_metrics {
 	uint64_t requests[ND_PROTO_COUNT][ND_MQT_COUNT]; /* queries served */
-	uint64_t responses[ND_MRC_COUNT];		 /* replies by rcode */
+	uint64_t responses_src[ND_SRC_COUNT][ND_MRC_COUNT]; /* replies by where
+				the answer came from (enum nd_answer_source)
+				and rcode; nodedns_dns_responses_total sums
+				the sources */
 	uint64_t dropped;	/* packets dropped unanswered (malformed, QR=1) */
 	uint64_t truncated;	/* UDP replies sent with TC=1 */
 	uint64_t requests_v6[ND_PROTO_COUNT][ND_MQT_COUNT]; /* of requests:

@@ -32,9 +32,10 @@ static const struct nd_coredns_family families[] = {
 	  "server,zone,proto,family,type",
 	  "nodedns_dns_requests_total; family 1/2 by the client's address; "
 	  "zone \".\"" },
-	{ "coredns_dns_responses_total", "counter", "server,zone,rcode",
-	  "nodedns_dns_responses_total (no plugin label: responses are not "
-	  "split by source and rcode)" },
+	{ "coredns_dns_responses_total", "counter", "server,zone,rcode,plugin",
+	  "nodedns_dns_responses_total by where the answer came from: "
+	  "kubernetes (cluster zone), cache (stale too), forward (its "
+	  "SERVFAIL too), empty (errors, hosts file)" },
 	{ "coredns_dns_request_duration_seconds", "histogram",
 	  "server,zone,type", "the request duration by query type" },
 	{ "coredns_cache_entries", "gauge", "server,type,zones",
@@ -79,6 +80,22 @@ const struct nd_coredns_family *nd_coredns_families(unsigned *n_out)
 	if (n_out != NULL)
 		*n_out = sizeof(families) / sizeof(families[0]);
 	return families;
+}
+
+const char *nd_coredns_plugin(int src)
+{
+	switch (src) {
+	case ND_SRC_CLUSTER:
+		return "kubernetes";
+	case ND_SRC_CACHE:
+	case ND_SRC_STALE:
+		return "cache";
+	case ND_SRC_UPSTREAM:
+	case ND_SRC_FAILED:
+		return "forward";
+	default:
+		return "";
+	}
 }
 
 const char *nd_coredns_forward_rcode(int outcome)
@@ -172,16 +189,27 @@ static void dns(struct nd_prom *b, const struct nd_metrics *t,
 				       v6);
 		}
 
-	family(b, "coredns_dns_responses_total");
-	for (size_t r = 0; r < ND_MRC_COUNT; r++) {
-		const struct nd_prom_label l[] = {
-			L("server", server), L("zone", "."),
-			L("rcode", nd_metrics_rcode_name(r)),
-		};
+	/* Sources that map to one plugin are summed: one series each. */
+	static const char *const plugins[] = { "kubernetes", "cache",
+					       "forward", "" };
 
-		nd_prom_sample(b, "coredns_dns_responses_total", l, 3,
-			       t->responses[r]);
-	}
+	family(b, "coredns_dns_responses_total");
+	for (size_t pl = 0; pl < sizeof(plugins) / sizeof(plugins[0]); pl++)
+		for (size_t r = 0; r < ND_MRC_COUNT; r++) {
+			const struct nd_prom_label l[] = {
+				L("server", server), L("zone", "."),
+				L("rcode", nd_metrics_rcode_name(r)),
+				L("plugin", plugins[pl]),
+			};
+			uint64_t v = 0;
+
+			for (int src = 0; src < ND_SRC_COUNT; src++)
+				if (strcmp(nd_coredns_plugin(src),
+					   plugins[pl]) == 0)
+					v += t->responses_src[src][r];
+			nd_prom_sample(b, "coredns_dns_responses_total", l, 4,
+				       v);
+		}
 
 	family(b, "coredns_dns_request_duration_seconds");
 	for (size_t q = 0; q < ND_MQT_COUNT; q++) {

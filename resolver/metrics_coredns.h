@@ -44,6 +44,12 @@ const struct nd_coredns_family *nd_coredns_families(unsigned *n_out);
  * the outcome is no response (a timeout, a network error). */
 const char *nd_coredns_forward_rcode(int outcome);
 
+/* The CoreDNS plugin that would have written an answer from source src
+ * (enum nd_answer_source) in coredns_dns_responses_total: "kubernetes",
+ * "cache" (stale answers too), "forward" (its SERVFAIL too), or "" for
+ * answers given without a lookup (errors, --hosts-file). */
+const char *nd_coredns_plugin(int src);
+
 /*
  * Append the CoreDNS families to b, computed from t (the workers' sum,
  * per-upstream rows already restarted) and g (the upstreams listed, the

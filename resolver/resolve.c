@@ -478,7 +478,8 @@ static size_t complete_reply(struct nd_rs_worker *w, const struct client *c,
 		ev->rcode = ND_RCODE_BADVERS; /* the high bits are in the OPT */
 	ev->is_truncated = (flags & ND_FLAG_TC) != 0;
 	if (w->m != NULL) {
-		ND_METRIC_INC(w->m->responses[nd_metrics_rcode_index(ev->rcode)]);
+		ND_METRIC_INC(w->m->responses_src[meta->src][nd_metrics_rcode_index(
+			ev->rcode)]);
 		if (ev->is_truncated)
 			ND_METRIC_INC(w->m->truncated);
 		nd_hist_observe(&w->m->duration_type[

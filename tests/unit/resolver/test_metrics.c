@@ -132,10 +132,11 @@ static void test_render_sums_workers(void **state)
 	w[1]->requests[ND_PROTO_UDP][ND_MQT_A] = 5;
 	w[1]->requests[ND_PROTO_TCP][ND_MQT_AAAA] = 2;
 	w[0]->requests[ND_PROTO_UDP][ND_MQT_OTHER] = 1;
-	w[0]->responses[ND_MRC_NOERROR] = 10;
-	w[1]->responses[ND_MRC_NOERROR] = 3;
-	w[1]->responses[ND_MRC_NXDOMAIN] = 4;
-	w[0]->responses[ND_MRC_OTHER] = 1;
+	w[0]->responses_src[ND_SRC_CACHE][ND_MRC_NOERROR] = 6;
+	w[0]->responses_src[ND_SRC_CLUSTER][ND_MRC_NOERROR] = 4;
+	w[1]->responses_src[ND_SRC_UPSTREAM][ND_MRC_NOERROR] = 3;
+	w[1]->responses_src[ND_SRC_UPSTREAM][ND_MRC_NXDOMAIN] = 4;
+	w[0]->responses_src[ND_SRC_LOCAL][ND_MRC_OTHER] = 1;
 	w[0]->dropped = 1;
 	w[1]->dropped = 2;
 	w[0]->truncated = 4;

@@ -86,8 +86,10 @@ static void test_mapping(void **state)
 	w2.requests[ND_PROTO_UDP][ND_MQT_A] = 5;
 	w2.requests_v6[ND_PROTO_UDP][ND_MQT_A] = 4;
 	w1.requests[ND_PROTO_TCP][ND_MQT_SRV] = 1;
-	w1.responses[ND_MRC_SERVFAIL] = 7;
-	w1.responses[ND_MRC_NOERROR] = 9;
+	w1.responses_src[ND_SRC_FAILED][ND_MRC_SERVFAIL] = 7;
+	w1.responses_src[ND_SRC_CACHE][ND_MRC_NOERROR] = 5;
+	w2.responses_src[ND_SRC_CLUSTER][ND_MRC_NOERROR] = 4;
+	w2.responses_src[ND_SRC_LOCAL][ND_MRC_FORMERR] = 1;
 	w1.cache_hits = 6;
 	w2.cache_misses = 4;
 	w1.cache_stale = 1;
@@ -122,7 +124,17 @@ static void test_mapping(void **state)
 			  "127.0.0.1:53\",zone=\".\",proto=\"tcp\",family=\"1\","
 			  "type=\"SRV\"} 1");
 	assert_line(text, "coredns_dns_responses_total{server=\"dns://"
-			  "127.0.0.1:53\",zone=\".\",rcode=\"SERVFAIL\"} 7");
+			  "127.0.0.1:53\",zone=\".\",rcode=\"SERVFAIL\","
+			  "plugin=\"forward\"} 7");
+	assert_line(text, "coredns_dns_responses_total{server=\"dns://"
+			  "127.0.0.1:53\",zone=\".\",rcode=\"NOERROR\","
+			  "plugin=\"cache\"} 5");
+	assert_line(text, "coredns_dns_responses_total{server=\"dns://"
+			  "127.0.0.1:53\",zone=\".\",rcode=\"NOERROR\","
+			  "plugin=\"kubernetes\"} 4");
+	assert_line(text, "coredns_dns_responses_total{server=\"dns://"
+			  "127.0.0.1:53\",zone=\".\",rcode=\"FORMERR\","
+			  "plugin=\"\"} 1");
 	assert_line(text, "# TYPE coredns_dns_request_duration_seconds "
 			  "histogram");
 	assert_line(text, "coredns_dns_request_duration_seconds_count{server="
@@ -214,6 +226,10 @@ static void test_forward_rcode(void **state)
 			    "REFUSED");
 	assert_null(nd_coredns_forward_rcode(ND_UP_TIMEOUT));
 	assert_null(nd_coredns_forward_rcode(ND_UP_NETWORK));
+	assert_string_equal(nd_coredns_plugin(ND_SRC_CLUSTER), "kubernetes");
+	assert_string_equal(nd_coredns_plugin(ND_SRC_STALE), "cache");
+	assert_string_equal(nd_coredns_plugin(ND_SRC_FAILED), "forward");
+	assert_string_equal(nd_coredns_plugin(ND_SRC_LOCAL), "");
 }
 
 int main(void)
