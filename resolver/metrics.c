@@ -333,6 +333,9 @@ static void render_cache_gauges(struct nd_prom *b,
 {
 	gauge(b, "nodedns_cache_entries", "Answers held in the cache.",
 	      g->cache_entries);
+	gauge(b, "nodedns_cache_negative_entries",
+	      "Of the answers held, those that are NXDOMAIN or NODATA.",
+	      g->cache_negative);
 	gauge(b, "nodedns_cache_size_bytes", "Bytes held by the cache.",
 	      g->cache_bytes);
 	counter(b, "nodedns_cache_evictions_total",

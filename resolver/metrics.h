@@ -98,6 +98,7 @@ const char *nd_metrics_rcode_name(enum nd_metric_rcode i);
 /* Gauges the reader adds that no worker counts. */
 struct nd_metrics_gauges {
 	uint64_t cache_entries;
+	uint64_t cache_negative; /* of them: NXDOMAIN or NODATA */
 	uint64_t cache_bytes;
 	uint64_t cache_evictions;
 	const char *const *upstream_names; /* "1.2.3.4:53" per upstream

@@ -39,8 +39,8 @@ static const struct nd_coredns_family families[] = {
 	{ "coredns_dns_request_duration_seconds", "histogram",
 	  "server,zone,type", "the request duration by query type" },
 	{ "coredns_cache_entries", "gauge", "server,type,zones",
-	  "nodedns_cache_entries, all under type=\"success\" (negative "
-	  "answers are not counted apart)" },
+	  "nodedns_cache_entries: success, and denial for NXDOMAIN and NODATA "
+	  "(nodedns_cache_negative_entries)" },
 	{ "coredns_cache_requests_total", "counter", "server,zones",
 	  "nodedns_cache_hits_total + nodedns_cache_misses_total" },
 	{ "coredns_cache_hits_total", "counter", "server,type,zones",
@@ -229,12 +229,20 @@ static void cache(struct nd_prom *b, const struct nd_metrics *t,
 	const struct nd_prom_label typed[] = {
 		L("server", server), L("type", "success"), L("zones", "."),
 	};
+	const struct nd_prom_label denial[] = {
+		L("server", server), L("type", "denial"), L("zones", "."),
+	};
+	uint64_t neg = g->cache_negative < g->cache_entries
+			       ? g->cache_negative
+			       : g->cache_entries;
 	const struct nd_prom_label plain[] = {
 		L("server", server), L("zones", "."),
 	};
 
 	family(b, "coredns_cache_entries");
-	nd_prom_sample(b, "coredns_cache_entries", typed, 3, g->cache_entries);
+	nd_prom_sample(b, "coredns_cache_entries", typed, 3,
+		       g->cache_entries - neg);
+	nd_prom_sample(b, "coredns_cache_entries", denial, 3, neg);
 	family(b, "coredns_cache_requests_total");
 	nd_prom_sample(b, "coredns_cache_requests_total", plain, 2,
 		       t->cache_hits + t->cache_misses);

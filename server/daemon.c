@@ -344,6 +344,7 @@ static int http_metrics(void *arg, char **text, size_t *len)
 		ms[i] = nd_worker_metrics(d->workers[i]);
 	nd_cache_get_stats(d->cache, &cs);
 	g.cache_entries = cs.entries;
+	g.cache_negative = cs.negative;
 	g.cache_bytes = cs.bytes;
 	g.cache_evictions = cs.evictions;
 	const char *up_names[ND_MAX_UPSTREAM_SLOTS];

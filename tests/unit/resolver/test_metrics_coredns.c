@@ -80,6 +80,7 @@ static void test_mapping(void **state)
 	g.upstream_rows = rows;
 	g.n_upstreams = 2;
 	g.cache_entries = 42;
+	g.cache_negative = 2;
 	g.cache_evictions = 3;
 	g.coredns = &compat;
 	w1.requests[ND_PROTO_UDP][ND_MQT_A] = 10;
@@ -143,7 +144,9 @@ static void test_mapping(void **state)
 			  "\"dns://127.0.0.1:53\",zone=\".\",type=\"A\","
 			  "le=\"0.00005\"} 1");
 	assert_line(text, "coredns_cache_entries{server=\"dns://127.0.0.1:53\","
-			  "type=\"success\",zones=\".\"} 42");
+			  "type=\"success\",zones=\".\"} 40");
+	assert_line(text, "coredns_cache_entries{server=\"dns://127.0.0.1:53\","
+			  "type=\"denial\",zones=\".\"} 2");
 	assert_line(text, "coredns_cache_hits_total{server=\"dns://"
 			  "127.0.0.1:53\",type=\"success\",zones=\".\"} 6");
 	assert_line(text, "coredns_cache_misses_total{server=\"dns://"
