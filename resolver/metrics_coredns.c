@@ -68,7 +68,8 @@ static const struct nd_coredns_family families[] = {
 	{ "coredns_forward_healthcheck_broken_total", "counter", "",
 	  "answers given stale or SERVFAIL because no upstream answered" },
 	{ "coredns_forward_max_concurrent_rejects_total", "counter", "",
-	  "nodedns_inflight_refused_total (--max-fetches)" },
+	  "nodedns_inflight_refused_total (--max-fetches) + "
+	  "nodedns_inflight_capped_total (--max-inflight)" },
 	{ "coredns_kubernetes_dns_programming_duration_seconds", "histogram",
 	  "service_kind",
 	  "nodedns_kube_dns_programming_duration_seconds, every "
@@ -347,7 +348,7 @@ static void forward(struct nd_prom *b, const struct nd_metrics *t,
 		       broken);
 	family(b, "coredns_forward_max_concurrent_rejects_total");
 	nd_prom_sample(b, "coredns_forward_max_concurrent_rejects_total", NULL,
-		       0, t->fetches_refused);
+		       0, t->fetches_refused + t->inflight_capped);
 }
 
 void nd_metrics_coredns_render(struct nd_prom *b, const struct nd_metrics *t,

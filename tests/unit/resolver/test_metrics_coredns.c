@@ -94,7 +94,8 @@ static void test_mapping(void **state)
 	w1.cache_hits = 6;
 	w2.cache_misses = 4;
 	w1.cache_stale = 1;
-	w1.fetches_refused = 8;
+	w1.fetches_refused = 5;
+	w2.inflight_capped = 3;
 	w1.fwd_requests[5] = 11;
 	w2.fwd_requests[2] = 3;
 	w1.fwd_responses[5][ND_UP_OK] = 9;
