@@ -15,6 +15,7 @@
 #include "server/daemon.h"
 #include "server/kube_client.h"
 #include "server/observers.h"
+#include "server/upstream_counters.h"
 #include "server/worker.h"
 #include "util/addr.h"
 #include "util/clock.h"
@@ -81,38 +82,26 @@ static void dump_config(const struct nd_daemon *d)
 	     c->query_log_sample);
 }
 
-/* Sum of the workers' counters (the same reads /metrics makes). */
+/* Sum of the workers' counters, as /metrics reads them (the per-upstream
+ * rows less the baseline of rows that changed hands). */
 static void sum_metrics(const struct nd_daemon *d, struct nd_metrics *sum)
 {
-	memset(sum, 0, sizeof(*sum));
-	for (unsigned w = 0; w < d->n_workers; w++) {
-		const struct nd_metrics *m = nd_worker_metrics(d->workers[w]);
+	struct nd_metrics *ms[d->n_workers ? d->n_workers : 1];
 
-		for (int p = 0; p < ND_PROTO_COUNT; p++)
-			for (int t = 0; t < ND_MQT_COUNT; t++)
-				sum->requests[p][t] += m->requests[p][t];
-		for (int r = 0; r < ND_MRC_COUNT; r++)
-			sum->responses[r] += m->responses[r];
-		sum->dropped += m->dropped;
-		sum->truncated += m->truncated;
-		sum->cache_hits += m->cache_hits;
-		sum->cache_misses += m->cache_misses;
-		sum->cache_stale += m->cache_stale;
-		sum->inflight_joined += m->inflight_joined;
-		sum->fetches_refused += m->fetches_refused;
-		sum->kube_answers += m->kube_answers;
-		sum->hosts_answers += m->hosts_answers;
-		sum->tcp_connections += m->tcp_connections;
-		sum->tcp_rejected += m->tcp_rejected;
-		for (size_t s = 0; s < ND_MAX_UPSTREAM_SLOTS; s++) {
-			sum->fwd_requests[s] += m->fwd_requests[s];
-			sum->fwd_loops[s] += m->fwd_loops[s];
-			sum->fwd_tcp[s] += m->fwd_tcp[s];
-			for (int o = 0; o < ND_UP_OUTCOMES; o++)
-				sum->fwd_responses[s][o] +=
-					m->fwd_responses[s][o];
-		}
-	}
+	for (unsigned w = 0; w < d->n_workers; w++)
+		ms[w] = nd_worker_metrics(d->workers[w]);
+	nd_metrics_sum(sum, ms, d->n_workers,
+		       nd_upstream_counters_baseline(d->upc));
+}
+
+/* Replies with rcode r, whatever the answer's source. */
+static uint64_t responses(const struct nd_metrics *m, enum nd_metric_rcode r)
+{
+	uint64_t n = 0;
+
+	for (int src = 0; src < ND_SRC_COUNT; src++)
+		n += m->responses_src[src][r];
+	return n;
 }
 
 static void dump_set(const struct nd_runtime *rt, const struct nd_metrics *m,
@@ -120,12 +109,16 @@ static void dump_set(const struct nd_runtime *rt, const struct nd_metrics *m,
 		     size_t slot_base)
 {
 	for (size_t i = 0; i < nd_upstreams_count(ups); i++) {
-		size_t s = slot_base + i;
+		size_t s = slot_base + i, row;
 		const uint64_t *o;
 
 		if (s >= ND_MAX_UPSTREAM_SLOTS || rt->upstream_names[s] == NULL)
 			break;
-		o = m->fwd_responses[s];
+		/* Counters live in the address's row, not the slot's. */
+		row = rt->row_of_slot[s];
+		if (row >= ND_MAX_UPSTREAM_SLOTS)
+			continue;
+		o = m->fwd_responses[row];
 		uint32_t fails = nd_upstreams_fails(ups, i);
 
 		dump("upstream %s zone=%s health=%s fails_in_a_row=%u "
@@ -137,14 +130,14 @@ static void dump_set(const struct nd_runtime *rt, const struct nd_metrics *m,
 		     : fails > 0		  ? "failing"
 						  : "ok",
 		     fails, nd_upstreams_srtt_us(ups, i) / 1000.0,
-		     (unsigned long long)m->fwd_requests[s],
+		     (unsigned long long)m->fwd_requests[row],
 		     (unsigned long long)o[ND_UP_OK],
 		     (unsigned long long)o[ND_UP_TIMEOUT],
 		     (unsigned long long)o[ND_UP_REFUSED],
 		     (unsigned long long)o[ND_UP_SERVFAIL],
 		     (unsigned long long)o[ND_UP_NETWORK],
 		     (unsigned long long)o[ND_UP_BAD],
-		     (unsigned long long)m->fwd_tcp[s]);
+		     (unsigned long long)m->fwd_tcp[row]);
 	}
 }
 
@@ -227,11 +220,11 @@ void nd_state_dump(struct nd_daemon *d)
 	     "truncated=%llu cluster=%llu hosts=%llu inflight_joined=%llu "
 	     "fetches_refused=%llu tcp_connections=%llu tcp_rejected=%llu",
 	     (unsigned long long)queries,
-	     (unsigned long long)m.responses[ND_MRC_NOERROR],
-	     (unsigned long long)m.responses[ND_MRC_NXDOMAIN],
-	     (unsigned long long)m.responses[ND_MRC_SERVFAIL],
-	     (unsigned long long)m.responses[ND_MRC_REFUSED],
-	     (unsigned long long)m.responses[ND_MRC_FORMERR],
+	     (unsigned long long)responses(&m, ND_MRC_NOERROR),
+	     (unsigned long long)responses(&m, ND_MRC_NXDOMAIN),
+	     (unsigned long long)responses(&m, ND_MRC_SERVFAIL),
+	     (unsigned long long)responses(&m, ND_MRC_REFUSED),
+	     (unsigned long long)responses(&m, ND_MRC_FORMERR),
 	     (unsigned long long)m.dropped, (unsigned long long)m.truncated,
 	     (unsigned long long)m.kube_answers,
 	     (unsigned long long)m.hosts_answers,

@@ -13,7 +13,10 @@ need python3
 [ -z "${ND_TARGET:-}" ] || skip "signals and the log file need a daemon this test starts"
 
 start_nsd "$ND_ZONES/example.test.zone" example.test
-LOGF="$ND_TMP/nodedns.json.log"
+# Started as root, nodedns runs as --user (nobody) after binding: SIGUSR2
+# creates the new file as that user, so the log's folder must let it.
+mkdir "$ND_TMP/log" && chmod 1777 "$ND_TMP/log"
+LOGF="$ND_TMP/log/nodedns.json.log"
 ND_THREADS=1 start_nodedns --upstream "127.0.0.1:$NSD_PORT" \
 	--kube-snapshot "$ND_SRCDIR/deploy/demo/cluster.json" \
 	--log-format json --log-file "$LOGF" --query-log on --query-log-sample 4
