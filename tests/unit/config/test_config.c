@@ -1499,6 +1499,8 @@ static void test_hardening_options(void **state)
 			 ND_EPARSE);
 	assert_int_equal(nd_config_set(c, "user", "", err, sizeof(err)),
 			 ND_EPARSE);
+}
+
 /* --log-format, --log-file, --query-log, --query-log-sample. */
 static void test_log_options(void **state)
 {
