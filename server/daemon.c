@@ -779,6 +779,8 @@ int nd_daemon_start(struct nd_daemon *d)
 	};
 	if (nd_privileges_drop(&plan) != 0)
 		return -EPERM;
+	if (nd_observers_start_threads(d) != 0)
+		return -EIO;
 	for (unsigned i = 0; i < d->n_workers; i++) {
 		int rc = nd_worker_start(d->workers[i]);
 		if (rc != 0) {

@@ -188,6 +188,17 @@ int nd_observers_start(struct nd_daemon *d)
 	return 0;
 }
 
+int nd_observers_start_threads(struct nd_daemon *d)
+{
+	int rc = nd_query_log_start(query_log);
+
+	(void)d;
+	if (rc != 0)
+		nd_err("server", "cannot start the query log's writer: %s",
+		       strerror(-rc));
+	return rc;
+}
+
 void nd_observers_reload(struct nd_daemon *d)
 {
 	nd_query_log_set(query_log, d->cfg.query_log, d->cfg.query_log_sample);

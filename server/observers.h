@@ -32,6 +32,10 @@ void nd_observers_tick(struct nd_daemon *d, uint64_t now_us);
 int nd_observers_render_metrics(struct nd_daemon *d, char **text,
 				size_t *len);
 
+/* Start the observers' own threads (the query log's writer): after the
+ * privilege drop, so they hold nothing the process gave up. */
+int nd_observers_start_threads(struct nd_daemon *d);
+
 /* Take the settings SIGHUP may change (--query-log and its sample)
  * from d->cfg; control thread. */
 void nd_observers_reload(struct nd_daemon *d);

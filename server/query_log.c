@@ -216,13 +216,26 @@ struct nd_query_log *nd_query_log_new(unsigned max_threads)
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
 	q->rings = calloc(max_threads ? max_threads : 1, sizeof(*q->rings));
-	if (q->rings == NULL ||
-	    pthread_create(&q->writer, NULL, writer_main, q) != 0) {
+	if (q->rings == NULL) {
 		nd_query_log_free(q);
 		return NULL;
 	}
-	q->has_writer = true;
 	return q;
+}
+
+int nd_query_log_start(struct nd_query_log *q)
+{
+	int rc;
+
+	if (q == NULL)
+		return -EINVAL;
+	if (q->has_writer)
+		return 0;
+	rc = pthread_create(&q->writer, NULL, writer_main, q);
+	if (rc != 0)
+		return -rc;
+	q->has_writer = true;
+	return 0;
 }
 
 void nd_query_log_free(struct nd_query_log *q)

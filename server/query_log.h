@@ -14,12 +14,19 @@ struct nd_query_log;
 #define ND_QUERY_LOG_RING_BYTES (64 * 1024)
 
 /*
- * Create the log and start its writer thread. max_threads: how many
- * threads may record (each takes a buffer at its first sampled query;
- * a thread past that count records nothing and counts a drop).
- * Returns NULL on failure (nothing left behind).
+ * Create the log (off). max_threads: how many threads may record (each
+ * takes a buffer at its first query; a thread past that count records
+ * nothing and counts a drop). Returns NULL on failure (nothing left
+ * behind).
  */
 struct nd_query_log *nd_query_log_new(unsigned max_threads);
+
+/*
+ * Start the writer thread. Call it after the privilege drop: a thread
+ * keeps the capabilities it was created with (they are per thread).
+ * Returns 0 or -errno; a second call does nothing.
+ */
+int nd_query_log_start(struct nd_query_log *q);
 
 /* Stop the writer after it wrote what is waiting; free. NULL is fine. */
 void nd_query_log_free(struct nd_query_log *q);

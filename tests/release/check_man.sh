@@ -66,7 +66,8 @@ for w in $words; do
 done
 # README.md: the first cell of a row of its options table names it.
 if [ -n "$readme" ]; then
-	cells=$(awk -F'|' '/^\| `/ { print $2 }' "$readme")
+	# (a "\|" inside a cell is a literal bar, not a cell border)
+	cells=$(awk -F'|' '/^\| `/ { gsub(/\\\|/, "/"); print $2 }' "$readme")
 	for o in $opts; do
 		printf '%s\n' "$cells" | grep -qE -- "--$o( |\`)" || {
 			echo "README.md: option --$o is not in the options table"
