@@ -14,6 +14,8 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libevent-dev libldns-dev libcurl4-openssl-dev libcjson-dev
 	libcmocka-dev libyaml-dev liburcu-dev
+	# node set-up: netlink and nftables
+	libmnl-dev libnftables-dev
 	# run and test: DNS clients, upstream servers, load generator, HTTP
 	dnsutils knot-dnsutils nsd unbound dnsperf curl iproute2 python3
 	procps openssl

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "config/node_plan.h"
 #include "config/resolv_conf.h"
 #include "dns/pods_mode.h"
 #include "util/addr.h"
@@ -92,6 +93,19 @@ struct nd_config {
 					 the cluster forms and resolv_conf's
 					 search line); no trailing dot */
 	size_t n_search_suffixes;
+	bool is_listen_set;	      /* --listen given (file or command
+					 line): else the default, which
+					 --node-local-ip replaces */
+	struct nd_node_addr node_ips[ND_MAX_NODE_IPS]; /* --node-local-ip */
+	size_t n_node_ips;	      /* 0 = no node set-up (the default) */
+	char node_interface[ND_NODE_IFNAMSIZ]; /* default "nodedns" */
+	bool node_interface_shared;   /* may add to an existing interface
+					 that is not a dummy; default off */
+	uint32_t node_setup_interval_s; /* check and repair; default 60 */
+	bool node_keep_setup;	      /* leave it at exit; default off */
+	uint16_t node_port;	      /* port of the node-local listeners
+					 and rules: the first --listen's,
+					 53 without one (finalize sets it) */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

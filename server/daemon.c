@@ -23,6 +23,7 @@
 #include "server/kube_snapshot.h"
 #include "server/observers.h"
 #include "server/debug.h"
+#include "server/node_setup.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
@@ -279,6 +280,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	nd_info("server", "signal %d: no new queries, finishing those in flight",
 		(int)sig);
+	/* The rules first: from now on a kube-dns ClusterIP held here is
+	 * the cluster DNS Service's again (see server/node_setup.h). */
+	nd_node_setup_stop(d->node);
 	uint64_t deadline = nd_clock_ms() + d->cfg.query_timeout_ms +
 			    STOP_GRACE_MS;
 	for (unsigned i = 0; i < d->n_workers; i++)
@@ -324,6 +328,8 @@ static int http_metrics(void *arg, char **text, size_t *len)
 	int rc = nd_metrics_render(ms, d->n_workers, &g, text, len);
 	if (rc == 0)
 		(void)nd_observers_render_metrics(d, text, len);
+	if (rc == 0 && d->node != NULL)
+		rc = nd_node_setup_render_metrics(d->node, text, len);
 	if (rc == 0 && d->kube_client != NULL) {
 		struct nd_kube_client_stats cs2;
 		nd_kube_client_get_stats(d->kube_client, &cs2);
@@ -505,6 +511,12 @@ static int http_debug(void *arg, const char *path, const char *query,
 	return nd_debug_dispatch(arg, path, query, body, len, content_type);
 }
 
+/* The node set-up's rules wait for this (see server/node_setup.h). */
+static bool node_is_serving(void *arg)
+{
+	return http_is_ready(arg) != 0;
+}
+
 static unsigned cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -551,6 +563,14 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -EIO;
 	if (nd_observers_start(d) != 0)
 		return -ENOMEM;
+	/* The node-local addresses before the listeners bind them. */
+	if (nd_node_setup_is_configured(&d->cfg)) {
+		int rc;
+
+		d->node = nd_node_setup_new(d->control, &d->cfg, &rc);
+		if (d->node == NULL)
+			return rc;
+	}
 	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
@@ -621,6 +641,9 @@ int nd_daemon_start(struct nd_daemon *d)
 				d->rt->upstream_names[d->rt->zones[z].slot_base +
 						      i]);
 	__atomic_store_n(&d->is_ready, 1, __ATOMIC_RELEASE);
+	if (d->node != NULL && nd_node_setup_start(d->node, node_is_serving,
+						   d) != 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -629,6 +652,9 @@ int nd_daemon_run(struct nd_daemon *d)
 	event_base_dispatch(d->control);
 	for (unsigned i = 0; i < d->n_workers; i++)
 		nd_worker_join(d->workers[i]);
+	/* Drained: the addresses can go (no answer leaves from them now). */
+	nd_node_setup_free(d->node);
+	d->node = NULL;
 	nd_info("server", "stopped");
 	return 0;
 }
@@ -642,6 +668,9 @@ void nd_daemon_free(struct nd_daemon *d)
 	for (unsigned i = 0; d->workers && i < d->n_workers; i++)
 		nd_worker_free(d->workers[i]);
 	free(d->workers);
+	/* A failed start must not leave addresses nobody answers on. */
+	nd_node_setup_free(d->node);
+	d->node = NULL;
 	nd_http_free(d->http);
 	nd_hosts_file_free(d->hosts);
 	nd_kube_client_free(d->kube_client);

@@ -19,6 +19,7 @@ struct nd_http;
 struct nd_resolver;
 struct nd_kube_client;
 struct nd_kube_store;
+struct nd_node_setup;
 struct nd_searchlist;
 struct nd_symptoms;
 struct nd_upstreams;
@@ -81,6 +82,8 @@ struct nd_daemon {
 	uint64_t start_ms;		/* monotonic start time */
 	int is_ready;			/* 1 once listeners are up (atomic) */
 	int is_stopping;		/* 1 after SIGTERM (atomic) */
+	struct nd_node_setup *node;	/* --node-local-ip set-up; NULL
+					   without it */
 };
 
 /* True when the cluster zone holds a full view: a snapshot was loaded, or

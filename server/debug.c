@@ -48,6 +48,10 @@ static const struct view {
      nd_debug_view_explain,
      {"name", "client", "namespace"},
      "walk a name as a pod would: ?name=N[&client=IP][&namespace=NS]"},
+    {"/debug/node",
+     nd_debug_view_node,
+     {NULL},
+     "node set-up: interface, node-local addresses, nftables rules, errors and repairs"},
 };
 
 #define N_VIEWS (sizeof(views) / sizeof(views[0]))

@@ -33,6 +33,8 @@ int nd_debug_view_kube(struct nd_daemon *d, const struct evkeyvalq *params,
 		       cJSON **doc);
 int nd_debug_view_explain(struct nd_daemon *d, const struct evkeyvalq *params,
 			  cJSON **doc);
+int nd_debug_view_node(struct nd_daemon *d, const struct evkeyvalq *params,
+		       cJSON **doc);
 
 /* {"error": "<formatted message>"}; NULL when out of memory. */
 cJSON *nd_debug_error(const char *fmt, ...)

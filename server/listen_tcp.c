@@ -17,6 +17,7 @@
 
 #include "dns/wire.h"
 #include "resolver/metrics.h"
+#include "server/listen_udp.h" /* ND_LISTEN_NO_ADDR_HINT */
 #include "server/request.h"
 #include "server/worker.h"
 #include "util/addr.h"
@@ -623,7 +624,8 @@ struct nd_tcp_listener *nd_tcp_listener_new(struct nd_worker *w,
 fail_errno:
 	err = -errno;
 fail:
-	nd_err("listen", "tcp %s: %s: %s", l->name, step, nd_strerror(err));
+	nd_err("listen", "tcp %s: %s: %s%s", l->name, step, nd_strerror(err),
+	       err == -EADDRNOTAVAIL ? ND_LISTEN_NO_ADDR_HINT : "");
 	nd_tcp_listener_free(l);
 	return NULL;
 }

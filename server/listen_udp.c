@@ -186,7 +186,10 @@ struct nd_udp_listener *nd_udp_listener_new(struct nd_worker *w,
 	set_buf(l->fd, SO_RCVBUF);
 	set_buf(l->fd, SO_SNDBUF);
 	if (bind(l->fd, addr, nd_addr_len(addr)) != 0) {
-		nd_err("listen", "udp %s: bind: %s", name, strerror(errno));
+		int e = errno;
+
+		nd_err("listen", "udp %s: bind: %s%s", name, strerror(e),
+		       e == EADDRNOTAVAIL ? ND_LISTEN_NO_ADDR_HINT : "");
 		goto fail;
 	}
 	l->ev = event_new(nd_worker_base(w), l->fd, EV_READ | EV_PERSIST,

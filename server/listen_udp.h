@@ -6,6 +6,11 @@
 
 #include <sys/socket.h>
 
+/* Said after a bind that failed with EADDRNOTAVAIL (UDP and TCP). */
+#define ND_LISTEN_NO_ADDR_HINT                                              \
+	" (no interface of this node has that address yet: add it first, " \
+	"or let nodedns put it on the node with --node-local-ip)"
+
 struct nd_worker;
 struct nd_udp_listener;
 
