@@ -56,6 +56,8 @@ struct nd_node_setup {
 	bool is_rules_clean;		/* it matched the plan at the last
 					   check */
 	bool is_stopped;		/* after SIGTERM */
+	bool is_started;		/* nd_node_setup_start() ran: the
+					   start-up succeeded */
 	struct nd_node_rules_diff diff; /* the last check's */
 	uint64_t checks;		/* checks done */
 	uint64_t last_check_ms;		/* monotonic; 0 = none yet */
@@ -215,6 +217,13 @@ static int ensure_addrs(struct nd_node_setup *ns, bool is_start)
 	return first;
 }
 
+static const char *perm_hint(const char *nft_err)
+{
+	return strstr(nft_err, "Operation not permitted") != NULL
+		       ? " (node set-up needs CAP_NET_ADMIN)"
+		       : "";
+}
+
 /* Our table as planned: read back, compared, rewritten whole when it
  * differs (one transaction, so the node never sees half a table). */
 static void ensure_rules(struct nd_node_setup *ns)
@@ -232,9 +241,9 @@ static void ensure_rules(struct nd_node_setup *ns)
 	if (rc != 0) {
 		ns->is_rules_clean = false;
 		failed(ns, K_NFTABLES,
-		       "nftables: cannot read table inet %s: %s; nodedns "
+		       "nftables: cannot read table inet %s: %s%s; nodedns "
 		       "serves on its addresses without the NOTRACK rules",
-		       ND_NODE_TABLE, err);
+		       ND_NODE_TABLE, err, perm_hint(err));
 		return;
 	}
 	if (nd_node_rules_check(&ns->plan, json, &ns->diff) != 0)
@@ -260,9 +269,9 @@ static void ensure_rules(struct nd_node_setup *ns)
 	if (rc != 0) {
 		ns->is_rules_clean = false;
 		failed(ns, K_NFTABLES,
-		       "nftables: cannot install table inet %s: %s; nodedns "
+		       "nftables: cannot install table inet %s: %s%s; nodedns "
 		       "serves on its addresses without the NOTRACK rules",
-		       ND_NODE_TABLE, err);
+		       ND_NODE_TABLE, err, perm_hint(err));
 		return;
 	}
 	if (ns->is_rules_installed) {
@@ -378,6 +387,7 @@ int nd_node_setup_start(struct nd_node_setup *ns, bool (*is_serving)(void *),
 		return -EINVAL;
 	ns->is_serving = is_serving;
 	ns->serving_arg = arg;
+	ns->is_started = true;
 	arm(ns);
 	return 0;
 }
@@ -415,7 +425,10 @@ static void remove_addrs(struct nd_node_setup *ns)
 {
 	if (ns->ifindex == 0)
 		return;
-	if (ns->mode == M_DUMMY_CREATED || ns->mode == M_DUMMY_FOUND) {
+	/* A start that failed takes back only what it put there: the same
+	 * addresses may be another nodedns's, serving right now. */
+	if (ns->mode == M_DUMMY_CREATED ||
+	    (ns->mode == M_DUMMY_FOUND && ns->is_started)) {
 		int rc = nd_link_del(ns->ifindex);
 
 		if (rc != 0)
@@ -431,6 +444,8 @@ static void remove_addrs(struct nd_node_setup *ns)
 		char ip[64];
 		int rc;
 
+		if (!ns->is_started && !ns->addr_added[i])
+			continue;
 		nd_node_addr_format(&ns->plan.addrs[i], ip, sizeof(ip));
 		rc = nd_link_addr_change(ns->ifindex, &ns->plan.addrs[i],
 					 false);

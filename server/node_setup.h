@@ -43,9 +43,10 @@ int nd_node_setup_start(struct nd_node_setup *ns, bool (*is_serving)(void *),
  * (their answers still leave from the addresses). NULL is fine. */
 void nd_node_setup_stop(struct nd_node_setup *ns);
 
-/* After the drain (or a failed start): remove the rules, the addresses
- * and a dummy interface (unless --node-keep-setup), then free. NULL is
- * fine. */
+/* After the drain: remove the rules, the addresses and a dummy interface
+ * (unless --node-keep-setup), then free. After a failed start (before
+ * nd_node_setup_start) only what this process added goes: the addresses
+ * may be another nodedns's, serving now. NULL is fine. */
 void nd_node_setup_free(struct nd_node_setup *ns);
 
 /* Append nodedns_node_setup_* to the /metrics text (*text, *len grow;
