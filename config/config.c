@@ -262,6 +262,20 @@ static const struct opt_def opts[] = {
 	{ "node-keep-setup", 0, K_BOOL, OFF(node_keep_setup), 0, 0, "on|off",
 	  "Leave the interface, addresses and rules in place at exit.",
 	  "off" },
+	{ "control-socket", 0, K_PATH, OFF(control_socket), 0, 0, "PATH",
+	  "Upgrades without losing a query or the cache: a Unix socket\n"
+	  "(a hostPath shared by the old and the new pod). A nodedns that\n"
+	  "starts while another listens there takes its cache (entries\n"
+	  "with the TTL they have left) and shares its addresses\n"
+	  "(SO_REUSEPORT); when the old one then gets SIGTERM it steers\n"
+	  "new queries to the successor's sockets, answers what it has,\n"
+	  "leaves the node set-up in place and exits 0. A socket file left\n"
+	  "by a dead process is replaced.",
+	  "none" },
+	{ "lameduck-ms", 0, K_U32, OFF(lameduck_ms), 0, 600000, "MS",
+	  "After SIGTERM without a successor, keep answering this long\n"
+	  "(/ready and /health say 503) before stopping, 0..600000.",
+	  "0" },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
@@ -825,6 +839,8 @@ void nd_config_deinit(struct nd_config *c)
 	c->kube_snapshot = NULL;
 	free(c->hosts_file);
 	c->hosts_file = NULL;
+	free(c->control_socket);
+	c->control_socket = NULL;
 }
 
 int nd_config_set(struct nd_config *c, const char *key, const char *value,

@@ -103,6 +103,10 @@ struct nd_config {
 					 that is not a dummy; default off */
 	uint32_t node_setup_interval_s; /* check and repair; default 60 */
 	bool node_keep_setup;	      /* leave it at exit; default off */
+	char *control_socket;	      /* --control-socket path or NULL;
+					 owned */
+	uint32_t lameduck_ms;	      /* answer this long after SIGTERM
+					 without a successor; default 0 */
 	uint16_t node_port;	      /* port of the node-local listeners
 					 and rules: the first --listen's,
 					 53 without one (finalize sets it) */

@@ -24,6 +24,10 @@
 #include "server/observers.h"
 #include "server/debug.h"
 #include "server/node_setup.h"
+#include "server/control.h"
+#include "server/listen_tcp.h"
+#include "server/listen_udp.h"
+#include "server/steer.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
@@ -267,19 +271,10 @@ static void on_kube_dns_check(evutil_socket_t fd, short what, void *arg)
 	reload(d);
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+/* Stop reading the listeners, finish the queries in flight, exit. */
+static void stop_now(struct nd_daemon *d)
 {
-	struct nd_daemon *d = arg;
-	(void)what;
-
-	if (sig == SIGHUP) {
-		reload(d);
-		return;
-	}
-	if (__atomic_exchange_n(&d->is_stopping, 1, __ATOMIC_ACQ_REL))
-		return;
-	nd_info("server", "signal %d: no new queries, finishing those in flight",
-		(int)sig);
+	nd_info("server", "no new queries, finishing those in flight");
 	/* The rules first: from now on a kube-dns ClusterIP held here is
 	 * the cluster DNS Service's again (see server/node_setup.h). */
 	nd_node_setup_stop(d->node);
@@ -288,6 +283,114 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	for (unsigned i = 0; i < d->n_workers; i++)
 		nd_worker_stop(d->workers[i], deadline);
 	event_base_loopexit(d->control, NULL);
+}
+
+/* Every UDP socket of ours has nothing queued. */
+static bool udp_queues_empty(struct nd_daemon *d)
+{
+	for (unsigned w = 0; w < d->n_workers; w++) {
+		struct nd_worker *wk = d->workers[w];
+
+		for (size_t i = 0; i < wk->n_listen; i++)
+			if (nd_steer_queued(nd_udp_listener_fd(wk->udp[i])) >
+			    0)
+				return false;
+	}
+	return true;
+}
+
+/* The lame duck's end; or, in a hand-over, each check whether our
+ * sockets still hold datagrams queued before the steering (the workers
+ * are reading them). */
+static void on_stop_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct nd_daemon *d = arg;
+	struct timeval tv = { 0, 10 * 1000 };
+	(void)fd;
+	(void)what;
+
+	if (d->is_handing_over && !udp_queues_empty(d) &&
+	    nd_clock_ms() < d->stop_at_ms) {
+		event_add(d->stop_ev, &tv);
+		return;
+	}
+	stop_now(d);
+}
+
+/*
+ * A successor is connected: every new datagram and connection to our
+ * addresses goes to its sockets from now on (server/steer.h); ours keep
+ * what was queued before, which the workers still read.
+ */
+static void steer_to_successor(struct nd_daemon *d, unsigned n_succ)
+{
+	struct nd_worker *w0 = d->workers[0];
+
+	for (size_t i = 0; i < w0->n_listen; i++) {
+		int u = nd_steer_to_successor(nd_udp_listener_fd(w0->udp[i]),
+					      d->n_workers, n_succ);
+		int t = nd_steer_to_successor(nd_tcp_listener_fd(w0->tcp[i]),
+					      d->n_workers, n_succ);
+
+		if (u != 0 || t != 0)
+			nd_err("control", "cannot steer listen address %zu to "
+					  "the successor (udp: %s, tcp: %s): "
+					  "queries may be lost",
+			       i, nd_strerror(u), nd_strerror(t));
+	}
+}
+
+/* The nodedns we replaced has gone: the kernel's hash spreads queries
+ * over our sockets again. */
+static void on_predecessor_gone(void *arg)
+{
+	struct nd_daemon *d = arg;
+	struct nd_worker *w0 = d->workers ? d->workers[0] : NULL;
+
+	for (size_t i = 0; w0 != NULL && i < w0->n_listen; i++) {
+		(void)nd_steer_detach(nd_udp_listener_fd(w0->udp[i]));
+		(void)nd_steer_detach(nd_tcp_listener_fd(w0->tcp[i]));
+	}
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct nd_daemon *d = arg;
+	unsigned n_succ = 0;
+	(void)what;
+
+	if (sig == SIGHUP) {
+		reload(d);
+		return;
+	}
+	if (__atomic_exchange_n(&d->is_stopping, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (nd_control_has_successor(d->ctl, &n_succ) && d->stop_ev != NULL) {
+		struct timeval tv = { 0, 10 * 1000 };
+
+		nd_info("server", "signal %d: a successor is connected: "
+				  "handing over",
+			(int)sig);
+		d->is_handing_over = true;
+		nd_node_setup_hand_over(d->node);
+		steer_to_successor(d, n_succ);
+		d->stop_at_ms = nd_clock_ms() + 2000;
+		event_add(d->stop_ev, &tv);
+		return;
+	}
+	if (d->cfg.lameduck_ms > 0 && d->stop_ev != NULL) {
+		struct timeval tv = { (time_t)(d->cfg.lameduck_ms / 1000),
+				      (suseconds_t)(d->cfg.lameduck_ms % 1000) *
+					      1000 };
+
+		nd_info("server", "signal %d: lame duck for %u ms: answering, "
+				  "/ready says 503",
+			(int)sig, d->cfg.lameduck_ms);
+		event_add(d->stop_ev, &tv);
+		return;
+	}
+	nd_info("server", "signal %d", (int)sig);
+	stop_now(d);
 }
 
 static int http_is_ready(void *arg);
@@ -572,6 +675,21 @@ int nd_daemon_start(struct nd_daemon *d)
 			return rc;
 	}
 	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
+	/* Before the listeners: the cache of the nodedns we replace. */
+	if (d->cfg.control_socket != NULL) {
+		int rc;
+		size_t mib = d->cfg.cache_bytes >> 20;
+
+		d->ctl = nd_control_new(d->control, d->cfg.control_socket,
+					d->cache, mib ? (unsigned)mib : 1,
+					d->n_workers, &rc);
+		if (d->ctl == NULL)
+			return rc;
+		nd_control_on_predecessor_gone(d->ctl, on_predecessor_gone, d);
+	}
+	d->stop_ev = event_new(d->control, -1, 0, on_stop_check, d);
+	if (d->stop_ev == NULL)
+		return -ENOMEM;
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
 		return -ENOMEM;
@@ -671,6 +789,10 @@ void nd_daemon_free(struct nd_daemon *d)
 	/* A failed start must not leave addresses nobody answers on. */
 	nd_node_setup_free(d->node);
 	d->node = NULL;
+	nd_control_free(d->ctl);
+	d->ctl = NULL;
+	if (d->stop_ev)
+		event_free(d->stop_ev);
 	nd_http_free(d->http);
 	nd_hosts_file_free(d->hosts);
 	nd_kube_client_free(d->kube_client);

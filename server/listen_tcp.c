@@ -630,6 +630,11 @@ fail:
 	return NULL;
 }
 
+int nd_tcp_listener_fd(const struct nd_tcp_listener *l)
+{
+	return l != NULL ? l->fd : -1;
+}
+
 void nd_tcp_listener_stop(struct nd_tcp_listener *l)
 {
 	if (l == NULL)

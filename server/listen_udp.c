@@ -203,6 +203,11 @@ fail:
 	return NULL;
 }
 
+int nd_udp_listener_fd(const struct nd_udp_listener *l)
+{
+	return l != NULL ? l->fd : -1;
+}
+
 void nd_udp_listener_stop(struct nd_udp_listener *l)
 {
 	if (l != NULL && l->ev != NULL)

@@ -421,6 +421,16 @@ void nd_node_setup_stop(struct nd_node_setup *ns)
 		remove_rules(ns);
 }
 
+void nd_node_setup_hand_over(struct nd_node_setup *ns)
+{
+	if (ns == NULL)
+		return;
+	ns->keep = true;
+	nd_info("node", "a successor serves on the node-local addresses: "
+			"leaving the node set-up to it");
+	nd_node_setup_stop(ns);
+}
+
 static void remove_addrs(struct nd_node_setup *ns)
 {
 	if (ns->ifindex == 0)

@@ -43,6 +43,11 @@ int nd_node_setup_start(struct nd_node_setup *ns, bool (*is_serving)(void *),
  * (their answers still leave from the addresses). NULL is fine. */
 void nd_node_setup_stop(struct nd_node_setup *ns);
 
+/* A successor serves the same addresses (an upgrade): stop checking and
+ * leave interface, addresses and rules to it, as --node-keep-setup would.
+ * NULL is fine. */
+void nd_node_setup_hand_over(struct nd_node_setup *ns);
+
 /* After the drain: remove the rules, the addresses and a dummy interface
  * (unless --node-keep-setup), then free. After a failed start (before
  * nd_node_setup_start) only what this process added goes: the addresses
