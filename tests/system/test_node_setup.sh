@@ -11,7 +11,7 @@
 # nameserver 169.254.20.10, pod "b" with the ClusterIP.
 #
 # nodedns starts with --node-local-ip 169.254.20.10 --node-local-ip
-# 169.254.99.10 on lo (this kernel may lack the dummy driver; a dummy is
+# 169.254.99.10 and fd00:a9fe::a on lo (this kernel may lack the dummy driver; a dummy is
 # tested too when it exists). Checked: the addresses (ip -j addr) and the
 # 24 rules of table inet nodedns (nft -j, decoded here independently of
 # nodedns); UDP and TCP queries (dig, getent) of both pods answered by
@@ -25,11 +25,13 @@
 # address that does not exist without node set-up.
 . "$(dirname "$0")/lib.sh"
 NN_UP_EXTRA='	local-data: "tcp.example.com. 300 IN A 192.0.2.11"'
+NN_ALLOW="169.254.30.0/24 127.0.0.0/8 fd00:a9fe::/32"
 . "$(dirname "$0")/lib_netns.sh"
 need unbound dig getent setpriv
 
 LOCAL_IP=169.254.20.10
 CLUSTER_IP=169.254.99.10
+LOCAL_IP6=fd00:a9fe::a # an IPv6 node-local address (asked from the node)
 FALLBACK_IP=169.254.99.53
 NN_HTTP=127.0.0.1:9153 # nodedns's HTTP inside the node netns
 NN_LISTEN=127.0.0.1:53 # plus the node-local addresses, at port 53
@@ -158,7 +160,7 @@ print("\n".join(sorted(out)))'
 # want_rules: the 24 rules the issue asks for (NodeLocal DNSCache's)
 want_rules() {
 	local ip pr
-	for ip in $LOCAL_IP $CLUSTER_IP; do
+	for ip in $LOCAL_IP $CLUSTER_IP $LOCAL_IP6; do
 		for pr in udp tcp; do
 			echo "raw_prerouting(filter/prerouting/-300) daddr $ip $pr dport 53 notrack"
 			echo "raw_prerouting(filter/prerouting/-300) saddr $ip $pr sport 53 notrack"
@@ -228,14 +230,14 @@ t_has "$BAD_OUT" "udp $LOCAL_IP:53: bind: Cannot assign requested address (no in
 
 # --- nodedns with node set-up --------------------------------------------------
 
-nn_start_nodedns --node-local-ip $LOCAL_IP --node-local-ip $CLUSTER_IP \
+nn_start_nodedns --node-local-ip $LOCAL_IP --node-local-ip $CLUSTER_IP --node-local-ip $LOCAL_IP6 \
 	--node-interface lo --node-interface-shared on --node-setup-interval 1
 t_has "$(cat "$ND_LOG")" "adding the node-local addresses to the existing interface lo" \
 	"the log says which interface took the addresses"
-lo_has $LOCAL_IP && lo_has $CLUSTER_IP && pass "ip -j addr: $LOCAL_IP and $CLUSTER_IP on lo" ||
+lo_has $LOCAL_IP && lo_has $CLUSTER_IP && lo_has $LOCAL_IP6 && pass "ip -j addr: $LOCAL_IP, $CLUSTER_IP and $LOCAL_IP6 on lo" ||
 	fail "ip -j addr: lo has $(lo_addrs)"
 poll_until 5000 rules_as_wanted || fail "nft -j list table inet nodedns: $(nft_rules | head -n 30)"
-t_eq "$(nft_rules | wc -l)" 24 "nft -j: the 24 NOTRACK and ACCEPT rules (UDP, TCP; to and from both addresses)"
+t_eq "$(nft_rules | wc -l)" 36 "nft -j: the 36 NOTRACK and ACCEPT rules (UDP, TCP; to and from the three addresses)"
 t_eq "$(metric nodedns_node_setup_rules_installed)" 1 "metric nodedns_node_setup_rules_installed 1"
 dbg=$(nd_http /debug/node)
 t_has "$dbg" '"mode":	"shared"' "/debug/node: mode shared"
@@ -252,6 +254,8 @@ t_eq "$(pod_dig b $CLUSTER_IP api.example.com)" 192.0.2.10 \
 	"pod b, UDP to the ClusterIP: nodedns answers (NOTRACK skipped the DNAT)"
 t_eq "$(pod_dig b $CLUSTER_IP tcp.example.com +tcp)" 192.0.2.11 "pod b, TCP to the ClusterIP: nodedns answers"
 t_eq "$(pod_getent b tcp.example.com)" 192.0.2.11 "pod b, getent with nameserver $CLUSTER_IP: nodedns answers"
+t_eq "$(nn_node dig @$LOCAL_IP6 +short +tries=1 +time=2 api.example.com A)" 192.0.2.10 "the node, UDP to $LOCAL_IP6: nodedns answers"
+t_eq "$(nn_node dig @$LOCAL_IP6 +short +tries=1 +time=2 +tcp tcp.example.com A)" 192.0.2.11 "the node, TCP to $LOCAL_IP6: nodedns answers"
 
 # --- repairs -----------------------------------------------------------------------
 
@@ -262,7 +266,7 @@ poll_until 5000 rules_as_wanted && pass "the deleted table is back, as wanted" |
 h=$(nn_node nft -a list chain inet nodedns raw_prerouting | grep "daddr $CLUSTER_IP udp dport 53" | grep -oE 'handle [0-9]+' | head -n 1)
 [ -n "$h" ] || fail "no handle for a rule of raw_prerouting"
 nn_node nft delete rule inet nodedns raw_prerouting $h
-t_eq "$(nft_rules | wc -l)" 23 "one rule deleted by hand"
+t_eq "$(nft_rules | wc -l)" 35 "one rule deleted by hand"
 poll_until 5000 metric_ge 'nodedns_node_setup_repairs_total{kind="nftables"}' 2 ||
 	fail "no nftables repair counted after one rule was deleted"
 poll_until 5000 rules_as_wanted && pass "the deleted rule is back" || fail "after the repair: $(nft_rules | wc -l) rules"
@@ -275,7 +279,7 @@ t_eq "$(metric nodedns_node_setup_errors_total)" 0 "no node set-up errors"
 # --- SIGTERM: everything gone, pods fall back --------------------------------------
 
 stop_nodedns
-t_eq "$(lo_has $LOCAL_IP || lo_has $CLUSTER_IP || echo gone)" gone "after SIGTERM: no node-local address on lo ($(lo_addrs))"
+t_eq "$(lo_has $LOCAL_IP || lo_has $CLUSTER_IP || lo_has $LOCAL_IP6 || echo gone)" gone "after SIGTERM: no node-local address on lo ($(lo_addrs))"
 rules_absent && pass "after SIGTERM: table inet nodedns is gone" || fail "after SIGTERM: $(nft_rules | head -n 3)"
 t_eq "$(pod_dig b $CLUSTER_IP api.example.com)" 192.0.2.99 \
 	"after SIGTERM: pod b's UDP query to the ClusterIP reaches the fallback"
