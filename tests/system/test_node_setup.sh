@@ -13,7 +13,7 @@
 # nodedns starts with --node-local-ip 169.254.20.10 --node-local-ip
 # 169.254.99.10 and fd00:a9fe::a on lo (this kernel may lack the dummy driver; a dummy is
 # tested too when it exists). Checked: the addresses (ip -j addr) and the
-# 24 rules of table inet nodedns (nft -j, decoded here independently of
+# 36 rules of table inet nodedns (nft -j, decoded here independently of
 # nodedns); UDP and TCP queries (dig, getent) of both pods answered by
 # nodedns, the ClusterIP ones too because NOTRACK skips the DNAT; the
 # rules and an address put back after someone deletes them; after SIGTERM
