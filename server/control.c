@@ -234,8 +234,9 @@ static int take_over(struct nd_control *c, size_t max_doc)
 	if (rc == 0 && (memcmp(in, "NDHI", 4) != 0 ||
 			get16(in + 4) != ND_CONTROL_VERSION))
 		rc = ND_EPARSE;
-	len = ((uint32_t)in[8] << 24) | ((uint32_t)in[9] << 16) |
-	      ((uint32_t)in[10] << 8) | in[11];
+	len = rc == 0 ? ((uint32_t)in[8] << 24) | ((uint32_t)in[9] << 16) |
+				((uint32_t)in[10] << 8) | in[11]
+		      : 0;
 	if (rc == 0 && len > max_doc) {
 		nd_warn("control", "the cache offered is %u bytes, over the "
 				   "bound of %zu: not taken",
@@ -247,7 +248,7 @@ static int take_over(struct nd_control *c, size_t max_doc)
 				   "(%s): starting with an empty cache",
 			c->path, nd_strerror(rc));
 		close(fd);
-		return fd >= 0 ? -EPROTO : rc;
+		return -EPROTO; /* logged: connected, but no hand-over */
 	}
 	doc = malloc(len ? len : 1);
 	if (doc == NULL) {
