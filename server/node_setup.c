@@ -177,9 +177,9 @@ static int ensure_link(struct nd_node_setup *ns, bool is_start)
 /* The planned addresses on the interface; the missing ones added. */
 static int ensure_addrs(struct nd_node_setup *ns, bool is_start)
 {
-	struct nd_node_addr have[64];
+	struct nd_node_addr have[256]; /* lo of a busy node holds many */
 	size_t n = 0, missing[ND_MAX_NODE_IPS], n_missing;
-	int rc = nd_link_addrs(ns->ifindex, have, 64, &n), first = 0;
+	int rc = nd_link_addrs(ns->ifindex, have, 256, &n), first = 0;
 
 	if (rc != 0) {
 		failed(ns, K_ADDRESS, "cannot read the addresses of %s: %s",
