@@ -24,7 +24,7 @@
 #include "server/observers.h"
 #include "server/debug.h"
 #include "server/node_setup.h"
-#include "server/control.h"
+#include "server/handover.h"
 #include "server/listen_tcp.h"
 #include "server/listen_udp.h"
 #include "server/steer.h"
@@ -365,7 +365,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	if (__atomic_exchange_n(&d->is_stopping, 1, __ATOMIC_ACQ_REL))
 		return;
-	if (nd_control_has_successor(d->ctl, &n_succ) && d->stop_ev != NULL) {
+	if (nd_handover_has_successor(d->handover, &n_succ) && d->stop_ev != NULL) {
 		struct timeval tv = { 0, 10 * 1000 };
 
 		nd_info("server", "signal %d: a successor is connected: "
@@ -680,12 +680,12 @@ int nd_daemon_start(struct nd_daemon *d)
 		int rc;
 		size_t mib = d->cfg.cache_bytes >> 20;
 
-		d->ctl = nd_control_new(d->control, d->cfg.control_socket,
+		d->handover = nd_handover_new(d->control, d->cfg.control_socket,
 					d->cache, mib ? (unsigned)mib : 1,
 					d->n_workers, &rc);
-		if (d->ctl == NULL)
+		if (d->handover == NULL)
 			return rc;
-		nd_control_on_predecessor_gone(d->ctl, on_predecessor_gone, d);
+		nd_handover_on_predecessor_gone(d->handover, on_predecessor_gone, d);
 	}
 	d->stop_ev = event_new(d->control, -1, 0, on_stop_check, d);
 	if (d->stop_ev == NULL)
@@ -789,8 +789,8 @@ void nd_daemon_free(struct nd_daemon *d)
 	/* A failed start must not leave addresses nobody answers on. */
 	nd_node_setup_free(d->node);
 	d->node = NULL;
-	nd_control_free(d->ctl);
-	d->ctl = NULL;
+	nd_handover_free(d->handover);
+	d->handover = NULL;
 	if (d->stop_ev)
 		event_free(d->stop_ev);
 	nd_http_free(d->http);

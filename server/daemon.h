@@ -20,7 +20,7 @@ struct nd_resolver;
 struct nd_kube_client;
 struct nd_kube_store;
 struct nd_node_setup;
-struct nd_control;
+struct nd_handover;
 struct nd_searchlist;
 struct nd_symptoms;
 struct nd_upstreams;
@@ -85,7 +85,7 @@ struct nd_daemon {
 	int is_stopping;		/* 1 after SIGTERM (atomic) */
 	struct nd_node_setup *node;	/* --node-local-ip set-up; NULL
 					   without it */
-	struct nd_control *ctl;		/* --control-socket; NULL without */
+	struct nd_handover *handover;		/* --control-socket; NULL without */
 	struct event *stop_ev;		/* SIGTERM's deferred stop: the
 					   lame duck, or the hand-over's
 					   drain of the steered sockets */

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* server/control.h - the control socket (--control-socket): an upgrade's successor gets the cache of the nodedns it replaces, and that one learns it has a successor. */
-#ifndef SERVER_CONTROL_H
-#define SERVER_CONTROL_H
+/* server/handover.h - the control socket (--control-socket): an upgrade's successor gets the cache of the nodedns it replaces, and that one learns it has a successor. */
+#ifndef SERVER_HANDOVER_H
+#define SERVER_HANDOVER_H
 
 #include <stdbool.h>
 
 struct event_base;
 struct nd_cache;
-struct nd_control; /* opaque; control thread only */
+struct nd_handover; /* opaque; control thread only */
 
 /*
  * The exchange, over a Unix stream socket:
@@ -32,27 +32,27 @@ struct nd_control; /* opaque; control thread only */
  * Returns the object or NULL. A failed hand-over (timeout, bad document)
  * is logged and start-up goes on with an empty cache.
  */
-struct nd_control *nd_control_new(struct event_base *base, const char *path,
+struct nd_handover *nd_handover_new(struct event_base *base, const char *path,
 				  struct nd_cache *cache,
 				  unsigned max_cache_bytes_mib,
 				  unsigned n_workers, int *rc);
 
 /* A successor is connected now; *n_workers its sockets per address. */
-bool nd_control_has_successor(const struct nd_control *c,
+bool nd_handover_has_successor(const struct nd_handover *c,
 			      unsigned *n_workers);
 
 /* A predecessor was connected at start and still is; *n_workers its
  * sockets per address. */
-bool nd_control_has_predecessor(const struct nd_control *c,
+bool nd_handover_has_predecessor(const struct nd_handover *c,
 				unsigned *n_workers);
 
 /* Called (control thread) when the predecessor's connection closes: it
  * has exited. NULL = nothing to do. */
-void nd_control_on_predecessor_gone(struct nd_control *c, void (*fn)(void *),
+void nd_handover_on_predecessor_gone(struct nd_handover *c, void (*fn)(void *),
 				    void *arg);
 
 /* Close everything; unlink path unless a successor took it over. NULL is
  * fine. */
-void nd_control_free(struct nd_control *c);
+void nd_handover_free(struct nd_handover *c);
 
-#endif /* SERVER_CONTROL_H */
+#endif /* SERVER_HANDOVER_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-#include "server/control.h"
+#include "server/handover.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -22,7 +22,7 @@
 #define ND_CONTROL_VERSION 1
 #define ND_CONTROL_IO_TIMEOUT_S 5
 
-struct nd_control {
+struct nd_handover {
 	struct event_base *base;	/* borrowed */
 	struct nd_cache *cache;		/* borrowed */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -107,7 +107,7 @@ static void hello(uint8_t out[8], unsigned n_workers)
 /* The successor hung up (or died): no successor any more. */
 static void on_succ_readable(evutil_socket_t fd, short what, void *arg)
 {
-	struct nd_control *c = arg;
+	struct nd_handover *c = arg;
 	uint8_t b[64];
 	ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
 	(void)what;
@@ -124,7 +124,7 @@ static void on_succ_readable(evutil_socket_t fd, short what, void *arg)
 
 static void on_pred_readable(evutil_socket_t fd, short what, void *arg)
 {
-	struct nd_control *c = arg;
+	struct nd_handover *c = arg;
 	uint8_t b[64];
 	ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
 	(void)what;
@@ -143,7 +143,7 @@ static void on_pred_readable(evutil_socket_t fd, short what, void *arg)
 /* A successor says hello: send it the cache, keep the connection. */
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
 {
-	struct nd_control *c = arg;
+	struct nd_handover *c = arg;
 	uint8_t in[8], out[12], *doc = NULL;
 	size_t doc_len = 0;
 	long n;
@@ -206,7 +206,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 /* Ask the nodedns serving on path for its cache. Returns the connected
  * socket, -ECONNREFUSED (a socket file left by a dead process), -ENOENT,
  * or another -errno. */
-static int take_over(struct nd_control *c, size_t max_doc)
+static int take_over(struct nd_handover *c, size_t max_doc)
 {
 	struct sockaddr_un sa;
 	uint8_t in[12], out[8], *doc;
@@ -278,7 +278,7 @@ static int take_over(struct nd_control *c, size_t max_doc)
 	return fd;
 }
 
-static int listen_on(struct nd_control *c)
+static int listen_on(struct nd_handover *c)
 {
 	struct sockaddr_un sa;
 	struct stat stt;
@@ -310,12 +310,12 @@ static int listen_on(struct nd_control *c)
 	return 0;
 }
 
-struct nd_control *nd_control_new(struct event_base *base, const char *path,
+struct nd_handover *nd_handover_new(struct event_base *base, const char *path,
 				  struct nd_cache *cache,
 				  unsigned max_cache_bytes_mib,
 				  unsigned n_workers, int *rc)
 {
-	struct nd_control *c;
+	struct nd_handover *c;
 	int fd;
 
 	*rc = -EINVAL;
@@ -346,7 +346,7 @@ struct nd_control *nd_control_new(struct event_base *base, const char *path,
 		c->pred_ev = event_new(base, fd, EV_READ | EV_PERSIST,
 				       on_pred_readable, c);
 		if (c->pred_ev == NULL || event_add(c->pred_ev, NULL) != 0) {
-			nd_control_free(c);
+			nd_handover_free(c);
 			return NULL;
 		}
 	} else if (fd != -ENOENT && fd != -EPROTO) {
@@ -358,7 +358,7 @@ struct nd_control *nd_control_new(struct event_base *base, const char *path,
 	if (*rc != 0) {
 		nd_err("control", "cannot listen on %s: %s", path,
 		       nd_strerror(*rc));
-		nd_control_free(c);
+		nd_handover_free(c);
 		return NULL;
 	}
 	nd_info("control", "control socket %s: listening for a successor",
@@ -366,7 +366,7 @@ struct nd_control *nd_control_new(struct event_base *base, const char *path,
 	return c;
 }
 
-bool nd_control_has_successor(const struct nd_control *c,
+bool nd_handover_has_successor(const struct nd_handover *c,
 			      unsigned *n_workers)
 {
 	if (c == NULL || c->succ_fd < 0)
@@ -376,7 +376,7 @@ bool nd_control_has_successor(const struct nd_control *c,
 	return true;
 }
 
-bool nd_control_has_predecessor(const struct nd_control *c,
+bool nd_handover_has_predecessor(const struct nd_handover *c,
 				unsigned *n_workers)
 {
 	if (c == NULL || c->pred_fd < 0)
@@ -386,7 +386,7 @@ bool nd_control_has_predecessor(const struct nd_control *c,
 	return true;
 }
 
-void nd_control_on_predecessor_gone(struct nd_control *c, void (*fn)(void *),
+void nd_handover_on_predecessor_gone(struct nd_handover *c, void (*fn)(void *),
 				    void *arg)
 {
 	if (c == NULL)
@@ -395,7 +395,7 @@ void nd_control_on_predecessor_gone(struct nd_control *c, void (*fn)(void *),
 	c->pred_gone_arg = arg;
 }
 
-void nd_control_free(struct nd_control *c)
+void nd_handover_free(struct nd_handover *c)
 {
 	struct stat st;
 
