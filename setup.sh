@@ -22,6 +22,8 @@ PACKAGES=(
 	tcpdump nftables
 	# the pods test: a musl getaddrinfo (musl-gcc -static) next to glibc's
 	musl-tools
+	# the manifests test: objects checked against the Kubernetes API types
+	python3-kubernetes python3-yaml
 )
 # The benchmarks' peers and the profiler (make peers): best effort, a
 # benchmark skips a peer that is missing and no test needs them.
