@@ -24,6 +24,8 @@ PACKAGES=(
 	musl-tools
 	# the manifests test: objects checked against the Kubernetes API types
 	python3-kubernetes python3-yaml
+	# make image: a root file system from Debian packages, an OCI archive
+	mmdebstrap umoci
 )
 # The benchmarks' peers and the profiler (make peers): best effort, a
 # benchmark skips a peer that is missing and no test needs them.
