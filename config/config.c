@@ -53,6 +53,7 @@ enum opt_kind {
 	K_BOOL,		/* bool at off: on|off */
 	K_SUFFIX,	/* repeatable search suffix */
 	K_ZONE,		/* repeatable forward zone */
+	K_OUTSIDE,	/* drop|refuse into a bool at off (true = drop) */
 };
 
 struct opt_def {
@@ -213,7 +214,8 @@ static const struct opt_def opts[] = {
 	  "SERVFAIL at once. Identical questions still share one.",
 	  "4096" },
 	{ "tcp-max-conns", 0, K_UINT, OFF(tcp_max_conns), 1, 65535, "N",
-	  "Open DNS TCP connections per worker, 1..65535.",
+	  "Open DNS TCP connections per worker, 1..65535; at the cap a new\n"
+	  "one closes the longest idle (RFC 7766 6.2.3).",
 	  "256" },
 	{ "tcp-idle-timeout", 0, K_U32, OFF(tcp_idle_timeout_ms), 100, 600000,
 	  "MS",
@@ -237,6 +239,37 @@ static const struct opt_def opts[] = {
 	  "Log a query that took longer than this, with where the time\n"
 	  "went, 0..60000; 0 = off.",
 	  "1000" },
+	{ "max-inflight", 0, K_U32, OFF(max_inflight), 0, 1048576, "N",
+	  "Distinct questions the whole process asks upstream at once,\n"
+	  "0..1048576; past it a new question gets a stale answer or\n"
+	  "SERVFAIL at once (EDE 0). 0 = from the descriptor limit: the\n"
+	  "soft RLIMIT_NOFILE (raised to the hard one at start) less a\n"
+	  "reserve for listeners, TCP clients and HTTP, so a flood of\n"
+	  "distinct names never takes the descriptors TCP and /health need.",
+	  "0 (from RLIMIT_NOFILE)" },
+	{ "failure-cache-max", 0, K_U32, OFF(failure_cache_max_s), 0, 300,
+	  "SECONDS",
+	  "Hold a failed resolution (every upstream timed out, refused,\n"
+	  "SERVFAIL or unreachable) per question and upstream set, and\n"
+	  "answer it from stale data or SERVFAIL (EDE 22 or 23) without\n"
+	  "asking again (RFC 9520): 1 s, doubling while it keeps failing,\n"
+	  "up to this, 0..300; a success forgets it; 0 = off. At most 8192\n"
+	  "questions are held.",
+	  "300" },
+	{ "tcp-max-per-client", 0, K_UINT, OFF(tcp_max_per_client), 1, 65535,
+	  "N",
+	  "Open DNS TCP connections of one client address, all workers,\n"
+	  "1..65535. A new one past it closes that client's longest idle\n"
+	  "connection on the worker, else is refused; at --tcp-max-conns\n"
+	  "the worker's longest idle connection is closed for a new one\n"
+	  "(RFC 7766 6.2.3).",
+	  "32" },
+	{ "refuse-outside-allow", 0, K_OUTSIDE, OFF(drop_outside_allow), 0, 0,
+	  "drop|refuse",
+	  "What a query from outside --allow gets: drop (nothing, counted\n"
+	  "in nodedns_dropped_total{reason=\"outside_allow\"}) or refuse\n"
+	  "(REFUSED with EDE 18; malformed ones FORMERR or NOTIMP).",
+	  "refuse" },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
@@ -637,6 +670,15 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		return rc;
 	case K_ZONE:
 		return add_zone(c, value, w);
+	case K_OUTSIDE:
+		if (strcmp(value, "drop") == 0)
+			*(bool *)(base + o->off) = true;
+		else if (strcmp(value, "refuse") == 0)
+			*(bool *)(base + o->off) = false;
+		else
+			return why_set(w, "want drop or refuse",
+				       "bad choice '%s'", value);
+		return 0;
 	case K_CONFIG:
 	case K_HELP:
 	case K_VERSION:
@@ -703,6 +745,10 @@ void nd_config_init(struct nd_config *c)
 	c->log_level = ND_LOG_INFO;
 	c->diagnostics = true;
 	c->slow_query_ms = 1000;
+	c->max_inflight = 0;
+	c->failure_cache_max_s = 300;
+	c->tcp_max_per_client = 32;
+	c->drop_outside_allow = false;
 }
 
 void nd_config_deinit(struct nd_config *c)

@@ -97,6 +97,17 @@ struct nd_config {
 					 the cluster forms and resolv_conf's
 					 search line); no trailing dot */
 	size_t n_search_suffixes;
+	uint32_t max_inflight;	      /* upstream questions in flight in the
+					 process; 0 = from RLIMIT_NOFILE
+					 (the default) */
+	uint32_t failure_cache_max_s; /* longest hold of a failed
+					 resolution (RFC 9520); 0 = off;
+					 default 300 */
+	unsigned tcp_max_per_client;  /* TCP connections of one client
+					 address, all workers; default 32 */
+	bool drop_outside_allow;      /* queries from outside --allow are
+					 dropped (else REFUSED); default
+					 off */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

@@ -23,6 +23,8 @@
 #include "server/kube_snapshot.h"
 #include "server/observers.h"
 #include "server/debug.h"
+#include "server/fd_budget.h"
+#include "server/tcp_clients.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
 #include "util/cpu_limit.h"
@@ -91,6 +93,7 @@ static struct nd_runtime *runtime_new(const struct nd_config *cfg)
 	rt->acl.n = cfg->n_allow;
 	memcpy(rt->acl.net, cfg->allow, cfg->n_allow * sizeof(cfg->allow[0]));
 	rt->cache_max_ttl_s = cfg->cache_max_ttl_s;
+	rt->drop_outside_allow = cfg->drop_outside_allow;
 	rt->forward_tcp = cfg->forward_tcp;
 	rt->owns_ups = true;
 	rt->ups = nd_upstreams_new(cfg->upstreams, cfg->n_upstreams);
@@ -316,6 +319,16 @@ static int http_metrics(void *arg, char **text, size_t *len)
 			g.upstream_srtt_us[rt->zones[z].slot_base + i] =
 				nd_upstreams_srtt_us(rt->zones[z].ups, i);
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
+	{
+		struct nd_resolver_stats rs;
+
+		nd_resolver_get_stats(d->resolver, &rs);
+		g.inflight = rs.inflight;
+		g.inflight_limit = rs.inflight_limit;
+		g.failcache_entries = rs.failcache_entries;
+		g.fd_limit = d->fds.limit;
+		g.fd_reserved = d->fds.reserved;
+	}
 	g.is_ready = http_is_ready(d);
 	struct nd_kube_store_stats ks;
 	if (d->kube != NULL) {
@@ -565,6 +578,9 @@ int nd_daemon_start(struct nd_daemon *d)
 	}
 	if (kube_start(d) != 0)
 		return -EIO;
+	/* The descriptor budget depends on the worker count. */
+	d->n_workers = worker_count(&d->cfg);
+	(void)nd_fd_budget_compute(&d->cfg, d->n_workers, &d->fds);
 	struct nd_resolver_options ro = {
 		.cache = d->cache,
 		.kube = d->kube,
@@ -572,6 +588,8 @@ int nd_daemon_start(struct nd_daemon *d)
 		.synced_arg = d,
 		.io_size = sizeof(struct nd_req_io),
 		.max_fetches = d->cfg.max_fetches,
+		.max_inflight = d->fds.max_inflight,
+		.failure_hold_max_s = d->cfg.failure_cache_max_s,
 	};
 	d->resolver = nd_resolver_new(&ro);
 	if (d->resolver == NULL) {
@@ -582,7 +600,9 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -EIO;
 	if (nd_observers_start(d) != 0)
 		return -ENOMEM;
-	d->n_workers = worker_count(&d->cfg);
+	d->tcp_clients = nd_tcp_clients_new(d->cfg.tcp_max_per_client);
+	if (d->tcp_clients == NULL)
+		return -ENOMEM;
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
 		return -ENOMEM;
@@ -673,6 +693,7 @@ void nd_daemon_free(struct nd_daemon *d)
 	for (unsigned i = 0; d->workers && i < d->n_workers; i++)
 		nd_worker_free(d->workers[i]);
 	free(d->workers);
+	nd_tcp_clients_free(d->tcp_clients);
 	nd_http_free(d->http);
 	nd_hosts_file_free(d->hosts);
 	nd_kube_client_free(d->kube_client);
