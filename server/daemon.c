@@ -324,22 +324,24 @@ static void stop_now(struct nd_daemon *d)
 }
 
 /* Every UDP socket of ours has nothing queued. */
-static bool udp_queues_empty(struct nd_daemon *d)
+static bool listen_queues_empty(struct nd_daemon *d)
 {
 	for (unsigned w = 0; w < d->n_workers; w++) {
 		struct nd_worker *wk = d->workers[w];
 
 		for (size_t i = 0; i < wk->n_listen; i++)
 			if (nd_steer_queued(nd_udp_listener_fd(wk->udp[i])) >
-			    0)
+				    0 ||
+			    nd_steer_accept_queued(
+				    nd_tcp_listener_fd(wk->tcp[i])) > 0)
 				return false;
 	}
 	return true;
 }
 
 /* The lame duck's end; or, in a hand-over, each check whether our
- * sockets still hold datagrams queued before the steering (the workers
- * are reading them). */
+ * sockets still hold datagrams or connections queued before the steering
+ * (the workers are reading and accepting them). */
 static void on_stop_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct nd_daemon *d = arg;
@@ -347,7 +349,7 @@ static void on_stop_check(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 
-	if (d->is_handing_over && !udp_queues_empty(d) &&
+	if (d->is_handing_over && !listen_queues_empty(d) &&
 	    nd_clock_ms() < d->stop_at_ms) {
 		event_add(d->stop_ev, &tv);
 		return;

@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <linux/filter.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -51,4 +54,17 @@ int nd_steer_queued(int fd)
 	if (ioctl(fd, FIONREAD, &n) != 0)
 		return -errno;
 	return n;
+}
+
+int nd_steer_accept_queued(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		return -errno;
+	/* For a listening socket the kernel reports the accept queue's
+	 * length in tcpi_unacked (ss shows it as Recv-Q). */
+	return (int)ti.tcpi_unacked;
 }

@@ -27,4 +27,8 @@ int nd_steer_detach(int fd);
  * none; -errno on failure. */
 int nd_steer_queued(int fd);
 
+/* Connections waiting in the accept queue of listening TCP socket fd,
+ * or -errno. */
+int nd_steer_accept_queued(int fd);
+
 #endif /* SERVER_STEER_H */
