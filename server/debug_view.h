@@ -10,7 +10,7 @@
 
 #include "resolver/diag/service_json.h" /* the views' shared helpers */
 
-struct evkeyvalq;
+struct nd_qs;
 struct nd_daemon;
 
 /*
@@ -21,17 +21,17 @@ struct nd_daemon;
  * Returns the HTTP status, or -ENOMEM (then *doc is NULL).
  */
 typedef int (*nd_debug_view_fn)(struct nd_daemon *d,
-				const struct evkeyvalq *params, cJSON **doc);
+				const struct nd_qs *params, cJSON **doc);
 
-int nd_debug_view_services(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_services(struct nd_daemon *d, const struct nd_qs *params,
 			   cJSON **doc);
-int nd_debug_view_upstreams(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_upstreams(struct nd_daemon *d, const struct nd_qs *params,
 			    cJSON **doc);
 int nd_debug_view_searchlist(struct nd_daemon *d,
-			     const struct evkeyvalq *params, cJSON **doc);
-int nd_debug_view_kube(struct nd_daemon *d, const struct evkeyvalq *params,
+			     const struct nd_qs *params, cJSON **doc);
+int nd_debug_view_kube(struct nd_daemon *d, const struct nd_qs *params,
 		       cJSON **doc);
-int nd_debug_view_explain(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_explain(struct nd_daemon *d, const struct nd_qs *params,
 			  cJSON **doc);
 
 /* {"error": "<formatted message>"}; NULL when out of memory. */
@@ -39,6 +39,6 @@ cJSON *nd_debug_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
 /* The value of parameter key (decoded, borrowed from params), or NULL. */
-const char *nd_debug_param(const struct evkeyvalq *params, const char *key);
+const char *nd_debug_param(const struct nd_qs *params, const char *key);
 
 #endif /* SERVER_DEBUG_VIEW_H */
