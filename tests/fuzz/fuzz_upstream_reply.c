@@ -105,12 +105,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_own_query(&own, id);
 
 	uint16_t flags = nd_get16(data + 2);
-	bool is_answer = (flags & ND_FLAG_QR) &&
-			 (flags & ND_FLAG_OPCODE_MASK) == 0 &&
-			 nd_get16(data + 4) == 1;
+	unsigned rc = flags & ND_FLAG_RCODE_MASK;
+	bool is_reply = (flags & ND_FLAG_QR) &&
+			(flags & ND_FLAG_OPCODE_MASK) == 0;
+	bool is_error = rc == ND_RCODE_REFUSED || rc == ND_RCODE_SERVFAIL ||
+			rc == ND_RCODE_FORMERR || rc == ND_RCODE_NOTIMP;
 
-	CHECK(nd_fwd_matches(data, size, id, &own) == is_answer);
-	if (!is_answer)
+	/* With our ID: its own question matches, and so does an error
+	 * without a question (the bytes after the header are then no
+	 * question at all). */
+	CHECK(nd_fwd_matches(data, size, id, &own) ==
+	      (is_reply && (nd_get16(data + 4) == 1 ||
+			    (nd_get16(data + 4) == 0 && is_error))));
+	if (!is_reply || nd_get16(data + 4) != 1)
 		return 0;
 	CHECK(!nd_fwd_matches(data, size, (uint16_t)(id ^ 0x8001), &own));
 	/* The upstream may change the case of an uncompressed question. */
