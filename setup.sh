@@ -22,6 +22,8 @@ PACKAGES=(
 	tcpdump nftables
 	# the pods test: a musl getaddrinfo (musl-gcc -static) next to glibc's
 	musl-tools
+	# make fuzz (./configure --enable-fuzzing): clang's libFuzzer
+	clang libclang-rt-dev
 )
 # The benchmarks' peers and the profiler (make peers): best effort, a
 # benchmark skips a peer that is missing and no test needs them.
