@@ -26,6 +26,7 @@
 
 #define ND_DNS_PORT 53
 #define ND_HTTP_PORT 9153
+#define ND_DEBUG_PORT 9154
 #define ND_RESOLV_CONF_DEFAULT "/etc/resolv.conf"
 #define ND_CONFIG_LINE_MAX 4096
 #define ND_CACHE_MIN_BYTES ((size_t)64 * 1024)
@@ -37,6 +38,7 @@ enum opt_kind {
 	K_CONFIG,	/* command line only */
 	K_HELP,		/* command line only */
 	K_VERSION,	/* command line only */
+	K_CHECK,	/* command line only: bool at off, no value */
 	K_LISTEN,	/* repeatable */
 	K_HTTP_LISTEN,
 	K_UPSTREAM,	/* repeatable */
@@ -52,6 +54,8 @@ enum opt_kind {
 	K_BOOL,		/* bool at off: on|off */
 	K_SUFFIX,	/* repeatable search suffix */
 	K_ZONE,		/* repeatable forward zone */
+	K_DEBUG_LISTEN,
+	K_OUTSIDE,	/* drop|refuse into a bool at off (true = drop) */
 };
 
 struct opt_def {
@@ -79,9 +83,24 @@ static const struct opt_def opts[] = {
 	  "leaves from the address its query was sent to.",
 	  "127.0.0.1:53" },
 	{ "http-listen", 0, K_HTTP_LISTEN, 0, 0, 0, "ADDR[:PORT]",
-	  "Serve /metrics, /health, /ready and /debug/* over HTTP.\n"
-	  "The port is 9153 when absent.",
+	  "Serve /metrics, /health and /ready over HTTP (for Prometheus\n"
+	  "and probes; /debug/* is on --debug-listen). The port is 9153\n"
+	  "when absent.",
 	  "127.0.0.1:9153" },
+	{ "debug-listen", 0, K_DEBUG_LISTEN, 0, 0, 0, "ADDR[:PORT]",
+	  "Serve the /debug/* views (Services, endpoints, clients, names)\n"
+	  "and the POST /control/* actions (reload, flush, log-level) of\n"
+	  "nodednsctl over HTTP, apart from /metrics. The port is 9154\n"
+	  "when absent. Control requests come from loopback only, unless\n"
+	  "--control-token is given.",
+	  "127.0.0.1:9154" },
+	{ "control-token", 0, K_PATH, OFF(control_token_file), 0, 0, "FILE",
+	  "A file holding a secret: every POST /control/* request must\n"
+	  "then carry it (\"Authorization: Bearer SECRET\"; nodednsctl\n"
+	  "--control-token FILE), from any peer, loopback included.\n"
+	  "Without it only loopback peers may send control requests.\n"
+	  "Read at each request, so it can be rotated in place.",
+	  "none (loopback peers only)" },
 	{ "upstream", 0, K_UPSTREAM, 0, 0, 0, "ADDR[:PORT]",
 	  "Forward names outside the cluster zone here; repeatable.\n"
 	  "The port is 53 when absent. An upstream that is one of our own\n"
@@ -130,7 +149,8 @@ static const struct opt_def opts[] = {
 	  "cluster.local" },
 	{ "kube-api", 0, K_URL, 0, 0, 0, "URL",
 	  "Kubernetes API server: http:// (as kubectl proxy serves it)\n"
-	  "or https://.",
+	  "or https://; `none`: no cluster zone, a plain forwarding cache\n"
+	  "(even in a pod).",
 	  "in-cluster settings when present" },
 	{ "kubeconfig", 0, K_PATH, OFF(kubeconfig), 0, 0, "FILE",
 	  "Take server, CA and credentials from a kubeconfig.",
@@ -151,6 +171,12 @@ static const struct opt_def opts[] = {
 	  "(it doubles from 250 ms up to this, with jitter), 250..300000.\n"
 	  "A watch that ends with 410 Gone re-lists at once.",
 	  "30000" },
+	{ "kube-start-jitter", 0, K_U32, OFF(kube_start_jitter_ms), 0, 60000,
+	  "MS",
+	  "The first list of each resource waits a random 0..MS, so the\n"
+	  "nodes of a cluster that start together spread their lists\n"
+	  "(which take the API server's cached state, resourceVersion=0).",
+	  "1000" },
 	{ "pods", 0, K_PODS, 0, 0, 0, "MODE",
 	  "Pod A records: disabled, insecure or verified (the CoreDNS\n"
 	  "modes).",
@@ -159,8 +185,9 @@ static const struct opt_def opts[] = {
 	  "TTL of cluster records, 0..3600.",
 	  "5" },
 	{ "threads", 0, K_UINT, OFF(threads), 0, 256, "N",
-	  "Worker threads, 0..256; 0 = one per CPU.",
-	  "0 (one per CPU)" },
+	  "Worker threads, 0..256; 0 = one per CPU the process may use\n"
+	  "(its CPU affinity, and its cgroup's CPU limit rounded up).",
+	  "0 (one per usable CPU)" },
 	{ "allow", 0, K_ALLOW, 0, 0, 0, "CIDR",
 	  "Clients that may query; repeatable. Others get REFUSED.",
 	  "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12,\n"
@@ -204,7 +231,8 @@ static const struct opt_def opts[] = {
 	  "SERVFAIL at once. Identical questions still share one.",
 	  "4096" },
 	{ "tcp-max-conns", 0, K_UINT, OFF(tcp_max_conns), 1, 65535, "N",
-	  "Open DNS TCP connections per worker, 1..65535.",
+	  "Open DNS TCP connections per worker, 1..65535; at the cap a new\n"
+	  "one closes the longest idle (RFC 7766 6.2.3).",
 	  "256" },
 	{ "tcp-idle-timeout", 0, K_U32, OFF(tcp_idle_timeout_ms), 100, 600000,
 	  "MS",
@@ -228,10 +256,46 @@ static const struct opt_def opts[] = {
 	  "Log a query that took longer than this, with where the time\n"
 	  "went, 0..60000; 0 = off.",
 	  "1000" },
+	{ "max-inflight", 0, K_U32, OFF(max_inflight), 0, 1048576, "N",
+	  "Distinct questions the whole process asks upstream at once,\n"
+	  "0..1048576; past it a new question gets a stale answer or\n"
+	  "SERVFAIL at once (EDE 0). 0 = from the descriptor limit: the\n"
+	  "soft RLIMIT_NOFILE (raised to the hard one at start) less a\n"
+	  "reserve for listeners, TCP clients and HTTP, so a flood of\n"
+	  "distinct names never takes the descriptors TCP and /health need.",
+	  "0 (from RLIMIT_NOFILE)" },
+	{ "failure-cache-max", 0, K_U32, OFF(failure_cache_max_s), 0, 300,
+	  "SECONDS",
+	  "Hold a failed resolution (every upstream timed out, refused,\n"
+	  "SERVFAIL or unreachable) per question and upstream set, and\n"
+	  "answer it from stale data or SERVFAIL (EDE 22 or 23) without\n"
+	  "asking again (RFC 9520): 1 s, doubling while it keeps failing,\n"
+	  "up to this, 0..300; a success forgets it; 0 = off. At most 8192\n"
+	  "questions are held.",
+	  "300" },
+	{ "tcp-max-per-client", 0, K_UINT, OFF(tcp_max_per_client), 1, 65535,
+	  "N",
+	  "Open DNS TCP connections of one client address, all workers,\n"
+	  "1..65535. A new one past it closes that client's longest idle\n"
+	  "connection on the worker, else is refused; at --tcp-max-conns\n"
+	  "the worker's longest idle connection is closed for a new one\n"
+	  "(RFC 7766 6.2.3).",
+	  "32" },
+	{ "refuse-outside-allow", 0, K_OUTSIDE, OFF(drop_outside_allow), 0, 0,
+	  "drop|refuse",
+	  "What a query from outside --allow gets: drop (nothing, counted\n"
+	  "in nodedns_dropped_total{reason=\"outside_allow\"}) or refuse\n"
+	  "(REFUSED with EDE 18; malformed ones FORMERR or NOTIMP).",
+	  "refuse" },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
 	  "Print the version and exit.", NULL },
+	{ "check-config", 0, K_CHECK, OFF(is_check_only), 0, 0, NULL,
+	  "Read and check the configuration (the file and the command\n"
+	  "line) as start-up would, print the result and exit: 0 when\n"
+	  "it is valid, 2 with FILE:LINE and the reason when not (for a\n"
+	  "ConfigMap before it is rolled out).", NULL },
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -273,7 +337,7 @@ static int why_set(struct why *w, const char *hint, const char *fmt, ...)
 static bool is_cmdline_only(const struct opt_def *o)
 {
 	return o->kind == K_CONFIG || o->kind == K_HELP ||
-	       o->kind == K_VERSION;
+	       o->kind == K_VERSION || o->kind == K_CHECK;
 }
 
 static bool is_list(const struct opt_def *o)
@@ -536,6 +600,12 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 				       "bad address '%s'", value);
 		c->http_listen = ss;
 		return 0;
+	case K_DEBUG_LISTEN:
+		if (nd_addr_parse(value, ND_DEBUG_PORT, &ss, NULL) != 0)
+			return why_set(w, "want ADDR[:PORT]",
+				       "bad address '%s'", value);
+		c->debug_listen = ss;
+		return 0;
 	case K_ALLOW:
 		if (c->n_allow >= ND_MAX_ALLOW)
 			return why_set(w, "at most 64", "too many networks");
@@ -552,6 +622,12 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 	case K_URL: {
 		size_t skip = 0;
 
+		if (strcmp(value, "none") == 0) {
+			c->is_kube_api_none = true;
+			free(c->kube_api);
+			c->kube_api = NULL;
+			return 0;
+		}
 		if (strncasecmp(value, "http://", 7) == 0)
 			skip = 7;
 		else if (strncasecmp(value, "https://", 8) == 0)
@@ -562,6 +638,7 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 				       "bad URL '%s'", value);
 		if (value[skip] == '\0' || value[skip] == '/')
 			return why_set(w, NULL, "no host in URL '%s'", value);
+		c->is_kube_api_none = false;
 		return set_string(&c->kube_api, value);
 	}
 	case K_PODS:
@@ -616,9 +693,19 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		return rc;
 	case K_ZONE:
 		return add_zone(c, value, w);
+	case K_OUTSIDE:
+		if (strcmp(value, "drop") == 0)
+			*(bool *)(base + o->off) = true;
+		else if (strcmp(value, "refuse") == 0)
+			*(bool *)(base + o->off) = false;
+		else
+			return why_set(w, "want drop or refuse",
+				       "bad choice '%s'", value);
+		return 0;
 	case K_CONFIG:
 	case K_HELP:
 	case K_VERSION:
+	case K_CHECK:
 		break;
 	}
 	return why_set(w, NULL, "only allowed on the command line");
@@ -658,12 +745,14 @@ void nd_config_init(struct nd_config *c)
 	nd_addr_parse("127.0.0.1", ND_DNS_PORT, &c->listen[0], NULL);
 	c->n_listen = 1;
 	nd_addr_parse("127.0.0.1", ND_HTTP_PORT, &c->http_listen, NULL);
+	nd_addr_parse("127.0.0.1", ND_DEBUG_PORT, &c->debug_listen, NULL);
 	/* NULL on ENOMEM is read as the default path; see rc_path(). */
 	c->resolv_conf = strdup(ND_RESOLV_CONF_DEFAULT);
 	snprintf(c->cluster_domain, sizeof(c->cluster_domain), "%s",
 		 "cluster.local");
 	c->pods = ND_PODS_INSECURE;
 	c->kube_backoff_max_ms = 30000;
+	c->kube_start_jitter_ms = 1000;
 	c->max_fetches = 4096;
 	c->ttl_s = 5;
 	c->hosts_ttl_s = 60;
@@ -680,6 +769,10 @@ void nd_config_init(struct nd_config *c)
 	c->log_level = ND_LOG_INFO;
 	c->diagnostics = true;
 	c->slow_query_ms = 1000;
+	c->max_inflight = 0;
+	c->failure_cache_max_s = 300;
+	c->tcp_max_per_client = 32;
+	c->drop_outside_allow = false;
 }
 
 void nd_config_deinit(struct nd_config *c)
@@ -704,6 +797,8 @@ void nd_config_deinit(struct nd_config *c)
 	c->kube_snapshot = NULL;
 	free(c->hosts_file);
 	c->hosts_file = NULL;
+	free(c->control_token_file);
+	c->control_token_file = NULL;
 }
 
 int nd_config_set(struct nd_config *c, const char *key, const char *value,
@@ -1054,6 +1149,25 @@ int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
 				c->n_allow++;
 	}
 
+	{
+		const struct sockaddr *h = (struct sockaddr *)&c->http_listen;
+		const struct sockaddr *g = (struct sockaddr *)&c->debug_listen;
+
+		/* Both listeners bind: one port cannot serve both. */
+		if (nd_addr_port(h) == nd_addr_port(g) &&
+		    (nd_addr_equal(h, g) || nd_addr_is_any(h) ||
+		     nd_addr_is_any(g))) {
+			char hb[ND_ADDR_STRLEN], gb[ND_ADDR_STRLEN];
+
+			nd_addr_format(h, hb, sizeof(hb));
+			nd_addr_format(g, gb, sizeof(gb));
+			seterr(err, errlen,
+			       "debug-listen %s and http-listen %s overlap: "
+			       "give them different ports",
+			       gb, hb);
+			return ND_EPARSE;
+		}
+	}
 	if (c->query_timeout_ms < c->upstream_timeout_ms) {
 		seterr(err, errlen,
 		       "query-timeout %u ms is shorter than upstream-timeout "
@@ -1158,6 +1272,8 @@ int nd_config_load(struct nd_config *c, int argc, char **argv, char *err,
 		}
 		if (o->kind == K_CONFIG)
 			file = value;
+		if (o->kind == K_CHECK)
+			c->is_check_only = true;
 	}
 	if (rc < 0)
 		return rc;

@@ -42,6 +42,10 @@ struct nd_config {
 	struct sockaddr_storage listen[ND_MAX_LISTEN]; /* DNS UDP+TCP */
 	size_t n_listen;			       /* default: 127.0.0.1:53 */
 	struct sockaddr_storage http_listen; /* default 127.0.0.1:9153 */
+	struct sockaddr_storage debug_listen; /* /debug/ and /control/;
+					 default 127.0.0.1:9154 */
+	char *control_token_file; /* --control-token; NULL = control from
+				     loopback peers only; owned */
 	struct sockaddr_storage upstreams[ND_MAX_UPSTREAMS];
 	size_t n_upstreams;	 /* default: nameservers of resolv_conf */
 	struct nd_forward_zone zones[ND_MAX_FORWARD_ZONES]; /* --forward-zone */
@@ -56,7 +60,10 @@ struct nd_config {
 				    empty when unreadable and not needed */
 	char cluster_domain[254]; /* presentation form, no trailing dot;
 				     default cluster.local */
+	bool is_check_only;	 /* --check-config: check, print, exit */
 	char *kube_api;		 /* URL or NULL; owned */
+	bool is_kube_api_none;	 /* --kube-api none: no cluster zone, not
+				    even in a pod */
 	char *kubeconfig;	 /* path or NULL; owned */
 	char *kube_token_file;	 /* path or NULL; owned */
 	char *kube_ca_file;	 /* path or NULL; owned */
@@ -65,6 +72,8 @@ struct nd_config {
 	char *kube_dns_dir;	 /* --kube-dns-config DIR or NULL; owned */
 	uint32_t hosts_ttl_s;	 /* TTL of its records; default 60 */
 	uint32_t kube_backoff_max_ms; /* API retry delay cap; default 30000 */
+	uint32_t kube_start_jitter_ms; /* first list waits random [0, this) ms;
+					  default 1000, 0 = none */
 	enum nd_pods_mode pods;	 /* default insecure */
 	uint32_t ttl_s;		 /* TTL of cluster records; default 5 */
 	unsigned threads;	 /* workers; 0 = one per CPU (the default) */
@@ -92,6 +101,17 @@ struct nd_config {
 					 the cluster forms and resolv_conf's
 					 search line); no trailing dot */
 	size_t n_search_suffixes;
+	uint32_t max_inflight;	      /* upstream questions in flight in the
+					 process; 0 = from RLIMIT_NOFILE
+					 (the default) */
+	uint32_t failure_cache_max_s; /* longest hold of a failed
+					 resolution (RFC 9520); 0 = off;
+					 default 300 */
+	unsigned tcp_max_per_client;  /* TCP connections of one client
+					 address, all workers; default 32 */
+	bool drop_outside_allow;      /* queries from outside --allow are
+					 dropped (else REFUSED); default
+					 off */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

@@ -6,6 +6,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,8 +24,12 @@
 #include "server/kube_snapshot.h"
 #include "server/observers.h"
 #include "server/debug.h"
+#include "server/control.h"
+#include "server/fd_budget.h"
+#include "server/tcp_clients.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
+#include "util/cpu_limit.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -90,6 +95,7 @@ static struct nd_runtime *runtime_new(const struct nd_config *cfg)
 	rt->acl.n = cfg->n_allow;
 	memcpy(rt->acl.net, cfg->allow, cfg->n_allow * sizeof(cfg->allow[0]));
 	rt->cache_max_ttl_s = cfg->cache_max_ttl_s;
+	rt->drop_outside_allow = cfg->drop_outside_allow;
 	rt->forward_tcp = cfg->forward_tcp;
 	rt->owns_ups = true;
 	rt->ups = nd_upstreams_new(cfg->upstreams, cfg->n_upstreams);
@@ -164,19 +170,37 @@ static int hosts_start(struct nd_daemon *d);
  * because a worker may be reading it right now (a reload leaks a few
  * kilobytes, bounded by how often an operator reloads).
  */
+static int reload_refused(struct nd_daemon *d, char *why, size_t cap,
+			  const char *reason)
+{
+	nd_err("config", "reload failed, keeping the running configuration: "
+			 "%s", reason);
+	snprintf(d->reload_outcome, sizeof(d->reload_outcome), "refused: %s",
+		 reason);
+	if (why != NULL && cap > 0)
+		snprintf(why, cap, "%s", reason);
+	return -1;
+}
+
 static void reload(struct nd_daemon *d)
+{
+	(void)nd_daemon_reload(d, NULL, 0);
+}
+
+int nd_daemon_reload(struct nd_daemon *d, char *why, size_t cap)
 {
 	char err[ND_CONFIG_ERRLEN] = "";
 	struct nd_config cfg;
 	struct nd_runtime *old = nd_daemon_runtime(d), *rt;
 	struct nd_cache_options co;
 
+	d->reload_ms = nd_clock_ms();
+	if (why != NULL && cap > 0)
+		why[0] = '\0';
 	nd_config_init(&cfg);
 	if (nd_config_load(&cfg, d->argc, d->argv, err, sizeof(err)) != 0) {
-		nd_err("config", "reload failed, keeping the running "
-				 "configuration: %s", err);
 		nd_config_deinit(&cfg);
-		return;
+		return reload_refused(d, why, cap, err);
 	}
 	/*
 	 * A config file that held options and now holds none is a file
@@ -186,25 +210,26 @@ static void reload(struct nd_daemon *d)
 	 */
 	if (cfg.config_file != NULL && cfg.n_file_options == 0 &&
 	    d->cfg.n_file_options > 0) {
-		nd_err("config", "reload failed, keeping the running "
-				 "configuration: %s holds no option (it held "
-				 "%u); an empty file is taken only at start",
-		       cfg.config_file, d->cfg.n_file_options);
+		snprintf(err, sizeof(err),
+			 "%s holds no option (it held %u); an empty file is "
+			 "taken only at start",
+			 cfg.config_file, d->cfg.n_file_options);
 		nd_config_deinit(&cfg);
-		return;
+		return reload_refused(d, why, cap, err);
 	}
 	if (cfg.n_listen != d->cfg.n_listen || cfg.threads != d->cfg.threads ||
 	    memcmp(cfg.listen, d->cfg.listen,
 		   cfg.n_listen * sizeof(cfg.listen[0])) != 0 ||
 	    !nd_addr_equal((struct sockaddr *)&cfg.http_listen,
-			   (struct sockaddr *)&d->cfg.http_listen))
+			   (struct sockaddr *)&d->cfg.http_listen) ||
+	    !nd_addr_equal((struct sockaddr *)&cfg.debug_listen,
+			   (struct sockaddr *)&d->cfg.debug_listen))
 		nd_warn("config", "listen addresses and threads change only "
 				  "with a restart");
 	rt = runtime_new(&cfg);
 	if (rt == NULL) {
-		nd_err("config", "reload failed: out of memory");
 		nd_config_deinit(&cfg);
-		return;
+		return reload_refused(d, why, cap, "out of memory");
 	}
 	if (same_upstreams(&cfg, &d->cfg)) {
 		/* Keep the sets so their health and RTT history survive. */
@@ -235,6 +260,7 @@ static void reload(struct nd_daemon *d)
 	cfg.n_listen = d->cfg.n_listen;
 	cfg.threads = d->cfg.threads;
 	cfg.http_listen = d->cfg.http_listen;
+	cfg.debug_listen = d->cfg.debug_listen;
 	nd_config_deinit(&d->cfg);
 	d->cfg = cfg;
 	for (unsigned i = 0; i < d->n_workers; i++)
@@ -245,6 +271,8 @@ static void reload(struct nd_daemon *d)
 	(void)hosts_start(d);
 	nd_info("config", "reloaded: %zu upstreams, %zu allowed networks",
 		d->cfg.n_upstreams, d->cfg.n_allow);
+	snprintf(d->reload_outcome, sizeof(d->reload_outcome), "accepted");
+	return 0;
 }
 
 /* The mounted kube-dns ConfigMap changed: read everything again. */
@@ -315,6 +343,16 @@ static int http_metrics(void *arg, char **text, size_t *len)
 			g.upstream_srtt_us[rt->zones[z].slot_base + i] =
 				nd_upstreams_srtt_us(rt->zones[z].ups, i);
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
+	{
+		struct nd_resolver_stats rs;
+
+		nd_resolver_get_stats(d->resolver, &rs);
+		g.inflight = rs.inflight;
+		g.inflight_limit = rs.inflight_limit;
+		g.failcache_entries = rs.failcache_entries;
+		g.fd_limit = d->fds.limit;
+		g.fd_reserved = d->fds.reserved;
+	}
 	g.is_ready = http_is_ready(d);
 	struct nd_kube_store_stats ks;
 	if (d->kube != NULL) {
@@ -398,7 +436,12 @@ static int kube_creds(struct nd_daemon *d, struct nd_kube_creds *creds)
 	}
 	if (rc != 0) {
 		if (rc != ND_ENOTFOUND)
-			nd_err("kube", "%s", err[0] ? err : nd_strerror(rc));
+			nd_err("kube", "%s%s", err[0] ? err : nd_strerror(rc),
+			       c->kubeconfig == NULL && c->kube_api == NULL ?
+				       " (in a pod without a service-account "
+				       "token? --kube-api none makes nodedns a "
+				       "plain forwarding cache)" :
+				       "");
 		return rc;
 	}
 	if (c->kube_token_file != NULL) {
@@ -437,6 +480,12 @@ static int kube_start(struct nd_daemon *d)
 	int rc = 0;
 
 	memset(&creds, 0, sizeof(creds));
+	if (d->cfg.is_kube_api_none && d->cfg.kube_snapshot == NULL) {
+		nd_info("kube", "--kube-api none: no cluster zone; a plain "
+				"forwarding cache (%s is forwarded like any name)",
+			d->cfg.cluster_domain);
+		return 0;
+	}
 	if (d->cfg.kube_snapshot == NULL) {
 		rc = kube_creds(d, &creds);
 		if (rc == ND_ENOTFOUND) {
@@ -459,7 +508,8 @@ static int kube_start(struct nd_daemon *d)
 		goto out;
 	}
 	struct nd_kube_client_options ko = {
-		.sync = { .backoff_max_ms = d->cfg.kube_backoff_max_ms },
+		.sync = { .backoff_max_ms = d->cfg.kube_backoff_max_ms,
+			  .start_jitter_ms = d->cfg.kube_start_jitter_ms },
 	};
 	d->kube_client = nd_kube_client_new(d->control, d->kube, &creds, &ko);
 	if (d->kube_client == NULL) {
@@ -499,17 +549,41 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	nd_observers_tick(d, nd_clock_us());
 }
 
-static int http_debug(void *arg, const char *path, const char *query,
-		      char **body, size_t *len, const char **content_type)
+static int http_debug(void *arg, const struct nd_http_req *r, char **body,
+		      size_t *len, const char **content_type)
 {
-	return nd_debug_dispatch(arg, path, query, body, len, content_type);
+	return nd_debug_dispatch(arg, r, body, len, content_type);
 }
 
-static unsigned cpu_count(void)
+static int http_control(void *arg, const struct nd_http_req *r, char **body,
+			size_t *len, const char **content_type)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return nd_control_dispatch(arg, r, body, len, content_type);
+}
 
-	return n < 1 ? 1 : (n > 256 ? 256 : (unsigned)n);
+/* --threads 0: a worker per CPU the process may use, not per CPU the
+ * node has (a 100m pod on a 96-core node runs one worker). */
+static unsigned worker_count(const struct nd_config *c)
+{
+	struct nd_cpu_usable u;
+	unsigned n;
+
+	if (c->threads != 0) {
+		nd_info("server", "%u worker%s (--threads)", c->threads,
+			c->threads == 1 ? "" : "s");
+		return c->threads;
+	}
+	n = nd_cpus_usable(NULL, NULL, &u);
+	if (n > 256)
+		n = 256;
+	char quota[32] = "none";
+
+	if (u.quota != 0)
+		snprintf(quota, sizeof(quota), "%u CPU%s", u.quota,
+			 u.quota == 1 ? "" : "s");
+	nd_info("server", "%u worker%s (--threads 0): %u CPUs online, %u in the affinity mask, cgroup CPU limit %s",
+		n, n == 1 ? "" : "s", u.online, u.affinity, quota);
+	return n;
 }
 
 int nd_daemon_start(struct nd_daemon *d)
@@ -534,6 +608,9 @@ int nd_daemon_start(struct nd_daemon *d)
 	}
 	if (kube_start(d) != 0)
 		return -EIO;
+	/* The descriptor budget depends on the worker count. */
+	d->n_workers = worker_count(&d->cfg);
+	(void)nd_fd_budget_compute(&d->cfg, d->n_workers, &d->fds);
 	struct nd_resolver_options ro = {
 		.cache = d->cache,
 		.kube = d->kube,
@@ -541,6 +618,8 @@ int nd_daemon_start(struct nd_daemon *d)
 		.synced_arg = d,
 		.io_size = sizeof(struct nd_req_io),
 		.max_fetches = d->cfg.max_fetches,
+		.max_inflight = d->fds.max_inflight,
+		.failure_hold_max_s = d->cfg.failure_cache_max_s,
 	};
 	d->resolver = nd_resolver_new(&ro);
 	if (d->resolver == NULL) {
@@ -551,7 +630,9 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -EIO;
 	if (nd_observers_start(d) != 0)
 		return -ENOMEM;
-	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
+	d->tcp_clients = nd_tcp_clients_new(d->cfg.tcp_max_per_client);
+	if (d->tcp_clients == NULL)
+		return -ENOMEM;
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
 		return -ENOMEM;
@@ -562,17 +643,35 @@ int nd_daemon_start(struct nd_daemon *d)
 			return -EIO;
 		}
 	}
+	char moved[ND_ADDR_STRLEN + 8];
+	nd_addr_format((const struct sockaddr *)&d->cfg.debug_listen,
+		       moved + 7, sizeof(moved) - 7);
+	memcpy(moved, "http://", 7);
 	struct nd_http_hooks hooks = {
 		.arg = d,
+		.role = ND_HTTP_PUBLIC,
 		.metrics = http_metrics,
 		.is_ready = http_is_ready,
 		.is_healthy = http_is_healthy,
-		.debug = http_debug,
+		.debug_moved_to = moved,
 	};
 	d->http = nd_http_new(d->control,
 			      (const struct sockaddr *)&d->cfg.http_listen,
 			      &hooks);
 	if (d->http == NULL)
+		return -EIO;
+	struct nd_http_hooks dhooks = {
+		.arg = d,
+		.role = ND_HTTP_DEBUG,
+		.debug = http_debug,
+		.control = http_control,
+	};
+	if (nd_control_start(d) != 0)
+		return -EINVAL;
+	d->debug_http = nd_http_new(d->control,
+				    (const struct sockaddr *)&d->cfg.debug_listen,
+				    &dhooks);
+	if (d->debug_http == NULL)
 		return -EIO;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct event *ev = evsignal_new(d->control, sigs[i], on_signal, d);
@@ -642,7 +741,10 @@ void nd_daemon_free(struct nd_daemon *d)
 	for (unsigned i = 0; d->workers && i < d->n_workers; i++)
 		nd_worker_free(d->workers[i]);
 	free(d->workers);
+	nd_tcp_clients_free(d->tcp_clients);
 	nd_http_free(d->http);
+	nd_debug_resolve_cancel_all(d);
+	nd_http_free(d->debug_http);
 	nd_hosts_file_free(d->hosts);
 	nd_kube_client_free(d->kube_client);
 	nd_kube_store_free(d->kube);

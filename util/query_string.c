@@ -84,6 +84,40 @@ const char *nd_qs_get(const struct nd_qs *qs, const char *key)
 	return NULL;
 }
 
+int nd_qs_copy(struct nd_qs *dst, const struct nd_qs *src)
+{
+	size_t total = 0, off = 0;
+
+	if (dst == NULL)
+		return -EINVAL;
+	memset(dst, 0, sizeof(*dst));
+	if (src == NULL)
+		return -EINVAL;
+	if (src->n == 0)
+		return 0;
+	for (size_t i = 0; i < src->n; i++)
+		total += strlen(src->v[i].key) + strlen(src->v[i].value) + 2;
+	dst->buf = malloc(total);
+	dst->v = calloc(src->n, sizeof(*dst->v));
+	if (dst->buf == NULL || dst->v == NULL) {
+		nd_qs_free(dst);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < src->n; i++) {
+		size_t k = strlen(src->v[i].key) + 1;
+		size_t v = strlen(src->v[i].value) + 1;
+
+		memcpy(dst->buf + off, src->v[i].key, k);
+		dst->v[i].key = dst->buf + off;
+		off += k;
+		memcpy(dst->buf + off, src->v[i].value, v);
+		dst->v[i].value = dst->buf + off;
+		off += v;
+	}
+	dst->n = src->n;
+	return 0;
+}
+
 void nd_qs_free(struct nd_qs *qs)
 {
 	if (qs == NULL)

@@ -35,6 +35,10 @@ int nd_qs_parse(const char *query, struct nd_qs *out);
  * as evhttp_find_header), or NULL; borrowed from qs. */
 const char *nd_qs_get(const struct nd_qs *qs, const char *key);
 
+/* Copy src into dst (overwritten, not freed first): every pair, in
+ * order. Returns 0, -EINVAL or -ENOMEM (dst then zeroed). */
+int nd_qs_copy(struct nd_qs *dst, const struct nd_qs *src);
+
 /* Free what qs holds and zero it; NULL is fine. */
 void nd_qs_free(struct nd_qs *qs);
 

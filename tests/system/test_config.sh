@@ -27,7 +27,7 @@ run_bad() {
 
 p1=$(free_port)
 p2=$(free_port)
-common=(--listen "127.0.0.1:$p1" --http-listen "127.0.0.1:$p2" --resolv-conf /dev/null)
+common=(--listen "127.0.0.1:$p1" --http-listen "127.0.0.1:$p2" --debug-listen "127.0.0.1:$(free_port)" --resolv-conf /dev/null)
 
 # --- a bad line in the config file: FILE:LINE: in stderr -----------------------
 conf="$ND_TMP/bad.conf"
@@ -153,5 +153,21 @@ if [ -z "${ND_TARGET:-}" ]; then
 		pass "a written file is taken again" || fail "no reload of the written file"
 	stop_nodedns
 fi
+
+# --- --check-config ------------------------------------------------------------
+log "=== --check-config"
+printf 'upstream 127.0.0.1:5399\nthreads 2\n' >"$ND_TMP/good.conf"
+rc=0
+out=$("$ND_BUILDDIR/nodedns" --check-config -c "$ND_TMP/good.conf" 2>&1) || rc=$?
+assert_eq "--check-config of a good file: exit status" 0 "$rc"
+assert_contains "--check-config of a good file" "$out" "good.conf and the command line: OK"
+printf 'upstream 127.0.0.1:5399\nthreads lots\n' >"$ND_TMP/bad.conf"
+rc=0
+out=$("$ND_BUILDDIR/nodedns" --check-config -c "$ND_TMP/bad.conf" 2>&1) || rc=$?
+assert_eq "--check-config of a bad file: exit status" 2 "$rc"
+assert_contains "--check-config of a bad file names FILE:LINE" "$out" "bad.conf:2:"
+rc=0
+out=$("$ND_BUILDDIR/nodedns" --check-config -c "$ND_TMP/good.conf" --threads 999 2>&1) || rc=$?
+assert_eq "--check-config with a bad command-line value: exit status" 2 "$rc"
 
 nd_done
