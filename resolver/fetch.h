@@ -9,14 +9,18 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dns/cookie.h"
+#include "config/config.h"
 #include "dns/upstream_msg.h"
 #include "dns/wire.h"
 
 struct nd_metrics;
 struct nd_upstreams;
 
-/* Room for our query: header, the longest name, QTYPE/QCLASS, OPT. */
-#define ND_FETCH_QUERY_MAX (ND_DNS_HEADER_LEN + ND_DNS_MAX_NAME + 4 + 11)
+/* Room for our query: header, the longest name, QTYPE/QCLASS, OPT with
+ * a COOKIE option. */
+#define ND_FETCH_QUERY_MAX \
+	(ND_DNS_HEADER_LEN + ND_DNS_MAX_NAME + 4 + 11 + ND_COOKIE_OPT_MAX)
 
 /*
  * What the fetches of one worker share: the upstream set in force and
@@ -29,15 +33,31 @@ struct nd_fetch_env {
 	struct nd_metrics *m;	     /* borrowed; NULL = not counted */
 	size_t slot_base;	     /* counter slot of the set's first
 					upstream (ND_MAX_UPSTREAM_SLOTS) */
+	const uint8_t *rows;	     /* counter row (resolver/upstream_rows.h)
+					of each slot, ND_MAX_UPSTREAM_SLOTS
+					entries, borrowed; NULL = the slot */
 	uint32_t attempt_timeout_ms; /* one UDP attempt (TCP gets twice) */
 	uint32_t query_timeout_ms;   /* the whole question, retries included */
 	bool use_tcp;		     /* every attempt over TCP (--forward-tcp) */
+	bool use_0x20;		     /* mix the case of names sent over UDP
+					(--forward-0x20) */
+	bool use_cookies;	     /* send DNS cookies (--forward-cookies) */
 	/* Told of every failed attempt (the symptoms' log line); NULL = no
 	 * one. outcome: enum nd_upstream_outcome. */
 	void (*on_failure)(void *arg, const struct sockaddr *upstream,
 			   int outcome);
 	void *failure_arg;
 };
+
+/* The counter row of slot (where its per-upstream counters are), or
+ * ND_MAX_UPSTREAM_SLOTS when slot is out of range. */
+static inline size_t nd_fetch_env_row(const struct nd_fetch_env *env,
+				      size_t slot)
+{
+	if (slot >= ND_MAX_UPSTREAM_SLOTS)
+		return ND_MAX_UPSTREAM_SLOTS;
+	return env->rows != NULL ? env->rows[slot] : slot;
+}
 
 /* Use another upstream set from the next decision on. */
 void nd_fetch_env_set_upstreams(struct nd_fetch_env *env,
@@ -116,6 +136,13 @@ struct nd_fetch {
 	struct sockaddr_storage addr;	/* copy: the set may be swapped */
 	uint16_t id;
 	uint64_t sent_us;		/* monotonic */
+	bool sent_0x20;			/* the name went out case-mixed */
+	uint8_t sent_name[ND_DNS_MAX_NAME]; /* as sent, when sent_0x20 */
+	bool sent_cookie;		/* a client cookie went out */
+	uint8_t cookie[ND_COOKIE_CLIENT_LEN]; /* the client cookie sent */
+	bool saw_case_reject;		/* a reply differed only in case */
+	bool saw_cookie_missing;	/* a reply lacked the expected cookie */
+	bool did_badcookie;		/* asked again after BADCOOKIE */
 	uint8_t msg[ND_FETCH_QUERY_MAX];
 	size_t msg_len;
 };

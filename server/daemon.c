@@ -23,10 +23,20 @@
 #include "server/request.h"
 #include "server/kube_snapshot.h"
 #include "server/observers.h"
+#include "server/privileges.h"
+#include "server/upstream_counters.h"
+#include "server/process_metrics.h"
+#include "resolver/metrics_coredns.h"
+#include "util/prom.h"
 #include "server/debug.h"
 #include "server/control.h"
 #include "server/fd_budget.h"
 #include "server/tcp_clients.h"
+#include "server/node_setup.h"
+#include "server/handover.h"
+#include "server/listen_tcp.h"
+#include "server/listen_udp.h"
+#include "server/steer.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
 #include "util/cpu_limit.h"
@@ -97,6 +107,8 @@ static struct nd_runtime *runtime_new(const struct nd_config *cfg)
 	rt->cache_max_ttl_s = cfg->cache_max_ttl_s;
 	rt->drop_outside_allow = cfg->drop_outside_allow;
 	rt->forward_tcp = cfg->forward_tcp;
+	rt->forward_0x20 = cfg->forward_0x20;
+	rt->forward_cookies = cfg->forward_cookies;
 	rt->owns_ups = true;
 	rt->ups = nd_upstreams_new(cfg->upstreams, cfg->n_upstreams);
 	if (rt->ups == NULL ||
@@ -177,6 +189,7 @@ static int reload_refused(struct nd_daemon *d, char *why, size_t cap,
 			 "%s", reason);
 	snprintf(d->reload_outcome, sizeof(d->reload_outcome), "refused: %s",
 		 reason);
+	d->reload_failed++;
 	if (why != NULL && cap > 0)
 		snprintf(why, cap, "%s", reason);
 	return -1;
@@ -227,7 +240,9 @@ int nd_daemon_reload(struct nd_daemon *d, char *why, size_t cap)
 		nd_warn("config", "listen addresses and threads change only "
 				  "with a restart");
 	rt = runtime_new(&cfg);
-	if (rt == NULL) {
+	if (rt == NULL ||
+	    nd_upstream_counters_assign(d->upc, d, rt) != 0) {
+		runtime_free(rt);
 		nd_config_deinit(&cfg);
 		return reload_refused(d, why, cap, "out of memory");
 	}
@@ -294,9 +309,92 @@ static void on_kube_dns_check(evutil_socket_t fd, short what, void *arg)
 	reload(d);
 }
 
+/* Stop reading the listeners, finish the queries in flight, exit. */
+static void stop_now(struct nd_daemon *d)
+{
+	nd_info("server", "no new queries, finishing those in flight");
+	/* The rules first: from now on a kube-dns ClusterIP held here is
+	 * the cluster DNS Service's again (see server/node_setup.h). */
+	nd_node_setup_stop(d->node);
+	uint64_t deadline = nd_clock_ms() + d->cfg.query_timeout_ms +
+			    STOP_GRACE_MS;
+	for (unsigned i = 0; i < d->n_workers; i++)
+		nd_worker_stop(d->workers[i], deadline);
+	event_base_loopexit(d->control, NULL);
+}
+
+/* Every UDP socket of ours has nothing queued. */
+static bool udp_queues_empty(struct nd_daemon *d)
+{
+	for (unsigned w = 0; w < d->n_workers; w++) {
+		struct nd_worker *wk = d->workers[w];
+
+		for (size_t i = 0; i < wk->n_listen; i++)
+			if (nd_steer_queued(nd_udp_listener_fd(wk->udp[i])) >
+			    0)
+				return false;
+	}
+	return true;
+}
+
+/* The lame duck's end; or, in a hand-over, each check whether our
+ * sockets still hold datagrams queued before the steering (the workers
+ * are reading them). */
+static void on_stop_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct nd_daemon *d = arg;
+	struct timeval tv = { 0, 10 * 1000 };
+	(void)fd;
+	(void)what;
+
+	if (d->is_handing_over && !udp_queues_empty(d) &&
+	    nd_clock_ms() < d->stop_at_ms) {
+		event_add(d->stop_ev, &tv);
+		return;
+	}
+	stop_now(d);
+}
+
+/*
+ * A successor is connected: every new datagram and connection to our
+ * addresses goes to its sockets from now on (server/steer.h); ours keep
+ * what was queued before, which the workers still read.
+ */
+static void steer_to_successor(struct nd_daemon *d, unsigned n_succ)
+{
+	struct nd_worker *w0 = d->workers[0];
+
+	for (size_t i = 0; i < w0->n_listen; i++) {
+		int u = nd_steer_to_successor(nd_udp_listener_fd(w0->udp[i]),
+					      d->n_workers, n_succ);
+		int t = nd_steer_to_successor(nd_tcp_listener_fd(w0->tcp[i]),
+					      d->n_workers, n_succ);
+
+		if (u != 0 || t != 0)
+			nd_err("control", "cannot steer listen address %zu to "
+					  "the successor (udp: %s, tcp: %s): "
+					  "queries may be lost",
+			       i, nd_strerror(u), nd_strerror(t));
+	}
+}
+
+/* The nodedns we replaced has gone: the kernel's hash spreads queries
+ * over our sockets again. */
+static void on_predecessor_gone(void *arg)
+{
+	struct nd_daemon *d = arg;
+	struct nd_worker *w0 = d->workers ? d->workers[0] : NULL;
+
+	for (size_t i = 0; w0 != NULL && i < w0->n_listen; i++) {
+		(void)nd_steer_detach(nd_udp_listener_fd(w0->udp[i]));
+		(void)nd_steer_detach(nd_tcp_listener_fd(w0->tcp[i]));
+	}
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct nd_daemon *d = arg;
+	unsigned n_succ = 0;
 	(void)what;
 
 	if (sig == SIGHUP) {
@@ -305,16 +403,68 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	if (__atomic_exchange_n(&d->is_stopping, 1, __ATOMIC_ACQ_REL))
 		return;
-	nd_info("server", "signal %d: no new queries, finishing those in flight",
-		(int)sig);
-	uint64_t deadline = nd_clock_ms() + d->cfg.query_timeout_ms +
-			    STOP_GRACE_MS;
-	for (unsigned i = 0; i < d->n_workers; i++)
-		nd_worker_stop(d->workers[i], deadline);
-	event_base_loopexit(d->control, NULL);
+	if (nd_handover_has_successor(d->handover, &n_succ) && d->stop_ev != NULL) {
+		struct timeval tv = { 0, 10 * 1000 };
+
+		nd_info("server", "signal %d: a successor is connected: "
+				  "handing over",
+			(int)sig);
+		d->is_handing_over = true;
+		nd_node_setup_hand_over(d->node);
+		steer_to_successor(d, n_succ);
+		d->stop_at_ms = nd_clock_ms() + 2000;
+		event_add(d->stop_ev, &tv);
+		return;
+	}
+	if (d->cfg.lameduck_ms > 0 && d->stop_ev != NULL) {
+		struct timeval tv = { (time_t)(d->cfg.lameduck_ms / 1000),
+				      (suseconds_t)(d->cfg.lameduck_ms % 1000) *
+					      1000 };
+
+		nd_info("server", "signal %d: lame duck for %u ms: answering, "
+				  "/ready says 503",
+			(int)sig, d->cfg.lameduck_ms);
+		event_add(d->stop_ev, &tv);
+		return;
+	}
+	nd_info("server", "signal %d", (int)sig);
+	stop_now(d);
 }
 
 static int http_is_ready(void *arg);
+
+/* What --metrics-compat coredns needs beyond the counters; buffers are
+ * the caller's and must outlive the render. */
+static const struct nd_coredns_compat *
+coredns_compat(struct nd_daemon *d, struct nd_coredns_compat *c,
+	       char *server, size_t cap, const struct nd_kube_client_stats *ks,
+	       struct nd_prom_hist *prog, uint32_t *bounds_us)
+{
+	char addr[ND_ADDR_STRLEN] = "";
+
+	if (d->cfg.n_listen > 0)
+		nd_addr_format((const struct sockaddr *)&d->cfg.listen[0], addr,
+			       sizeof(addr));
+	snprintf(server, cap, "dns://%s", addr);
+	memset(c, 0, sizeof(*c));
+	c->server = server;
+	c->version = nd_build_version();
+	c->revision = nd_build_revision();
+	c->compiler = nd_build_compiler();
+	c->reload_failed = d->reload_failed;
+	if (ks != NULL) {
+		for (size_t i = 0; i < ND_KUBE_PROG_BUCKETS; i++)
+			bounds_us[i] = nd_kube_prog_bounds_ms[i] * 1000u;
+		memset(prog, 0, sizeof(*prog));
+		prog->bounds_us = bounds_us;
+		prog->n_bounds = ND_KUBE_PROG_BUCKETS;
+		prog->bucket = ks->prog_bucket;
+		prog->sum_us = ks->prog_sum_ms * 1000u;
+		prog->sum_decimals = 3;
+		c->kube_prog = prog;
+	}
+	return c;
+}
 
 static int http_metrics(void *arg, char **text, size_t *len)
 {
@@ -329,19 +479,12 @@ static int http_metrics(void *arg, char **text, size_t *len)
 		ms[i] = nd_worker_metrics(d->workers[i]);
 	nd_cache_get_stats(d->cache, &cs);
 	g.cache_entries = cs.entries;
+	g.cache_negative = cs.negative;
 	g.cache_bytes = cs.bytes;
 	g.cache_evictions = cs.evictions;
-	g.upstream_names = (const char *const *)rt->upstream_names;
-	g.n_upstreams = rt->n_slots;
-	for (size_t i = 0; i < nd_upstreams_count(rt->ups); i++)
-		g.upstream_srtt_us[i] = nd_upstreams_srtt_us(rt->ups, i);
-	for (size_t z = 0; z < rt->n_zones; z++)
-		for (size_t i = 0; i < nd_upstreams_count(rt->zones[z].ups) &&
-				   rt->zones[z].slot_base + i <
-					   ND_MAX_UPSTREAM_SLOTS;
-		     i++)
-			g.upstream_srtt_us[rt->zones[z].slot_base + i] =
-				nd_upstreams_srtt_us(rt->zones[z].ups, i);
+	const char *up_names[ND_MAX_UPSTREAM_SLOTS];
+	uint8_t up_rows[ND_MAX_UPSTREAM_SLOTS];
+	nd_upstream_counters_gauges(d->upc, rt, up_names, up_rows, &g);
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
 	{
 		struct nd_resolver_stats rs;
@@ -359,15 +502,27 @@ static int http_metrics(void *arg, char **text, size_t *len)
 		nd_kube_store_get_stats(d->kube, &ks);
 		g.kube = &ks;
 	}
+	struct nd_kube_client_stats cs2;
+	if (d->kube_client != NULL)
+		nd_kube_client_get_stats(d->kube_client, &cs2);
+	struct nd_coredns_compat compat;
+	uint32_t prog_bounds[ND_KUBE_PROG_BUCKETS];
+	struct nd_prom_hist prog;
+	char server[ND_ADDR_STRLEN + 8];
+	if (d->cfg.metrics_coredns)
+		g.coredns = coredns_compat(d, &compat, server, sizeof(server),
+					   d->kube_client != NULL ? &cs2 : NULL,
+					   &prog, prog_bounds);
 	int rc = nd_metrics_render(ms, d->n_workers, &g, text, len);
 	if (rc == 0)
 		(void)nd_observers_render_metrics(d, text, len);
-	if (rc == 0 && d->kube_client != NULL) {
-		struct nd_kube_client_stats cs2;
-		nd_kube_client_get_stats(d->kube_client, &cs2);
-		/* On failure the text so far is still served. */
+	if (rc == 0 && d->node != NULL)
+		rc = nd_node_setup_render_metrics(d->node, text, len);
+	/* On failure the text so far is still served. */
+	if (rc == 0 && d->kube_client != NULL)
 		(void)nd_kube_stats_render(&cs2, nd_clock_ms(), text, len);
-	}
+	if (rc == 0)
+		(void)nd_process_metrics_render(d->reload_failed, text, len);
 	return rc;
 }
 
@@ -555,6 +710,12 @@ static int http_debug(void *arg, const struct nd_http_req *r, char **body,
 	return nd_debug_dispatch(arg, r, body, len, content_type);
 }
 
+/* The node set-up's rules wait for this (see server/node_setup.h). */
+static bool node_is_serving(void *arg)
+{
+	return http_is_ready(arg) != 0;
+}
+
 static int http_control(void *arg, const struct nd_http_req *r, char **body,
 			size_t *len, const char **content_type)
 {
@@ -599,10 +760,13 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -ENOSYS;
 	}
 	d->rt = runtime_new(&d->cfg);
+	d->upc = nd_upstream_counters_new();
 	cache_options(&d->cfg, &co);
 	d->cache = nd_cache_new(&co);
 	d->control = event_base_new();
-	if (d->rt == NULL || d->cache == NULL || d->control == NULL) {
+	if (d->rt == NULL || d->upc == NULL ||
+	    nd_upstream_counters_assign(d->upc, d, d->rt) != 0 ||
+	    d->cache == NULL || d->control == NULL) {
 		nd_err("server", "out of memory at start-up");
 		return -ENOMEM;
 	}
@@ -632,6 +796,29 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -ENOMEM;
 	d->tcp_clients = nd_tcp_clients_new(d->cfg.tcp_max_per_client);
 	if (d->tcp_clients == NULL)
+		return -ENOMEM;
+	/* The node-local addresses before the listeners bind them. */
+	if (nd_node_setup_is_configured(&d->cfg)) {
+		int rc;
+
+		d->node = nd_node_setup_new(d->control, &d->cfg, &rc);
+		if (d->node == NULL)
+			return rc;
+	}
+	/* Before the listeners: the cache of the nodedns we replace. */
+	if (d->cfg.control_socket != NULL) {
+		int rc;
+		size_t mib = d->cfg.cache_bytes >> 20;
+
+		d->handover = nd_handover_new(d->control, d->cfg.control_socket,
+					d->cache, mib ? (unsigned)mib : 1,
+					d->n_workers, &rc);
+		if (d->handover == NULL)
+			return rc;
+		nd_handover_on_predecessor_gone(d->handover, on_predecessor_gone, d);
+	}
+	d->stop_ev = event_new(d->control, -1, 0, on_stop_check, d);
+	if (d->stop_ev == NULL)
 		return -ENOMEM;
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
@@ -697,6 +884,15 @@ int nd_daemon_start(struct nd_daemon *d)
 		if (d->tick_ev == NULL || event_add(d->tick_ev, &tv) != 0)
 			return -ENOMEM;
 	}
+	/* Every socket is bound and no thread of ours runs yet
+	 * (capabilities are per thread): the moment to give up root. */
+	struct nd_priv_plan plan = {
+		.user = d->cfg.user,
+		.drop = d->cfg.drop_privileges,
+		.keep_net_admin = nd_privileges_need_net_admin(&d->cfg),
+	};
+	if (nd_privileges_drop(&plan) != 0)
+		return -EPERM;
 	for (unsigned i = 0; i < d->n_workers; i++) {
 		int rc = nd_worker_start(d->workers[i]);
 		if (rc != 0) {
@@ -720,6 +916,9 @@ int nd_daemon_start(struct nd_daemon *d)
 				d->rt->upstream_names[d->rt->zones[z].slot_base +
 						      i]);
 	__atomic_store_n(&d->is_ready, 1, __ATOMIC_RELEASE);
+	if (d->node != NULL && nd_node_setup_start(d->node, node_is_serving,
+						   d) != 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -728,6 +927,9 @@ int nd_daemon_run(struct nd_daemon *d)
 	event_base_dispatch(d->control);
 	for (unsigned i = 0; i < d->n_workers; i++)
 		nd_worker_join(d->workers[i]);
+	/* Drained: the addresses can go (no answer leaves from them now). */
+	nd_node_setup_free(d->node);
+	d->node = NULL;
 	nd_info("server", "stopped");
 	return 0;
 }
@@ -742,6 +944,13 @@ void nd_daemon_free(struct nd_daemon *d)
 		nd_worker_free(d->workers[i]);
 	free(d->workers);
 	nd_tcp_clients_free(d->tcp_clients);
+	/* A failed start must not leave addresses nobody answers on. */
+	nd_node_setup_free(d->node);
+	d->node = NULL;
+	nd_handover_free(d->handover);
+	d->handover = NULL;
+	if (d->stop_ev)
+		event_free(d->stop_ev);
 	nd_http_free(d->http);
 	nd_debug_resolve_cancel_all(d);
 	nd_http_free(d->debug_http);
@@ -765,5 +974,6 @@ void nd_daemon_free(struct nd_daemon *d)
 		next = rt->retired_next;
 		runtime_free(rt);
 	}
+	nd_upstream_counters_free(d->upc);
 	nd_config_deinit(&d->cfg);
 }

@@ -20,9 +20,12 @@ struct nd_http;
 struct nd_resolver;
 struct nd_kube_client;
 struct nd_kube_store;
+struct nd_node_setup;
+struct nd_handover;
 struct nd_searchlist;
 struct nd_symptoms;
 struct nd_upstreams;
+struct nd_upstream_counters;
 struct nd_worker;
 struct nd_tcp_clients;
 
@@ -43,7 +46,12 @@ struct nd_runtime {
 					   counter slot: ups, then each
 					   zone's (owned) */
 	size_t n_slots;			/* slots in use */
+	uint8_t row_of_slot[ND_MAX_UPSTREAM_SLOTS]; /* counter row of each
+					   slot: the address's, kept across
+					   reloads (server/upstream_counters.h) */
 	bool forward_tcp;		/* default upstreams over TCP only */
+	bool forward_0x20;		/* --forward-0x20 */
+	bool forward_cookies;		/* --forward-cookies */
 	bool owns_ups;			/* ups, the zones' sets and the names
 					   are freed with this snapshot (a
 					   reload that keeps the same upstreams
@@ -93,6 +101,17 @@ struct nd_daemon {
 	uint64_t start_ms;		/* monotonic start time */
 	int is_ready;			/* 1 once listeners are up (atomic) */
 	int is_stopping;		/* 1 after SIGTERM (atomic) */
+	struct nd_upstream_counters *upc; /* per-upstream counter rows by
+					   address (control thread) */
+	uint64_t reload_failed;		/* reloads refused (control thread) */
+	struct nd_node_setup *node;	/* --node-local-ip set-up; NULL
+					   without it */
+	struct nd_handover *handover;		/* --control-socket; NULL without */
+	struct event *stop_ev;		/* SIGTERM's deferred stop: the
+					   lame duck, or the hand-over's
+					   drain of the steered sockets */
+	uint64_t stop_at_ms;		/* monotonic: stop no later */
+	bool is_handing_over;		/* SIGTERM with a successor */
 };
 
 /* True when the cluster zone holds a full view: a snapshot was loaded, or
