@@ -25,6 +25,8 @@ PACKAGES=(
 	tcpdump nftables
 	# the pods test: a musl getaddrinfo (musl-gcc -static) next to glibc's
 	musl-tools
+	# make fuzz (./configure --enable-fuzzing): clang's libFuzzer
+	clang libclang-rt-dev
 	# an upstream that answers DNS cookies (test_cookies: unbound 1.17
 	# and nsd 4.6 of Debian 12 do not)
 	knot

@@ -83,7 +83,7 @@ static void upstreams_in(struct nd_runtime *rt, struct nd_explain_input *in,
 }
 
 /* The request's parameters into in; 0, or 400 with *doc set. */
-static int request_in(struct nd_daemon *d, const struct evkeyvalq *params,
+static int request_in(struct nd_daemon *d, const struct nd_qs *params,
 		      struct nd_explain_input *in, struct nd_kube_ip *ip,
 		      cJSON **doc)
 {
@@ -126,7 +126,7 @@ static int request_in(struct nd_daemon *d, const struct evkeyvalq *params,
 	return 0;
 }
 
-int nd_debug_explain_input(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_explain_input(struct nd_daemon *d, const struct nd_qs *params,
 			   struct nd_explain_input *in, struct nd_kube_ip *ip,
 			   char *upstreams, size_t cap, cJSON **doc)
 {
@@ -160,7 +160,7 @@ int nd_debug_explain_input(struct nd_daemon *d, const struct evkeyvalq *params,
 	return 0;
 }
 
-int nd_debug_view_explain(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_explain(struct nd_daemon *d, const struct nd_qs *params,
 			  cJSON **doc)
 {
 	struct nd_explain_input in;

@@ -9,7 +9,7 @@
 #include "server/daemon.h"
 #include "server/node_setup.h"
 
-int nd_debug_view_node(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_node(struct nd_daemon *d, const struct nd_qs *params,
 		       cJSON **doc)
 {
 	(void)params;

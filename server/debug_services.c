@@ -28,7 +28,7 @@ static bool add_bool(cJSON *o, const char *key, bool v)
 	return cJSON_AddBoolToObject(o, key, v) != NULL;
 }
 
-int nd_debug_view_services(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_services(struct nd_daemon *d, const struct nd_qs *params,
 			   cJSON **doc)
 {
 	const char *ns = nd_debug_param(params, "namespace");

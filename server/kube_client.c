@@ -13,6 +13,8 @@
 #include <event2/event.h>
 
 #include "kube/decode.h"
+#include "kube/list_page.h"
+#include "kube/watch_lines.h"
 #include "kube/store.h"
 #include "kube/sync.h"
 #include "server/kube_auth.h"
@@ -295,7 +297,9 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 static size_t watch_write(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct watcher *w = arg;
-	size_t n = size * nmemb, from = 0, pos;
+	size_t n = size * nmemb, from = 0, scan, line_len;
+	const char *line;
+	int rc;
 
 	note_status(w);
 	if (w->http_code != 200) {
@@ -307,31 +311,20 @@ static size_t watch_write(char *p, size_t size, size_t nmemb, void *arg)
 		w->abort = AB_TOO_BIG;
 		return 0;
 	}
-	pos = w->scan;
-	while (pos < w->len) {
-		char *nl = memchr(w->buf + pos, '\n', w->len - pos);
-		size_t end;
-
-		if (nl == NULL)
-			break;
-		end = (size_t)(nl - w->buf);
-		if (end - from > w->c->opt.max_line) {
-			w->abort = AB_TOO_BIG;
-			return 0;
-		}
-		if (end > from)
-			handle_event(w, w->buf + from, end - from);
-		from = pos = end + 1;
+	scan = w->scan;
+	while ((rc = nd_kube_watch_line(w->buf, w->len, w->c->opt.max_line,
+				       &from, &scan, &line, &line_len)) == 1) {
+		handle_event(w, line, line_len);
 		if (w->abort != AB_NONE)
 			return 0;
+	}
+	if (rc != 0) {
+		w->abort = AB_TOO_BIG;
+		return 0;
 	}
 	memmove(w->buf, w->buf + from, w->len - from);
 	w->len -= from;
 	w->scan = w->len;
-	if (w->len > w->c->opt.max_line) {
-		w->abort = AB_TOO_BIG;
-		return 0;
-	}
 	return n;
 }
 
@@ -543,9 +536,8 @@ static void list_end(struct watcher *w, enum nd_kube_list_end how,
 static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 {
 	struct watcher *w = container_of(req, struct watcher, req);
-	const cJSON *items, *meta, *v, *ct;
+	struct nd_kube_list_page page;
 	char why[512], text[256];
-	cJSON *root;
 
 	if (w->abort == AB_TOO_BIG) {
 		snprintf(why, sizeof(why), "GET %s: list page larger than %zu bytes",
@@ -582,11 +574,7 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 		list_end(w, ND_LIST_FAILED, NULL, NULL, why);
 		return;
 	}
-	root = cJSON_ParseWithLength(w->buf, w->len);
-	items = cJSON_GetObjectItemCaseSensitive(root, "items");
-	meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
-	if (root == NULL || !(cJSON_IsArray(items) || cJSON_IsNull(items))) {
-		cJSON_Delete(root);
+	if (nd_kube_decode_list(w->buf, w->len, &page) != 0) {
 		snprintf(why, sizeof(why),
 			 "GET %s: the list is not JSON with an items array (%zu bytes)",
 			 w->url, w->len);
@@ -600,12 +588,9 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 	 */
 	if (w->sync.pages == 0)
 		nd_kube_store_relist_begin(w->c->store, w->kind);
-	put_items(w, items);
-	v = cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion");
-	ct = cJSON_GetObjectItemCaseSensitive(meta, "continue");
-	list_end(w, ND_LIST_OK, cJSON_IsString(v) ? v->valuestring : "",
-		 cJSON_IsString(ct) ? ct->valuestring : NULL, NULL);
-	cJSON_Delete(root);
+	put_items(w, page.items);
+	list_end(w, ND_LIST_OK, page.rv, page.cont, NULL);
+	nd_kube_list_page_deinit(&page);
 }
 
 /* --- watch --------------------------------------------------------------- */
