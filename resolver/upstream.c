@@ -237,6 +237,13 @@ void nd_upstreams_probe_ended(struct nd_upstreams *u, size_t i,
 					    __ATOMIC_RELAXED);
 }
 
+uint32_t nd_upstreams_fails(const struct nd_upstreams *u, size_t i)
+{
+	if (u == NULL || i >= u->n)
+		return 0;
+	return __atomic_load_n(&u->up[i].fails, __ATOMIC_RELAXED);
+}
+
 int nd_upstreams_is_loop(const struct nd_upstreams *u, size_t i)
 {
 	if (u == NULL || i >= u->n)

@@ -60,6 +60,9 @@ void nd_upstreams_probe_ended(struct nd_upstreams *u, size_t i,
 /* Does upstream i forward to us? */
 int nd_upstreams_is_loop(const struct nd_upstreams *u, size_t i);
 
+/* Attempts at upstream i that failed in a row (0 after an answer). */
+uint32_t nd_upstreams_fails(const struct nd_upstreams *u, size_t i);
+
 /* Smoothed RTT of upstream i in microseconds (0 before any answer). */
 uint32_t nd_upstreams_srtt_us(const struct nd_upstreams *u, size_t i);
 

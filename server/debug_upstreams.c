@@ -51,7 +51,12 @@ static cJSON *upstream_json(struct nd_daemon *d, const struct nd_runtime *rt,
 	     cJSON_AddStringToObject(o, "zone", zone) == NULL) ||
 	    cJSON_AddNumberToObject(o, "requests", (double)req) == NULL ||
 	    cJSON_AddNumberToObject(o, "tcp", (double)tcp) == NULL ||
-	    cJSON_AddNumberToObject(o, "failures", (double)fails) == NULL)
+	    cJSON_AddNumberToObject(o, "failures", (double)fails) == NULL ||
+	    cJSON_AddNumberToObject(o, "failing_in_a_row",
+				    (double)nd_upstreams_fails(ups, idx)) ==
+		NULL ||
+	    cJSON_AddBoolToObject(o, "forwards_to_us",
+				  nd_upstreams_is_loop(ups, idx)) == NULL)
 		goto nomem;
 	out = cJSON_AddObjectToObject(o, "outcomes");
 	if (out == NULL)

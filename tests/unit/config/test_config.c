@@ -621,6 +621,36 @@ static void test_kube_api_url(void **state)
 	assert_string_equal(c->kube_api, "https://kubernetes.default.svc");
 }
 
+/* --debug-listen: its own default port, and not on http-listen's. */
+static void test_debug_listen(void **state)
+{
+	struct nd_config *c = *state;
+
+	assert_addr(&c->debug_listen, "127.0.0.1:9154");
+	assert_null(c->control_token_file);
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--debug-listen",
+			      "10.0.0.7", "--control-token", "/run/tok"),
+			 0);
+	assert_addr(&c->debug_listen, "10.0.0.7:9154");
+	assert_string_equal(c->control_token_file, "/run/tok");
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--debug-listen",
+			      "127.0.0.1:9153"),
+			 ND_EPARSE);
+	assert_string_equal(err, "debug-listen 127.0.0.1:9153 and http-listen "
+				 "127.0.0.1:9153 overlap: give them different "
+				 "ports");
+	/* A wildcard on one takes the port on every address. */
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--http-listen",
+			      "0.0.0.0:9200", "--debug-listen",
+			      "127.0.0.1:9200"),
+			 ND_EPARSE);
+	assert_int_equal(nd_config_set(c, "debug-listen", "nowhere:x", err,
+				       sizeof(err)),
+			 ND_EPARSE);
+	assert_string_equal(err, "bad address 'nowhere:x' for debug-listen "
+				 "(want ADDR[:PORT])");
+}
+
 static void test_addresses(void **state)
 {
 	struct nd_config *c = *state;
@@ -1425,6 +1455,7 @@ int main(void)
 		T(test_enums),
 		T(test_kube_api_url),
 		T(test_addresses),
+		T(test_debug_listen),
 		T(test_set_bad_args),
 		T(test_file_errors),
 		T(test_file_nul_and_long_lines),
