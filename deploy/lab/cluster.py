@@ -29,9 +29,10 @@ DNS_IP = "169.254.53.1"           # nodedns, the cluster DNS, on the node's lo
 NODE_LOCAL_IP = "169.254.20.10"   # the node-local cache address (not built yet)
 INET_NODE_IP = "169.254.200.1"    # the node's side of its link to the 'internet'
 INET_IP = "169.254.200.2"         # nsd, authoritative for example.test
-# nodedns's HTTP listener with /debug/*: the one place to change when it
-# moves to a listener of its own.
-DEBUG_LISTEN = DNS_IP + ":9153"
+# nodedns's HTTP listeners: /metrics, /health, /ready; and /debug/* with
+# /control/* for nodednsctl (loopback of the node: control comes from there)
+HTTP_LISTEN = DNS_IP + ":9153"
+DEBUG_LISTEN = "127.0.0.1:9154"
 
 
 def poll(what, fn, timeout=10.0, interval=0.1):
@@ -256,7 +257,8 @@ current-context: lab
         with open(rc, "w") as f:
             f.write("nameserver %s\n" % INET_IP)
         self.start("nodedns", [os.path.join(self.builddir, "nodedns"),
-                               "--listen", DNS_IP + ":53", "--http-listen", DEBUG_LISTEN,
+                               "--listen", DNS_IP + ":53", "--http-listen", HTTP_LISTEN,
+                               "--debug-listen", DEBUG_LISTEN,
                                "--kube-api", self.api_url(), "--upstream", INET_IP + ":53",
                                "--resolv-conf", rc, "--kube-start-jitter", "0",
                                "--threads", "1", "--allow", "169.254.0.0/16",
@@ -266,11 +268,11 @@ current-context: lab
             if not self.alive("nodedns"):
                 self.fail("nodedns")
             r = run(self.in_node("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                                 "--max-time", "1", "http://%s/ready" % DEBUG_LISTEN), check=False)
+                                 "--max-time", "1", "http://%s/ready" % HTTP_LISTEN), check=False)
             return r.stdout == "200"
         poll("nodedns /ready", ready, timeout=15)
-        self.log("nodedns: cluster DNS on %s:53 (behind kube-dns %s), /debug on %s"
-                 % (DNS_IP, KUBE_DNS_IP, DEBUG_LISTEN))
+        self.log("nodedns: cluster DNS on %s:53 (behind kube-dns %s), /metrics on %s, "
+                 "/debug on %s" % (DNS_IP, KUBE_DNS_IP, HTTP_LISTEN, DEBUG_LISTEN))
 
     # --- teardown ------------------------------------------------------------
     def down(self):

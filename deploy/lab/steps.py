@@ -99,7 +99,7 @@ class Walk:
     def metric(self, name):
         """The sum of a nodedns metric family's samples."""
         r = subprocess.run(self.c.in_node("curl", "-s", "--max-time", "2",
-                                          "http://%s/metrics" % cluster.DEBUG_LISTEN),
+                                          "http://%s/metrics" % cluster.HTTP_LISTEN),
                            capture_output=True, text=True)
         total = 0.0
         for line in r.stdout.splitlines():
@@ -381,7 +381,7 @@ echo "Leave with exit: the lab is then removed."
         self.wait("nodedns to count a TC answer no TCP query followed", lambda:
                   self.metric("nodedns_signal_tc_without_tcp_total") > tc_before, timeout=12)
         self.sh("node", "curl -s http://%s/metrics | grep nodedns_signal_tc" %
-                cluster.DEBUG_LISTEN)
+                cluster.HTTP_LISTEN)
         self.check(True, "nodedns_signal_tc_without_tcp_total went up")
         self.kubectl("delete networkpolicy allow-dns-udp-only")
         self.wait("the egress chain to go", lambda: "egress-lab/trace-client" not in
