@@ -33,9 +33,10 @@ class Walk:
         for line in lines:
             print("    " + line)
 
-    def sh(self, where, cmd, timeout=20, show=True):
-        """Run cmd (a shell line) in a pod's namespace ("pod NAME"), the
-        node's ("node") and print it with its output; (rc, output)."""
+    def sh(self, where, cmd, timeout=20, show=True, display=None):
+        """Run cmd (a shell line) in a pod's namespace (the pod's name) or
+        the node's ("node") and print it (or `display`) with its output;
+        (rc, output)."""
         if where == "node":
             argv = self.c.in_node("sh", "-c", cmd)
             prompt = "[node]#"
@@ -49,7 +50,7 @@ class Walk:
             rc, text = 124, ((e.stdout or b"").decode(errors="replace") +
                              (e.stderr or b"").decode(errors="replace") + "(timed out)\n")
         if show:
-            print("  %s %s%s" % (prompt, cmd, "" if rc == 0 else "   [exit %d]" % rc))
+            print("  %s %s%s" % (prompt, display or cmd, "" if rc == 0 else "   [exit %d]" % rc))
             self.out(text)
         return rc, text
 
@@ -57,7 +58,7 @@ class Walk:
         cmd = "kubectl --kubeconfig %s --cache-dir %s/kube-cache %s" % (
             self.c.kubeconfig, self.c.state, args)
         r = subprocess.run(self.c.in_node("sh", "-c", cmd), capture_output=True, text=True,
-                           timeout=30)
+                           timeout=30, cwd=os.path.dirname(MANIFESTS))
         if show:
             print("  $ kubectl %s%s" % (args, "" if r.returncode == 0 else
                                         "   [exit %d]" % r.returncode))
@@ -66,7 +67,8 @@ class Walk:
 
     def ctl(self, args):
         return self.sh("node", "%s --server http://%s %s" % (
-            os.path.join(self.c.builddir, "nodednsctl"), cluster.DEBUG_LISTEN, args))
+            os.path.join(self.c.builddir, "nodednsctl"), cluster.DEBUG_LISTEN, args),
+            display="nodednsctl --server http://%s %s" % (cluster.DEBUG_LISTEN, args))
 
     def get(self, path):
         return self.c.api("GET", path)
@@ -174,7 +176,7 @@ echo "Leave with exit: the lab is then removed."
         and a client pod. The lab's kubelet gives each pod a network namespace, an
         address and the resolv.conf a kubelet writes; nodedns, behind the kube-dns
         ClusterIP, watches the Service and answers its name.""")
-        self.kubectl("create -f %s/trace.yaml" % MANIFESTS)
+        self.kubectl("create -f manifests/trace.yaml")
         self.wait("the backends to be ready and the client running", lambda: all(
             p and (p.get("status") or {}).get("phase") == "Running" for p in
             (self.pod(n) for n in ("trace-backend-1", "trace-backend-2", "trace-client")))
@@ -288,7 +290,7 @@ echo "Leave with exit: the lab is then removed."
         both fail: the packets are dropped at the backends. Delete it: it works again.""")
         cip = self.svc_ip("trace-svc")
         b1 = self.pod_ip("trace-backend-1")
-        self.kubectl("create -f %s/deny-backend-ingress.yaml" % MANIFESTS)
+        self.kubectl("create -f manifests/deny-backend-ingress.yaml")
         self.kubectl("describe networkpolicy deny-backend-ingress")
         self.wait("the enforcer's rules in both backends", lambda: all(
             self.policy_written(p, True)() for p in ("trace-backend-1", "trace-backend-2")))
@@ -321,7 +323,7 @@ echo "Leave with exit: the lab is then removed."
         """6a. A Service whose pods run but are not ready"""
         self.say("""slow-backend runs, but its readiness probe never passes. DNS answers the
         Service's ClusterIP; behind it kube-proxy has no endpoint and rejects.""")
-        self.kubectl("create -f %s/not-ready.yaml" % MANIFESTS)
+        self.kubectl("create -f manifests/not-ready.yaml")
         self.wait("slow-backend running and its slice listing it not ready", lambda:
                   (self.pod("slow-backend").get("status") or {}).get("phase") == "Running"
                   and self.slice_eps("slow-svc")[0] == [(self.pod_ip("slow-backend"), False)])
@@ -344,7 +346,7 @@ echo "Leave with exit: the lab is then removed."
         self.say("""Every pod of the namespace may send nothing, DNS included. The name fails,
         and nodedns never saw the query: it was dropped on the node before it.""")
         before = self.metric("nodedns_dns_requests_total")
-        self.kubectl("create -f %s/default-deny-egress.yaml" % MANIFESTS)
+        self.kubectl("create -f manifests/default-deny-egress.yaml")
         self.wait("the egress chain on the node", lambda: "egress-lab/trace-client" in
                   self.sh("node", "nft list table inet lab-netpol", show=False)[1])
         rc, o = self.sh("trace-client", "RES_OPTIONS='timeout:1 attempts:1' getent hosts trace-svc")
@@ -367,7 +369,7 @@ echo "Leave with exit: the lab is then removed."
         self.say("""The client may send DNS over UDP only. big.example.test has 100 addresses:
         the UDP answer is truncated (TC), the stub retries over TCP, and that is dropped.""")
         tc_before = self.metric("nodedns_signal_tc_without_tcp_total")
-        self.kubectl("create -f %s/allow-dns-udp-only.yaml" % MANIFESTS)
+        self.kubectl("create -f manifests/allow-dns-udp-only.yaml")
         self.wait("the egress chain on the node", lambda: "egress-lab/trace-client" in
                   self.sh("node", "nft list table inet lab-netpol", show=False)[1])
         rc, o = self.sh("trace-client", "dig +short www.example.test")
@@ -427,7 +429,7 @@ echo "Leave with exit: the lab is then removed."
         self.say("""wrong-port-svc selects the same ready backends, but sends to port 9090 where
         nothing listens. DNS is fine, the endpoints are ready, the Service fails, and the
         pod itself answers on its real port.""")
-        self.kubectl("create -f %s/wrong-port.yaml" % MANIFESTS)
+        self.kubectl("create -f manifests/wrong-port.yaml")
         self.wait("the slice of wrong-port-svc", lambda: self.slice_eps("wrong-port-svc")[1]
                   == [9090] and [r for _, r in self.slice_eps("wrong-port-svc")[0]] ==
                   [True, True])
@@ -446,7 +448,7 @@ echo "Leave with exit: the lab is then removed."
         self.say("""A headless Service's A records are its ready endpoints. Make trace-backend-1
         fail its readiness probe: the slice changes, and nodedns's answer with it.""")
         b1, b2 = self.pod_ip("trace-backend-1"), self.pod_ip("trace-backend-2")
-        self.kubectl("create -f %s/headless.yaml" % MANIFESTS)
+        self.kubectl("create -f manifests/headless.yaml")
         dig = "dig +search +short trace-headless | sort"
         self.wait("two ready endpoints in the headless Service", lambda: self.sh(
             "trace-client", dig, show=False)[1].split() == sorted([b1, b2]))
