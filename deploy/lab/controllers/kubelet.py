@@ -65,10 +65,31 @@ def alloc_ip():
     raise RuntimeError("pod range %s is full" % net)
 
 
-def resolv_conf(ns):
+def resolv_conf(pod):
+    """What kubelet writes for the pod's dnsPolicy (ClusterFirst, or None)
+    and dnsConfig (nameservers, searches and options added or replaced)."""
+    spec = pod.get("spec") or {}
+    ns = pod["metadata"].get("namespace", "default")
     d = args.cluster_domain
-    return ("search %s.svc.%s svc.%s %s\nnameserver %s\noptions ndots:5\n" %
-            (ns, d, d, d, args.nameserver))
+    cfg = spec.get("dnsConfig") or {}
+    if spec.get("dnsPolicy") == "None":
+        servers, search, opts = [], [], {}
+    else:
+        servers = [args.nameserver]
+        search = ["%s.svc.%s" % (ns, d), "svc." + d, d]
+        opts = {"ndots": "5"}
+    servers += [x for x in cfg.get("nameservers") or [] if x not in servers]
+    search += [x for x in cfg.get("searches") or [] if x not in search]
+    for o in cfg.get("options") or []:
+        opts[o["name"]] = o.get("value")
+    text = ""
+    if search:
+        text += "search %s\n" % " ".join(search)
+    text += "".join("nameserver %s\n" % x for x in servers[:3])
+    if opts:
+        text += "options %s\n" % " ".join(k if v is None else "%s:%s" % (k, v)
+                                         for k, v in opts.items())
+    return text
 
 
 def start_pod(pod):
@@ -90,7 +111,7 @@ def start_pod(pod):
     etc = "/etc/netns/" + netns
     os.makedirs(etc, exist_ok=True)
     with open(etc + "/resolv.conf", "w") as f:
-        f.write(resolv_conf(md.get("namespace", "default")))
+        f.write(resolv_conf(pod))
     c = (spec.get("containers") or [{}])[0]
     cmd = ["ip", "netns", "exec", netns, sys.executable, os.path.join(HERE, "podproc.py"),
            "--name", md["name"]]
