@@ -56,6 +56,8 @@ enum opt_kind {
 	K_ZONE,		/* repeatable forward zone */
 	K_DEBUG_LISTEN,
 	K_OUTSIDE,	/* drop|refuse into a bool at off (true = drop) */
+	K_OFF,		/* command-line flag, no value: bool at off = false
+			   (in a file, the on|off option it belongs to) */
 };
 
 struct opt_def {
@@ -287,6 +289,33 @@ static const struct opt_def opts[] = {
 	  "in nodedns_dropped_total{reason=\"outside_allow\"}) or refuse\n"
 	  "(REFUSED with EDE 18; malformed ones FORMERR or NOTIMP).",
 	  "refuse" },
+	{ "forward-0x20", 0, K_BOOL, OFF(forward_0x20), 0, 0, "on|off",
+	  "Mix the case of each name sent to an upstream over UDP at random\n"
+	  "(0x20) and take only replies that echo it, so a forged answer\n"
+	  "must guess one bit per letter besides ID and port. An upstream\n"
+	  "that does not echo the case (3 attempts in a row) is asked in\n"
+	  "lower case for an hour (logged once; /debug/upstreams no_0x20).",
+	  "on" },
+	{ "no-0x20", 0, K_OFF, OFF(forward_0x20), 0, 0, NULL,
+	  "The same as --forward-0x20 off.", NULL },
+	{ "forward-cookies", 0, K_BOOL, OFF(forward_cookies), 0, 0, "on|off",
+	  "Send DNS cookies (RFC 7873, 9018) to upstreams: a client cookie\n"
+	  "per upstream from a secret (changed daily), the server cookie\n"
+	  "learned from its replies; a reply with another client cookie, or\n"
+	  "without one from an upstream that sent them, is discarded.\n"
+	  "Upstreams without cookie support keep working.",
+	  "on" },
+	{ "user", 0, K_PATH, OFF(user), 0, 0, "NAME",
+	  "Started as root: after binding its sockets, run as this user\n"
+	  "(its primary group, no supplementary groups) with no capability\n"
+	  "left but those node set-up needs. \"root\" keeps root (warned).",
+	  "nodedns if that user exists, else nobody" },
+	{ "drop-privileges", 0, K_BOOL, OFF(drop_privileges), 0, 0, "on|off",
+	  "Drop root after binding (see --user); off keeps uid 0 and every\n"
+	  "capability (warned).",
+	  "on" },
+	{ "no-drop-privileges", 0, K_OFF, OFF(drop_privileges), 0, 0, NULL,
+	  "The same as --drop-privileges off.", NULL },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
@@ -585,6 +614,14 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 	uint32_t v;
 	int rc;
 
+	if (o->kind == K_OFF) {
+		if (value != NULL)
+			return why_set(w, NULL,
+				       "a command-line flag; in a file write "
+				       "the on|off option it stands for");
+		*(bool *)(base + o->off) = false;
+		return 0;
+	}
 	if (value[0] == '\0')
 		return why_set(w, NULL, "missing value");
 	switch (o->kind) {
@@ -706,6 +743,7 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 	case K_HELP:
 	case K_VERSION:
 	case K_CHECK:
+	case K_OFF:
 		break;
 	}
 	return why_set(w, NULL, "only allowed on the command line");
@@ -773,6 +811,9 @@ void nd_config_init(struct nd_config *c)
 	c->failure_cache_max_s = 300;
 	c->tcp_max_per_client = 32;
 	c->drop_outside_allow = false;
+	c->forward_0x20 = true;
+	c->forward_cookies = true;
+	c->drop_privileges = true;
 }
 
 void nd_config_deinit(struct nd_config *c)
@@ -799,6 +840,8 @@ void nd_config_deinit(struct nd_config *c)
 	c->hosts_file = NULL;
 	free(c->control_token_file);
 	c->control_token_file = NULL;
+	free(c->user);
+	c->user = NULL;
 }
 
 int nd_config_set(struct nd_config *c, const char *key, const char *value,

@@ -112,6 +112,14 @@ struct nd_config {
 	bool drop_outside_allow;      /* queries from outside --allow are
 					 dropped (else REFUSED); default
 					 off */
+	bool forward_0x20;	      /* 0x20 case mixing toward upstreams;
+					 default on */
+	bool forward_cookies;	      /* DNS cookies toward upstreams;
+					 default on */
+	char *user;		      /* --user: who to run as after binding;
+					 NULL = nodedns, else nobody; owned */
+	bool drop_privileges;	      /* started as root, drop it after
+					 binding; default on */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

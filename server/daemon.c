@@ -23,6 +23,7 @@
 #include "server/request.h"
 #include "server/kube_snapshot.h"
 #include "server/observers.h"
+#include "server/privileges.h"
 #include "server/debug.h"
 #include "server/control.h"
 #include "server/fd_budget.h"
@@ -97,6 +98,8 @@ static struct nd_runtime *runtime_new(const struct nd_config *cfg)
 	rt->cache_max_ttl_s = cfg->cache_max_ttl_s;
 	rt->drop_outside_allow = cfg->drop_outside_allow;
 	rt->forward_tcp = cfg->forward_tcp;
+	rt->forward_0x20 = cfg->forward_0x20;
+	rt->forward_cookies = cfg->forward_cookies;
 	rt->owns_ups = true;
 	rt->ups = nd_upstreams_new(cfg->upstreams, cfg->n_upstreams);
 	if (rt->ups == NULL ||
@@ -316,6 +319,16 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int http_is_ready(void *arg);
 
+/* The 0x20 and cookie gauges of counter slot slot (upstream i of ups). */
+static void trust_gauges(struct nd_metrics_gauges *g, size_t slot,
+			 struct nd_upstreams *ups, size_t i)
+{
+	struct nd_upstream_trust *t = nd_upstreams_trust(ups, i);
+
+	g->upstream_no_0x20[slot] = nd_trust_is_no_0x20(t, nd_clock_us());
+	g->upstream_cookie[slot] = nd_trust_has_server_cookie(t);
+}
+
 static int http_metrics(void *arg, char **text, size_t *len)
 {
 	struct nd_daemon *d = arg;
@@ -333,15 +346,20 @@ static int http_metrics(void *arg, char **text, size_t *len)
 	g.cache_evictions = cs.evictions;
 	g.upstream_names = (const char *const *)rt->upstream_names;
 	g.n_upstreams = rt->n_slots;
-	for (size_t i = 0; i < nd_upstreams_count(rt->ups); i++)
+	for (size_t i = 0; i < nd_upstreams_count(rt->ups); i++) {
 		g.upstream_srtt_us[i] = nd_upstreams_srtt_us(rt->ups, i);
+		trust_gauges(&g, i, rt->ups, i);
+	}
 	for (size_t z = 0; z < rt->n_zones; z++)
 		for (size_t i = 0; i < nd_upstreams_count(rt->zones[z].ups) &&
 				   rt->zones[z].slot_base + i <
 					   ND_MAX_UPSTREAM_SLOTS;
-		     i++)
+		     i++) {
 			g.upstream_srtt_us[rt->zones[z].slot_base + i] =
 				nd_upstreams_srtt_us(rt->zones[z].ups, i);
+			trust_gauges(&g, rt->zones[z].slot_base + i,
+				     rt->zones[z].ups, i);
+		}
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
 	{
 		struct nd_resolver_stats rs;
@@ -697,6 +715,15 @@ int nd_daemon_start(struct nd_daemon *d)
 		if (d->tick_ev == NULL || event_add(d->tick_ev, &tv) != 0)
 			return -ENOMEM;
 	}
+	/* Every socket is bound and no thread of ours runs yet
+	 * (capabilities are per thread): the moment to give up root. */
+	struct nd_priv_plan plan = {
+		.user = d->cfg.user,
+		.drop = d->cfg.drop_privileges,
+		.keep_net_admin = nd_privileges_need_net_admin(&d->cfg),
+	};
+	if (nd_privileges_drop(&plan) != 0)
+		return -EPERM;
 	for (unsigned i = 0; i < d->n_workers; i++) {
 		int rc = nd_worker_start(d->workers[i]);
 		if (rc != 0) {

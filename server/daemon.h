@@ -44,6 +44,8 @@ struct nd_runtime {
 					   zone's (owned) */
 	size_t n_slots;			/* slots in use */
 	bool forward_tcp;		/* default upstreams over TCP only */
+	bool forward_0x20;		/* --forward-0x20 */
+	bool forward_cookies;		/* --forward-cookies */
 	bool owns_ups;			/* ups, the zones' sets and the names
 					   are freed with this snapshot (a
 					   reload that keeps the same upstreams

@@ -32,6 +32,9 @@ ND_FAILS=0
 ND_CHECKS=0
 ND_PIDS=()
 ND_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nd-${ND_TEST}.XXXXXX")
+# Started as root, nodedns runs as nobody after binding (--user), and
+# reads its config, snapshot and hosts files again as nobody on SIGHUP.
+chmod 755 "$ND_TMP"
 
 ND_PORT=
 ND_HPORT=
