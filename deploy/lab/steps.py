@@ -239,7 +239,9 @@ echo "Leave with exit: the lab is then removed."
                    "the table maps %s:80 to both backends' :8080" % cip)
         cap = os.path.join(self.c.state, "step4.pcap.txt")
         err = os.path.join(self.c.state, "step4.tcpdump.err")
-        flt = "tcp[tcpflags] & tcp-syn != 0 and (port 80 or port 8080)"
+        # SYN and SYN-ACK of the pods' HTTP ports, without the kubelet's probes
+        flt = ("tcp[tcpflags] & tcp-syn != 0 and (port 80 or port 8080) and not host %s"
+               % cluster.NODE_IP)
         td = subprocess.Popen(self.c.in_node("timeout", "20", "tcpdump", "-i", "any", "-nn",
                                              "-l", flt),
                               stdout=open(cap, "w"), stderr=open(err, "w"),
