@@ -29,6 +29,9 @@ DNS_IP = "169.254.53.1"           # nodedns, the cluster DNS, on the node's lo
 NODE_LOCAL_IP = "169.254.20.10"   # the node-local cache address (not built yet)
 INET_NODE_IP = "169.254.200.1"    # the node's side of its link to the 'internet'
 INET_IP = "169.254.200.2"         # nsd, authoritative for example.test
+# the node-local nodedns's listeners (node's loopback)
+LOCAL_HTTP_LISTEN = "127.0.0.1:9253"
+LOCAL_DEBUG_LISTEN = "127.0.0.1:9254"
 # nodedns's HTTP listeners: /metrics, /health, /ready; and /debug/* with
 # /control/* for nodednsctl (loopback of the node: control comes from there)
 HTTP_LISTEN = DNS_IP + ":9153"
@@ -273,6 +276,42 @@ current-context: lab
         poll("nodedns /ready", ready, timeout=15)
         self.log("nodedns: cluster DNS on %s:53 (behind kube-dns %s), /metrics on %s, "
                  "/debug on %s" % (DNS_IP, KUBE_DNS_IP, HTTP_LISTEN, DEBUG_LISTEN))
+
+    # --- the node-local cache (step 7) ---------------------------------------
+    def has_node_setup(self):
+        r = run([os.path.join(self.builddir, "nodedns"), "--help"], check=False)
+        return "--node-local-ip" in r.stdout + r.stderr
+
+    def start_node_local(self):
+        """A second nodedns as NodeLocal DNSCache: 169.254.20.10 and the
+        kube-dns ClusterIP on the node's lo (no dummy driver needed), its
+        NOTRACK rules, the cluster zone from the API, other names from
+        the cluster DNS."""
+        rc = os.path.join(self.state, "node-resolv.conf")
+        self.start("nodedns-node-local", [
+            os.path.join(self.builddir, "nodedns"),
+            "--node-local-ip", NODE_LOCAL_IP, "--node-local-ip", KUBE_DNS_IP,
+            "--node-interface", "lo", "--node-interface-shared", "on",
+            "--http-listen", LOCAL_HTTP_LISTEN, "--debug-listen", LOCAL_DEBUG_LISTEN,
+            "--kube-api", self.api_url(), "--upstream", DNS_IP + ":53",
+            "--resolv-conf", rc, "--kube-start-jitter", "0", "--threads", "1",
+            "--allow", "169.254.0.0/16", "--allow", "127.0.0.0/8"], netns=self.node)
+
+        def ready():
+            if not self.alive("nodedns-node-local"):
+                self.fail("nodedns-node-local")
+            r = run(self.in_node("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                 "--max-time", "1", "http://%s/ready" % LOCAL_HTTP_LISTEN),
+                    check=False)
+            return r.stdout == "200" and "notrack" in run(self.in_node(
+                "nft", "list", "table", "inet", "nodedns"), check=False).stdout
+        poll("the node-local nodedns ready with its rules", ready, timeout=15)
+
+    def stop_node_local(self):
+        p = self.procs["nodedns-node-local"]
+        p.terminate()
+        p.wait(15)
+        return p.returncode
 
     # --- teardown ------------------------------------------------------------
     def down(self):

@@ -98,10 +98,10 @@ class Walk:
                 eps += [(a, bool(e["conditions"].get("ready"))) for a in e["addresses"]]
         return sorted(eps), ports
 
-    def metric(self, name):
+    def metric(self, name, listen=None):
         """The sum of a nodedns metric family's samples."""
         r = subprocess.run(self.c.in_node("curl", "-s", "--max-time", "2",
-                                          "http://%s/metrics" % cluster.HTTP_LISTEN),
+                                          "http://%s/metrics" % (listen or cluster.HTTP_LISTEN)),
                            capture_output=True, text=True)
         total = 0.0
         for line in r.stdout.splitlines():
@@ -134,7 +134,9 @@ class Walk:
                       self.step4),
                      (5, "NetworkPolicy: deny ingress to the backends, then remove it",
                       self.step5),
-                     (6, "DNS failures and what nodedns says about each", self.step6)]
+                     (6, "DNS failures and what nodedns says about each", self.step6),
+                     (7, "The node-local cache on 169.254.20.10, and the fall-back",
+                      self.step7)]
         for n, title, fn in all_steps:
             if only and n not in only and n != 1:
                 continue
@@ -467,3 +469,68 @@ echo "Leave with exit: the lab is then removed."
             "trace-client", dig, show=False)[1].split() == sorted([b1, b2]), timeout=10)
         rc, o = self.sh("trace-client", dig)
         self.check(sorted(o.split()) == sorted([b1, b2]), "both backends are back")
+
+    def step7(self):
+        if not self.c.has_node_setup():
+            print("  not run: this nodedns has no node set-up (--node-local-ip); the lab "
+                  "shows the node-local cache once it has")
+            return
+        self.say("""NodeLocal DNSCache's place: a second nodedns on the node puts 169.254.20.10
+        and the kube-dns ClusterIP itself on the node's lo and adds NOTRACK rules, so
+        the pods' queries to 169.254.96.10 skip conntrack and kube-proxy's DNAT and
+        are answered on the node. When it stops, its rules and addresses go, and
+        the same queries reach the cluster DNS through the Service again.""")
+        kd = cluster.KUBE_DNS_IP
+        name = "trace-svc.lab.svc.cluster.local"
+        cip = self.svc_ip("trace-svc")
+        self.sh("trace-client", "dig +short %s" % name)
+        rc, o = self.sh("node", "conntrack -L -p udp --orig-dst %s 2>/dev/null | tail -n 2" % kd)
+        self.check("src=%s" % cluster.DNS_IP in o,
+                   "before: the query to %s was DNATed to the cluster DNS %s (conntrack)"
+                   % (kd, cluster.DNS_IP))
+        print("  [node]# nodedns --node-local-ip %s --node-local-ip %s --node-interface lo "
+              "--node-interface-shared on --upstream %s ... &" % (
+                  cluster.NODE_LOCAL_IP, kd, cluster.DNS_IP))
+        self.c.start_node_local()
+        rc, o = self.sh("node", "ip -4 addr show dev lo")
+        self.check(cluster.NODE_LOCAL_IP in o and kd in o,
+                   "the node-local addresses are on the node's lo")
+        rc, o = self.sh("node", "nft list table inet nodedns")
+        self.check(o.count("notrack") >= 2, "table inet nodedns has the NOTRACK rules")
+        self.sh("node", "conntrack -D -p udp --orig-dst %s 2>&1 | tail -n 1" % kd)
+        local0 = self.metric("nodedns_dns_requests_total", cluster.LOCAL_HTTP_LISTEN)
+        cl0 = self.metric("nodedns_dns_requests_total")
+        rc, o = self.sh("trace-client", "dig +short %s" % name)
+        self.check(o.strip() == cip, "the pod's query to %s is answered" % kd)
+        rc, o = self.sh("node", "conntrack -L -p udp --orig-dst %s" % kd)
+        self.check("0 flow entries" in o, "no conntrack entry: the query skipped conntrack "
+                   "and kube-proxy")
+        local1 = self.metric("nodedns_dns_requests_total", cluster.LOCAL_HTTP_LISTEN)
+        cl1 = self.metric("nodedns_dns_requests_total")
+        print("  queries: node-local %d -> %d, cluster DNS %d -> %d" % (local0, local1, cl0, cl1))
+        self.check(local1 > local0 and cl1 == cl0,
+                   "the node-local nodedns answered it from its own watch of the API; the "
+                   "cluster DNS was not asked")
+        self.kubectl("create -f manifests/node-local-client.yaml")
+        self.wait("local-client running", lambda: (self.pod("local-client").get("status")
+                                                   or {}).get("phase") == "Running")
+        rc, o = self.sh("local-client", "cat /etc/resolv.conf")
+        self.check("nameserver %s" % cluster.NODE_LOCAL_IP in o,
+                   "a pod with dnsConfig gets the node-local address as its nameserver")
+        rc, o = self.sh("local-client", "getent hosts trace-svc")
+        self.check(rc == 0 and o.split()[0] == cip, "it resolves trace-svc through the node-local "
+                   "cache")
+        rc, o = self.sh("local-client", "getent hosts www.example.test.")
+        self.check(rc == 0 and "169.254.200.80" in o,
+                   "an external name goes node-local -> cluster DNS -> the internet's nsd")
+        print("  [node]# kill -TERM <node-local nodedns>")
+        rc = self.c.stop_node_local()
+        self.check(rc == 0, "the node-local nodedns exited 0")
+        rc, o = self.sh("node", "ip -4 addr show dev lo; nft list table inet nodedns")
+        self.check(kd not in o and cluster.NODE_LOCAL_IP not in o and "notrack" not in o,
+                   "its addresses and rules are gone")
+        rc, o = self.sh("trace-client", "dig +short %s" % name)
+        self.check(o.strip() == cip, "the pods' queries to %s still work" % kd)
+        rc, o = self.sh("node", "conntrack -L -p udp --orig-dst %s" % kd)
+        self.check("src=%s" % cluster.DNS_IP in o,
+                   "through kube-proxy's DNAT to the cluster DNS again")
