@@ -7,6 +7,7 @@ pod, the node, kubectl), prints their output, and checks the evidence."""
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -167,10 +168,18 @@ alias nodednsctl='%s --server http://%s'
 lab-exec() { local p=$1; shift; ip netns exec "$(kubectl get pod "$p" -o jsonpath='{.metadata.annotations.lab\\.nodedns\\.io/netns}')" "$@"; }
 echo "The lab's node. kubectl, nodednsctl, nft, conntrack, tcpdump work here;"
 echo "lab-exec POD CMD runs CMD in a pod (e.g. lab-exec trace-client curl http://trace-svc)."
+echo "Start with: kubectl create -f manifests/trace.yaml (the manifests are in $PWD)."
 echo "Leave with exit: the lab is then removed."
 """ % (self.c.kubeconfig, self.c.state, os.path.join(self.c.builddir, "nodednsctl"),
                 cluster.DEBUG_LISTEN))
-        subprocess.run(self.c.in_node("bash", "--rcfile", rc, "-i"))
+        # Ctrl-C at the prompt is the shell's: the lab stays (a handler, not
+        # SIG_IGN, so that the shell and its commands get the default back)
+        old = signal.signal(signal.SIGINT, lambda *_: None)
+        try:
+            subprocess.run(self.c.in_node("bash", "--rcfile", rc, "-i"),
+                           cwd=os.path.dirname(MANIFESTS))
+        finally:
+            signal.signal(signal.SIGINT, old)
 
     # --- the steps -----------------------------------------------------------------
     def step1(self):
