@@ -8,8 +8,12 @@ them ready, the EndpointSlice controller lists both as ready and
 kube-proxy's table DNATs to both. One pod then fails its readiness probe:
 from the moment its Ready condition is False in the API, the EndpointSlice
 and the DNAT rules must follow within a second, and again when it
-recovers; a deleted pod loses its namespace and leaves the slice. Exit 77
-where the machine does not allow network namespaces or nftables."""
+recovers; a deleted pod loses its namespace and leaves the slice. The
+NetworkPolicy enforcer: an ingress rule that admits one client pod (by
+label) on a named port and no other, and an egress rule to the backend
+pods that allows their Service's ClusterIP (matched after kube-proxy's
+DNAT) and nothing else. Exit 77 where the machine does not allow network
+namespaces or nftables."""
 
 import os
 import subprocess
@@ -25,12 +29,12 @@ import cluster  # noqa: E402
 import lab  # noqa: E402
 
 FAILS = []
+PASSES = []
 
 
 def check(ok, text):
     print("%s: %s" % ("ok" if ok else "FAIL", text), flush=True)
-    if not ok:
-        FAILS.append(text)
+    (PASSES if ok else FAILS).append(text)
 
 
 def main():
@@ -43,13 +47,17 @@ def main():
     c = cluster.Cluster(prefix, os.path.abspath(B), os.path.abspath(S), state, print)
     try:
         c.up(dns=False)
-        return scenario(c)
+        scenario(c)
+    except (TimeoutError, RuntimeError) as e:
+        check(False, "the scenario could not go on: %s" % e)
     finally:
         gone = c.down()
         check(not [n for n in subprocess.run(["ip", "netns", "list"], capture_output=True,
                                              text=True).stdout.split() if n.startswith(prefix)],
               "teardown removed %s" % ", ".join(gone))
         subprocess.run(["rm", "-rf", state])
+    print("%d passed, %d failed" % (len(PASSES), len(FAILS)))
+    return 1 if FAILS else 0
 
 
 def pod(name):
@@ -58,6 +66,61 @@ def pod(name):
                                      "ports": [{"name": "http", "containerPort": 8080}],
                                      "readinessProbe": {"httpGet": {"path": "/healthz",
                                                                     "port": "http"}}}]}}
+
+
+def curl(c, pod, url):
+    """curl's exit status from a pod: 0 answered, 7 refused, 28 timed out."""
+    netns = c.api("GET", "/api/v1/namespaces/t/pods/" + pod)["metadata"]["annotations"][
+        "lab.nodedns.io/netns"]
+    return subprocess.run(["ip", "netns", "exec", netns, "curl", "-s", "-o", "/dev/null",
+                           "--max-time", "1", url]).returncode
+
+
+def nft_has(c, text, present):
+    return lambda: (text in cluster.run(c.in_node("nft", "list", "table", "inet", "lab-netpol"),
+                                        check=False).stdout) == present
+
+
+def policies(c, cip, ips):
+    for name, labels in (("client-a", {"role": "client"}), ("client-b", {"role": "other"})):
+        c.api("POST", "/api/v1/namespaces/t/pods", {
+            "metadata": {"name": name, "namespace": "t", "labels": labels},
+            "spec": {"containers": [{"name": "sh", "image": "lab/client"}]}})
+    cluster.poll("the clients running", lambda: all(
+        (c.api("GET", "/api/v1/namespaces/t/pods/" + n).get("status") or {}).get("phase")
+        == "Running" for n in ("client-a", "client-b")), timeout=10)
+    web = "http://%s:8080/" % ips[0]
+    check(curl(c, "client-a", web) == 0 and curl(c, "client-b", web) == 0,
+          "without a policy both clients reach web-1")
+    c.api("POST", "/apis/networking.k8s.io/v1/namespaces/t/networkpolicies", {
+        "metadata": {"name": "web-from-clients"},
+        "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"],
+                 "ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "client"}}}],
+                              "ports": [{"protocol": "TCP", "port": "http"}]}]}})
+    web1_netns = c.api("GET", "/api/v1/namespaces/t/pods/web-1")["metadata"]["annotations"][
+        "lab.nodedns.io/netns"]
+    cluster.poll("the ingress rules in web-1", lambda: "web-from-clients" in cluster.run(
+        ["ip", "netns", "exec", web1_netns, "nft", "list", "table", "inet", "lab-netpol"],
+        check=False).stdout, timeout=5)
+    a, b = curl(c, "client-a", web), curl(c, "client-b", web)
+    check(a == 0 and b == 28, "ingress from role=client on the named port http: client-a "
+          "answered (%d), client-b dropped (%d)" % (a, b))
+    c.api("DELETE", "/apis/networking.k8s.io/v1/namespaces/t/networkpolicies/web-from-clients")
+    c.api("POST", "/apis/networking.k8s.io/v1/namespaces/t/networkpolicies", {
+        "metadata": {"name": "a-to-web-only"},
+        "spec": {"podSelector": {"matchLabels": {"role": "client"}}, "policyTypes": ["Egress"],
+                 "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "web"}}}],
+                             "ports": [{"protocol": "TCP", "port": 8080}]}]}})
+    cluster.poll("the egress chain of client-a", nft_has(c, "egress-t/client-a", True), timeout=5)
+    svc, other = curl(c, "client-a", "http://%s:80/" % cip), curl(c, "client-a",
+                                                               "http://%s:9999/" % ips[0])
+    check(svc == 0 and other == 28 and curl(c, "client-b", "http://%s:9999/" % ips[0]) == 7,
+          "egress to app=web:8080 allows their Service %s:80 after DNAT (%d) and drops web-1:9999 "
+          "(%d), which client-b, not selected, finds refused" % (cip, svc, other))
+    c.api("DELETE", "/apis/networking.k8s.io/v1/namespaces/t/networkpolicies/a-to-web-only")
+    cluster.poll("the egress chain gone", nft_has(c, "egress-t/client-a", False), timeout=5)
+    check(curl(c, "client-a", "http://%s:9999/" % ips[0]) == 7,
+          "without the policy client-a's connection to web-1:9999 is refused again")
 
 
 def scenario(c):
@@ -116,6 +179,8 @@ def scenario(c):
     cluster.run(c.in_node("curl", "-s", "--max-time", "2", "http://%s:8080/recover" % ips[0]))
     follow("web-1 recovers", True)
 
+    policies(c, cip, ips)
+
     netns = c.api("GET", "/api/v1/namespaces/t/pods/web-2")["metadata"]["annotations"][
         "lab.nodedns.io/netns"]
     c.api("DELETE", "/api/v1/namespaces/t/pods/web-2")
@@ -126,8 +191,7 @@ def scenario(c):
         check(True, "a deleted pod leaves the slice and the rules, and its netns is deleted")
     except TimeoutError:
         check(False, "after deleting web-2: slice %s, DNAT %s" % (slice_eps(), dnat()))
-    print("%d passed, %d failed" % (6 - len(FAILS), len(FAILS)))
-    return 1 if FAILS else 0
+    return 0
 
 
 if __name__ == "__main__":
