@@ -313,6 +313,30 @@ current-context: lab
         p.wait(15)
         return p.returncode
 
+    def stop_nodedns(self):
+        """SIGTERM to each nodedns still running; what went wrong: an exit
+        status other than 0, or a sanitizer's report in its log."""
+        problems = []
+        for name in ("nodedns-node-local", "nodedns"):
+            p = self.procs.get(name)
+            if p is None:
+                continue
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    problems.append("%s did not exit within 20 s of SIGTERM" % name)
+                    continue
+            if p.returncode != 0:
+                problems.append("%s exited with status %s" % (name, p.returncode))
+            with open(os.path.join(self.state, name + ".log"), errors="replace") as f:
+                text = f.read()
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                if marker in text:
+                    problems.append("%s's log has '%s'" % (name, marker))
+        return problems
+
     # --- teardown ------------------------------------------------------------
     def down(self):
         """Everything this run made, whatever state it is in."""

@@ -105,6 +105,11 @@ def main():
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if rc != 130:
+            # nodedns is stopped as a test stops it: exit 0, no sanitizer report
+            for problem in c.stop_nodedns():
+                print("lab: ERROR: %s" % problem, flush=True)
+                rc = rc or 1
         if rc not in (0, 130):
             for f in sorted(os.listdir(state)):
                 if f.endswith(".log"):
