@@ -53,6 +53,12 @@ for s in 'Step 1:' 'Step 2:' 'Step 3:' 'Step 4:' 'Step 5:' 'Step 6:' '6a\.' '6b\
 	'6d\.' '6e\.' '6f\.'; do
 	grep -q "$s" "$TMP/check.out" || fail "the walk has no '$s'"
 done
+# step 7 (the node-local cache) runs wherever nodedns has node set-up
+if "$B/nodedns" --help 2>&1 | grep -q -- '--node-local-ip'; then
+	grep -q 'Step 7:' "$TMP/check.out" || fail "the walk has no step 7"
+	grep -q 'not run: this nodedns has no node set-up' "$TMP/check.out" &&
+		fail "step 7 did not run although nodedns has --node-local-ip"
+fi
 # a floor, so that a walk which silently stops checking is seen
 [ "$n" -ge 30 ] || fail "only $n checks passed (the steps check more than 30 facts)"
 ip netns list | grep -q "^$P1-" && fail "the checked run left namespaces: $(ip netns list | grep "^$P1-")"
