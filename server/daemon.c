@@ -380,6 +380,30 @@ static void steer_to_successor(struct nd_daemon *d, unsigned n_succ)
 
 /* The nodedns we replaced has gone: the kernel's hash spreads queries
  * over our sockets again. */
+/*
+ * A successor has taken the cache and shares our addresses: from now on
+ * its HTTP endpoints answer (the kubelet's probes of its pod, Prometheus),
+ * as both listen on the same ports with SO_REUSEPORT. Ours stop taking
+ * connections; the DNS sockets are steered at SIGTERM.
+ */
+static void on_successor(void *arg, const uint16_t ports[2])
+{
+	struct nd_daemon *d = arg;
+
+	if (ports[0] != 0 &&
+	    ports[0] == nd_addr_port((const struct sockaddr *)&d->cfg.http_listen)) {
+		nd_http_stop_listening(d->http);
+		nd_info("server", "the successor serves --http-listen's port "
+				  "%u from now on", ports[0]);
+	}
+	if (ports[1] != 0 &&
+	    ports[1] == nd_addr_port((const struct sockaddr *)&d->cfg.debug_listen)) {
+		nd_http_stop_listening(d->debug_http);
+		nd_info("server", "the successor serves --debug-listen's port "
+				  "%u from now on", ports[1]);
+	}
+}
+
 static void on_predecessor_gone(void *arg)
 {
 	struct nd_daemon *d = arg;
@@ -810,12 +834,18 @@ int nd_daemon_start(struct nd_daemon *d)
 		int rc;
 		size_t mib = d->cfg.cache_bytes >> 20;
 
+		const uint16_t ports[2] = {
+			nd_addr_port((const struct sockaddr *)&d->cfg.http_listen),
+			nd_addr_port((const struct sockaddr *)&d->cfg.debug_listen),
+		};
+
 		d->handover = nd_handover_new(d->control, d->cfg.control_socket,
 					d->cache, mib ? (unsigned)mib : 1,
-					d->n_workers, &rc);
+					d->n_workers, ports, &rc);
 		if (d->handover == NULL)
 			return rc;
 		nd_handover_on_predecessor_gone(d->handover, on_predecessor_gone, d);
+		nd_handover_on_successor(d->handover, on_successor, d);
 	}
 	d->stop_ev = event_new(d->control, -1, 0, on_stop_check, d);
 	if (d->stop_ev == NULL)
@@ -841,6 +871,7 @@ int nd_daemon_start(struct nd_daemon *d)
 		.is_ready = http_is_ready,
 		.is_healthy = http_is_healthy,
 		.debug_moved_to = moved,
+		.share_port = d->cfg.control_socket != NULL,
 	};
 	d->http = nd_http_new(d->control,
 			      (const struct sockaddr *)&d->cfg.http_listen,
@@ -852,6 +883,7 @@ int nd_daemon_start(struct nd_daemon *d)
 		.role = ND_HTTP_DEBUG,
 		.debug = http_debug,
 		.control = http_control,
+		.share_port = d->cfg.control_socket != NULL,
 	};
 	if (nd_control_start(d) != 0)
 		return -EINVAL;

@@ -27,6 +27,8 @@ struct nd_handover {
 	struct nd_cache *cache;		/* borrowed */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned n_workers;		/* ours */
+	uint16_t http_ports[2];		/* ours: --http-listen's and
+					   --debug-listen's port */
 	int listen_fd;			/* -1 = none */
 	struct event *listen_ev;
 	ino_t listen_ino;		/* of path when we bound it */
@@ -38,6 +40,9 @@ struct nd_handover {
 	unsigned pred_workers;
 	void (*pred_gone)(void *);
 	void *pred_gone_arg;
+	void (*succ_came)(void *, const uint16_t ports[2]); /* a successor
+					   took the cache; its HTTP ports */
+	void *succ_came_arg;
 };
 
 static void put16(uint8_t *p, uint16_t v)
@@ -104,6 +109,15 @@ static void hello(uint8_t out[8], unsigned n_workers)
 	put16(out + 6, (uint16_t)n_workers);
 }
 
+/* The successor's hello also names its HTTP ports: where they are ours,
+ * it listens there too (SO_REUSEPORT) and we stop (see daemon.c). */
+static void hello_successor(uint8_t out[12], const struct nd_handover *c)
+{
+	hello(out, c->n_workers);
+	put16(out + 8, c->http_ports[0]);
+	put16(out + 10, c->http_ports[1]);
+}
+
 /* The successor hung up (or died): no successor any more. */
 static void on_succ_readable(evutil_socket_t fd, short what, void *arg)
 {
@@ -144,7 +158,7 @@ static void on_pred_readable(evutil_socket_t fd, short what, void *arg)
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct nd_handover *c = arg;
-	uint8_t in[8], out[12], *doc = NULL;
+	uint8_t in[12], out[12], *doc = NULL;
 	size_t doc_len = 0;
 	long n;
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), rc;
@@ -201,6 +215,11 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 			   "entries, %zu bytes in %llu ms",
 		c->succ_workers, n, doc_len,
 		(unsigned long long)(nd_clock_ms() - t0));
+	if (c->succ_came != NULL) {
+		const uint16_t ports[2] = { get16(in + 8), get16(in + 10) };
+
+		c->succ_came(c->succ_came_arg, ports);
+	}
 }
 
 /* Ask the nodedns serving on path for its cache. Returns the connected
@@ -209,7 +228,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 static int take_over(struct nd_handover *c, size_t max_doc)
 {
 	struct sockaddr_un sa;
-	uint8_t in[12], out[8], *doc;
+	uint8_t in[12], out[12], *doc;
 	struct nd_cache_dump_stats st;
 	char why[128] = "";
 	uint32_t len;
@@ -227,7 +246,7 @@ static int take_over(struct nd_handover *c, size_t max_doc)
 		return rc;
 	}
 	set_timeouts(fd);
-	hello(out, c->n_workers);
+	hello_successor(out, c);
 	rc = write_all(fd, out, sizeof(out));
 	if (rc == 0)
 		rc = read_all(fd, in, sizeof(in));
@@ -313,7 +332,8 @@ static int listen_on(struct nd_handover *c)
 struct nd_handover *nd_handover_new(struct event_base *base, const char *path,
 				  struct nd_cache *cache,
 				  unsigned max_cache_bytes_mib,
-				  unsigned n_workers, int *rc)
+				  unsigned n_workers,
+				  const uint16_t http_ports[2], int *rc)
 {
 	struct nd_handover *c;
 	int fd;
@@ -333,6 +353,8 @@ struct nd_handover *nd_handover_new(struct event_base *base, const char *path,
 	c->base = base;
 	c->cache = cache;
 	c->n_workers = n_workers;
+	if (http_ports != NULL)
+		memcpy(c->http_ports, http_ports, sizeof(c->http_ports));
 	c->listen_fd = c->succ_fd = c->pred_fd = -1;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 
@@ -393,6 +415,16 @@ void nd_handover_on_predecessor_gone(struct nd_handover *c, void (*fn)(void *),
 		return;
 	c->pred_gone = fn;
 	c->pred_gone_arg = arg;
+}
+
+void nd_handover_on_successor(struct nd_handover *c,
+			      void (*fn)(void *, const uint16_t ports[2]),
+			      void *arg)
+{
+	if (c == NULL)
+		return;
+	c->succ_came = fn;
+	c->succ_came_arg = arg;
 }
 
 void nd_handover_free(struct nd_handover *c)

@@ -5,6 +5,7 @@
 #define SERVER_HANDOVER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct event_base;
 struct nd_cache;
@@ -27,7 +28,9 @@ struct nd_handover; /* opaque; control thread only */
  * connection. A socket file nobody listens on (ECONNREFUSED: its process
  * died) is replaced. Then listen on path for the next successor.
  * base: the control loop (borrowed). n_workers: sockets this process binds
- * per address.
+ * per address. http_ports: our --http-listen and --debug-listen ports,
+ * told to the nodedns we replace (it stops listening on those it shares
+ * with us); NULL = none.
  * *rc: 0, or -errno when path cannot be listened on (logged).
  * Returns the object or NULL. A failed hand-over (timeout, bad document)
  * is logged and start-up goes on with an empty cache.
@@ -35,7 +38,8 @@ struct nd_handover; /* opaque; control thread only */
 struct nd_handover *nd_handover_new(struct event_base *base, const char *path,
 				  struct nd_cache *cache,
 				  unsigned max_cache_bytes_mib,
-				  unsigned n_workers, int *rc);
+				  unsigned n_workers,
+				  const uint16_t http_ports[2], int *rc);
 
 /* A successor is connected now; *n_workers its sockets per address. */
 bool nd_handover_has_successor(const struct nd_handover *c,
@@ -53,6 +57,12 @@ void nd_handover_on_predecessor_gone(struct nd_handover *c, void (*fn)(void *),
 
 /* Close everything; unlink path unless a successor took it over. NULL is
  * fine. */
+/* Called (control thread) when a successor has taken the cache, with
+ * the ports of its --http-listen and --debug-listen. */
+void nd_handover_on_successor(struct nd_handover *c,
+			      void (*fn)(void *, const uint16_t ports[2]),
+			      void *arg);
+
 void nd_handover_free(struct nd_handover *c);
 
 #endif /* SERVER_HANDOVER_H */

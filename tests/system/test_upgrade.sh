@@ -195,7 +195,31 @@ assert_eq "D's exit status after the lame duck" 0 "$st"
 log_has D "lame duck for 1500 ms" && pass "D logged its lame duck" || fail "D: no lame duck logged"
 ip -n "$NN_NODE" -j addr show dev lo | grep -qF "\"$LOCAL_IP\"" && fail "D left $LOCAL_IP on lo" ||
 	pass "without a successor D removed its address at exit"
-for l in A B C D; do
+# --- E and F on the same HTTP and debug ports, as a DaemonSet's two pods ---------
+# Both listen with SO_REUSEPORT; once F has taken E's cache, E stops
+# listening, so the kubelet's probes (and Prometheus) reach F.
+
+start_nd E 9160
+poll_until 10000 ready_or_gone 9160 "$PID_E" && is_ready 9160 || die "E not ready: $(tail -n 5 "$ND_TMP/E.log")"
+start_nd F 9160
+poll_until 10000 log_has E "the successor serves --http-listen.s port 9160 from now on" &&
+	pass "E stopped listening on HTTP once F took its cache" || fail "E: $(tail -n 3 "$ND_TMP/E.log")"
+poll_until 10000 log_has F "listening on http://127.0.0.1:9160" || fail "F did not listen on E's HTTP port: $(tail -n 5 "$ND_TMP/F.log")"
+listeners() { nn_node ss -Hltnp "sport = :$1" | grep -o 'pid=[0-9]*' | sort -u | paste -sd' ' -; }
+assert_eq "the HTTP port's only listener is F" "pid=$PID_F" "$(listeners 9160)"
+assert_eq "the debug port's only listener is F" "pid=$PID_F" "$(listeners 9260)"
+poll_until 10000 is_ready 9160 && pass "F answers /ready on the shared port" || fail "F: /ready on 9160 is $(http_code 9160 /ready)"
+kill -TERM "$PID_E"
+poll_until 10000 pid_gone "$PID_E" || fail "E did not exit"
+assert_eq "E's exit status after the hand-over" 0 "$(exited_status "$PID_E")"
+nd_forget "$PID_E"
+assert_eq "after E left, F still answers /ready" 200 "$(http_code 9160 /ready)"
+kill -TERM "$PID_F"
+poll_until 10000 pid_gone "$PID_F" || fail "F did not exit"
+assert_eq "F's exit status" 0 "$(exited_status "$PID_F")"
+nd_forget "$PID_F"
+
+for l in A B C D E F; do
 	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$ND_TMP/$l.log"; then
 		fail "sanitizer report in $l's log"
 		grep -E -A30 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$ND_TMP/$l.log" | head -n 40
