@@ -27,6 +27,8 @@ PACKAGES=(
 	musl-tools
 	# make fuzz (./configure --enable-fuzzing): clang's libFuzzer
 	clang libclang-rt-dev
+	# the lab (deploy/lab): conntrack -L of a Service's flow
+	conntrack
 	# an upstream that answers DNS cookies (test_cookies: unbound 1.17
 	# and nsd 4.6 of Debian 12 do not)
 	knot
