@@ -65,6 +65,8 @@ struct nd_config {
 	char *kube_dns_dir;	 /* --kube-dns-config DIR or NULL; owned */
 	uint32_t hosts_ttl_s;	 /* TTL of its records; default 60 */
 	uint32_t kube_backoff_max_ms; /* API retry delay cap; default 30000 */
+	uint32_t kube_max_service_records; /* per Service; 0 = no limit */
+	size_t kube_max_bytes;	 /* cluster zone budget; 0 = no limit */
 	enum nd_pods_mode pods;	 /* default insecure */
 	uint32_t ttl_s;		 /* TTL of cluster records; default 5 */
 	unsigned threads;	 /* workers; 0 = one per CPU (the default) */

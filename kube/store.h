@@ -18,6 +18,14 @@ struct nd_kube_store_options {
 	const char *zone;	 /* cluster domain, "cluster.local" (copied) */
 	uint32_t ttl_s;		 /* TTL of every record, SOA minimum too */
 	enum nd_pods_mode pods;
+	size_t max_service_records; /* records one Service may render
+				       (zone_names.h: max_records); 0 = no
+				       limit */
+	uint64_t max_bytes; /* the rendered zone's memory budget
+			       (stats.index_bytes + answer_bytes); a
+			       Service whose render takes the zone past it
+			       is withdrawn until its next change; 0 = no
+			       limit */
 };
 
 struct nd_kube_store; /* opaque */
@@ -136,6 +144,17 @@ struct nd_kube_store_stats {
 					 arrays */
 	uint64_t answer_bytes;	      /* rendered answers readers copy */
 	uint64_t renders;	      /* Service re-renders since start */
+	uint64_t truncated;	      /* Services rendered without some of
+					 their records (max_service_records)
+					 now */
+	uint64_t truncations;	      /* times a Service became so */
+	uint64_t over_budget;	      /* Services withdrawn because their
+					 render took the zone past max_bytes,
+					 now */
+	uint64_t over_budget_total;   /* times a Service was so withdrawn */
+	uint64_t names_cut;	      /* names whose answers are cut at
+					 64 KiB now */
+	uint64_t max_bytes;	      /* the budget; 0 = none */
 };
 
 /* Counters the writer keeps (relaxed reads; any thread). */

@@ -43,6 +43,10 @@ struct group {
 	struct slice_ent *slices;   /* labelled with this name */
 	size_t n_slices;
 	struct nd_kube_cset cs; /* what the Service gives the zone */
+	bool is_truncated;	/* rendered without some records (logged
+				   once, counted in stats.truncated) */
+	bool is_over_budget;	/* withdrawn: its render took the zone
+				   past max_bytes (stats.over_budget) */
 	char key[];		/* "ns/name", sized to fit */
 };
 
@@ -92,6 +96,9 @@ struct nd_kube_store {
 					   of the apply (table.c) */
 	size_t n_retired, retired_cap;
 	size_t names_buckets; /* buckets of names (table.c sizes it) */
+	uint64_t max_bytes;   /* nd_kube_store_options' */
+	size_t apply_new_cut; /* names table.c cut at 64 KiB that were not
+				 cut before, in the running apply */
 };
 
 /* Relaxed counter updates: readers of the stats want a recent value,

@@ -432,6 +432,8 @@ static int kube_start(struct nd_daemon *d)
 		.zone = d->cfg.cluster_domain,
 		.ttl_s = d->cfg.ttl_s,
 		.pods = d->cfg.pods,
+		.max_service_records = d->cfg.kube_max_service_records,
+		.max_bytes = d->cfg.kube_max_bytes,
 	};
 	struct nd_kube_creds creds;
 	int rc = 0;
