@@ -31,6 +31,9 @@
 #define ERR_BODY_MAX 4096	   /* error response bytes kept for the log */
 #define BAD_LOG_BURST 10	   /* bad objects logged per window ... */
 #define BAD_LOG_WINDOW_MS 60000	   /* ... of this length */
+#define BUF_MIN 16384		   /* first size of a watcher's buffer */
+#define BUF_KEEP 65536		   /* a buffer larger than this, and more
+				      than 4 times what it holds, shrinks */
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -148,12 +151,23 @@ static void arm(struct event *ev, uint32_t delay_ms)
 
 /* --- requests ------------------------------------------------------------ */
 
+/* Count a change of w's buffer size in the stats. */
+static void buf_count(struct watcher *w, size_t old_cap)
+{
+	uint64_t *b = &w->c->st.buffer_bytes;
+
+	if (w->cap > old_cap)
+		__atomic_fetch_add(b, w->cap - old_cap, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_sub(b, old_cap - w->cap, __ATOMIC_RELAXED);
+}
+
 static int buf_append(struct watcher *w, const char *p, size_t n, size_t max)
 {
 	if (w->len + n > max)
 		return -EFBIG;
 	if (w->len + n + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 16384;
+		size_t cap = w->cap ? w->cap : BUF_MIN, old = w->cap;
 		char *nb;
 
 		/* Bounded: cap doubles until it holds at most max + 1. */
@@ -164,11 +178,36 @@ static int buf_append(struct watcher *w, const char *p, size_t n, size_t max)
 			return -ENOMEM;
 		w->buf = nb;
 		w->cap = cap;
+		buf_count(w, old);
 	}
 	memcpy(w->buf + w->len, p, n);
 	w->len += n;
 	w->buf[w->len] = '\0';
 	return 0;
+}
+
+/*
+ * Give back what one large list page or watch event made the buffer
+ * grow to (up to --max-line or the page cap, 16 and 256 MiB): kept, it
+ * would hold that memory for the life of the process. Called when the
+ * buffer holds little: after the lines of a chunk are handled, and
+ * before a request.
+ */
+static void buf_shrink(struct watcher *w)
+{
+	size_t cap = BUF_MIN, old = w->cap;
+	char *nb;
+
+	if (w->cap <= BUF_KEEP || (w->len + 1) * 4 > w->cap)
+		return;
+	while (cap < w->len + 1)
+		cap *= 2;
+	nb = realloc(w->buf, cap);
+	if (nb == NULL)
+		return; /* the larger one still works */
+	w->buf = nb;
+	w->cap = cap;
+	buf_count(w, old);
 }
 
 /* Collect (the start of) an error response for the log. */
@@ -328,6 +367,7 @@ static size_t watch_write(char *p, size_t size, size_t nmemb, void *arg)
 	memmove(w->buf, w->buf + from, w->len - from);
 	w->len -= from;
 	w->scan = w->len;
+	buf_shrink(w);
 	if (w->len > w->c->opt.max_line) {
 		w->abort = AB_TOO_BIG;
 		return 0;
@@ -377,6 +417,7 @@ static int submit(struct watcher *w, const struct nd_kube_sync_action *act)
 	free(w->url);
 	w->url = build_url(w, act);
 	w->len = w->scan = 0;
+	buf_shrink(w);
 	w->http_code = 0;
 	w->abort = AB_NONE;
 	w->errbuf[0] = '\0';
@@ -541,6 +582,7 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 	struct watcher *w = container_of(req, struct watcher, req);
 	const cJSON *items, *meta, *v, *ct;
 	char why[512], text[256];
+	size_t page_len;
 	cJSON *root;
 
 	if (w->abort == AB_TOO_BIG) {
@@ -568,13 +610,17 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 		return;
 	}
 	root = cJSON_ParseWithLength(w->buf, w->len);
+	page_len = w->len;
+	/* The page is parsed: its text is not needed any more. */
+	w->len = 0;
+	buf_shrink(w);
 	items = cJSON_GetObjectItemCaseSensitive(root, "items");
 	meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
 	if (root == NULL || !(cJSON_IsArray(items) || cJSON_IsNull(items))) {
 		cJSON_Delete(root);
 		snprintf(why, sizeof(why),
 			 "GET %s: the list is not JSON with an items array (%zu bytes)",
-			 w->url, w->len);
+			 w->url, page_len);
 		list_end(w, ND_LIST_FAILED, NULL, NULL, why);
 		return;
 	}
