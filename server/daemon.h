@@ -47,7 +47,11 @@ struct nd_runtime {
 					   reload that keeps the same upstreams
 					   moves them) */
 	uint32_t cache_max_ttl_s;	/* TTL cap when rendering fresh answers */
-	struct nd_runtime *retired_next; /* older snapshots kept until exit */
+	struct nd_runtime *retired_next; /* older snapshots not freed yet
+					    (server/runtime_reap.c) */
+	uint64_t gen;			/* 1 at start, +1 per reload */
+	uint64_t left_ms;		/* monotonic ms when every worker had
+					   taken a newer one; 0 = not yet */
 };
 
 struct nd_daemon {
@@ -78,6 +82,8 @@ struct nd_daemon {
 	struct nd_http *http;
 	struct event *sig_ev[3];	/* SIGTERM, SIGINT, SIGHUP */
 	struct event *tick_ev;		/* diagnostics' periodic decisions */
+	struct event *reap_ev;		/* frees retired runtimes; NULL
+					   before the first reload */
 	uint64_t start_ms;		/* monotonic start time */
 	int is_ready;			/* 1 once listeners are up (atomic) */
 	int is_stopping;		/* 1 after SIGTERM (atomic) */
