@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,7 +283,7 @@ static void del_service_object(struct nd_kube_store *s, struct group *g)
 	g->has_svc = false;
 }
 
-int nd_kube_store_put_service(struct nd_kube_store *s,
+static int put_service_locked(struct nd_kube_store *s,
 			      struct nd_kube_service *obj)
 {
 	if (s == NULL || obj == NULL || !is_valid(obj->ns, ND_KUBE_NAME_MAX) ||
@@ -316,7 +317,7 @@ static int del_service(struct nd_kube_store *s, struct group *g)
 	return render_group(s, g);
 }
 
-int nd_kube_store_del_service(struct nd_kube_store *s, const char *ns,
+static int del_service_locked(struct nd_kube_store *s, const char *ns,
 			      const char *name)
 {
 	if (s == NULL || !is_valid(ns, ND_KUBE_NAME_MAX) ||
@@ -424,7 +425,7 @@ static bool slice_is_valid(const struct nd_kube_slice *o)
 	return true;
 }
 
-int nd_kube_store_put_slice(struct nd_kube_store *s, struct nd_kube_slice *obj)
+static int put_slice_locked(struct nd_kube_store *s, struct nd_kube_slice *obj)
 {
 	char key[ND_KUBE_NAME_MAX + ND_KUBE_FQDN_MAX];
 
@@ -492,7 +493,7 @@ static int del_slice(struct nd_kube_store *s, struct slice_ent *e)
 	return g != NULL ? render_group(s, g) : 0;
 }
 
-int nd_kube_store_del_slice(struct nd_kube_store *s, const char *ns,
+static int del_slice_locked(struct nd_kube_store *s, const char *ns,
 			    const char *name)
 {
 	char key[ND_KUBE_NAME_MAX + ND_KUBE_FQDN_MAX];
@@ -512,7 +513,7 @@ int nd_kube_store_del_slice(struct nd_kube_store *s, const char *ns,
 
 /* --- Namespaces -------------------------------------------------------- */
 
-int nd_kube_store_put_namespace(struct nd_kube_store *s, const char *name)
+static int put_namespace_locked(struct nd_kube_store *s, const char *name)
 {
 	if (s == NULL || !is_valid(name, ND_KUBE_NAME_MAX))
 		return -EINVAL;
@@ -571,7 +572,7 @@ static int del_namespace(struct nd_kube_store *s, struct ns_ent *e)
 	return r < 0 ? r : 0;
 }
 
-int nd_kube_store_del_namespace(struct nd_kube_store *s, const char *name)
+static int del_namespace_locked(struct nd_kube_store *s, const char *name)
 {
 	if (s == NULL || !is_valid(name, ND_KUBE_NAME_MAX))
 		return -EINVAL;
@@ -595,7 +596,7 @@ static const char *const kind_name[ND_KIND_COUNT] = {
 	[ND_KIND_NAMESPACE] = "namespaces",
 };
 
-void nd_kube_store_relist_begin(struct nd_kube_store *s, enum nd_kube_kind k)
+static void relist_begin_locked(struct nd_kube_store *s, enum nd_kube_kind k)
 {
 	if (s == NULL || k < 0 || k >= ND_KIND_COUNT)
 		return;
@@ -604,7 +605,7 @@ void nd_kube_store_relist_begin(struct nd_kube_store *s, enum nd_kube_kind k)
 	s->gen[k]++;
 }
 
-size_t nd_kube_store_relist_end(struct nd_kube_store *s, enum nd_kube_kind k)
+static size_t relist_end_locked(struct nd_kube_store *s, enum nd_kube_kind k)
 {
 	size_t deleted = 0;
 	struct nd_kmap_node *kn, *next;
@@ -706,9 +707,18 @@ struct nd_kube_store *nd_kube_store_new(const struct nd_kube_store_options *o)
 
 	if (s == NULL)
 		return NULL;
+	{
+		pthread_mutexattr_t a;
+
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&s->wlock, &a);
+		pthread_mutexattr_destroy(&a);
+	}
 	if (nd_kube_zone_init(&s->zone, o->zone, o->ttl_s, o->pods) < 0) {
 		nd_err("kube", "cluster zone '%s' is not a usable name",
 		       o->zone);
+		pthread_mutex_destroy(&s->wlock);
 		free(s);
 		return NULL;
 	}
@@ -808,6 +818,7 @@ void nd_kube_store_free(struct nd_kube_store *s)
 	nd_kmap_deinit(&s->pod_refs);
 	nd_kube_render_scratch_deinit(&s->scratch);
 	free(s->retired); /* empty: every apply hands its nodes to RCU */
+	pthread_mutex_destroy(&s->wlock);
 	free(s);
 }
 
@@ -845,4 +856,120 @@ void nd_kube_store_get_stats(struct nd_kube_store *s,
 	out->names_cut =
 		__atomic_load_n(&s->stats.names_cut, __ATOMIC_RELAXED);
 	out->max_bytes = s->max_bytes;
+}
+
+/* --- the writer's lock --------------------------------------------------- */
+
+/*
+ * One writer at a time, and the writer's indexes read by describe.c (the
+ * debug views) only between changes: the API client applies objects on
+ * a thread of its own (server/kube_writer.c) while the control thread
+ * serves the debug views. Readers of answers take no lock (RCU).
+ */
+void nd_kube_store_lock(struct nd_kube_store *s)
+{
+	if (s != NULL)
+		pthread_mutex_lock(&s->wlock);
+}
+
+void nd_kube_store_unlock(struct nd_kube_store *s)
+{
+	if (s != NULL)
+		pthread_mutex_unlock(&s->wlock);
+}
+
+int nd_kube_store_put_service(struct nd_kube_store *s,
+			      struct nd_kube_service *obj)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = put_service_locked(s, obj);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_store_del_service(struct nd_kube_store *s, const char *ns,
+			      const char *name)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = del_service_locked(s, ns, name);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_store_put_slice(struct nd_kube_store *s, struct nd_kube_slice *obj)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = put_slice_locked(s, obj);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_store_del_slice(struct nd_kube_store *s, const char *ns,
+			    const char *name)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = del_slice_locked(s, ns, name);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_store_put_namespace(struct nd_kube_store *s, const char *name)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = put_namespace_locked(s, name);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_store_del_namespace(struct nd_kube_store *s, const char *name)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = del_namespace_locked(s, name);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+void nd_kube_store_relist_begin(struct nd_kube_store *s, enum nd_kube_kind k)
+{
+	if (s == NULL)
+		return;
+	nd_kube_store_lock(s);
+	relist_begin_locked(s, k);
+	nd_kube_store_unlock(s);
+}
+
+size_t nd_kube_store_relist_end(struct nd_kube_store *s, enum nd_kube_kind k)
+{
+	size_t r;
+
+	if (s == NULL)
+		return 0;
+	nd_kube_store_lock(s);
+	r = relist_end_locked(s, k);
+	nd_kube_store_unlock(s);
+	return r;
 }

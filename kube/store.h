@@ -72,6 +72,15 @@ int nd_kube_store_put_namespace(struct nd_kube_store *s, const char *name);
 int nd_kube_store_del_namespace(struct nd_kube_store *s, const char *name);
 
 /*
+ * The writer's lock, taken by every change above and below (so changes
+ * may come from any one thread at a time) and by describe.h's views.
+ * Hold it while using what describe.h borrows from the store: no change
+ * is applied meanwhile. Recursive; never held by readers of answers.
+ */
+void nd_kube_store_lock(struct nd_kube_store *s);
+void nd_kube_store_unlock(struct nd_kube_store *s);
+
+/*
  * A full re-list of one kind without a moment of empty answers: after
  * relist_begin, objects of that kind that are put again are kept;
  * relist_end deletes those that were not. Returns how many were deleted.

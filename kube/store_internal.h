@@ -4,6 +4,7 @@
 #ifndef KUBE_STORE_INTERNAL_H
 #define KUBE_STORE_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <urcu/urcu-memb.h>
@@ -99,6 +100,8 @@ struct nd_kube_store {
 	uint64_t max_bytes;   /* nd_kube_store_options' */
 	size_t apply_new_cut; /* names table.c cut at 64 KiB that were not
 				 cut before, in the running apply */
+	pthread_mutex_t wlock; /* held by the writer entry points and by
+				  describe.c; see nd_kube_store_lock */
 };
 
 /* Relaxed counter updates: readers of the stats want a recent value,

@@ -17,6 +17,7 @@
 #include "kube/sync.h"
 #include "server/kube_auth.h"
 #include "server/kube_curl.h"
+#include "server/kube_writer.h"
 #include "kube/apply.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -31,6 +32,9 @@
 #define ERR_BODY_MAX 4096	   /* error response bytes kept for the log */
 #define BAD_LOG_BURST 10	   /* bad objects logged per window ... */
 #define BAD_LOG_WINDOW_MS 60000	   /* ... of this length */
+#define WRITER_BACKLOG_MAX ((size_t)64 << 20) /* event bytes waiting for the
+					      store before a watch gives up
+					      and lists again */
 #define BUF_MIN 16384		   /* first size of a watcher's buffer */
 #define BUF_KEEP 65536		   /* a buffer larger than this, and more
 				      than 4 times what it holds, shrinks */
@@ -50,6 +54,7 @@ enum abort_why {
 	AB_GONE,	/* ERROR event with code 410 */
 	AB_ERROR_EVENT, /* any other ERROR event */
 	AB_TOO_BIG,	/* a line or page over its cap */
+	AB_BACKLOG,	/* the store is WRITER_BACKLOG_MAX behind */
 };
 
 /*
@@ -75,6 +80,8 @@ struct watcher {
 	enum abort_why abort;
 	char abort_msg[256];	     /* ERROR event text */
 	uint64_t last_data_ms;	     /* monotonic ms of the last watch bytes */
+	bool is_applied;	     /* a full list of this kind is in the
+					store (its relist_end applied) */
 	struct event *timer;	     /* backoff / start */
 	struct event *silent;	     /* silent-watch check */
 };
@@ -82,6 +89,7 @@ struct watcher {
 struct nd_kube_client {
 	struct event_base *base;     /* borrowed */
 	struct nd_kube_store *store; /* borrowed */
+	struct nd_kube_writer *writer; /* applies objects to store */
 	struct nd_kube_auth *auth;
 	struct nd_kube_curl *curl;
 	struct nd_kube_client_options opt; /* defaults filled in (the policy's
@@ -282,13 +290,145 @@ static void observe_programming(struct nd_kube_client *c, const cJSON *obj)
 		&c->st, now_ms > at_ms ? (uint64_t)(now_ms - at_ms) : 0);
 }
 
+/* --- changes for the store, applied on the writer thread ----------------- */
+
+enum kop_what {
+	KOP_PUT,	  /* an object added or changed */
+	KOP_DEL,	  /* an object deleted */
+	KOP_RELIST_BEGIN, /* a list of the kind begins */
+	KOP_RELIST_END,	  /* ... and is complete */
+	KOP_PAGE,	  /* a list page's items are all in */
+};
+
+/*
+ * One change: made by kop_run() on the writer thread, reported by
+ * kop_done() on the control thread, in the order posted.
+ */
+struct kop {
+	struct watcher *w;
+	enum kop_what what;
+	bool is_event;			/* from a watch, not a list */
+	enum nd_kube_event_type ev_type; /* is_event: its type */
+	cJSON *root;			/* the event or list item (owned) */
+	const cJSON *obj;		/* the object in root */
+	int rc;				/* what the apply returned */
+	char err[256];			/* and why, when it failed */
+	size_t removed;			/* KOP_RELIST_END: objects deleted */
+	unsigned pages;			/* KOP_RELIST_END: for the log */
+	bool trim;			/* KOP_RELIST_END: give the heap back */
+	char *rv, *cont;		/* KOP_PAGE: the page's (owned) */
+};
+
+static void kop_free(void *arg)
+{
+	struct kop *o = arg;
+
+	cJSON_Delete(o->root);
+	free(o->rv);
+	free(o->cont);
+	free(o);
+}
+
+static void kop_run(void *arg)
+{
+	struct kop *o = arg;
+	struct nd_kube_store *st = o->w->c->store;
+
+	switch (o->what) {
+	case KOP_PUT:
+		o->rc = nd_kube_apply_put(st, o->w->kind, o->obj, o->err,
+					  sizeof(o->err));
+		break;
+	case KOP_DEL:
+		o->rc = nd_kube_apply_del(st, o->w->kind, o->obj, o->err,
+					  sizeof(o->err));
+		break;
+	case KOP_RELIST_BEGIN:
+		nd_kube_store_relist_begin(st, o->w->kind);
+		break;
+	case KOP_RELIST_END:
+		o->removed = nd_kube_store_relist_end(st, o->w->kind);
+		/*
+		 * The first full list parsed and freed megabytes of JSON and
+		 * pages; hand the freed heap back to the kernel, so the
+		 * node's RSS shows what the zone holds.
+		 */
+		if (o->trim)
+			nd_kube_store_trim(st);
+		break;
+	case KOP_PAGE:
+		break;
+	}
+}
+
+static void relist_applied(struct kop *o);
+static void page_applied(struct kop *o);
+
+static void kop_done(void *arg)
+{
+	struct kop *o = arg;
+	struct watcher *w = o->w;
+
+	switch (o->what) {
+	case KOP_PUT:
+	case KOP_DEL:
+		if (o->is_event && o->rc != 0)
+			bad_object(w, "%s event: %s",
+				   nd_kube_event_type_name(o->ev_type), o->err);
+		else if (o->is_event && o->what == KOP_PUT &&
+			 w->kind == ND_KIND_SLICE)
+			observe_programming(w->c, o->obj);
+		else if (!o->is_event && o->rc == 0)
+			w->listed++;
+		else if (!o->is_event) {
+			w->list_bad++;
+			bad_object(w, "%s", o->err);
+		}
+		break;
+	case KOP_RELIST_END:
+		relist_applied(o);
+		break;
+	case KOP_PAGE:
+		page_applied(o);
+		break;
+	case KOP_RELIST_BEGIN:
+		break;
+	}
+	kop_free(o);
+}
+
+/*
+ * Queue o for the writer (takes o). bytes: what it holds, for the
+ * backlog. Out of memory for the queue, it is applied here and now: the
+ * store's lock makes that safe, though it may overtake queued changes.
+ */
+static void kop_post(struct kop *o, size_t bytes)
+{
+	if (nd_kube_writer_post(o->w->c->writer, kop_run, kop_done, kop_free,
+				o, bytes) == 0)
+		return;
+	kop_run(o);
+	kop_done(o);
+}
+
+static struct kop *kop_new(struct watcher *w, enum kop_what what)
+{
+	struct kop *o = calloc(1, sizeof(*o));
+
+	if (o != NULL) {
+		o->w = w;
+		o->what = what;
+	}
+	return o;
+}
+
 static void handle_event(struct watcher *w, const char *line, size_t n)
 {
 	struct nd_kube_client *c = w->c;
 	struct nd_kube_event ev;
 	const cJSON *m;
+	struct kop *o;
 	char err[256];
-	int rc = 0;
 
 	if (nd_kube_decode_event(line, n, &ev, err, sizeof(err)) != 0) {
 		bad_object(w, "watch event: %s", err);
@@ -298,14 +438,19 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 	switch (ev.type) {
 	case ND_EV_ADDED:
 	case ND_EV_MODIFIED:
-		rc = nd_kube_apply_put(c->store, w->kind, ev.object, err,
-				      sizeof(err));
-		if (rc == 0 && w->kind == ND_KIND_SLICE)
-			observe_programming(c, ev.object);
-		break;
 	case ND_EV_DELETED:
-		rc = nd_kube_apply_del(c->store, w->kind, ev.object, err,
-				      sizeof(err));
+		o = kop_new(w, ev.type == ND_EV_DELETED ? KOP_DEL : KOP_PUT);
+		if (o == NULL) {
+			bad_object(w, "%s event: out of memory",
+				   nd_kube_event_type_name(ev.type));
+			break;
+		}
+		o->is_event = true;
+		o->ev_type = ev.type;
+		o->root = ev.root;
+		o->obj = ev.object;
+		ev.root = NULL;
+		kop_post(o, n);
 		break;
 	case ND_EV_BOOKMARK:
 		break;
@@ -318,12 +463,16 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 		nd_kube_event_deinit(&ev);
 		return;
 	}
-	if (rc != 0)
-		bad_object(w, "%s event: %s", nd_kube_event_type_name(ev.type),
-			   err);
+	/* The version moves on when the change is queued: the writer
+	 * applies changes in order, so a watch resumed here misses none. */
 	nd_kube_sync_event(&w->sync, nd_clock_ms(), ev.rv);
 	stat_set(&c->st.last_sync_ms, nd_clock_ms());
 	nd_kube_event_deinit(&ev);
+	/* A store that cannot keep up with the watch must not queue
+	 * without bound: stop this watch; the list that follows waits for
+	 * each page to be applied. */
+	if (nd_kube_writer_backlog(c->writer) > WRITER_BACKLOG_MAX)
+		w->abort = AB_BACKLOG;
 }
 
 /*
@@ -515,45 +664,59 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 /* --- list ---------------------------------------------------------------- */
 
-/* Put every item of one page into the store. */
-static void put_items(struct watcher *w, const cJSON *items)
+/* Queue every item of one page for the store (takes them from items). */
+static void put_items(struct watcher *w, cJSON *items)
 {
-	const cJSON *it;
-	char err[256];
+	cJSON *it;
 
-	cJSON_ArrayForEach(it, items) {
-		if (nd_kube_apply_put(w->c->store, w->kind, it, err,
-				     sizeof(err)) == 0) {
-			w->listed++;
-		} else {
+	while ((it = cJSON_DetachItemFromArray(items, 0)) != NULL) {
+		struct kop *o = kop_new(w, KOP_PUT);
+
+		if (o == NULL) {
+			cJSON_Delete(it);
 			w->list_bad++;
-			bad_object(w, "%s", err);
+			bad_object(w, "list item: out of memory");
+			continue;
 		}
+		o->root = it;
+		o->obj = it;
+		kop_post(o, 0);
 	}
 }
 
-/* The last page is in: drop what the list did not see, say so. */
+/* The last page is in: queue the removal of what the list did not see. */
 static void list_finished(struct watcher *w, unsigned pages)
 {
+	struct kop *o = kop_new(w, KOP_RELIST_END);
+
+	if (o == NULL) {
+		/* Without the removal the store keeps objects the list did
+		 * not have until the next list: say so, carry on. */
+		nd_err("kube", "%s: out of memory ending a list", kname(w));
+		return;
+	}
+	o->pages = pages;
+	o->trim = !__atomic_load_n(&w->c->st.is_synced, __ATOMIC_RELAXED);
+	kop_post(o, 0);
+}
+
+/* The list is in the store: say so; ready once every kind is. */
+static void relist_applied(struct kop *o)
+{
+	struct watcher *w = o->w;
 	struct nd_kube_client *c = w->c;
 	uint64_t now = nd_clock_ms();
-	size_t removed = nd_kube_store_relist_end(c->store, w->kind);
 	bool all = true;
 
 	stat_set(&c->st.last_sync_ms, now);
 	nd_info("kube", "%s: listed %zu (%zu skipped, %zu removed) in %u page%s, %llu ms, at resourceVersion %s",
-		kname(w), w->listed, w->list_bad, removed, pages,
-		pages == 1 ? "" : "s",
+		kname(w), w->listed, w->list_bad, o->removed, o->pages,
+		o->pages == 1 ? "" : "s",
 		(unsigned long long)(now - w->list_start_ms), w->sync.rv);
+	w->is_applied = true;
 	for (int k = 0; k < ND_KIND_COUNT; k++)
-		all = all && c->w[k].sync.is_synced;
+		all = all && c->w[k].is_applied;
 	if (all && !__atomic_load_n(&c->st.is_synced, __ATOMIC_RELAXED)) {
-		/*
-		 * The first full list parsed and freed megabytes of JSON and
-		 * pages; hand the freed heap back to the kernel once, so the
-		 * node's RSS shows what the zone holds.
-		 */
-		nd_kube_store_trim(c->store);
 		stat_set(&c->st.is_synced, 1);
 		nd_info("kube", "synced: every resource listed");
 	}
@@ -582,6 +745,7 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 	struct watcher *w = container_of(req, struct watcher, req);
 	const cJSON *items, *meta, *v, *ct;
 	char why[512], text[256];
+	struct kop *page;
 	size_t page_len;
 	cJSON *root;
 
@@ -629,14 +793,44 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 	 * serves the old state untouched, and a list that fails later is
 	 * simply begun again.
 	 */
-	if (w->sync.pages == 0)
-		nd_kube_store_relist_begin(w->c->store, w->kind);
-	put_items(w, items);
+	if (w->sync.pages == 0) {
+		struct kop *b = kop_new(w, KOP_RELIST_BEGIN);
+
+		if (b == NULL) {
+			cJSON_Delete(root);
+			list_end(w, ND_LIST_FAILED, NULL, NULL, "out of memory");
+			return;
+		}
+		kop_post(b, 0);
+	}
 	v = cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion");
 	ct = cJSON_GetObjectItemCaseSensitive(meta, "continue");
-	list_end(w, ND_LIST_OK, cJSON_IsString(v) ? v->valuestring : "",
-		 cJSON_IsString(ct) ? ct->valuestring : NULL, NULL);
+	page = kop_new(w, KOP_PAGE);
+	if (page != NULL) {
+		page->rv = strdup(cJSON_IsString(v) ? v->valuestring : "");
+		page->cont = cJSON_IsString(ct) ? strdup(ct->valuestring) :
+						  NULL;
+	}
+	if (page == NULL || page->rv == NULL ||
+	    (cJSON_IsString(ct) && page->cont == NULL)) {
+		if (page != NULL)
+			kop_free(page);
+		cJSON_Delete(root);
+		list_end(w, ND_LIST_FAILED, NULL, NULL, "out of memory");
+		return;
+	}
+	if (cJSON_IsArray(items))
+		put_items(w, (cJSON *)items);
 	cJSON_Delete(root);
+	/* The next page is asked for once this one is in the store: the
+	 * pages waiting for the writer are one at a time. */
+	kop_post(page, page_len);
+}
+
+/* A page is in the store: tell the policy, ask for what it says. */
+static void page_applied(struct kop *o)
+{
+	list_end(o->w, ND_LIST_OK, o->rv, o->cont, NULL);
 }
 
 /* --- watch --------------------------------------------------------------- */
@@ -658,6 +852,10 @@ static enum nd_kube_watch_end watch_outcome(struct watcher *w, CURLcode rc,
 	case AB_TOO_BIG:
 		snprintf(why, whylen, "GET %s: a watch event longer than %zu bytes",
 			 w->url, w->c->opt.max_line);
+		return ND_WATCH_TOO_BIG;
+	case AB_BACKLOG:
+		snprintf(why, whylen, "GET %s: %zu bytes of events wait for the "
+			 "store", w->url, nd_kube_writer_backlog(w->c->writer));
 		return ND_WATCH_TOO_BIG;
 	case AB_NONE:
 	default:
@@ -770,7 +968,8 @@ nd_kube_client_new(struct event_base *base, struct nd_kube_store *store,
 	fill_defaults(&c->opt, opt);
 	c->auth = nd_kube_auth_new(creds);
 	c->curl = nd_kube_curl_new(base);
-	if (c->auth == NULL || c->curl == NULL)
+	c->writer = nd_kube_writer_new(base);
+	if (c->auth == NULL || c->curl == NULL || c->writer == NULL)
 		goto fail;
 	for (int k = 0; k < ND_KIND_COUNT; k++) {
 		struct watcher *w = &c->w[k];
@@ -802,6 +1001,10 @@ void nd_kube_client_free(struct nd_kube_client *c)
 {
 	if (c == NULL)
 		return;
+	/* First: the change being applied ends, the queued ones (which
+	 * point at the watchers) are dropped. */
+	nd_kube_writer_free(c->writer);
+	c->writer = NULL;
 	for (int k = 0; k < ND_KIND_COUNT; k++) {
 		struct watcher *w = &c->w[k];
 
