@@ -6,7 +6,8 @@
 # and an EndpointSlice of 1,000 endpoints with the same ports (10 million
 # SRV targets if rendered in full). nodedns renders it cut to
 # --kube-max-service-records, logs it once and counts it; RSS stays under
-# --kube-max-bytes; /health answers within 100 ms all along; a small
+# --kube-max-bytes; /health answers within 100 ms all along (the render
+# runs on the kube writer thread, not the control thread); a small
 # Service deleted right behind the big object is gone within 1 s, and so
 # is the big one; SIGTERM while it renders ends the process within 2 s.
 . "$(dirname "$0")/lib.sh"
@@ -90,8 +91,10 @@ nd_track "$WATCH_PID"
 watch_field() { awk -v f="$1" '{print $f}' "$WATCH_OUT" 2>/dev/null; }
 watch_has() { [ -s "$WATCH_OUT" ] && [ "$(watch_field 1)" -ge "$1" ]; }
 poll_until 5000 watch_has 3 || die "the /health watcher does not run"
+poll_until 5000 watch_has 20 || die "the /health watcher stalls"
 rss0=$(watch_field 4)
-log "RSS before the big object: $rss0 kB"
+log "before the big object: RSS $rss0 kB, slowest /health of $(watch_field 1) polls $(watch_field 3) ms"
+
 
 apply_file "$ND_TMP/small.json"
 poll_until 3000 rcode_is "small.shop.$SVC" A NOERROR || fail "Service small not served"
