@@ -338,6 +338,10 @@ static void kop_run(void *arg)
 	case KOP_PUT:
 		o->rc = nd_kube_apply_put(st, o->w->kind, o->obj, o->err,
 					  sizeof(o->err));
+		/* Its answers are served from now: the programming latency
+		 * ends here (the histogram is atomic counters). */
+		if (o->rc == 0 && o->is_event && o->w->kind == ND_KIND_SLICE)
+			observe_programming(o->w->c, o->obj);
 		break;
 	case KOP_DEL:
 		o->rc = nd_kube_apply_del(st, o->w->kind, o->obj, o->err,
@@ -359,6 +363,11 @@ static void kop_run(void *arg)
 	case KOP_PAGE:
 		break;
 	}
+	/* A large object's tree is freed here too, not on the control
+	 * thread. */
+	cJSON_Delete(o->root);
+	o->root = NULL;
+	o->obj = NULL;
 }
 
 static void relist_applied(struct kop *o);
@@ -375,9 +384,6 @@ static void kop_done(void *arg)
 		if (o->is_event && o->rc != 0)
 			bad_object(w, "%s event: %s",
 				   nd_kube_event_type_name(o->ev_type), o->err);
-		else if (o->is_event && o->what == KOP_PUT &&
-			 w->kind == ND_KIND_SLICE)
-			observe_programming(w->c, o->obj);
 		else if (!o->is_event && o->rc == 0)
 			w->listed++;
 		else if (!o->is_event) {

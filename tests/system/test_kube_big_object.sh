@@ -17,6 +17,14 @@ FIXTURE="$KUBE_FIXTURES/cluster.json"
 SVC="svc.$ZONE"
 BUDGET_MB=256
 HEALTH_MAX_MS=100
+# A sanitized build (ASan+UBSan) runs its code several times slower and
+# its RSS is mostly ASan's shadow memory and quarantine: the latency
+# bound is scaled for it and RSS is not checked there.
+IS_SANITIZED=0
+if grep -qa __asan_init "$ND_BUILDDIR/nodedns" 2>/dev/null; then
+	IS_SANITIZED=1
+	HEALTH_MAX_MS=500
+fi
 
 need curl
 start_kubeapi --state "$FIXTURE" --quiet
@@ -152,7 +160,11 @@ read -r n bad worst rss slow <"$WATCH_OUT"
 log "/health: $n polls, $bad failed, slowest ${worst} ms (over 50 ms, wall s mod 1000: ${slow:-none}); highest RSS $rss kB (before: $rss0 kB)"
 assert_eq "/health polls that failed" 0 "$bad"
 assert_cmp "slowest /health (ms, integer part)" "${worst%.*}" -le "$HEALTH_MAX_MS"
-assert_cmp "highest RSS (kB)" "$rss" -le $((BUDGET_MB * 1024))
+if [ "$IS_SANITIZED" = 0 ]; then
+	assert_cmp "highest RSS (kB)" "$rss" -le $((BUDGET_MB * 1024))
+else
+	log "sanitized build: RSS not checked (ASan's shadow memory), /health bound $HEALTH_MAX_MS ms"
+fi
 assert_eq "nodedns_kube_over_budget_objects_total" 0 "$(metric nodedns_kube_over_budget_objects_total)"
 
 # --- SIGTERM while the big object renders -------------------------------------
