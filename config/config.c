@@ -37,6 +37,7 @@ enum opt_kind {
 	K_CONFIG,	/* command line only */
 	K_HELP,		/* command line only */
 	K_VERSION,	/* command line only */
+	K_CHECK,	/* command line only: bool at off, no value */
 	K_LISTEN,	/* repeatable */
 	K_HTTP_LISTEN,
 	K_UPSTREAM,	/* repeatable */
@@ -52,6 +53,7 @@ enum opt_kind {
 	K_BOOL,		/* bool at off: on|off */
 	K_SUFFIX,	/* repeatable search suffix */
 	K_ZONE,		/* repeatable forward zone */
+	K_OUTSIDE,	/* drop|refuse into a bool at off (true = drop) */
 	K_BYTES,	/* size_t at off: BYTES[k|m|g], or 0 = no limit */
 };
 
@@ -131,7 +133,8 @@ static const struct opt_def opts[] = {
 	  "cluster.local" },
 	{ "kube-api", 0, K_URL, 0, 0, 0, "URL",
 	  "Kubernetes API server: http:// (as kubectl proxy serves it)\n"
-	  "or https://.",
+	  "or https://; `none`: no cluster zone, a plain forwarding cache\n"
+	  "(even in a pod).",
 	  "in-cluster settings when present" },
 	{ "kubeconfig", 0, K_PATH, OFF(kubeconfig), 0, 0, "FILE",
 	  "Take server, CA and credentials from a kubeconfig.",
@@ -152,6 +155,12 @@ static const struct opt_def opts[] = {
 	  "(it doubles from 250 ms up to this, with jitter), 250..300000.\n"
 	  "A watch that ends with 410 Gone re-lists at once.",
 	  "30000" },
+	{ "kube-start-jitter", 0, K_U32, OFF(kube_start_jitter_ms), 0, 60000,
+	  "MS",
+	  "The first list of each resource waits a random 0..MS, so the\n"
+	  "nodes of a cluster that start together spread their lists\n"
+	  "(which take the API server's cached state, resourceVersion=0).",
+	  "1000" },
 	{ "kube-max-service-records", 0, K_U32,
 	  OFF(kube_max_service_records), 0, 100000000, "N",
 	  "Records one Service may put in the cluster zone (SRV and their\n"
@@ -176,8 +185,9 @@ static const struct opt_def opts[] = {
 	  "TTL of cluster records, 0..3600.",
 	  "5" },
 	{ "threads", 0, K_UINT, OFF(threads), 0, 256, "N",
-	  "Worker threads, 0..256; 0 = one per CPU.",
-	  "0 (one per CPU)" },
+	  "Worker threads, 0..256; 0 = one per CPU the process may use\n"
+	  "(its CPU affinity, and its cgroup's CPU limit rounded up).",
+	  "0 (one per usable CPU)" },
 	{ "allow", 0, K_ALLOW, 0, 0, 0, "CIDR",
 	  "Clients that may query; repeatable. Others get REFUSED.",
 	  "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12,\n"
@@ -221,7 +231,8 @@ static const struct opt_def opts[] = {
 	  "SERVFAIL at once. Identical questions still share one.",
 	  "4096" },
 	{ "tcp-max-conns", 0, K_UINT, OFF(tcp_max_conns), 1, 65535, "N",
-	  "Open DNS TCP connections per worker, 1..65535.",
+	  "Open DNS TCP connections per worker, 1..65535; at the cap a new\n"
+	  "one closes the longest idle (RFC 7766 6.2.3).",
 	  "256" },
 	{ "tcp-idle-timeout", 0, K_U32, OFF(tcp_idle_timeout_ms), 100, 600000,
 	  "MS",
@@ -245,10 +256,46 @@ static const struct opt_def opts[] = {
 	  "Log a query that took longer than this, with where the time\n"
 	  "went, 0..60000; 0 = off.",
 	  "1000" },
+	{ "max-inflight", 0, K_U32, OFF(max_inflight), 0, 1048576, "N",
+	  "Distinct questions the whole process asks upstream at once,\n"
+	  "0..1048576; past it a new question gets a stale answer or\n"
+	  "SERVFAIL at once (EDE 0). 0 = from the descriptor limit: the\n"
+	  "soft RLIMIT_NOFILE (raised to the hard one at start) less a\n"
+	  "reserve for listeners, TCP clients and HTTP, so a flood of\n"
+	  "distinct names never takes the descriptors TCP and /health need.",
+	  "0 (from RLIMIT_NOFILE)" },
+	{ "failure-cache-max", 0, K_U32, OFF(failure_cache_max_s), 0, 300,
+	  "SECONDS",
+	  "Hold a failed resolution (every upstream timed out, refused,\n"
+	  "SERVFAIL or unreachable) per question and upstream set, and\n"
+	  "answer it from stale data or SERVFAIL (EDE 22 or 23) without\n"
+	  "asking again (RFC 9520): 1 s, doubling while it keeps failing,\n"
+	  "up to this, 0..300; a success forgets it; 0 = off. At most 8192\n"
+	  "questions are held.",
+	  "300" },
+	{ "tcp-max-per-client", 0, K_UINT, OFF(tcp_max_per_client), 1, 65535,
+	  "N",
+	  "Open DNS TCP connections of one client address, all workers,\n"
+	  "1..65535. A new one past it closes that client's longest idle\n"
+	  "connection on the worker, else is refused; at --tcp-max-conns\n"
+	  "the worker's longest idle connection is closed for a new one\n"
+	  "(RFC 7766 6.2.3).",
+	  "32" },
+	{ "refuse-outside-allow", 0, K_OUTSIDE, OFF(drop_outside_allow), 0, 0,
+	  "drop|refuse",
+	  "What a query from outside --allow gets: drop (nothing, counted\n"
+	  "in nodedns_dropped_total{reason=\"outside_allow\"}) or refuse\n"
+	  "(REFUSED with EDE 18; malformed ones FORMERR or NOTIMP).",
+	  "refuse" },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
 	  "Print the version and exit.", NULL },
+	{ "check-config", 0, K_CHECK, OFF(is_check_only), 0, 0, NULL,
+	  "Read and check the configuration (the file and the command\n"
+	  "line) as start-up would, print the result and exit: 0 when\n"
+	  "it is valid, 2 with FILE:LINE and the reason when not (for a\n"
+	  "ConfigMap before it is rolled out).", NULL },
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -290,7 +337,7 @@ static int why_set(struct why *w, const char *hint, const char *fmt, ...)
 static bool is_cmdline_only(const struct opt_def *o)
 {
 	return o->kind == K_CONFIG || o->kind == K_HELP ||
-	       o->kind == K_VERSION;
+	       o->kind == K_VERSION || o->kind == K_CHECK;
 }
 
 static bool is_list(const struct opt_def *o)
@@ -569,6 +616,12 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 	case K_URL: {
 		size_t skip = 0;
 
+		if (strcmp(value, "none") == 0) {
+			c->is_kube_api_none = true;
+			free(c->kube_api);
+			c->kube_api = NULL;
+			return 0;
+		}
 		if (strncasecmp(value, "http://", 7) == 0)
 			skip = 7;
 		else if (strncasecmp(value, "https://", 8) == 0)
@@ -579,6 +632,7 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 				       "bad URL '%s'", value);
 		if (value[skip] == '\0' || value[skip] == '/')
 			return why_set(w, NULL, "no host in URL '%s'", value);
+		c->is_kube_api_none = false;
 		return set_string(&c->kube_api, value);
 	}
 	case K_PODS:
@@ -639,9 +693,19 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		return rc;
 	case K_ZONE:
 		return add_zone(c, value, w);
+	case K_OUTSIDE:
+		if (strcmp(value, "drop") == 0)
+			*(bool *)(base + o->off) = true;
+		else if (strcmp(value, "refuse") == 0)
+			*(bool *)(base + o->off) = false;
+		else
+			return why_set(w, "want drop or refuse",
+				       "bad choice '%s'", value);
+		return 0;
 	case K_CONFIG:
 	case K_HELP:
 	case K_VERSION:
+	case K_CHECK:
 		break;
 	}
 	return why_set(w, NULL, "only allowed on the command line");
@@ -687,6 +751,7 @@ void nd_config_init(struct nd_config *c)
 		 "cluster.local");
 	c->pods = ND_PODS_INSECURE;
 	c->kube_backoff_max_ms = 30000;
+	c->kube_start_jitter_ms = 1000;
 	c->kube_max_service_records = 100000;
 	c->kube_max_bytes = (size_t)1 << 30;
 	c->max_fetches = 4096;
@@ -705,6 +770,10 @@ void nd_config_init(struct nd_config *c)
 	c->log_level = ND_LOG_INFO;
 	c->diagnostics = true;
 	c->slow_query_ms = 1000;
+	c->max_inflight = 0;
+	c->failure_cache_max_s = 300;
+	c->tcp_max_per_client = 32;
+	c->drop_outside_allow = false;
 }
 
 void nd_config_deinit(struct nd_config *c)
@@ -1183,6 +1252,8 @@ int nd_config_load(struct nd_config *c, int argc, char **argv, char *err,
 		}
 		if (o->kind == K_CONFIG)
 			file = value;
+		if (o->kind == K_CHECK)
+			c->is_check_only = true;
 	}
 	if (rc < 0)
 		return rc;

@@ -56,7 +56,10 @@ struct nd_config {
 				    empty when unreadable and not needed */
 	char cluster_domain[254]; /* presentation form, no trailing dot;
 				     default cluster.local */
+	bool is_check_only;	 /* --check-config: check, print, exit */
 	char *kube_api;		 /* URL or NULL; owned */
+	bool is_kube_api_none;	 /* --kube-api none: no cluster zone, not
+				    even in a pod */
 	char *kubeconfig;	 /* path or NULL; owned */
 	char *kube_token_file;	 /* path or NULL; owned */
 	char *kube_ca_file;	 /* path or NULL; owned */
@@ -65,6 +68,8 @@ struct nd_config {
 	char *kube_dns_dir;	 /* --kube-dns-config DIR or NULL; owned */
 	uint32_t hosts_ttl_s;	 /* TTL of its records; default 60 */
 	uint32_t kube_backoff_max_ms; /* API retry delay cap; default 30000 */
+	uint32_t kube_start_jitter_ms; /* first list waits random [0, this) ms;
+					  default 1000, 0 = none */
 	uint32_t kube_max_service_records; /* per Service; 0 = no limit */
 	size_t kube_max_bytes;	 /* cluster zone budget; 0 = no limit */
 	enum nd_pods_mode pods;	 /* default insecure */
@@ -94,6 +99,17 @@ struct nd_config {
 					 the cluster forms and resolv_conf's
 					 search line); no trailing dot */
 	size_t n_search_suffixes;
+	uint32_t max_inflight;	      /* upstream questions in flight in the
+					 process; 0 = from RLIMIT_NOFILE
+					 (the default) */
+	uint32_t failure_cache_max_s; /* longest hold of a failed
+					 resolution (RFC 9520); 0 = off;
+					 default 300 */
+	unsigned tcp_max_per_client;  /* TCP connections of one client
+					 address, all workers; default 32 */
+	bool drop_outside_allow;      /* queries from outside --allow are
+					 dropped (else REFUSED); default
+					 off */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

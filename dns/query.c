@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dns/edns_opts.h"
 #include "util/errors.h"
 
 
@@ -36,7 +37,9 @@ static int read_question(const uint8_t *pkt, size_t len, struct nd_query *q)
 }
 
 /* Walk the answer, authority and additional sections after the question,
- * picking up the OPT record (RFC 6891 6.1). */
+ * picking up the OPT record (RFC 6891 6.1). Returns 0, ND_EMALFORMED, or
+ * 1 when the OPT record is whole but one of its options is malformed
+ * (the FORMERR then keeps an OPT: the client speaks EDNS). */
 static int read_records(const uint8_t *pkt, size_t len, struct nd_query *q)
 {
 	size_t off = q->question_end;
@@ -70,6 +73,9 @@ static int read_records(const uint8_t *pkt, size_t len, struct nd_query *q)
 		q->edns_opts_off = (uint16_t)rr.rdata;
 		q->edns_opts_len = rr.rdlen;
 	}
+	if (q->has_edns &&
+	    nd_edns_opts_check(pkt + q->edns_opts_off, q->edns_opts_len) != 0)
+		return 1;
 	/* Bytes after the last record are ignored, as most servers do. */
 	return 0;
 }
@@ -132,6 +138,11 @@ int nd_query_parse(const uint8_t *pkt, size_t len, struct nd_query *q,
 	/* RFC 6891 6.1.3: we speak version 0 only. */
 	if (q->has_edns && q->edns_version > 0) {
 		*rcode = ND_RCODE_BADVERS;
+		return ND_QUERY_REPLY;
+	}
+	/* RFC 6891 6.1.2, RFC 7873 5.2.2: a malformed option. */
+	if (err == 1) {
+		*rcode = ND_RCODE_FORMERR;
 		return ND_QUERY_REPLY;
 	}
 	/* Zone transfers need TCP and a zone; a cache has neither. */

@@ -40,7 +40,9 @@ enum nd_query_verdict {
 /*
  * Validate the query message pkt[0..len) and fill q.
  * rcode: set when the verdict is ND_QUERY_REPLY: FORMERR (QDCOUNT != 1,
- * truncated or malformed question, bad OPT, more than one OPT), NOTIMP
+ * truncated or malformed question, bad OPT, more than one OPT, an EDNS
+ * option running past the OPT RDATA, a COOKIE option of a length RFC
+ * 7873 5.2.2 refuses; the last two keep has_edns), NOTIMP
  * (opcode other than QUERY; zone transfers AXFR/IXFR), REFUSED (class
  * other than IN; CH is refused too), BADVERS (EDNS version > 0).
  * Never reads outside pkt[0..len).

@@ -15,8 +15,9 @@
 static const char *const restart_names[ND_KUBE_RESTART_REASONS] = {
 	"closed", "gone", "silent", "error"
 };
-static const char *const retry_names[ND_KUBE_RETRY_REASONS] = { "failed",
-								 "short" };
+static const char *const retry_names[ND_KUBE_RETRY_REASONS] = {
+	"failed", "short", "start"
+};
 static const char *const state_names[ND_SYNC_STATES] = { "idle", "listing",
 							 "watching",
 							 "backoff" };
@@ -128,6 +129,20 @@ static void get_list(struct nd_kube_sync *s, uint64_t now_ms,
 	act->what = ND_SYNC_GET;
 	act->cont = s->cont;
 	act->limit = s->opt.page_limit;
+	/*
+	 * Which state to list, as client-go's reflector does: a node that
+	 * has nothing takes any recent state ("0") and one that has synced
+	 * takes one not older than its own, both served from the API
+	 * server's watch cache, so a thousand nodes (re)starting do not
+	 * each cost a quorum read of etcd. Only when the server refused
+	 * that resourceVersion is the newest state read.
+	 */
+	if (s->cont == NULL) {
+		if (s->is_rv_unavailable)
+			act->list_rv = "";
+		else
+			act->list_rv = s->rv[0] != '\0' ? s->rv : "0";
+	}
 	set_state(s, ND_SYNC_LISTING, now_ms);
 }
 
@@ -271,6 +286,12 @@ int nd_kube_sync_start(struct nd_kube_sync *s, uint64_t now_ms,
 	if (s == NULL || act == NULL || s->state != ND_SYNC_IDLE)
 		return -EINVAL;
 	s->want_list = true;
+	if (s->opt.start_jitter_ms > 0) {
+		uint32_t delay = draw_below(s, s->opt.start_jitter_ms);
+
+		wait_then(s, now_ms, delay, ND_KUBE_RETRY_START, act);
+		return 0;
+	}
 	get_list(s, now_ms, act);
 	return 0;
 }
@@ -302,6 +323,16 @@ int nd_kube_sync_list_end(struct nd_kube_sync *s, uint64_t now_ms,
 		get_list(s, now_ms, act);
 		return 0;
 	}
+	if (how == ND_LIST_RV_GONE) {
+		s->is_rv_unavailable = true;
+		nd_info("kube", "%s: the API cannot list at resourceVersion %s (%s); listing its newest state",
+			kname(s), s->rv[0] ? s->rv : "0", why ? why : "-");
+		free(s->cont);
+		s->cont = NULL;
+		s->pages = 0;
+		get_list(s, now_ms, act);
+		return 0;
+	}
 	if (how != ND_LIST_OK) {
 		fail(s, now_ms, why, act);
 		return 0;
@@ -321,6 +352,7 @@ int nd_kube_sync_list_end(struct nd_kube_sync *s, uint64_t now_ms,
 	}
 	*finished = true;
 	memcpy(s->rv, s->list_rv, sizeof(s->rv));
+	s->is_rv_unavailable = false;
 	s->want_list = false;
 	s->pages = 0;
 	s->is_synced = true;

@@ -29,10 +29,11 @@ const char *nd_kube_restart_reason_name(enum nd_kube_restart_reason r);
 enum nd_kube_retry_reason {
 	ND_KUBE_RETRY_FAILED = 0, /* a request failed: connect, status, body */
 	ND_KUBE_RETRY_SHORT = 1,  /* watches ended at once, several in a row */
+	ND_KUBE_RETRY_START = 2,  /* the start jitter before the first list */
 	ND_KUBE_RETRY_REASONS,
 };
 
-/* "failed", "short". */
+/* "failed", "short", "start". */
 const char *nd_kube_retry_reason_name(enum nd_kube_retry_reason r);
 
 /* Where one resource's list/watch is. */
@@ -52,6 +53,10 @@ enum nd_kube_list_end {
 	ND_LIST_OK = 0,	     /* a page of items, put into the store */
 	ND_LIST_EXPIRED = 1, /* 410 on a continue token: its snapshot is gone */
 	ND_LIST_FAILED = 2,  /* transport error, HTTP error, bad body */
+	ND_LIST_RV_GONE = 3, /* the first page's resourceVersion cannot be
+				served: 410 Expired, or ResourceVersionTooLarge
+				(etcd restored); the next list reads the
+				newest state instead */
 };
 
 /* How a watch request ended. */
@@ -84,6 +89,10 @@ struct nd_kube_sync_options {
 					backoff applies to them; 0 = 2 */
 	uint64_t seed;		     /* jitter and timeoutSeconds; 0 = fixed
 					(tests), else draws differ per node */
+	uint32_t start_jitter_ms;    /* the first list waits a random
+					[0, start_jitter_ms) so nodes that
+					start together spread their lists;
+					0 = none */
 };
 
 /* What the caller does next. */
@@ -102,6 +111,14 @@ struct nd_kube_sync_action {
 				      its next call) */
 	const char *cont;	   /* GET list: continue token; NULL = the
 				      first page (borrowed, as rv) */
+	const char *list_rv;	   /* GET list, first page: resourceVersion
+				      to ask for: "0" = any (the API
+				      server's watch cache, no etcd read),
+				      an RV = not older than it (also the
+				      cache), "" = the newest (a quorum
+				      read); NULL on later pages (the API
+				      refuses both with continue). Borrowed,
+				      as rv. */
 	uint32_t limit;		   /* GET list: items per page */
 	uint32_t timeout_s;	   /* GET watch: timeoutSeconds */
 	uint32_t silent_ms;	   /* GET watch: call nd_kube_sync_silent()
@@ -126,6 +143,8 @@ struct nd_kube_sync {
 	unsigned pages;		   /* pages of the list in progress */
 	char list_rv[ND_KUBE_RV_MAX]; /* the list's resourceVersion */
 	char rv[ND_KUBE_RV_MAX];   /* resume watching from here */
+	bool is_rv_unavailable;	   /* the last list's resourceVersion was
+				      refused: the next list asks "" */
 	uint64_t watch_start_ms;   /* monotonic ms the running watch began */
 	uint64_t state_since_ms;   /* monotonic ms of the last state change */
 	uint32_t backoff_ms;	   /* base of the next failure delay;
@@ -156,7 +175,7 @@ void nd_kube_sync_deinit(struct nd_kube_sync *s);
  * error, an HTTP status and message); NULL is fine.
  */
 
-/* The first request: a list. */
+/* The first request: a list, or a WAIT of the start jitter first. */
 int nd_kube_sync_start(struct nd_kube_sync *s, uint64_t now_ms,
 		       struct nd_kube_sync_action *act);
 

@@ -151,6 +151,12 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 	SUM(t, w, fwd_loops);
 	for (size_t i = 0; i < ND_MAX_UPSTREAM_SLOTS; i++)
 		sum_hist(&t->fwd_duration[i], &w->fwd_duration[i]);
+	SUM(t, w, inflight_capped);
+	SUM(t, w, failcache_hits);
+	SUM(t, w, failcache_holds);
+	SUM(t, w, drop_reason);
+	SUM(t, w, tcp_evicted);
+	SUM(t, w, tcp_rejected_per_client);
 }
 
 /* Rendering, one function per group of families. */
@@ -376,6 +382,68 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 	}
 }
 
+/* The bounds on what clients and floods can take (issue: nothing takes a
+ * node's DNS down). */
+static void render_bounds(struct nd_prom *b, const struct nd_metrics *t,
+			  const struct nd_metrics_gauges *g)
+{
+	static const char *const drop_names[ND_DROP_REASONS] = {
+		"malformed", "oversize", "outside_allow",
+	};
+	static const char *const evict_names[ND_EVICT_REASONS] = {
+		"cap", "per_client",
+	};
+
+	gauge(b, "nodedns_inflight_fetches",
+	      "Upstream questions in flight now, every worker's.",
+	      g->inflight);
+	gauge(b, "nodedns_inflight_limit",
+	      "--max-inflight in force (0 = no bound but --max-fetches).",
+	      g->inflight_limit);
+	counter(b, "nodedns_inflight_capped_total",
+		"New questions refused at --max-inflight (answered stale or "
+		"SERVFAIL at once).",
+		t->inflight_capped);
+	gauge(b, "nodedns_fd_limit",
+	      "Descriptors the process may open (RLIMIT_NOFILE; 0 = unknown).",
+	      g->fd_limit);
+	gauge(b, "nodedns_fd_reserved",
+	      "Descriptors kept from upstream fetches for the listeners, "
+	      "TCP clients and HTTP.",
+	      g->fd_reserved);
+	gauge(b, "nodedns_failure_cache_entries",
+	      "Questions the failure cache (RFC 9520) holds.",
+	      g->failcache_entries);
+	counter(b, "nodedns_failure_cache_hits_total",
+		"Queries answered from the failure cache (RFC 9520) without "
+		"asking upstream.",
+		t->failcache_hits);
+	counter(b, "nodedns_failure_cache_holds_total",
+		"Failed resolutions held in the failure cache.",
+		t->failcache_holds);
+	nd_prom_family(b, "nodedns_dropped_total", "counter",
+		       "Packets dropped unanswered, by reason.");
+	for (size_t i = 0; i < ND_DROP_REASONS; i++) {
+		const struct nd_prom_label l = L("reason", drop_names[i]);
+
+		nd_prom_sample(b, "nodedns_dropped_total", &l, 1,
+			       t->drop_reason[i]);
+	}
+	nd_prom_family(b, "nodedns_tcp_evicted_total", "counter",
+		       "TCP connections closed to make room for a new one "
+		       "(RFC 7766 6.2.3), by reason.");
+	for (size_t i = 0; i < ND_EVICT_REASONS; i++) {
+		const struct nd_prom_label l = L("reason", evict_names[i]);
+
+		nd_prom_sample(b, "nodedns_tcp_evicted_total", &l, 1,
+			       t->tcp_evicted[i]);
+	}
+	counter(b, "nodedns_tcp_rejected_per_client_total",
+		"TCP connections refused at --tcp-max-per-client (none of the "
+		"client's own was idle).",
+		t->tcp_rejected_per_client);
+}
+
 static void render_kube_store(struct nd_prom *b,
 			      const struct nd_kube_store_stats *k)
 {
@@ -470,6 +538,7 @@ int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 	render_cache_gauges(&b, g);
 	render_conn(&b, t);
 	render_forward(&b, t, g, nu);
+	render_bounds(&b, t, g);
 	gauge(&b, "nodedns_uptime_seconds", "Seconds since the daemon started.",
 	      g->uptime_s);
 	gauge(&b, "nodedns_ready",

@@ -37,6 +37,22 @@ enum nd_metric_rcode {
 	ND_MRC_COUNT
 };
 
+/* Why a packet was dropped unanswered (nodedns_dropped_total{reason}). */
+enum nd_drop_reason {
+	ND_DROP_MALFORMED = 0,	  /* shorter than a header, or QR=1 */
+	ND_DROP_OVERSIZE = 1,	  /* a UDP query longer than we read */
+	ND_DROP_OUTSIDE_ALLOW = 2, /* --refuse-outside-allow drop */
+	ND_DROP_REASONS = 3,
+};
+
+/* Why a TCP connection was closed to make room (RFC 7766 6.2.3). */
+enum nd_tcp_evict_reason {
+	ND_EVICT_CAP = 0,	 /* the longest idle, at --tcp-max-conns */
+	ND_EVICT_PER_CLIENT = 1, /* the client's own longest idle, at
+				    --tcp-max-per-client */
+	ND_EVICT_REASONS = 2,
+};
+
 /* Duration histogram: upper bounds in microseconds, then +Inf. */
 #define ND_HIST_BUCKETS 16
 extern const uint32_t nd_hist_bounds_us[ND_HIST_BUCKETS];
@@ -75,6 +91,15 @@ struct nd_metrics {
 						     back through it */
 	uint64_t fwd_tcp[ND_MAX_UPSTREAM_SLOTS];	/* attempts over TCP (TC fallback) */
 	struct nd_hist fwd_duration[ND_MAX_UPSTREAM_SLOTS]; /* attempt RTT */
+	uint64_t inflight_capped; /* new questions refused at --max-inflight */
+	uint64_t failcache_hits;  /* answered from the failure cache */
+	uint64_t failcache_holds; /* failed resolutions held there */
+	uint64_t drop_reason[ND_DROP_REASONS]; /* dropped packets by reason
+						  (also in dropped) */
+	uint64_t tcp_evicted[ND_EVICT_REASONS]; /* connections closed to
+						   make room */
+	uint64_t tcp_rejected_per_client; /* refused at --tcp-max-per-client
+					     (also in tcp_rejected) */
 };
 
 /* Label index for a query type / rcode. */
@@ -94,6 +119,12 @@ struct nd_metrics_gauges {
 	uint64_t uptime_s;
 	int is_ready;  /* 1 once ready to serve */
 	const struct nd_kube_store_stats *kube; /* cluster zone; NULL = none */
+	uint64_t inflight;	    /* upstream questions in flight now */
+	uint64_t inflight_limit;    /* --max-inflight in force; 0 = none */
+	uint64_t failcache_entries; /* questions the failure cache holds */
+	uint64_t fd_limit;	    /* RLIMIT_NOFILE in force; 0 = unknown */
+	uint64_t fd_reserved;	    /* descriptors kept from fetches for
+				       listeners, TCP clients, HTTP */
 	const char *extra; /* more families in exposition format, appended
 			      as is (the Kubernetes client's); may be NULL */
 	size_t extra_len;  /* bytes in extra */

@@ -16,6 +16,7 @@
 #include "dns/upstream_msg.h"
 #include "kube/store.h"
 #include "resolver/cache.h"
+#include "resolver/failcache.h"
 #include "resolver/hosts.h"
 #include "resolver/metrics.h"
 #include "util/errors.h"
@@ -42,6 +43,9 @@ struct nd_rs_chain {
 struct nd_resolver {
 	struct nd_resolver_options opt;
 	struct nd_inflight *inflight; /* owned */
+	struct nd_failcache *failcache; /* owned; NULL = no failure cache */
+	uint32_t n_inflight;	      /* fetches of every worker now
+					 (atomic; probes not counted) */
 	struct nd_hosts *hosts;	      /* --hosts-file (owned), read under
 					 RCU; NULL = none */
 	char probe_token[17];	      /* hex: this process's loop probes */
@@ -126,7 +130,11 @@ struct nd_resolver *nd_resolver_new(const struct nd_resolver_options *opt)
 	snprintf(r->probe_token, sizeof(r->probe_token), "%08x%08x",
 		 nd_rand_u32(), nd_rand_u32());
 	r->inflight = nd_inflight_new();
-	if (r->inflight == NULL) {
+	if (r->opt.failure_hold_max_s > 0)
+		r->failcache = nd_failcache_new(r->opt.failure_hold_max_s *
+						1000u);
+	if (r->inflight == NULL ||
+	    (r->opt.failure_hold_max_s > 0 && r->failcache == NULL)) {
 		nd_resolver_free(r);
 		return NULL;
 	}
@@ -146,10 +154,24 @@ void nd_resolver_free(struct nd_resolver *r)
 	if (r == NULL)
 		return;
 	nd_inflight_free(r->inflight, nd_rs_request_free);
+	nd_failcache_free(r->failcache);
 	/* Tables replaced earlier wait in call_rcu queues. */
 	urcu_memb_barrier();
 	nd_hosts_free(r->hosts);
 	free(r);
+}
+
+void nd_resolver_get_stats(const struct nd_resolver *r,
+			   struct nd_resolver_stats *st)
+{
+	if (st == NULL)
+		return;
+	memset(st, 0, sizeof(*st));
+	if (r == NULL)
+		return;
+	st->inflight = __atomic_load_n(&r->n_inflight, __ATOMIC_RELAXED);
+	st->inflight_limit = r->opt.max_inflight;
+	st->failcache_entries = nd_failcache_entries(r->failcache);
 }
 
 /* A replaced hosts table, freed once no worker can be reading it. */
@@ -573,6 +595,91 @@ static struct nd_rs_request *request_of(struct nd_rs_worker *w,
 	return rq;
 }
 
+/* A place among the process's fetches (--max-inflight), or false. */
+static bool take_inflight_slot(struct nd_resolver *r)
+{
+	uint32_t max = r->opt.max_inflight;
+
+	if (max == 0) {
+		__atomic_add_fetch(&r->n_inflight, 1, __ATOMIC_RELAXED);
+		return true;
+	}
+	if (__atomic_add_fetch(&r->n_inflight, 1, __ATOMIC_RELAXED) <= max)
+		return true;
+	__atomic_sub_fetch(&r->n_inflight, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+static const struct nd_query *target_query(struct nd_rs_worker *w,
+					   const struct nd_query *cq,
+					   const struct nd_rs_chain *ch);
+static void chain_answer(struct nd_rs_worker *w, const struct client *c,
+			 const struct nd_rs_chain *ch, const uint8_t *tmsg,
+			 size_t tlen, enum nd_answer_source src,
+			 const struct nd_fetch *fetch, uint64_t now_us,
+			 uint8_t *out, size_t cap, struct nd_rs_result *res);
+static void answer_or_chase(struct nd_rs_worker *w, struct client *c,
+			    size_t len, const struct reply_meta *meta,
+			    uint64_t now_us, uint8_t *out, size_t cap,
+			    struct nd_rs_result *res);
+
+/* The EDE of a failed fetch's end: timeouts, upstreams that answered
+ * SERVFAIL or REFUSED, a loop: no authority would give an answer (RFC
+ * 8914 4.23); closed ports, ICMP errors, our own failures: the network
+ * broke (4.24). */
+static int failure_ede(int end)
+{
+	return end == ND_FETCH_TIMED_OUT || end == ND_FETCH_REFUSED ||
+			       end == ND_FETCH_ANSWERED || end == ND_FETCH_LOOP
+		       ? ND_EDE_NO_REACHABLE_AUTHORITY
+		       : ND_EDE_NETWORK_ERROR;
+}
+
+/*
+ * The question (the client's own, or chain's target) failed a moment ago
+ * and its hold (RFC 9520) lasts: stale data when the cache has it, else
+ * SERVFAIL, both with an EDE that says the failure was cached. The
+ * client's request, when one was made for it, is not waiting: it is the
+ * caller's to free after sending, as for any ANSWER.
+ */
+static void answer_held(struct nd_rs_worker *w, struct client *c,
+			const struct nd_rs_chain *chain,
+			const struct nd_failcache_hit *hit, uint64_t now_us,
+			uint8_t *out, size_t cap, struct nd_rs_result *res)
+{
+	char text[96];
+	struct reply_meta meta = { ND_SRC_STALE, -1, ND_EDE_STALE_ANSWER,
+				   text, NULL };
+	size_t n = 0;
+
+	drop_new_request(c);
+	snprintf(text, sizeof(text),
+		 "upstream failure (%s) cached for %u ms more (RFC 9520)",
+		 nd_fetch_end_name((enum nd_fetch_end)hit->end),
+		 hit->left_ms);
+	if (chain != NULL) {
+		const struct nd_query *tq = target_query(w, c->q, chain);
+
+		if (nd_cache_answer(w->r->opt.cache, tq, now_us / 1000, true,
+				    ND_DNS_MAX_MSG, w->tmp, SCRATCH_MSG,
+				    &n) == ND_CACHE_STALE) {
+			COUNT(w, cache_stale);
+			chain_answer(w, c, chain, w->tmp, n, ND_SRC_STALE, NULL,
+				     now_us, out, cap, res);
+			return;
+		}
+	} else if (nd_cache_answer(w->r->opt.cache, c->q, now_us / 1000, true,
+				   reply_limit(c->proto, c->q), out, cap,
+				   &n) == ND_CACHE_STALE) {
+		COUNT(w, cache_stale);
+		answer_or_chase(w, c, n, &meta, now_us, out, cap, res);
+		return;
+	}
+	meta.src = ND_SRC_FAILED;
+	meta.ede = failure_ede(hit->end);
+	answer_error(w, c, ND_RCODE_SERVFAIL, &meta, now_us, out, cap, res);
+}
+
 /*
  * Park the client as a waiter of the fetch of key (its own question, or
  * its chain's target), new or running: WAIT or ASK. With chain (a
@@ -584,10 +691,24 @@ static void park(struct nd_rs_worker *w, struct client *c,
 		 uint64_t now_us, uint8_t *out, size_t cap,
 		 struct nd_rs_result *res)
 {
-	struct nd_rs_request *rq = request_of(w, c, now_us);
+	struct nd_rs_request *rq;
 	struct nd_inflight_entry *e;
+	struct nd_failcache_hit hit;
+	bool is_worker_full, has_slot;
 	int rc;
 
+	/* RFC 9520: a question that just failed is not asked again until
+	 * its hold ends; the client gets stale data or SERVFAIL now. */
+	if (w->r->failcache != NULL &&
+	    nd_failcache_lookup(w->r->failcache, key,
+				nd_upstreams_id(env_for(w, key->qname_lc,
+							key->qname_len)->ups),
+				now_us / 1000, &hit)) {
+		COUNT(w, failcache_hits);
+		answer_held(w, c, chain, &hit, now_us, out, cap, res);
+		return;
+	}
+	rq = request_of(w, c, now_us);
 	if (rq == NULL)
 		goto servfail;
 	if (chain != NULL && rq->chain != chain) {
@@ -601,11 +722,20 @@ static void park(struct nd_rs_worker *w, struct client *c,
 	}
 	rq->next = NULL;
 	/* Each fetch holds a socket: a flood of distinct names must not
-	 * take every descriptor (and TCP clients with them). */
-	rc = nd_inflight_join(w->r->inflight, key, rq,
-			      w->n_fetches < w->r->opt.max_fetches, &e);
+	 * take every descriptor (and TCP clients with them). The worker's
+	 * bound (--max-fetches), then the process's (--max-inflight): a
+	 * place in the latter is taken before the join, so workers racing
+	 * for the last one cannot both get it. */
+	is_worker_full = w->n_fetches >= w->r->opt.max_fetches;
+	has_slot = !is_worker_full && take_inflight_slot(w->r);
+	rc = nd_inflight_join(w->r->inflight, key, rq, has_slot, &e);
+	if (has_slot && rc != ND_INFLIGHT_CREATED)
+		__atomic_sub_fetch(&w->r->n_inflight, 1, __ATOMIC_RELAXED);
 	if (rc == ND_INFLIGHT_NO_NEW) {
-		COUNT(w, fetches_refused);
+		if (is_worker_full)
+			COUNT(w, fetches_refused);
+		else
+			COUNT(w, inflight_capped);
 		goto busy;
 	}
 	if (rc == ND_INFLIGHT_FULL) {
@@ -929,6 +1059,7 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 	v = nd_query_parse(pkt, len, q, &rcode);
 	if (v == ND_QUERY_DROP || v < 0) {
 		COUNT(w, dropped);
+		COUNT(w, drop_reason[ND_DROP_MALFORMED]);
 		return 0;
 	}
 	c = (struct client){ proto, peer, io, q, now_us, NULL, false, q, peer };
@@ -937,6 +1068,14 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 					    [q->has_question
 						     ? nd_metrics_qtype_index(q->qtype)
 						     : ND_MQT_OTHER]);
+	/* Nothing at all for strangers when so configured: not even the
+	 * FORMERR or NOTIMP of a malformed query (RFC 8906 allows a
+	 * server to drop what it will not serve). */
+	if (p->drop_outside_allow && !is_allowed(p->acl, peer)) {
+		COUNT(w, dropped);
+		COUNT(w, drop_reason[ND_DROP_OUTSIDE_ALLOW]);
+		return 0;
+	}
 	if (v == ND_QUERY_OK && !is_allowed(p->acl, peer)) {
 		static const struct reply_meta prohibited = {
 			ND_SRC_LOCAL, -1, ND_EDE_PROHIBITED, NULL, NULL
@@ -1001,6 +1140,45 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 	return 0;
 }
 
+/*
+ * The failure cache learns how e ended, before e leaves the table (so a
+ * query in between joins it or sees the hold): a failure of the
+ * upstreams is held, an answer clears what was held. Our own failures
+ * (no socket) and shutdown say nothing about the upstreams.
+ */
+static void remember_outcome(struct nd_rs_worker *w,
+			     const struct nd_inflight_entry *e,
+			     uint64_t now_us)
+{
+	struct nd_question qs = { e->qname_lc, e->qname_len, e->qtype,
+				  e->qclass };
+	uint64_t set_id;
+	uint32_t hold;
+
+	if (w->r->failcache == NULL || e->fetch.env == NULL)
+		return;
+	set_id = nd_upstreams_id(e->fetch.env->ups);
+	if (e->has_answer) {
+		nd_failcache_clear(w->r->failcache, &qs, set_id);
+		return;
+	}
+	if (e->end != ND_FETCH_TIMED_OUT && e->end != ND_FETCH_REFUSED &&
+	    e->end != ND_FETCH_UNREACHABLE && e->end != ND_FETCH_LOOP)
+		return;
+	hold = nd_failcache_fail(w->r->failcache, &qs, set_id, e->end,
+				 now_us / 1000);
+	COUNT(w, failcache_holds);
+	if (ND_LOG_DEBUG <= nd_log_threshold) {
+		char name[ND_DNS_MAX_NAME * 4 + 2];
+
+		if (nd_dns_name_to_text(e->qname_lc, e->qname_len, name,
+					sizeof(name)) != 0)
+			strcpy(name, "?");
+		nd_debug("forward", "%s type %u failed (%s): held %u ms",
+			 name, e->qtype, nd_fetch_end_name(e->end), hold);
+	}
+}
+
 void nd_resolve_done(struct nd_rs_worker *w, struct nd_inflight_entry *e,
 		     const struct nd_fetch_action *act, uint64_t now_us)
 {
@@ -1008,6 +1186,8 @@ void nd_resolve_done(struct nd_rs_worker *w, struct nd_inflight_entry *e,
 	e->has_answer = false;
 	if (!e->is_probe && w->n_fetches > 0)
 		w->n_fetches--;
+	if (!e->is_probe)
+		__atomic_sub_fetch(&w->r->n_inflight, 1, __ATOMIC_RELAXED);
 	if (e->is_probe) {
 		/* Not cached, no waiters: it only tells whether it came
 		 * back (is_our_probe) before it ended. */
@@ -1033,6 +1213,7 @@ void nd_resolve_done(struct nd_rs_worker *w, struct nd_inflight_entry *e,
 			e->end = ND_FETCH_REFUSED;
 		}
 	}
+	remember_outcome(w, e, now_us);
 	e->done = nd_inflight_finish(w->r->inflight, e);
 }
 
@@ -1076,14 +1257,7 @@ static void answer_failed(struct nd_rs_worker *w,
 	char text[ND_ADDR_STRLEN + 40];
 
 	meta.src = ND_SRC_FAILED;
-	/* Timeouts, and upstreams that answered SERVFAIL or REFUSED: no
-	 * authority would give an answer (RFC 8914 4.23). Closed ports,
-	 * ICMP errors, our own failures: the network broke (4.24). A loop
-	 * is no authority either. */
-	meta.ede = e->end == ND_FETCH_TIMED_OUT || answered_badly ||
-				   e->end == ND_FETCH_LOOP
-			   ? ND_EDE_NO_REACHABLE_AUTHORITY
-			   : ND_EDE_NETWORK_ERROR;
+	meta.ede = failure_ede(e->end);
 	if (answered_badly)
 		meta.ede_text = "upstreams answered SERVFAIL or REFUSED";
 	if (e->end == ND_FETCH_LOOP) {

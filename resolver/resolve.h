@@ -38,6 +38,9 @@ struct nd_acl {
 struct nd_rs_policy {
 	const struct nd_acl *acl;  /* who may query; NULL = everyone */
 	uint32_t cache_max_ttl_s;  /* TTL cap when rendering fresh answers */
+	bool drop_outside_allow;   /* a query from outside acl (well formed
+				      or not) is dropped and counted; else
+				      it gets REFUSED (FORMERR, NOTIMP) */
 };
 
 struct nd_resolver_options {
@@ -54,6 +57,22 @@ struct nd_resolver_options {
 					flight at most (each holds a socket):
 					past it a new question gets stale or
 					SERVFAIL at once; 0 = 4096 */
+	uint32_t max_inflight;	     /* upstream questions in flight in the
+					whole process at most (every
+					worker's): past it the same as
+					max_fetches; 0 = no bound but
+					max_fetches */
+	uint32_t failure_hold_max_s; /* a failed resolution is answered from
+					the failure cache (RFC 9520) for 1 s,
+					doubling on repeated failure up to
+					this; 0 = no failure cache */
+};
+
+/* What nd_resolver_get_stats reports. */
+struct nd_resolver_stats {
+	uint64_t inflight;	    /* upstream questions in flight now */
+	uint64_t inflight_limit;    /* max_inflight; 0 = none */
+	uint64_t failcache_entries; /* questions the failure cache holds */
 };
 
 struct nd_rs_result;
@@ -65,6 +84,10 @@ struct nd_resolver; /* opaque */
 struct nd_resolver *nd_resolver_new(const struct nd_resolver_options *opt);
 /* Free (every fetch finished first); NULL is fine. */
 void nd_resolver_free(struct nd_resolver *r);
+
+/* Fill *st (gauges for /metrics); any thread. */
+void nd_resolver_get_stats(const struct nd_resolver *r,
+			   struct nd_resolver_stats *st);
 
 /*
  * Answer the names of h (--hosts-file) from the next query on, before the

@@ -29,6 +29,7 @@ struct nd_upstream {
 
 struct nd_upstreams {
 	size_t n;
+	uint64_t id;	 /* unique in the process (nd_upstreams_id) */
 	unsigned rr;	 /* rotation among equally good upstreams */
 	unsigned picks; /* first choices made, for the probe rotation */
 	struct nd_upstream up[];
@@ -66,6 +67,11 @@ struct nd_upstreams *nd_upstreams_new(const struct sockaddr_storage *addrs,
 	if (u == NULL)
 		return NULL;
 	u->n = n;
+	{
+		static uint64_t next_id;
+
+		u->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+	}
 	for (size_t i = 0; i < n; i++)
 		u->up[i].addr = addrs[i];
 	return u;
@@ -236,4 +242,9 @@ int nd_upstreams_is_loop(const struct nd_upstreams *u, size_t i)
 	if (u == NULL || i >= u->n)
 		return 0;
 	return __atomic_load_n(&u->up[i].loop_round, __ATOMIC_RELAXED) != 0;
+}
+
+uint64_t nd_upstreams_id(const struct nd_upstreams *u)
+{
+	return u != NULL ? u->id : 0;
 }

@@ -63,4 +63,9 @@ int nd_upstreams_is_loop(const struct nd_upstreams *u, size_t i);
 /* Smoothed RTT of upstream i in microseconds (0 before any answer). */
 uint32_t nd_upstreams_srtt_us(const struct nd_upstreams *u, size_t i);
 
+/* A number no other set of this process has had (a freed set's memory
+ * may be reused, its id is not); 0 for NULL. Keys what is remembered per
+ * set, such as failures (resolver/failcache.h). */
+uint64_t nd_upstreams_id(const struct nd_upstreams *u);
+
 #endif /* RESOLVER_UPSTREAM_H */

@@ -25,8 +25,11 @@
 #include "server/runtime_reap.h"
 #include "server/observers.h"
 #include "server/debug.h"
+#include "server/fd_budget.h"
+#include "server/tcp_clients.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
+#include "util/cpu_limit.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -92,6 +95,7 @@ static struct nd_runtime *runtime_new(const struct nd_config *cfg)
 	rt->acl.n = cfg->n_allow;
 	memcpy(rt->acl.net, cfg->allow, cfg->n_allow * sizeof(cfg->allow[0]));
 	rt->cache_max_ttl_s = cfg->cache_max_ttl_s;
+	rt->drop_outside_allow = cfg->drop_outside_allow;
 	rt->forward_tcp = cfg->forward_tcp;
 	rt->owns_ups = true;
 	rt->ups = nd_upstreams_new(cfg->upstreams, cfg->n_upstreams);
@@ -352,6 +356,16 @@ static int http_metrics(void *arg, char **text, size_t *len)
 			g.upstream_srtt_us[rt->zones[z].slot_base + i] =
 				nd_upstreams_srtt_us(rt->zones[z].ups, i);
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
+	{
+		struct nd_resolver_stats rs;
+
+		nd_resolver_get_stats(d->resolver, &rs);
+		g.inflight = rs.inflight;
+		g.inflight_limit = rs.inflight_limit;
+		g.failcache_entries = rs.failcache_entries;
+		g.fd_limit = d->fds.limit;
+		g.fd_reserved = d->fds.reserved;
+	}
 	g.is_ready = http_is_ready(d);
 	struct nd_kube_store_stats ks;
 	if (d->kube != NULL) {
@@ -438,7 +452,12 @@ static int kube_creds(struct nd_daemon *d, struct nd_kube_creds *creds)
 	}
 	if (rc != 0) {
 		if (rc != ND_ENOTFOUND)
-			nd_err("kube", "%s", err[0] ? err : nd_strerror(rc));
+			nd_err("kube", "%s%s", err[0] ? err : nd_strerror(rc),
+			       c->kubeconfig == NULL && c->kube_api == NULL ?
+				       " (in a pod without a service-account "
+				       "token? --kube-api none makes nodedns a "
+				       "plain forwarding cache)" :
+				       "");
 		return rc;
 	}
 	if (c->kube_token_file != NULL) {
@@ -479,6 +498,12 @@ static int kube_start(struct nd_daemon *d)
 	int rc = 0;
 
 	memset(&creds, 0, sizeof(creds));
+	if (d->cfg.is_kube_api_none && d->cfg.kube_snapshot == NULL) {
+		nd_info("kube", "--kube-api none: no cluster zone; a plain "
+				"forwarding cache (%s is forwarded like any name)",
+			d->cfg.cluster_domain);
+		return 0;
+	}
 	if (d->cfg.kube_snapshot == NULL) {
 		rc = kube_creds(d, &creds);
 		if (rc == ND_ENOTFOUND) {
@@ -501,7 +526,8 @@ static int kube_start(struct nd_daemon *d)
 		goto out;
 	}
 	struct nd_kube_client_options ko = {
-		.sync = { .backoff_max_ms = d->cfg.kube_backoff_max_ms },
+		.sync = { .backoff_max_ms = d->cfg.kube_backoff_max_ms,
+			  .start_jitter_ms = d->cfg.kube_start_jitter_ms },
 	};
 	d->kube_client = nd_kube_client_new(d->control, d->kube, &creds, &ko);
 	if (d->kube_client == NULL) {
@@ -547,11 +573,29 @@ static int http_debug(void *arg, const char *path, const char *query,
 	return nd_debug_dispatch(arg, path, query, body, len, content_type);
 }
 
-static unsigned cpu_count(void)
+/* --threads 0: a worker per CPU the process may use, not per CPU the
+ * node has (a 100m pod on a 96-core node runs one worker). */
+static unsigned worker_count(const struct nd_config *c)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct nd_cpu_usable u;
+	unsigned n;
 
-	return n < 1 ? 1 : (n > 256 ? 256 : (unsigned)n);
+	if (c->threads != 0) {
+		nd_info("server", "%u worker%s (--threads)", c->threads,
+			c->threads == 1 ? "" : "s");
+		return c->threads;
+	}
+	n = nd_cpus_usable(NULL, NULL, &u);
+	if (n > 256)
+		n = 256;
+	char quota[32] = "none";
+
+	if (u.quota != 0)
+		snprintf(quota, sizeof(quota), "%u CPU%s", u.quota,
+			 u.quota == 1 ? "" : "s");
+	nd_info("server", "%u worker%s (--threads 0): %u CPUs online, %u in the affinity mask, cgroup CPU limit %s",
+		n, n == 1 ? "" : "s", u.online, u.affinity, quota);
+	return n;
 }
 
 int nd_daemon_start(struct nd_daemon *d)
@@ -578,6 +622,9 @@ int nd_daemon_start(struct nd_daemon *d)
 	}
 	if (kube_start(d) != 0)
 		return -EIO;
+	/* The descriptor budget depends on the worker count. */
+	d->n_workers = worker_count(&d->cfg);
+	(void)nd_fd_budget_compute(&d->cfg, d->n_workers, &d->fds);
 	struct nd_resolver_options ro = {
 		.cache = d->cache,
 		.kube = d->kube,
@@ -585,6 +632,8 @@ int nd_daemon_start(struct nd_daemon *d)
 		.synced_arg = d,
 		.io_size = sizeof(struct nd_req_io),
 		.max_fetches = d->cfg.max_fetches,
+		.max_inflight = d->fds.max_inflight,
+		.failure_hold_max_s = d->cfg.failure_cache_max_s,
 	};
 	d->resolver = nd_resolver_new(&ro);
 	if (d->resolver == NULL) {
@@ -595,7 +644,9 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -EIO;
 	if (nd_observers_start(d) != 0)
 		return -ENOMEM;
-	d->n_workers = d->cfg.threads ? d->cfg.threads : cpu_count();
+	d->tcp_clients = nd_tcp_clients_new(d->cfg.tcp_max_per_client);
+	if (d->tcp_clients == NULL)
+		return -ENOMEM;
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
 		return -ENOMEM;
@@ -686,6 +737,7 @@ void nd_daemon_free(struct nd_daemon *d)
 	for (unsigned i = 0; d->workers && i < d->n_workers; i++)
 		nd_worker_free(d->workers[i]);
 	free(d->workers);
+	nd_tcp_clients_free(d->tcp_clients);
 	nd_http_free(d->http);
 	nd_hosts_file_free(d->hosts);
 	nd_kube_client_free(d->kube_client);

@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "resolver/resolve.h" /* struct nd_acl */
+#include "server/fd_budget.h"
 
 struct event_base;
 struct nd_cache;
@@ -23,6 +24,7 @@ struct nd_searchlist;
 struct nd_symptoms;
 struct nd_upstreams;
 struct nd_worker;
+struct nd_tcp_clients;
 
 /* Settings the query path reads, replaced as a whole on SIGHUP. */
 struct nd_runtime {
@@ -47,6 +49,7 @@ struct nd_runtime {
 					   reload that keeps the same upstreams
 					   moves them) */
 	uint32_t cache_max_ttl_s;	/* TTL cap when rendering fresh answers */
+	bool drop_outside_allow;	/* --refuse-outside-allow drop */
 	struct nd_runtime *retired_next; /* older snapshots not freed yet
 					    (server/runtime_reap.c) */
 	uint64_t gen;			/* 1 at start, +1 per reload */
@@ -82,6 +85,10 @@ struct nd_daemon {
 	struct nd_http *http;
 	struct event *sig_ev[3];	/* SIGTERM, SIGINT, SIGHUP */
 	struct event *tick_ev;		/* diagnostics' periodic decisions */
+	struct nd_tcp_clients *tcp_clients; /* TCP connections per client,
+					   every worker's */
+	struct nd_fd_budget fds;	/* descriptor limit, reserve and the
+					   --max-inflight in force */
 	struct event *reap_ev;		/* frees retired runtimes; NULL
 					   before the first reload */
 	uint64_t start_ms;		/* monotonic start time */

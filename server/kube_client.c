@@ -552,8 +552,12 @@ static char *build_url(struct watcher *w, const struct nd_kube_sync_action *a)
 				NULL;
 		if (a->cont != NULL && esc == NULL)
 			return NULL;
-		n = asprintf(&url, "%s%s?limit=%u%s%s", server, path, a->limit,
-			     esc ? "&continue=" : "", esc ? esc : "");
+		/* list_rv is digits or empty: nothing to escape. */
+		n = asprintf(&url, "%s%s?limit=%u%s%s%s%s", server, path,
+			     a->limit, esc ? "&continue=" : "", esc ? esc : "",
+			     a->list_rv && a->list_rv[0] ? "&resourceVersion=" :
+							   "",
+			     a->list_rv ? a->list_rv : "");
 	}
 	curl_free(esc);
 	return n < 0 ? NULL : url;
@@ -770,6 +774,17 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 	note_status(w);
 	if (w->http_code == 410 && w->sync.cont != NULL) {
 		list_end(w, ND_LIST_EXPIRED, NULL, NULL, "HTTP 410");
+		return;
+	}
+	/* The resourceVersion the first page asked for is compacted away,
+	 * or ahead of the server (etcd restored from a backup: a 504 whose
+	 * cause says so): only the newest state can be listed. */
+	if (w->sync.cont == NULL &&
+	    (w->http_code == 410 ||
+	     (w->http_code == 504 && w->buf != NULL &&
+	      memmem(w->buf, w->len, "ResourceVersionTooLarge", 23) != NULL))) {
+		snprintf(why, sizeof(why), "HTTP %ld", w->http_code);
+		list_end(w, ND_LIST_RV_GONE, NULL, NULL, why);
 		return;
 	}
 	if (w->http_code != 200) {

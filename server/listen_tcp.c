@@ -18,6 +18,7 @@
 #include "dns/wire.h"
 #include "resolver/metrics.h"
 #include "server/request.h"
+#include "server/tcp_clients.h"
 #include "server/worker.h"
 #include "util/addr.h"
 #include "util/clock.h"
@@ -54,7 +55,8 @@ struct nd_tcp_conn {
 	bool is_writing;	   /* ev_write added */
 	struct sockaddr_storage peer; /* client address and port */
 	socklen_t peer_len;
-	struct nd_tcp_conn *prev, *next; /* the listener's open connections */
+	struct nd_tcp_conn *prev, *next; /* the listener's open connections,
+					    the most recently active first */
 };
 
 struct nd_tcp_listener {
@@ -67,7 +69,11 @@ struct nd_tcp_listener {
 	const struct timeval *idle_tv; /* common timeout of idle_ms (base's) */
 	unsigned max_conns;	       /* open connections allowed */
 	size_t n_conns;		       /* open connections */
-	struct nd_tcp_conn *conns;     /* open connections, newest first */
+	struct nd_tcp_conn *conns;     /* open connections, the most recently
+					  active first (conn_touch) */
+	struct nd_tcp_conn *conns_tail; /* the longest idle of them */
+	struct nd_tcp_clients *clients; /* per-client counts of every
+					   worker (borrowed); NULL = none */
 	struct sockaddr_storage addr;  /* bound address, real port */
 	socklen_t addr_len;
 	char name[ND_ADDR_STRLEN];     /* addr as text, for logs */
@@ -91,6 +97,30 @@ static void conn_debug(const struct nd_tcp_conn *c, const char *what)
 			   sizeof(peer)) != 0)
 		strcpy(peer, "?");
 	nd_debug("listen", "tcp %s: %s", peer, what);
+}
+
+static void conn_unlink(struct nd_tcp_listener *l, struct nd_tcp_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		l->conns_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void conn_link_head(struct nd_tcp_listener *l, struct nd_tcp_conn *c)
+{
+	c->prev = NULL;
+	c->next = l->conns;
+	if (l->conns != NULL)
+		l->conns->prev = c;
+	else
+		l->conns_tail = c;
+	l->conns = c;
 }
 
 /*
@@ -121,13 +151,10 @@ static void conn_close(struct nd_tcp_conn *c, const char *why)
 		close(c->fd);
 	c->fd = -1;
 	if (l != NULL) {
-		if (c->prev != NULL)
-			c->prev->next = c->next;
-		else
-			l->conns = c->next;
-		if (c->next != NULL)
-			c->next->prev = c->prev;
+		conn_unlink(l, c);
 		l->n_conns--;
+		nd_tcp_clients_put(l->clients,
+				   (const struct sockaddr *)&c->peer);
 	}
 	c->prev = c->next = NULL;
 	c->l = NULL;
@@ -147,8 +174,15 @@ static void conn_maybe_free(struct nd_tcp_conn *c)
  * last pending query answered. */
 static void conn_touch(struct nd_tcp_conn *c)
 {
-	if (!c->is_closed)
-		event_add(c->ev_idle, c->l->idle_tv);
+	if (c->is_closed)
+		return;
+	event_add(c->ev_idle, c->l->idle_tv);
+	/* The list stays in order of activity: its tail is the connection
+	 * to close first when room is needed. */
+	if (c->l->conns != c) {
+		conn_unlink(c->l, c);
+		conn_link_head(c->l, c);
+	}
 }
 
 static void conn_set_reading(struct nd_tcp_conn *c, bool on)
@@ -428,18 +462,16 @@ static int conn_new(struct nd_tcp_listener *l, int fd,
 		goto fail;
 	c->is_reading = true;
 	c->l = l;
-	c->next = l->conns;
-	if (l->conns != NULL)
-		l->conns->prev = c;
-	l->conns = c;
+	conn_link_head(l, c);
 	l->n_conns++;
 	if (l->metrics != NULL)
 		ND_METRIC_INC(l->metrics->tcp_connections);
 	conn_debug(c, "accepted");
 	return 0;
 fail:
-	conn_close(c, "out of memory");
+	conn_close(c, "out of memory"); /* not linked: c->l is NULL */
 	free(c);
+	nd_tcp_clients_put(l->clients, (const struct sockaddr *)peer);
 	return -ENOMEM;
 }
 
@@ -462,6 +494,91 @@ static void listener_warn(struct nd_tcp_listener *l, int err)
 	l->has_warned = true;
 	l->warn_ms = now;
 	l->warn_suppressed = 0;
+}
+
+/*
+ * The connection to close for a new one (RFC 7766 6.2.3: a server may
+ * close idle connections, and should when it runs short of them): the
+ * longest idle without a query in progress, of this client only when
+ * key is given. NULL when every one has a query in progress.
+ */
+static struct nd_tcp_conn *idle_victim(struct nd_tcp_listener *l,
+				       const uint8_t *key)
+{
+	uint8_t k[ND_TCP_CLIENT_KEY_LEN];
+
+	for (struct nd_tcp_conn *c = l->conns_tail; c != NULL; c = c->prev) {
+		if (c->holds > 0 || c->in_cb > 0)
+			continue;
+		if (key != NULL) {
+			nd_tcp_client_key((const struct sockaddr *)&c->peer,
+					  k);
+			if (memcmp(k, key, sizeof(k)) != 0)
+				continue;
+		}
+		return c;
+	}
+	return NULL;
+}
+
+static void evict(struct nd_tcp_listener *l, struct nd_tcp_conn *c,
+		  enum nd_tcp_evict_reason why)
+{
+	conn_close(c, why == ND_EVICT_CAP
+			      ? "closed for a new connection at the cap"
+			      : "closed for a new connection of its client");
+	conn_maybe_free(c);
+	if (l->metrics != NULL)
+		ND_METRIC_INC(l->metrics->tcp_evicted[why]);
+}
+
+/*
+ * Room for a new connection of peer: under the client's limit (its own
+ * longest idle connection here closes if need be) and under the
+ * listener's cap (the longest idle connection closes if need be), so a
+ * client that opens idle connections in a loop only ever displaces its
+ * own or idle ones, never locks others out. On true the client is
+ * counted; on false the connection is refused (counted).
+ */
+static bool make_room(struct nd_tcp_listener *l,
+		      const struct sockaddr_storage *peer)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)peer;
+	struct nd_tcp_conn *victim;
+
+	if (!nd_tcp_clients_take(l->clients, sa)) {
+		uint8_t key[ND_TCP_CLIENT_KEY_LEN];
+
+		nd_tcp_client_key(sa, key);
+		victim = idle_victim(l, key);
+		if (victim != NULL)
+			evict(l, victim, ND_EVICT_PER_CLIENT);
+		if (victim == NULL || !nd_tcp_clients_take(l->clients, sa)) {
+			if (l->metrics != NULL) {
+				ND_METRIC_INC(l->metrics->tcp_rejected);
+				ND_METRIC_INC(
+					l->metrics->tcp_rejected_per_client);
+			}
+			nd_debug("listen", "tcp %s: a client at its connection "
+				 "limit, none of its own idle here: refused",
+				 l->name);
+			return false;
+		}
+	}
+	if (l->n_conns >= l->max_conns) {
+		victim = idle_victim(l, NULL);
+		if (victim == NULL) {
+			nd_tcp_clients_put(l->clients, sa);
+			if (l->metrics != NULL)
+				ND_METRIC_INC(l->metrics->tcp_rejected);
+			nd_debug("listen", "tcp %s: connection cap %u reached, "
+				 "none idle: refused one",
+				 l->name, l->max_conns);
+			return false;
+		}
+		evict(l, victim, ND_EVICT_CAP);
+	}
+	return true;
 }
 
 static void listener_on_backoff(evutil_socket_t fd, short what, void *arg)
@@ -512,14 +629,12 @@ static void listener_on_accept(evutil_socket_t fd, short what, void *arg)
 			}
 			return;
 		}
-		if (l->n_conns >= l->max_conns) {
+		if (!make_room(l, &peer)) {
 			close(cfd);
-			if (l->metrics != NULL)
-				ND_METRIC_INC(l->metrics->tcp_rejected);
-			nd_debug("listen", "tcp %s: connection cap %u reached, refused one",
-				 l->name, l->max_conns);
 			continue;
 		}
+		/* conn_new counted the client; on failure conn_close gave
+		 * it back. */
 		if (conn_new(l, cfd, &peer, peer_len) != 0)
 			listener_warn(l, -ENOMEM);
 	}
@@ -528,7 +643,8 @@ static void listener_on_accept(evutil_socket_t fd, short what, void *arg)
 struct nd_tcp_listener *nd_tcp_listener_new(struct nd_worker *w,
 					    const struct sockaddr *addr,
 					    unsigned max_conns,
-					    uint32_t idle_ms)
+					    uint32_t idle_ms,
+					    struct nd_tcp_clients *clients)
 {
 	struct nd_tcp_listener *l;
 	struct timeval tv;
@@ -556,6 +672,7 @@ struct nd_tcp_listener *nd_tcp_listener_new(struct nd_worker *w,
 	l->base = nd_worker_base(w);
 	l->metrics = nd_worker_metrics(w);
 	l->max_conns = max_conns;
+	l->clients = clients;
 	if (nd_addr_format(addr, l->name, sizeof(l->name)) != 0)
 		strcpy(l->name, "?");
 

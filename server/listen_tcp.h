@@ -16,18 +16,24 @@ struct nd_tcp_conn;
  * Listen on addr (SO_REUSEPORT, so every worker has its own socket) in
  * worker w's event base. Each complete message read from a connection is
  * handed to nd_worker_handle_query() with an nd_client of proto TCP.
- * Connections beyond max_conns (per listener, i.e. per worker and
- * address) are closed at accept and counted in tcp_rejected; a
- * connection idle (no complete message, nothing pending) for idle_ms is
- * closed; a client that sends half a message and stops is closed after
- * idle_ms too, so it never holds the worker.
+ * At max_conns (per listener, i.e. per worker and address) a new
+ * connection closes the longest idle one (no query in progress; counted
+ * in tcp_evicted), and is refused (tcp_rejected) only when none is idle.
+ * clients (shared by every worker; NULL = no limit) bounds the
+ * connections of one client address: past its limit a new one closes
+ * that client's longest idle connection on this listener, else is
+ * refused. A connection idle (no complete message, nothing pending)
+ * for idle_ms is closed; a client that sends half a message and stops
+ * is closed after idle_ms too, so it never holds the worker.
  * max_conns, idle_ms: both at least 1.
  * Returns the listener or NULL (logged; also for bad arguments).
  */
+struct nd_tcp_clients;
 struct nd_tcp_listener *nd_tcp_listener_new(struct nd_worker *w,
 					    const struct sockaddr *addr,
 					    unsigned max_conns,
-					    uint32_t idle_ms);
+					    uint32_t idle_ms,
+					    struct nd_tcp_clients *clients);
 
 /* Stop accepting: close the listening socket (SIGTERM). Open connections
  * keep being served until their pending answers are written. Calling it

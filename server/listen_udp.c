@@ -90,8 +90,15 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			size_t len = l->in_msg[i].msg_len;
 			size_t out_len = 0;
 
-			if (h->msg_flags & MSG_TRUNC)
-				continue; /* longer than any query we serve */
+			if (h->msg_flags & MSG_TRUNC) {
+				/* Longer than any query we serve: no answer
+				 * (its question may be cut), but counted. */
+				struct nd_metrics *m = nd_worker_metrics(l->w);
+
+				ND_METRIC_INC(m->dropped);
+				ND_METRIC_INC(m->drop_reason[ND_DROP_OVERSIZE]);
+				continue;
+			}
 			c.proto = ND_PROTO_UDP;
 			c.udp_fd = l->fd;
 			c.peer_len = h->msg_namelen;

@@ -25,6 +25,13 @@ int main(int argc, char **argv)
 		nd_config_deinit(&d.cfg);
 		return 2;
 	}
+	if (d.cfg.is_check_only) {
+		printf("nodedns: configuration %s%sOK\n",
+		       d.cfg.config_file ? d.cfg.config_file : "(command line)",
+		       d.cfg.config_file ? " and the command line: " : ": ");
+		nd_config_deinit(&d.cfg);
+		return 0;
+	}
 	nd_log_set_level(d.cfg.log_level);
 	d.argc = argc;
 	d.argv = argv;

@@ -139,7 +139,8 @@ static void probe_soon(struct nd_worker *w)
 static struct nd_rs_policy policy_of(struct nd_worker *w)
 {
 	const struct nd_runtime *rt = nd_daemon_runtime(w->d);
-	struct nd_rs_policy p = { &rt->acl, rt->cache_max_ttl_s };
+	struct nd_rs_policy p = { &rt->acl, rt->cache_max_ttl_s,
+				  rt->drop_outside_allow };
 
 	return p;
 }
@@ -434,7 +435,8 @@ struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)
 			(const struct sockaddr *)&d->cfg.listen[i];
 		w->udp[i] = nd_udp_listener_new(w, a);
 		w->tcp[i] = nd_tcp_listener_new(w, a, d->cfg.tcp_max_conns,
-						d->cfg.tcp_idle_timeout_ms);
+						d->cfg.tcp_idle_timeout_ms,
+						d->tcp_clients);
 		w->n_listen = i + 1;
 		if (w->udp[i] == NULL || w->tcp[i] == NULL)
 			goto fail;

@@ -17,7 +17,10 @@
  *                       upstreams, 127.0.0.1:5401.. for the first zone,
  *                       5411.. for the second, ...; tcp: asked over TCP
  *                       only), forward_tcp 1 (the default upstreams over
- *                       TCP only), max_fetches N
+ *                       TCP only), max_fetches N, max_inflight N
+ *                       (the process's bound; 0 = none, the default),
+ *                       failure_cache_max_s N (0 = off; default 300, the
+ *                       daemon's), drop_outside_allow 1
  *   zone synced         the cluster zone has its first full view
  *   hosts ADDR NAME [ALIAS...]   a line of the hosts table (--hosts-file);
  *                       the lines so far are parsed and published, as a
@@ -51,7 +54,11 @@
  *   expect count NAME=N a worker counter: cache_hits, cache_misses,
  *                       cache_stale, inflight_joined, dropped,
  *                       kube_answers, hosts_answers, requests.N, tcp.N
- *                       (per upstream)
+ *                       (per upstream), fetches_refused,
+ *                       inflight_capped, failcache_hits,
+ *                       failcache_holds, drop_outside_allow; and
+ *                       inflight (fetches in flight now),
+ *                       failcache_entries
  *
  * '#' starts a comment. A failed expectation prints FILE:LINE and what
  * was there instead.
@@ -117,6 +124,9 @@ struct run {
 	size_t n_fz;
 	bool forward_tcp;
 	uint32_t max_fetches;
+	uint32_t max_inflight;
+	uint32_t failure_cache_max_s;
+	bool drop_outside_allow;
 	bool is_synced;
 	uint32_t cache_max_ttl_s;
 	char hosts[4096];	/* the hosts table's text so far */
@@ -151,7 +161,7 @@ static bool synced(void *arg)
 static struct nd_rs_policy policy(struct run *r)
 {
 	struct nd_rs_policy p = { r->has_acl ? &r->acl : NULL,
-				  r->cache_max_ttl_s };
+				  r->cache_max_ttl_s, r->drop_outside_allow };
 
 	return p;
 }
@@ -189,6 +199,8 @@ static bool set_up(struct run *r)
 		.synced_arg = r,
 		.io_size = sizeof(int),
 		.max_fetches = r->max_fetches,
+		.max_inflight = r->max_inflight,
+		.failure_hold_max_s = r->failure_cache_max_s,
 	};
 	r->env.ups = r->ups;
 	r->res = nd_resolver_new(&ro);
@@ -824,6 +836,21 @@ static void expect_count(struct run *r, const char *spec)
 		got = r->m.fetches_refused;
 	else if (strcmp(name, "hosts_answers") == 0)
 		got = r->m.hosts_answers;
+	else if (strcmp(name, "inflight_capped") == 0)
+		got = r->m.inflight_capped;
+	else if (strcmp(name, "failcache_hits") == 0)
+		got = r->m.failcache_hits;
+	else if (strcmp(name, "failcache_holds") == 0)
+		got = r->m.failcache_holds;
+	else if (strcmp(name, "drop_outside_allow") == 0)
+		got = r->m.drop_reason[ND_DROP_OUTSIDE_ALLOW];
+	else if (strcmp(name, "inflight") == 0 ||
+		 strcmp(name, "failcache_entries") == 0) {
+		struct nd_resolver_stats st;
+
+		nd_resolver_get_stats(r->res, &st);
+		got = name[0] == 'i' ? st.inflight : st.failcache_entries;
+	}
 	else if (sscanf(name, "requests.%u", &i) == 1 && i < ND_MAX_UPSTREAMS)
 		got = r->m.fwd_requests[i];
 	else if (sscanf(name, "tcp.%u", &i) == 1 && i < ND_MAX_UPSTREAMS)
@@ -939,6 +966,12 @@ static bool set_option(struct run *r, const char *name, const char *value)
 		r->forward_tcp = v != 0;
 	else if (strcmp(name, "max_fetches") == 0)
 		r->max_fetches = (uint32_t)v;
+	else if (strcmp(name, "max_inflight") == 0)
+		r->max_inflight = (uint32_t)v;
+	else if (strcmp(name, "failure_cache_max_s") == 0)
+		r->failure_cache_max_s = (uint32_t)v;
+	else if (strcmp(name, "drop_outside_allow") == 0)
+		r->drop_outside_allow = v != 0;
 	else
 		return false;
 	return true;
@@ -1043,6 +1076,7 @@ static struct scn *begin(const char *path)
 	r->env.attempt_timeout_ms = 1000;
 	r->env.query_timeout_ms = 4000;
 	r->n_upstreams = 1;
+	r->failure_cache_max_s = 300;
 	/* Start the clock away from zero, as a monotonic clock is. */
 	r->now_us = (uint64_t)1000000 * 1000;
 	return &r->scn;

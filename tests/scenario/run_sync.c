@@ -7,17 +7,21 @@
  *
  *   option NAME VALUE     before start: page_limit, silent_ms,
  *                         watch_min_s, watch_max_s, backoff_initial_ms,
- *                         backoff_max_ms, short_watch_ms, short_watches, seed
+ *                         backoff_max_ms, short_watch_ms, short_watches, seed,
+ *                         start_jitter_ms
  *   kind RESOURCE         services (default), endpointslices, namespaces
  *   time +MS | time MS    move the clock (relative or absolute)
  *   start                 the first request
  *   timer                 the last WAIT is over (fails if called early)
- *   list ok rv=RV [cont=TOKEN] | list expired | list fail [TEXT]
+ *   list ok rv=RV [cont=TOKEN] | list expired | list rv-gone |
+ *   list fail [TEXT]
  *   event [rv=RV]         the running watch delivered an event
  *   watch closed|cut|gone|error|too-big|rv-too-large|failed
  *   silent idle=MS        the silent timer fired; the last bytes came MS ago
- *   expect get list [cont=TOKEN] | expect get watch [rv=RV]
- *   expect wait MIN[..MAX] [why=failed|short]
+ *   expect get list [cont=TOKEN] [at=RV|at=newest] | expect get watch [rv=RV]
+ *                         (at: the first page's resourceVersion; "0" =
+ *                         any, the API server's cache; newest = "")
+ *   expect wait MIN[..MAX] [why=failed|short|start]
  *   expect next-within MS the next request starts within MS from now
  *   expect recheck MS     (after silent) the check is due again in MS
  *   expect restarted      (after silent) the watch was restarted
@@ -67,8 +71,10 @@ static const char *act_text(const struct nd_kube_sync_action *a, char *buf,
 	else if (a->is_watch)
 		snprintf(buf, n, "get watch rv=%s", a->rv ? a->rv : "");
 	else
-		snprintf(buf, n, "get list%s%s", a->cont ? " cont=" : "",
-			 a->cont ? a->cont : "");
+		snprintf(buf, n, "get list%s%s%s%s", a->cont ? " cont=" : "",
+			 a->cont ? a->cont : "", a->list_rv ? " at=" : "",
+			 a->list_rv ? (a->list_rv[0] ? a->list_rv : "newest") :
+				      "");
 	return buf;
 }
 
@@ -95,6 +101,7 @@ static bool set_option(struct run *r, const char *name, const char *value)
 		O(page_limit),	       O(silent_ms),	  O(watch_min_s),
 		O(watch_max_s),	       O(backoff_initial_ms),
 		O(backoff_max_ms),     O(short_watch_ms), O(short_watches),
+		O(start_jitter_ms),
 #undef O
 		{ "seed", offsetof(struct nd_kube_sync_options, seed), true },
 	};
@@ -237,16 +244,26 @@ static void do_expect(struct run *r, char **t, int n)
 	}
 	if (strcmp(t[1], "get") == 0 && n >= 3) {
 		bool want_watch = strcmp(t[2], "watch") == 0;
-		const char *rv = n >= 4 ? kv(t[3], "rv") : NULL;
-		const char *cont = n >= 4 ? kv(t[3], "cont") : NULL;
+		const char *rv = NULL, *cont = NULL, *at = NULL;
+		char args[128] = "";
 
+		for (int i = 3; i < n; i++) {
+			rv = kv(t[i], "rv") ? kv(t[i], "rv") : rv;
+			cont = kv(t[i], "cont") ? kv(t[i], "cont") : cont;
+			at = kv(t[i], "at") ? kv(t[i], "at") : at;
+			snprintf(args + strlen(args),
+				 sizeof(args) - strlen(args), " %s", t[i]);
+		}
+		if (at != NULL && strcmp(at, "newest") == 0)
+			at = "";
 		if (a->what != ND_SYNC_GET || a->is_watch != want_watch ||
 		    (rv != NULL && strcmp(rv, a->rv ? a->rv : "") != 0) ||
 		    (cont != NULL &&
 		     (a->cont == NULL || strcmp(cont, a->cont) != 0)) ||
-		    (!want_watch && n < 4 && a->cont != NULL))
-			bad(r, "want get %s%s%s, got %s", t[2],
-			    n >= 4 ? " " : "", n >= 4 ? t[3] : "",
+		    (!want_watch && cont == NULL && a->cont != NULL) ||
+		    (at != NULL &&
+		     (a->list_rv == NULL || strcmp(at, a->list_rv) != 0)))
+			bad(r, "want get %s%s, got %s", t[2], args,
 			    act_text(a, buf, sizeof(buf)));
 		return;
 	}
@@ -339,6 +356,8 @@ static void step(struct run *r, char **t, int n)
 			how = ND_LIST_OK;
 		else if (strcmp(t[1], "expired") == 0)
 			how = ND_LIST_EXPIRED;
+		else if (strcmp(t[1], "rv-gone") == 0)
+			how = ND_LIST_RV_GONE;
 		for (int i = 2; i < n; i++) {
 			rv = kv(t[i], "rv") ? kv(t[i], "rv") : rv;
 			cont = kv(t[i], "cont") ? kv(t[i], "cont") : cont;

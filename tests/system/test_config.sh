@@ -154,4 +154,20 @@ if [ -z "${ND_TARGET:-}" ]; then
 	stop_nodedns
 fi
 
+# --- --check-config ------------------------------------------------------------
+log "=== --check-config"
+printf 'upstream 127.0.0.1:5399\nthreads 2\n' >"$ND_TMP/good.conf"
+rc=0
+out=$("$ND_BUILDDIR/nodedns" --check-config -c "$ND_TMP/good.conf" 2>&1) || rc=$?
+assert_eq "--check-config of a good file: exit status" 0 "$rc"
+assert_contains "--check-config of a good file" "$out" "good.conf and the command line: OK"
+printf 'upstream 127.0.0.1:5399\nthreads lots\n' >"$ND_TMP/bad.conf"
+rc=0
+out=$("$ND_BUILDDIR/nodedns" --check-config -c "$ND_TMP/bad.conf" 2>&1) || rc=$?
+assert_eq "--check-config of a bad file: exit status" 2 "$rc"
+assert_contains "--check-config of a bad file names FILE:LINE" "$out" "bad.conf:2:"
+rc=0
+out=$("$ND_BUILDDIR/nodedns" --check-config -c "$ND_TMP/good.conf" --threads 999 2>&1) || rc=$?
+assert_eq "--check-config with a bad command-line value: exit status" 2 "$rc"
+
 nd_done

@@ -190,7 +190,7 @@ start_nd() {
 	else
 		start_nodedns --upstream 127.0.0.1:9 --kube-snapshot "$FIXTURE" --ttl "$TTL" --pods "$pods"
 	fi
-	wait_ready 100 || fail "[$mode] /ready not 200 within 10 s (got $(nd_http_code /ready))"
+	wait_ready 10000 || fail "[$mode] /ready not 200 within 10 s (got $(nd_http_code /ready))"
 }
 
 start_kubeapi --state "$FIXTURE"

@@ -1293,6 +1293,39 @@ static void test_hosts_options(void **state)
 				       sizeof(err)), ND_EPARSE);
 }
 
+/* The bounds: --max-inflight, --failure-cache-max, --tcp-max-per-client,
+ * --refuse-outside-allow; their defaults and ranges. */
+static void test_bounds_options(void **state)
+{
+	struct nd_config *c = *state;
+	const char *path = write_tmp("max-inflight 500\n"
+				     "failure-cache-max 0\n"
+				     "tcp-max-per-client 4\n"
+				     "refuse-outside-allow drop\n");
+
+	assert_int_equal(c->max_inflight, 0);
+	assert_int_equal(c->failure_cache_max_s, 300);
+	assert_int_equal(c->tcp_max_per_client, 32);
+	assert_false(c->drop_outside_allow);
+	assert_int_equal(nd_config_parse_file(c, path, err, sizeof(err)), 0);
+	assert_int_equal(c->max_inflight, 500);
+	assert_int_equal(c->failure_cache_max_s, 0);
+	assert_int_equal(c->tcp_max_per_client, 4);
+	assert_true(c->drop_outside_allow);
+	assert_int_equal(nd_config_set(c, "refuse-outside-allow", "refuse",
+				       err, sizeof(err)), 0);
+	assert_false(c->drop_outside_allow);
+	assert_int_equal(nd_config_set(c, "refuse-outside-allow", "ignore",
+				       err, sizeof(err)), ND_EPARSE);
+	assert_non_null(strstr(err, "want drop or refuse"));
+	assert_int_equal(nd_config_set(c, "failure-cache-max", "301", err,
+				       sizeof(err)), ND_EPARSE);
+	assert_int_equal(nd_config_set(c, "tcp-max-per-client", "0", err,
+				       sizeof(err)), ND_EPARSE);
+	assert_int_equal(nd_config_set(c, "max-inflight", "1048577", err,
+				       sizeof(err)), ND_EPARSE);
+}
+
 static void test_example_file(void **state)
 {
 	struct nd_config *c = *state;
@@ -1414,6 +1447,7 @@ int main(void)
 		T(test_deinit_twice),
 		T(test_diagnostics_options),
 		T(test_hosts_options),
+		T(test_bounds_options),
 		T(test_example_file),
 	};
 #undef T

@@ -396,6 +396,67 @@ static void test_bad_opt(void **state)
 	expect_reply(&m, ND_RCODE_FORMERR, &q);
 }
 
+/* An EDNS query whose OPT RDATA is opts[0..n). */
+static void edns_query_opts(struct tm_msg *m, const uint8_t *opts, size_t n)
+{
+	tm_hdr(m, 0x4321, ND_FLAG_RD, 1, 0, 0, 1);
+	question(m, "example.org", ND_TYPE_A, ND_CLASS_IN);
+	tm_put8(m, 0);
+	tm_put16(m, ND_TYPE_OPT);
+	tm_put16(m, 1232);
+	tm_put32(m, 0);
+	tm_put16(m, (uint16_t)n);
+	for (size_t i = 0; i < n; i++)
+		tm_put8(m, opts[i]);
+}
+
+/* RFC 7873 5.2.2 and RFC 6891 6.1.2: a COOKIE of a length that cannot be
+ * (not 8, not 16..40) or an option running past the RDATA is FORMERR,
+ * and the reply keeps EDNS (the OPT record itself was whole). */
+static void test_bad_options(void **state)
+{
+	static const size_t good[] = { 8, 16, 24, 40 };
+	static const size_t bad[] = { 0, 1, 7, 9, 12, 15, 41, 48 };
+	uint8_t opts[64];
+	struct tm_msg m;
+	struct nd_query q;
+	int rcode;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		memset(opts, 0xab, sizeof(opts));
+		nd_put16(opts, 10);
+		nd_put16(opts + 2, (uint16_t)good[i]);
+		edns_query_opts(&m, opts, 4 + good[i]);
+		assert_int_equal(parse(m.b, m.n, &q, &rcode), ND_QUERY_OK);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(opts, 0xab, sizeof(opts));
+		nd_put16(opts, 10);
+		nd_put16(opts + 2, (uint16_t)bad[i]);
+		edns_query_opts(&m, opts, 4 + bad[i]);
+		expect_reply(&m, ND_RCODE_FORMERR, &q);
+		assert_true(q.has_edns);
+		assert_true(q.has_question);
+	}
+	/* An option whose length runs past the RDATA. */
+	nd_put16(opts, 15);
+	nd_put16(opts + 2, 6);
+	edns_query_opts(&m, opts, 4 + 5);
+	expect_reply(&m, ND_RCODE_FORMERR, &q);
+	assert_true(q.has_edns);
+	/* Three bytes: no room for an option's code and length. */
+	edns_query_opts(&m, opts, 3);
+	expect_reply(&m, ND_RCODE_FORMERR, &q);
+	/* Unknown options of any length are fine. */
+	nd_put16(opts, 65001);
+	nd_put16(opts + 2, 0);
+	nd_put16(opts + 4, 12);
+	nd_put16(opts + 6, 2);
+	edns_query_opts(&m, opts, 10);
+	assert_int_equal(parse(m.b, m.n, &q, &rcode), ND_QUERY_OK);
+}
+
 static void test_badvers(void **state)
 {
 	struct tm_msg m;
@@ -480,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_records_skipped),
 		cmocka_unit_test(test_trailing_garbage),
 		cmocka_unit_test(test_bad_opt),
+		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_badvers),
 		cmocka_unit_test(test_zone_transfer),
 		cmocka_unit_test(test_class_refused),

@@ -369,6 +369,17 @@ static void test_help_and_type(void **state)
 		{ "nodedns_upstream_srtt_seconds", "gauge" },
 		{ "nodedns_uptime_seconds", "gauge" },
 		{ "nodedns_ready", "gauge" },
+		{ "nodedns_inflight_fetches", "gauge" },
+		{ "nodedns_inflight_limit", "gauge" },
+		{ "nodedns_inflight_capped_total", "counter" },
+		{ "nodedns_fd_limit", "gauge" },
+		{ "nodedns_fd_reserved", "gauge" },
+		{ "nodedns_failure_cache_entries", "gauge" },
+		{ "nodedns_failure_cache_hits_total", "counter" },
+		{ "nodedns_failure_cache_holds_total", "counter" },
+		{ "nodedns_dropped_total", "counter" },
+		{ "nodedns_tcp_evicted_total", "counter" },
+		{ "nodedns_tcp_rejected_per_client_total", "counter" },
 	};
 	static const char *const names[] = { "1.2.3.4:53" };
 	struct nd_metrics m;
@@ -411,6 +422,51 @@ static void test_help_and_type(void **state)
 		n_type++;
 	assert_int_equal(n_help, sizeof(fams) / sizeof(fams[0]));
 	assert_int_equal(n_type, sizeof(fams) / sizeof(fams[0]));
+	free(text);
+}
+
+/* The bounds' counters summed over workers, and their gauges. */
+static void test_render_bounds(void **state)
+{
+	struct nd_metrics a, b;
+	struct nd_metrics *w[2] = { &a, &b };
+	struct nd_metrics_gauges g;
+	char *text;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&g, 0, sizeof(g));
+	a.inflight_capped = 5;
+	b.inflight_capped = 2;
+	a.failcache_hits = 19;
+	b.failcache_holds = 1;
+	a.drop_reason[ND_DROP_OVERSIZE] = 1;
+	b.drop_reason[ND_DROP_OVERSIZE] = 2;
+	b.drop_reason[ND_DROP_OUTSIDE_ALLOW] = 4;
+	a.tcp_evicted[ND_EVICT_CAP] = 7;
+	b.tcp_evicted[ND_EVICT_PER_CLIENT] = 3;
+	a.tcp_rejected_per_client = 1;
+	g.inflight = 12;
+	g.inflight_limit = 364;
+	g.failcache_entries = 2;
+	g.fd_limit = 1024;
+	g.fd_reserved = 660;
+	text = render(w, 2, &g);
+	assert_line(text, "nodedns_inflight_capped_total 7");
+	assert_line(text, "nodedns_inflight_fetches 12");
+	assert_line(text, "nodedns_inflight_limit 364");
+	assert_line(text, "nodedns_fd_limit 1024");
+	assert_line(text, "nodedns_fd_reserved 660");
+	assert_line(text, "nodedns_failure_cache_entries 2");
+	assert_line(text, "nodedns_failure_cache_hits_total 19");
+	assert_line(text, "nodedns_failure_cache_holds_total 1");
+	assert_line(text, "nodedns_dropped_total{reason=\"malformed\"} 0");
+	assert_line(text, "nodedns_dropped_total{reason=\"oversize\"} 3");
+	assert_line(text, "nodedns_dropped_total{reason=\"outside_allow\"} 4");
+	assert_line(text, "nodedns_tcp_evicted_total{reason=\"cap\"} 7");
+	assert_line(text, "nodedns_tcp_evicted_total{reason=\"per_client\"} 3");
+	assert_line(text, "nodedns_tcp_rejected_per_client_total 1");
 	free(text);
 }
 
@@ -474,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_histograms_cumulative),
 		cmocka_unit_test(test_label_escaping),
 		cmocka_unit_test(test_help_and_type),
+		cmocka_unit_test(test_render_bounds),
 		cmocka_unit_test(test_render_empty_and_args),
 		cmocka_unit_test(test_render_caps_upstreams),
 	};
