@@ -324,18 +324,6 @@ static bool endpoint_name(const struct nd_kube_endpoint *ep,
 }
 
 /*
- * Call fn for every address of a ready endpoint of the Service whose
- * family is its slice's (FQDN slices name no address we could answer
- * with, and an address of the other family is a malformed slice).
- *
- * Not-ready endpoints give nothing, not even a PTR: CoreDNS drops them
- * when it reads an EndpointSlice (endpointsliceReady in its
- * object/endpoint.go), so its reverse index holds ready addresses only,
- * and a not-ready pod's address is forwarded like any unknown one. A
- * Service with publishNotReadyAddresses gets its endpoints marked ready
- * by the EndpointSlice controller, so they are named too.
- */
-/*
  * What of a Service is filed under the per-Service limit (max_records):
  * the first max_ports named ports of each port list, the first max_addrs
  * ready addresses. SIZE_MAX: all.
@@ -345,11 +333,6 @@ struct plan {
 	size_t max_addrs; /* ready addresses kept, in slice order */
 	size_t n_addrs;	  /* addresses walked so far */
 };
-
-typedef void address_fn(const struct nd_kube_slice *sl,
-			const struct nd_kube_endpoint *ep,
-			const struct nd_kube_ip *ip, const struct wname *base,
-			const struct plan *pl, struct nd_kube_nameset *out);
 
 static bool is_named(const struct nd_kube_port *p)
 {
@@ -380,6 +363,24 @@ static size_t slice_ready(const struct nd_kube_slice *sl)
 				     sl->address_type;
 	return n;
 }
+
+/*
+ * Call fn for every address of a ready endpoint of the Service whose
+ * family is its slice's (FQDN slices name no address we could answer
+ * with, and an address of the other family is a malformed slice), the
+ * first pl->max_addrs of them.
+ *
+ * Not-ready endpoints give nothing, not even a PTR: CoreDNS drops them
+ * when it reads an EndpointSlice (endpointsliceReady in its
+ * object/endpoint.go), so its reverse index holds ready addresses only,
+ * and a not-ready pod's address is forwarded like any unknown one. A
+ * Service with publishNotReadyAddresses gets its endpoints marked ready
+ * by the EndpointSlice controller, so they are named too.
+ */
+typedef void address_fn(const struct nd_kube_slice *sl,
+			const struct nd_kube_endpoint *ep,
+			const struct nd_kube_ip *ip, const struct wname *base,
+			const struct plan *pl, struct nd_kube_nameset *out);
 
 static void each_ready_address(const struct nd_kube_slice *const *slices,
 			       size_t n_slices, const struct wname *base,

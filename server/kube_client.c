@@ -20,6 +20,7 @@
 #include "server/kube_writer.h"
 #include "kube/apply.h"
 #include "util/clock.h"
+#include "util/errors.h"
 #include "util/log.h"
 #include "util/rand.h"
 
@@ -82,6 +83,7 @@ struct watcher {
 	uint64_t last_data_ms;	     /* monotonic ms of the last watch bytes */
 	bool is_applied;	     /* a full list of this kind is in the
 					store (its relist_end applied) */
+	uint64_t watch_gen;	     /* requests started; tags event lines */
 	struct event *timer;	     /* backoff / start */
 	struct event *silent;	     /* silent-watch check */
 };
@@ -273,7 +275,9 @@ static size_t list_write(char *p, size_t size, size_t nmemb, void *arg)
  * The DNS programming latency of Kubernetes' scalability SLIs: the
  * slice's last-change-trigger-time (when the Pod or Service change that
  * caused it happened) to now, when the store has published the changed
- * answers. Only watch events count: a list replays old changes.
+ * answers. Only watch events count: a list replays old changes. Called
+ * on the writer thread, right after the apply (the histogram is atomic
+ * counters).
  */
 static void observe_programming(struct nd_kube_client *c, const cJSON *obj)
 {
@@ -298,6 +302,7 @@ enum kop_what {
 	KOP_RELIST_BEGIN, /* a list of the kind begins */
 	KOP_RELIST_END,	  /* ... and is complete */
 	KOP_PAGE,	  /* a list page's items are all in */
+	KOP_LINE,	  /* a watch event line, parsed by the writer */
 };
 
 /*
@@ -317,6 +322,11 @@ struct kop {
 	unsigned pages;			/* KOP_RELIST_END: for the log */
 	bool trim;			/* KOP_RELIST_END: give the heap back */
 	char *rv, *cont;		/* KOP_PAGE: the page's (owned) */
+	char *line;			/* KOP_LINE: the event (owned) */
+	size_t line_len;		/* its bytes */
+	uint64_t watch_gen;		/* KOP_LINE: the watch it came on */
+	bool is_decoded;		/* KOP_LINE: it parsed */
+	char ev_rv[ND_KUBE_RV_MAX];	/* KOP_LINE: the object's version */
 };
 
 static void kop_free(void *arg)
@@ -326,7 +336,39 @@ static void kop_free(void *arg)
 	cJSON_Delete(o->root);
 	free(o->rv);
 	free(o->cont);
+	free(o->line);
 	free(o);
+}
+
+/* KOP_LINE on the writer thread: the parse a large event costs is not
+ * the control thread's. */
+static void line_run(struct kop *o)
+{
+	struct nd_kube_event ev;
+
+	if (nd_kube_decode_event(o->line, o->line_len, &ev, o->err,
+				 sizeof(o->err)) != 0) {
+		o->rc = ND_EPARSE;
+		return;
+	}
+	o->is_decoded = true;
+	o->ev_type = ev.type;
+	memcpy(o->ev_rv, ev.rv, sizeof(o->ev_rv));
+	o->root = ev.root;
+	o->obj = ev.object;
+	ev.root = NULL;
+	switch (ev.type) {
+	case ND_EV_ADDED:
+	case ND_EV_MODIFIED:
+		o->what = KOP_PUT;
+		break;
+	case ND_EV_DELETED:
+		o->what = KOP_DEL;
+		break;
+	default:
+		/* BOOKMARK; an ERROR never comes here (handle_event). */
+		break;
+	}
 }
 
 static void kop_run(void *arg)
@@ -334,6 +376,8 @@ static void kop_run(void *arg)
 	struct kop *o = arg;
 	struct nd_kube_store *st = o->w->c->store;
 
+	if (o->what == KOP_LINE)
+		line_run(o); /* becomes a KOP_PUT or KOP_DEL, or stays */
 	switch (o->what) {
 	case KOP_PUT:
 		o->rc = nd_kube_apply_put(st, o->w->kind, o->obj, o->err,
@@ -361,6 +405,7 @@ static void kop_run(void *arg)
 			nd_kube_store_trim(st);
 		break;
 	case KOP_PAGE:
+	case KOP_LINE:
 		break;
 	}
 	/* A large object's tree is freed here too, not on the control
@@ -373,11 +418,18 @@ static void kop_run(void *arg)
 static void relist_applied(struct kop *o);
 static void page_applied(struct kop *o);
 
+static void line_done(struct kop *o);
+
 static void kop_done(void *arg)
 {
 	struct kop *o = arg;
 	struct watcher *w = o->w;
 
+	if (o->line != NULL) {
+		line_done(o);
+		kop_free(o);
+		return;
+	}
 	switch (o->what) {
 	case KOP_PUT:
 	case KOP_DEL:
@@ -398,6 +450,7 @@ static void kop_done(void *arg)
 		page_applied(o);
 		break;
 	case KOP_RELIST_BEGIN:
+	case KOP_LINE:
 		break;
 	}
 	kop_free(o);
@@ -428,6 +481,57 @@ static struct kop *kop_new(struct watcher *w, enum kop_what what)
 	return o;
 }
 
+/*
+ * A watch event line the writer parsed and applied: count it, and move
+ * the watch's resourceVersion on, when it came on the watch running now
+ * (a line of an earlier watch must not move a later one back).
+ */
+static void line_done(struct kop *o)
+{
+	struct watcher *w = o->w;
+	struct nd_kube_client *c = w->c;
+
+	if (!o->is_decoded) {
+		bad_object(w, "watch event: %s", o->err);
+		return;
+	}
+	stat_add(&c->st.events[w->kind][o->ev_type], 1);
+	if (o->rc != 0)
+		bad_object(w, "%s event: %s",
+			   nd_kube_event_type_name(o->ev_type), o->err);
+	if (o->watch_gen == w->watch_gen &&
+	    nd_kube_sync_get_state(&w->sync) == ND_SYNC_WATCHING) {
+		nd_kube_sync_event(&w->sync, nd_clock_ms(), o->ev_rv);
+		stat_set(&c->st.last_sync_ms, nd_clock_ms());
+	}
+}
+
+/*
+ * Hand a line to the writer unparsed: parsing an event (up to
+ * --max-line, 16 MiB) is not the control thread's time. Only an ERROR
+ * event must act on the watch at once; a line that may be one (it holds
+ * "ERROR") is parsed here. Returns false when it must be.
+ */
+static bool post_line(struct watcher *w, const char *line, size_t n)
+{
+	struct kop *o;
+
+	if (memmem(line, n, "\"ERROR\"", 7) != NULL)
+		return false;
+	o = kop_new(w, KOP_LINE);
+	if (o == NULL || (o->line = malloc(n)) == NULL) {
+		free(o);
+		return false;
+	}
+	memcpy(o->line, line, n);
+	o->line_len = n;
+	o->watch_gen = w->watch_gen;
+	kop_post(o, n);
+	if (nd_kube_writer_backlog(w->c->writer) > WRITER_BACKLOG_MAX)
+		w->abort = AB_BACKLOG;
+	return true;
+}
+
 static void handle_event(struct watcher *w, const char *line, size_t n)
 {
 	struct nd_kube_client *c = w->c;
@@ -436,6 +540,8 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 	struct kop *o;
 	char err[256];
 
+	if (post_line(w, line, n))
+		return;
 	if (nd_kube_decode_event(line, n, &ev, err, sizeof(err)) != 0) {
 		bad_object(w, "watch event: %s", err);
 		return;
@@ -576,6 +682,7 @@ static int submit(struct watcher *w, const struct nd_kube_sync_action *act)
 	free(w->url);
 	w->url = build_url(w, act);
 	w->len = w->scan = 0;
+	w->watch_gen++;
 	buf_shrink(w);
 	w->http_code = 0;
 	w->abort = AB_NONE;

@@ -6,6 +6,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -41,9 +44,19 @@ struct nd_kube_writer {
 	struct event *done_ev; /* on the control base */
 };
 
+/*
+ * Below the other threads: when the CPU is short, the workers answering
+ * DNS and the control thread answering probes and signals go first, and
+ * a render takes the time that is left. Per thread on Linux
+ * (setpriority on the thread id); failing is harmless.
+ */
+#define WRITER_NICE 5
+
 static void *writer_main(void *arg)
 {
 	struct nd_kube_writer *w = arg;
+
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WRITER_NICE);
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
