@@ -312,8 +312,7 @@ enum kop_what {
 struct kop {
 	struct watcher *w;
 	enum kop_what what;
-	bool is_event;			/* from a watch, not a list */
-	enum nd_kube_event_type ev_type; /* is_event: its type */
+	enum nd_kube_event_type ev_type; /* is_line: the event's type */
 	cJSON *root;			/* the event or list item (owned) */
 	const cJSON *obj;		/* the object in root */
 	int rc;				/* what the apply returned */
@@ -325,7 +324,8 @@ struct kop {
 	char *line;			/* KOP_LINE: the event (owned) */
 	size_t line_len;		/* its bytes */
 	uint64_t watch_gen;		/* KOP_LINE: the watch it came on */
-	bool is_decoded;		/* KOP_LINE: it parsed */
+	bool is_line;			/* a watch event line (line_done) */
+	bool is_decoded;		/* is_line: it parsed */
 	char ev_rv[ND_KUBE_RV_MAX];	/* KOP_LINE: the object's version */
 };
 
@@ -376,7 +376,7 @@ static void kop_run(void *arg)
 	struct kop *o = arg;
 	struct nd_kube_store *st = o->w->c->store;
 
-	if (o->what == KOP_LINE)
+	if (o->what == KOP_LINE && !o->is_decoded)
 		line_run(o); /* becomes a KOP_PUT or KOP_DEL, or stays */
 	switch (o->what) {
 	case KOP_PUT:
@@ -384,7 +384,7 @@ static void kop_run(void *arg)
 					  sizeof(o->err));
 		/* Its answers are served from now: the programming latency
 		 * ends here (the histogram is atomic counters). */
-		if (o->rc == 0 && o->is_event && o->w->kind == ND_KIND_SLICE)
+		if (o->rc == 0 && o->is_line && o->w->kind == ND_KIND_SLICE)
 			observe_programming(o->w->c, o->obj);
 		break;
 	case KOP_DEL:
@@ -425,7 +425,7 @@ static void kop_done(void *arg)
 	struct kop *o = arg;
 	struct watcher *w = o->w;
 
-	if (o->line != NULL) {
+	if (o->is_line) {
 		line_done(o);
 		kop_free(o);
 		return;
@@ -433,12 +433,10 @@ static void kop_done(void *arg)
 	switch (o->what) {
 	case KOP_PUT:
 	case KOP_DEL:
-		if (o->is_event && o->rc != 0)
-			bad_object(w, "%s event: %s",
-				   nd_kube_event_type_name(o->ev_type), o->err);
-		else if (!o->is_event && o->rc == 0)
+		/* A list item (watch lines go to line_done). */
+		if (o->rc == 0) {
 			w->listed++;
-		else if (!o->is_event) {
+		} else {
 			w->list_bad++;
 			bad_object(w, "%s", o->err);
 		}
@@ -525,6 +523,7 @@ static bool post_line(struct watcher *w, const char *line, size_t n)
 	}
 	memcpy(o->line, line, n);
 	o->line_len = n;
+	o->is_line = true;
 	o->watch_gen = w->watch_gen;
 	kop_post(o, n);
 	if (nd_kube_writer_backlog(w->c->writer) > WRITER_BACKLOG_MAX)
@@ -534,7 +533,6 @@ static bool post_line(struct watcher *w, const char *line, size_t n)
 
 static void handle_event(struct watcher *w, const char *line, size_t n)
 {
-	struct nd_kube_client *c = w->c;
 	struct nd_kube_event ev;
 	const cJSON *m;
 	struct kop *o;
@@ -546,28 +544,8 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 		bad_object(w, "watch event: %s", err);
 		return;
 	}
-	stat_add(&c->st.events[w->kind][ev.type], 1);
-	switch (ev.type) {
-	case ND_EV_ADDED:
-	case ND_EV_MODIFIED:
-	case ND_EV_DELETED:
-		o = kop_new(w, ev.type == ND_EV_DELETED ? KOP_DEL : KOP_PUT);
-		if (o == NULL) {
-			bad_object(w, "%s event: out of memory",
-				   nd_kube_event_type_name(ev.type));
-			break;
-		}
-		o->is_event = true;
-		o->ev_type = ev.type;
-		o->root = ev.root;
-		o->obj = ev.object;
-		ev.root = NULL;
-		kop_post(o, n);
-		break;
-	case ND_EV_BOOKMARK:
-		break;
-	case ND_EV_ERROR:
-	default:
+	if (ev.type == ND_EV_ERROR) {
+		stat_add(&w->c->st.events[w->kind][ev.type], 1);
 		m = cJSON_GetObjectItemCaseSensitive(ev.object, "message");
 		snprintf(w->abort_msg, sizeof(w->abort_msg), "code %d: %s",
 			 ev.code, cJSON_IsString(m) ? m->valuestring : "-");
@@ -575,15 +553,31 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 		nd_kube_event_deinit(&ev);
 		return;
 	}
-	/* The version moves on when the change is queued: the writer
-	 * applies changes in order, so a watch resumed here misses none. */
-	nd_kube_sync_event(&w->sync, nd_clock_ms(), ev.rv);
-	stat_set(&c->st.last_sync_ms, nd_clock_ms());
+	/* Not an ERROR after all (the word is in a label, say): the same
+	 * way as every other line, parsed already, so that the watch's
+	 * version moves on in order with the lines queued before it. */
+	o = kop_new(w, KOP_LINE);
+	if (o == NULL) {
+		bad_object(w, "%s event: out of memory",
+			   nd_kube_event_type_name(ev.type));
+		nd_kube_event_deinit(&ev);
+		return;
+	}
+	o->is_line = true;
+	o->is_decoded = true;
+	o->watch_gen = w->watch_gen;
+	o->ev_type = ev.type;
+	memcpy(o->ev_rv, ev.rv, sizeof(o->ev_rv));
+	if (ev.type == ND_EV_ADDED || ev.type == ND_EV_MODIFIED)
+		o->what = KOP_PUT;
+	else if (ev.type == ND_EV_DELETED)
+		o->what = KOP_DEL;
+	o->root = ev.root;
+	o->obj = ev.object;
+	ev.root = NULL;
 	nd_kube_event_deinit(&ev);
-	/* A store that cannot keep up with the watch must not queue
-	 * without bound: stop this watch; the list that follows waits for
-	 * each page to be applied. */
-	if (nd_kube_writer_backlog(c->writer) > WRITER_BACKLOG_MAX)
+	kop_post(o, n);
+	if (nd_kube_writer_backlog(w->c->writer) > WRITER_BACKLOG_MAX)
 		w->abort = AB_BACKLOG;
 }
 

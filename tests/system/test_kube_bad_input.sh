@@ -8,6 +8,8 @@
 #     buffers go back under 64 KiB each afterwards
 #     (nodedns_kube_buffer_bytes), so one large event does not hold its
 #     memory for the life of the process;
+#   - a watch line that holds "ERROR" without being an ERROR event is
+#     applied like any other, and the watch carries on;
 #   - objects with names the API refuses (upper case, a Service name that
 #     starts with a digit, an upper-case namespace): skipped, counted in
 #     nodedns_kube_bad_objects_total, never served, and the Service whose
@@ -61,6 +63,13 @@ else
 	fail "nodedns_kube_buffer_bytes $(metric nodedns_kube_buffer_bytes) > $BUF_MAX after the long event"
 fi
 have_pid && log "RSS after normal lines: $(rss_kb) kB"
+
+# --- a line that holds "ERROR" but is no ERROR event ----------------------------
+# (the control thread parses such lines itself, the writer every other)
+kapi_apply '{"kind":"Service","apiVersion":"v1","metadata":{"name":"noerr","namespace":"shop","labels":{"state":"ERROR"}},"spec":{"clusterIP":"10.96.0.95","ports":[{"name":"http","protocol":"TCP","port":80}]}}' >/dev/null
+poll_until 5000 rcode_is "noerr.shop.$SVC" A NOERROR || fail "a Service labelled \"ERROR\" is not served"
+kapi_apply "$(svc_json after2 shop 10.96.0.96)" >/dev/null
+poll_until 5000 rcode_is "after2.shop.$SVC" A NOERROR || fail "the watch stopped after a line holding \"ERROR\""
 
 # --- names the API refuses ------------------------------------------------------
 log "=== bad object names"
