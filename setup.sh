@@ -14,6 +14,7 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libevent-dev libldns-dev libcurl4-openssl-dev libcjson-dev
 	libcmocka-dev libyaml-dev liburcu-dev
+	libcap-ng-dev libcap2-bin
 	# run and test: DNS clients, upstream servers, load generator, HTTP
 	dnsutils knot-dnsutils nsd unbound dnsperf curl iproute2 python3
 	procps openssl
@@ -22,6 +23,9 @@ PACKAGES=(
 	tcpdump nftables
 	# the pods test: a musl getaddrinfo (musl-gcc -static) next to glibc's
 	musl-tools
+	# an upstream that answers DNS cookies (test_cookies: unbound 1.17
+	# and nsd 4.6 of Debian 12 do not)
+	knot
 )
 # The benchmarks' peers and the profiler (make peers): best effort, a
 # benchmark skips a peer that is missing and no test needs them.
@@ -75,7 +79,7 @@ fi
 # stop them through their init system (never by process name). Without
 # systemd, the init scripts stop whatever their pidfile names, so they are
 # only asked when this run installed the package (and so started it).
-for svc in nsd unbound pdns-recursor kresd@1; do
+for svc in nsd unbound pdns-recursor kresd@1 knot; do
 	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 		$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 		continue

@@ -26,6 +26,7 @@
 
 #define ND_DNS_PORT 53
 #define ND_HTTP_PORT 9153
+#define ND_DEBUG_PORT 9154
 #define ND_RESOLV_CONF_DEFAULT "/etc/resolv.conf"
 #define ND_CONFIG_LINE_MAX 4096
 #define ND_CACHE_MIN_BYTES ((size_t)64 * 1024)
@@ -53,7 +54,10 @@ enum opt_kind {
 	K_BOOL,		/* bool at off: on|off */
 	K_SUFFIX,	/* repeatable search suffix */
 	K_ZONE,		/* repeatable forward zone */
+	K_DEBUG_LISTEN,
 	K_OUTSIDE,	/* drop|refuse into a bool at off (true = drop) */
+	K_OFF,		/* command-line flag, no value: bool at off = false
+			   (in a file, the on|off option it belongs to) */
 	K_BYTES,	/* size_t at off: BYTES[k|m|g], or 0 = no limit */
 };
 
@@ -82,9 +86,24 @@ static const struct opt_def opts[] = {
 	  "leaves from the address its query was sent to.",
 	  "127.0.0.1:53" },
 	{ "http-listen", 0, K_HTTP_LISTEN, 0, 0, 0, "ADDR[:PORT]",
-	  "Serve /metrics, /health, /ready and /debug/* over HTTP.\n"
-	  "The port is 9153 when absent.",
+	  "Serve /metrics, /health and /ready over HTTP (for Prometheus\n"
+	  "and probes; /debug/* is on --debug-listen). The port is 9153\n"
+	  "when absent.",
 	  "127.0.0.1:9153" },
+	{ "debug-listen", 0, K_DEBUG_LISTEN, 0, 0, 0, "ADDR[:PORT]",
+	  "Serve the /debug/* views (Services, endpoints, clients, names)\n"
+	  "and the POST /control/* actions (reload, flush, log-level) of\n"
+	  "nodednsctl over HTTP, apart from /metrics. The port is 9154\n"
+	  "when absent. Control requests come from loopback only, unless\n"
+	  "--control-token is given.",
+	  "127.0.0.1:9154" },
+	{ "control-token", 0, K_PATH, OFF(control_token_file), 0, 0, "FILE",
+	  "A file holding a secret: every POST /control/* request must\n"
+	  "then carry it (\"Authorization: Bearer SECRET\"; nodednsctl\n"
+	  "--control-token FILE), from any peer, loopback included.\n"
+	  "Without it only loopback peers may send control requests.\n"
+	  "Read at each request, so it can be rotated in place.",
+	  "none (loopback peers only)" },
 	{ "upstream", 0, K_UPSTREAM, 0, 0, 0, "ADDR[:PORT]",
 	  "Forward names outside the cluster zone here; repeatable.\n"
 	  "The port is 53 when absent. An upstream that is one of our own\n"
@@ -287,6 +306,33 @@ static const struct opt_def opts[] = {
 	  "in nodedns_dropped_total{reason=\"outside_allow\"}) or refuse\n"
 	  "(REFUSED with EDE 18; malformed ones FORMERR or NOTIMP).",
 	  "refuse" },
+	{ "forward-0x20", 0, K_BOOL, OFF(forward_0x20), 0, 0, "on|off",
+	  "Mix the case of each name sent to an upstream over UDP at random\n"
+	  "(0x20) and take only replies that echo it, so a forged answer\n"
+	  "must guess one bit per letter besides ID and port. An upstream\n"
+	  "that does not echo the case (3 attempts in a row) is asked in\n"
+	  "lower case for an hour (logged once; /debug/upstreams no_0x20).",
+	  "on" },
+	{ "no-0x20", 0, K_OFF, OFF(forward_0x20), 0, 0, NULL,
+	  "The same as --forward-0x20 off.", NULL },
+	{ "forward-cookies", 0, K_BOOL, OFF(forward_cookies), 0, 0, "on|off",
+	  "Send DNS cookies (RFC 7873, 9018) to upstreams: a client cookie\n"
+	  "per upstream from a secret (changed daily), the server cookie\n"
+	  "learned from its replies; a reply with another client cookie, or\n"
+	  "without one from an upstream that sent them, is discarded.\n"
+	  "Upstreams without cookie support keep working.",
+	  "on" },
+	{ "user", 0, K_PATH, OFF(user), 0, 0, "NAME",
+	  "Started as root: after binding its sockets, run as this user\n"
+	  "(its primary group, no supplementary groups) with no capability\n"
+	  "left but those node set-up needs. \"root\" keeps root (warned).",
+	  "nodedns if that user exists, else nobody" },
+	{ "drop-privileges", 0, K_BOOL, OFF(drop_privileges), 0, 0, "on|off",
+	  "Drop root after binding (see --user); off keeps uid 0 and every\n"
+	  "capability (warned).",
+	  "on" },
+	{ "no-drop-privileges", 0, K_OFF, OFF(drop_privileges), 0, 0, NULL,
+	  "The same as --drop-privileges off.", NULL },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
@@ -585,6 +631,14 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 	uint32_t v;
 	int rc;
 
+	if (o->kind == K_OFF) {
+		if (value != NULL)
+			return why_set(w, NULL,
+				       "a command-line flag; in a file write "
+				       "the on|off option it stands for");
+		*(bool *)(base + o->off) = false;
+		return 0;
+	}
 	if (value[0] == '\0')
 		return why_set(w, NULL, "missing value");
 	switch (o->kind) {
@@ -599,6 +653,12 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 			return why_set(w, "want ADDR[:PORT]",
 				       "bad address '%s'", value);
 		c->http_listen = ss;
+		return 0;
+	case K_DEBUG_LISTEN:
+		if (nd_addr_parse(value, ND_DEBUG_PORT, &ss, NULL) != 0)
+			return why_set(w, "want ADDR[:PORT]",
+				       "bad address '%s'", value);
+		c->debug_listen = ss;
 		return 0;
 	case K_ALLOW:
 		if (c->n_allow >= ND_MAX_ALLOW)
@@ -706,6 +766,7 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 	case K_HELP:
 	case K_VERSION:
 	case K_CHECK:
+	case K_OFF:
 		break;
 	}
 	return why_set(w, NULL, "only allowed on the command line");
@@ -745,6 +806,7 @@ void nd_config_init(struct nd_config *c)
 	nd_addr_parse("127.0.0.1", ND_DNS_PORT, &c->listen[0], NULL);
 	c->n_listen = 1;
 	nd_addr_parse("127.0.0.1", ND_HTTP_PORT, &c->http_listen, NULL);
+	nd_addr_parse("127.0.0.1", ND_DEBUG_PORT, &c->debug_listen, NULL);
 	/* NULL on ENOMEM is read as the default path; see rc_path(). */
 	c->resolv_conf = strdup(ND_RESOLV_CONF_DEFAULT);
 	snprintf(c->cluster_domain, sizeof(c->cluster_domain), "%s",
@@ -774,6 +836,9 @@ void nd_config_init(struct nd_config *c)
 	c->failure_cache_max_s = 300;
 	c->tcp_max_per_client = 32;
 	c->drop_outside_allow = false;
+	c->forward_0x20 = true;
+	c->forward_cookies = true;
+	c->drop_privileges = true;
 }
 
 void nd_config_deinit(struct nd_config *c)
@@ -798,6 +863,10 @@ void nd_config_deinit(struct nd_config *c)
 	c->kube_snapshot = NULL;
 	free(c->hosts_file);
 	c->hosts_file = NULL;
+	free(c->control_token_file);
+	c->control_token_file = NULL;
+	free(c->user);
+	c->user = NULL;
 }
 
 int nd_config_set(struct nd_config *c, const char *key, const char *value,
@@ -1148,6 +1217,25 @@ int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
 				c->n_allow++;
 	}
 
+	{
+		const struct sockaddr *h = (struct sockaddr *)&c->http_listen;
+		const struct sockaddr *g = (struct sockaddr *)&c->debug_listen;
+
+		/* Both listeners bind: one port cannot serve both. */
+		if (nd_addr_port(h) == nd_addr_port(g) &&
+		    (nd_addr_equal(h, g) || nd_addr_is_any(h) ||
+		     nd_addr_is_any(g))) {
+			char hb[ND_ADDR_STRLEN], gb[ND_ADDR_STRLEN];
+
+			nd_addr_format(h, hb, sizeof(hb));
+			nd_addr_format(g, gb, sizeof(gb));
+			seterr(err, errlen,
+			       "debug-listen %s and http-listen %s overlap: "
+			       "give them different ports",
+			       gb, hb);
+			return ND_EPARSE;
+		}
+	}
 	if (c->query_timeout_ms < c->upstream_timeout_ms) {
 		seterr(err, errlen,
 		       "query-timeout %u ms is shorter than upstream-timeout "

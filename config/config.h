@@ -42,6 +42,10 @@ struct nd_config {
 	struct sockaddr_storage listen[ND_MAX_LISTEN]; /* DNS UDP+TCP */
 	size_t n_listen;			       /* default: 127.0.0.1:53 */
 	struct sockaddr_storage http_listen; /* default 127.0.0.1:9153 */
+	struct sockaddr_storage debug_listen; /* /debug/ and /control/;
+					 default 127.0.0.1:9154 */
+	char *control_token_file; /* --control-token; NULL = control from
+				     loopback peers only; owned */
 	struct sockaddr_storage upstreams[ND_MAX_UPSTREAMS];
 	size_t n_upstreams;	 /* default: nameservers of resolv_conf */
 	struct nd_forward_zone zones[ND_MAX_FORWARD_ZONES]; /* --forward-zone */
@@ -110,6 +114,14 @@ struct nd_config {
 	bool drop_outside_allow;      /* queries from outside --allow are
 					 dropped (else REFUSED); default
 					 off */
+	bool forward_0x20;	      /* 0x20 case mixing toward upstreams;
+					 default on */
+	bool forward_cookies;	      /* DNS cookies toward upstreams;
+					 default on */
+	char *user;		      /* --user: who to run as after binding;
+					 NULL = nodedns, else nobody; owned */
+	bool drop_privileges;	      /* started as root, drop it after
+					 binding; default on */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

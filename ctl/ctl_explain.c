@@ -19,6 +19,8 @@ int nd_ctl_explain_exit(const cJSON *doc)
 
 	if (strcmp(status, "-") == 0)
 		return ND_CTL_BAD_JSON;
+	if (strcmp(status, "not_cached") == 0)
+		return ND_CTL_NOT_CACHED;
 	return strcmp(status, "fail") == 0 ? ND_CTL_VERDICT : ND_CTL_OK;
 }
 
@@ -58,6 +60,10 @@ static const char *answer_cell(const cJSON *c, bool sent, char *buf, size_t cap)
 
 	if (!sent)
 		return nd_ctl_str(c, "note");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "search_miss")))
+		return "none: search-list expansion, NXDOMAIN expected";
+	if (strcmp(source, "upstream (no answer)") == 0)
+		return "no answer in time";
 	if (strcmp(source, "upstream") == 0) {
 		snprintf(buf, cap, "not cached: to %s",
 			 nd_ctl_str(c, "upstream"));
@@ -178,8 +184,13 @@ static void print_verdict(const cJSON *doc, FILE *f)
 	    {"upstream", "Upstream: "},
 	};
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "verdict");
+	const char *status = nd_ctl_str(v, "status");
 
-	fprintf(f, "\nverdict:   %s\n", nd_ctl_str(v, "status"));
+	fprintf(f, "\nverdict:   %s\n",
+		strcmp(status, "not_cached") == 0
+		    ? "not cached (nodednsctl explain --resolve asks the "
+		      "upstream)"
+		    : status);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		const char *text = nd_ctl_str(v, steps[i].key);
 

@@ -83,14 +83,24 @@ int nd_ctl_get(const char *server, const char *path,
 	       const struct nd_ctl_param *params, size_t n,
 	       struct nd_ctl_reply *out, char *err, size_t errlen)
 {
+	return nd_ctl_request(server, "GET", path, params, n, NULL, out, err,
+			      errlen);
+}
+
+int nd_ctl_request(const char *server, const char *method, const char *path,
+		   const struct nd_ctl_param *params, size_t n,
+		   const char *token, struct nd_ctl_reply *out, char *err,
+		   size_t errlen)
+{
 	char cerr[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
 	struct buf b = {0};
 	CURL *c;
 	CURLcode rc;
 	char *url;
 
-	if (server == NULL || path == NULL || out == NULL || err == NULL ||
-	    (params == NULL && n > 0))
+	if (server == NULL || method == NULL || path == NULL || out == NULL ||
+	    err == NULL || (params == NULL && n > 0))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	err[0] = '\0';
@@ -119,9 +129,36 @@ int nd_ctl_get(const char *server, const char *path,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	}
+	if (token != NULL) {
+		size_t cap = strlen(token) + 32;
+		char *h = malloc(cap);
+
+		if (h == NULL) {
+			free(url);
+			curl_easy_cleanup(c);
+			return -ENOMEM;
+		}
+		snprintf(h, cap, "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(NULL, h);
+		memset(h, 0, cap); /* the secret: no copy left behind */
+		free(h);
+		if (hdrs == NULL) {
+			free(url);
+			curl_easy_cleanup(c);
+			return -ENOMEM;
+		}
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	}
 	rc = curl_easy_perform(c);
+	curl_slist_free_all(hdrs);
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "cannot get %s: %s", url,
+		snprintf(err, errlen, "cannot %s %s: %s",
+			 strcmp(method, "POST") == 0 ? "post to" : "get", url,
 			 b.is_too_big
 			     ? "answer larger than 16 MiB"
 			     : (cerr[0] ? cerr : curl_easy_strerror(rc)));

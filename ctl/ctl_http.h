@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the nodedns authors */
-/* ctl/ctl_http.h - one GET of a /debug view from the nodedns HTTP endpoint (libcurl). */
+/* ctl/ctl_http.h - one request to the nodedns debug listener (libcurl): GET a /debug view, POST a /control action. */
 #ifndef CTL_CTL_HTTP_H
 #define CTL_CTL_HTTP_H
 
@@ -36,6 +36,15 @@ struct nd_ctl_reply {
 int nd_ctl_get(const char *server, const char *path,
 	       const struct nd_ctl_param *params, size_t n,
 	       struct nd_ctl_reply *out, char *err, size_t errlen);
+
+/*
+ * As nd_ctl_get, with method "GET" or "POST" (an empty body), and when
+ * token is not NULL an "Authorization: Bearer <token>" header.
+ */
+int nd_ctl_request(const char *server, const char *method, const char *path,
+		   const struct nd_ctl_param *params, size_t n,
+		   const char *token, struct nd_ctl_reply *out, char *err,
+		   size_t errlen);
 
 /* Free what out owns and zero it; NULL is fine. */
 void nd_ctl_reply_deinit(struct nd_ctl_reply *out);

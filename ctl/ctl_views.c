@@ -254,6 +254,28 @@ static void upper(char *dst, const char *src, size_t cap)
 	dst[i] = '\0';
 }
 
+/*
+ * A value for people: an "age_s" (seconds before the server answered) as
+ * "3.2 s ago", anything else as nd_ctl_value() shows it.
+ */
+static const char *cell(const char *key, const cJSON *v, char *buf, size_t cap)
+{
+	if (strcmp(key, "age_s") == 0 && cJSON_IsNumber(v)) {
+		snprintf(buf, cap, "%.1f s ago", v->valuedouble);
+		return buf;
+	}
+	return nd_ctl_value(v, buf, cap);
+}
+
+/* A column heading: "AGE" for age_s, else the key in upper case. */
+static void heading(char *dst, const char *key, size_t cap)
+{
+	if (strcmp(key, "age_s") == 0)
+		snprintf(dst, cap, "AGE");
+	else
+		upper(dst, key, cap);
+}
+
 /* An array of objects: one column per key, in the order first seen. */
 static void print_rows(const cJSON *arr, FILE *f, size_t indent)
 {
@@ -272,7 +294,7 @@ static void print_rows(const cJSON *arr, FILE *f, size_t indent)
 			;
 		if (i == n && n < ND_CTL_TABLE_MAX_COLS) {
 			keys[n] = kv->string;
-			upper(heads[n], kv->string, sizeof(heads[n]));
+			heading(heads[n], kv->string, sizeof(heads[n]));
 			hp[n] = heads[n];
 			n++;
 		}
@@ -284,9 +306,9 @@ static void print_rows(const cJSON *arr, FILE *f, size_t indent)
 		const char *row[ND_CTL_TABLE_MAX_COLS];
 
 		for (size_t i = 0; i < n; i++)
-			row[i] = nd_ctl_value(
-			    cJSON_GetObjectItemCaseSensitive(o, keys[i]),
-			    cells[i], sizeof(cells[i]));
+			row[i] = cell(keys[i],
+				      cJSON_GetObjectItemCaseSensitive(o, keys[i]),
+				      cells[i], sizeof(cells[i]));
 		nd_ctl_table_add(t, row);
 	}
 	if (nd_ctl_table_rows(t) == 0)
@@ -310,7 +332,7 @@ static void print_object(const cJSON *o, FILE *f, size_t indent)
 	{
 		if (!cJSON_IsArray(kv) && !cJSON_IsObject(kv))
 			fprintf(f, "%*s%s: %s\n", (int)indent, "", kv->string,
-				nd_ctl_value(kv, buf, sizeof(buf)));
+				cell(kv->string, kv, buf, sizeof(buf)));
 	}
 	cJSON_ArrayForEach(kv, o)
 	{

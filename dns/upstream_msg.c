@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dns/case0x20.h"
+#include "dns/cookie.h"
 #include "dns/wire.h"
 #include "util/errors.h"
 
@@ -30,7 +32,15 @@ static bool is_plain_name(const uint8_t *name, size_t len)
 int nd_fwd_build_query(const struct nd_question *qs, uint16_t id,
 		       uint8_t *out, size_t cap)
 {
-	size_t need;
+	return nd_fwd_build_query_ex(qs, id, NULL, out, cap);
+}
+
+int nd_fwd_build_query_ex(const struct nd_question *qs, uint16_t id,
+			  const struct nd_fwd_extras *x, uint8_t *out,
+			  size_t cap)
+{
+	size_t need, opt_len = 0;
+	const uint8_t *qname;
 	uint8_t *p;
 
 	if (qs == NULL || out == NULL || qs->qname_lc == NULL ||
@@ -38,8 +48,24 @@ int nd_fwd_build_query(const struct nd_question *qs, uint16_t id,
 		return -EINVAL;
 	if (!is_plain_name(qs->qname_lc, qs->qname_len))
 		return -EINVAL;
+	qname = x != NULL && x->qname != NULL ? x->qname : qs->qname_lc;
+	if (x != NULL && x->cookie != NULL) {
+		if (x->cookie_len != ND_COOKIE_CLIENT_LEN &&
+		    (x->cookie_len <
+			     ND_COOKIE_CLIENT_LEN + ND_COOKIE_SERVER_MIN ||
+		     x->cookie_len >
+			     ND_COOKIE_CLIENT_LEN + ND_COOKIE_SERVER_MAX))
+			return -EINVAL;
+		opt_len = 4 + x->cookie_len;
+	}
+	/* The mixed spelling must be the same name: same labels, same
+	 * lengths, letters aside. */
+	if (qname != qs->qname_lc &&
+	    !nd_dns_name_equal(qname, qs->qname_len, qs->qname_lc,
+			       qs->qname_len))
+		return -EINVAL;
 
-	need = ND_DNS_HEADER_LEN + qs->qname_len + 4 + OPT_RR_LEN;
+	need = ND_DNS_HEADER_LEN + qs->qname_len + 4 + OPT_RR_LEN + opt_len;
 	if (cap < need)
 		return ND_ENOSPACE;
 
@@ -53,7 +79,7 @@ int nd_fwd_build_query(const struct nd_question *qs, uint16_t id,
 	nd_put16(p + 10, 1); /* ARCOUNT: the OPT record */
 	p += ND_DNS_HEADER_LEN;
 
-	memcpy(p, qs->qname_lc, qs->qname_len);
+	memcpy(p, qname, qs->qname_len);
 	p += qs->qname_len;
 	nd_put16(p, qs->qtype);
 	nd_put16(p + 2, qs->qclass);
@@ -68,14 +94,38 @@ int nd_fwd_build_query(const struct nd_question *qs, uint16_t id,
 	nd_put16(p, ND_TYPE_OPT);
 	nd_put16(p + 2, ND_EDNS_ADVERTISED);
 	nd_put32(p + 4, 0);
-	nd_put16(p + 8, 0);
+	nd_put16(p + 8, (uint16_t)opt_len);
 	p += ND_DNS_RR_FIXED_LEN;
+	if (opt_len > 0) {
+		nd_put16(p, ND_EDNS_OPT_COOKIE);
+		nd_put16(p + 2, (uint16_t)x->cookie_len);
+		memcpy(p + 4, x->cookie, x->cookie_len);
+		p += opt_len;
+	}
 
 	return (int)(p - out);
 }
 
+static const char *const reject_names[ND_FWD_REJ_COUNT] = {
+	[ND_FWD_REJ_NONE] = "none",	    [ND_FWD_REJ_ID] = "id",
+	[ND_FWD_REJ_QUESTION] = "question", [ND_FWD_REJ_CASE] = "case",
+	[ND_FWD_REJ_COOKIE] = "cookie",
+};
+
+const char *nd_fwd_reject_name(enum nd_fwd_reject r)
+{
+	return (unsigned)r < ND_FWD_REJ_COUNT ? reject_names[r] : "unknown";
+}
+
 bool nd_fwd_matches(const uint8_t *pkt, size_t len, uint16_t id,
 		    const struct nd_question *qs)
+{
+	return nd_fwd_check(pkt, len, id, qs, NULL) == ND_FWD_REJ_NONE;
+}
+
+enum nd_fwd_reject nd_fwd_check(const uint8_t *pkt, size_t len, uint16_t id,
+				const struct nd_question *qs,
+				const uint8_t *sent)
 {
 	uint8_t name[ND_DNS_MAX_NAME];
 	size_t name_len = 0;
@@ -84,12 +134,12 @@ bool nd_fwd_matches(const uint8_t *pkt, size_t len, uint16_t id,
 
 	if (pkt == NULL || qs == NULL || qs->qname_lc == NULL ||
 	    len < ND_DNS_HEADER_LEN)
-		return false;
+		return ND_FWD_REJ_QUESTION;
+	if (nd_get16(pkt) != id)
+		return ND_FWD_REJ_ID;
 	flags = nd_get16(pkt + 2);
 	if (!(flags & ND_FLAG_QR) || (flags & ND_FLAG_OPCODE_MASK) != 0)
-		return false;
-	if (nd_get16(pkt) != id)
-		return false;
+		return ND_FWD_REJ_QUESTION;
 	if (nd_get16(pkt + 4) == 0) {
 		/*
 		 * Servers may refuse or reject without echoing the question
@@ -100,25 +150,34 @@ bool nd_fwd_matches(const uint8_t *pkt, size_t len, uint16_t id,
 		 */
 		unsigned rc = flags & ND_FLAG_RCODE_MASK;
 		return rc == ND_RCODE_REFUSED || rc == ND_RCODE_SERVFAIL ||
-		       rc == ND_RCODE_FORMERR || rc == ND_RCODE_NOTIMP;
+				       rc == ND_RCODE_FORMERR ||
+				       rc == ND_RCODE_NOTIMP
+			       ? ND_FWD_REJ_NONE
+			       : ND_FWD_REJ_QUESTION;
 	}
 	if (nd_get16(pkt + 4) != 1)
-		return false;
+		return ND_FWD_REJ_QUESTION;
 
 	/*
 	 * RFC 5452 9.1: the ID alone is 16 bits of protection; checking the
-	 * question too makes a blind spoof harder. Upstreams may change the
-	 * case of the name (0x20 mixing, RFC 1035 2.3.3 says names compare
-	 * case-insensitively), so fold before comparing.
+	 * question too makes a blind spoof harder. Without 0x20 the case
+	 * of the name is not ours to check (RFC 1035 2.3.3 says names
+	 * compare case-insensitively), so fold before comparing.
 	 */
 	off = nd_dns_name_read(pkt, len, ND_DNS_HEADER_LEN, name, &name_len,
 			       true);
 	if (off < 0 || (size_t)off + 4 > len)
-		return false;
-	if (!nd_dns_name_equal(name, name_len, qs->qname_lc, qs->qname_len))
-		return false;
-	return nd_get16(pkt + off) == qs->qtype &&
-	       nd_get16(pkt + off + 2) == qs->qclass;
+		return ND_FWD_REJ_QUESTION;
+	if (!nd_dns_name_equal(name, name_len, qs->qname_lc, qs->qname_len) ||
+	    nd_get16(pkt + off) != qs->qtype ||
+	    nd_get16(pkt + off + 2) != qs->qclass)
+		return ND_FWD_REJ_QUESTION;
+	/* With 0x20 the case we chose is part of what a spoofer must
+	 * guess: a reply with our question in another case is not ours. */
+	if (sent != NULL &&
+	    !nd_0x20_echoed(pkt, len, sent, qs->qname_len))
+		return ND_FWD_REJ_CASE;
+	return ND_FWD_REJ_NONE;
 }
 
 /*

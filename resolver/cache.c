@@ -650,6 +650,40 @@ void nd_cache_set_options(struct nd_cache *c,
 	}
 }
 
+long nd_cache_flush(struct nd_cache *c, const uint8_t *qname_lc,
+		    size_t qname_len)
+{
+	long n = 0;
+
+	if (c == NULL || (qname_lc != NULL &&
+			  (qname_len == 0 || qname_len > ND_DNS_MAX_NAME)))
+		return -EINVAL;
+	/*
+	 * The type and class are part of the hash, so a name's entries
+	 * may sit in any shard: walk each one's list. An operator's
+	 * action, not the query path: the lock is held for one shard's
+	 * walk at a time, the frees happen after it.
+	 */
+	for (unsigned int i = 0; i < c->n_shards; i++) {
+		struct nd_cache_shard *s = &c->shards[i];
+		struct nd_cache_entry *e, *next, *victims = NULL;
+
+		pthread_mutex_lock(&s->lock);
+		for (e = s->lru_head; e != NULL; e = next) {
+			next = e->lru_next;
+			if (qname_lc != NULL &&
+			    (e->qname_len != qname_len ||
+			     memcmp(entry_qname(e), qname_lc, qname_len) != 0))
+				continue;
+			shard_remove(s, e, &victims);
+			n++;
+		}
+		pthread_mutex_unlock(&s->lock);
+		retire_victims(victims);
+	}
+	return n;
+}
+
 void nd_cache_get_stats(struct nd_cache *c, struct nd_cache_stats *out)
 {
 	unsigned int i;

@@ -64,6 +64,16 @@ int nd_cache_answer(struct nd_cache *c, const struct nd_query *q,
 		    uint64_t now_ms, bool allow_stale, size_t limit,
 		    uint8_t *out, size_t cap, size_t *out_len);
 
+/*
+ * Drop entries now (an operator's flush): every entry of the name
+ * qname_lc (lower-case wire, any type and class), or every entry when
+ * qname_lc is NULL. Readers still copying an entry finish with it: it
+ * is freed after them (RCU). An answer in flight may be stored again
+ * right after. Returns the entries dropped, or -EINVAL.
+ */
+long nd_cache_flush(struct nd_cache *c, const uint8_t *qname_lc,
+		    size_t qname_len);
+
 /* Replace the TTL bounds (SIGHUP); max_bytes and stale_s too. */
 void nd_cache_set_options(struct nd_cache *c,
 			  const struct nd_cache_options *opt);

@@ -3,8 +3,10 @@
 #include "resolver/fetch.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "dns/case0x20.h"
 #include "resolver/metrics.h"
 #include "resolver/upstream.h"
 #include "util/addr.h"
@@ -125,15 +127,101 @@ static uint32_t timer_ms(const struct nd_fetch *f, uint32_t per_attempt_ms,
 	return ms < per_attempt_ms ? (uint32_t)ms : per_attempt_ms;
 }
 
+/* The record of the current attempt's upstream; NULL when its set was
+ * swapped since (the index may mean another server now) or for a loop
+ * probe, which is nobody's query. */
+static struct nd_upstream_trust *attempt_trust(struct nd_fetch *f)
+{
+	if (!f->counts || f->pinned || f->ups_gen != f->env->ups_gen)
+		return NULL;
+	return nd_upstreams_trust(f->env->ups, f->up);
+}
+
+/* Count a reply not taken, under its upstream and reason. */
+static void count_reject(struct nd_fetch *f, enum nd_fwd_reject why)
+{
+	struct nd_fetch_env *env = f->env;
+	size_t slot = env->slot_base + f->up;
+
+	if (env->m != NULL && f->counts && !f->pinned &&
+	    f->ups_gen == env->ups_gen && slot < ND_MAX_UPSTREAM_SLOTS &&
+	    (unsigned)why < ND_FWD_REJ_COUNT)
+		ND_METRIC_INC(env->m->fwd_rejected[slot][why]);
+}
+
+static void addr_text(const struct nd_fetch *f, char *buf, size_t cap)
+{
+	if (nd_addr_format((const struct sockaddr *)&f->addr, buf, cap) != 0)
+		snprintf(buf, cap, "?");
+}
+
+/*
+ * The attempt ends without an answer: what the replies it discarded say
+ * of the upstream (an upstream that does not echo the case, or stopped
+ * sending cookies, shows it this way; spoofed replies do not, since the
+ * real reply would have been taken).
+ */
+static void judge_discards(struct nd_fetch *f, uint64_t now_us)
+{
+	struct nd_upstream_trust *t = attempt_trust(f);
+	char addr[ND_ADDR_STRLEN];
+
+	if (t == NULL)
+		return;
+	if (f->saw_case_reject && nd_trust_case_failed(t, now_us)) {
+		addr_text(f, addr, sizeof(addr));
+		nd_warn(LOG_GROUP,
+			"upstream %s does not echo the 0x20 case of our "
+			"questions (%d attempts in a row): asking it in lower "
+			"case for %llu s",
+			addr, ND_0X20_EVIDENCE,
+			(unsigned long long)(ND_0X20_OFF_US / 1000000));
+	}
+	if (f->saw_cookie_missing && nd_trust_cookie_failed(t)) {
+		addr_text(f, addr, sizeof(addr));
+		nd_warn(LOG_GROUP,
+			"upstream %s stopped sending DNS cookies (%d attempts "
+			"in a row): taking its replies without them until it "
+			"sends one again",
+			addr, ND_COOKIE_EVIDENCE);
+	}
+}
+
 static void send_attempt(struct nd_fetch *f, bool tcp, uint64_t now_us,
 			 struct nd_fetch_action *act)
 {
 	struct nd_fetch_env *env = f->env;
+	struct nd_upstream_trust *t = attempt_trust(f);
+	uint8_t cookie[ND_COOKIE_CLIENT_LEN + ND_COOKIE_SERVER_MAX];
+	struct nd_fwd_extras x = { 0 };
 	int n;
 
 	/* A new ID per attempt: the last one was seen on the wire. */
 	f->id = nd_rand_u16();
-	n = nd_fwd_build_query(&f->qs, f->id, f->msg, sizeof(f->msg));
+	f->saw_case_reject = false;
+	f->saw_cookie_missing = false;
+	/*
+	 * 0x20 over UDP only: a TCP reply cannot be spoofed blind, and
+	 * an upstream that does not echo the case would fail there too.
+	 */
+	f->sent_0x20 = env->use_0x20 && !tcp && t != NULL &&
+		       nd_trust_use_0x20(t, now_us) &&
+		       nd_0x20_mix(f->qs.qname_lc, f->qs.qname_len,
+				   f->sent_name, nd_rand_u32) > 0;
+	if (f->sent_0x20)
+		x.qname = f->sent_name;
+	f->sent_cookie = false;
+	if (env->use_cookies && t != NULL) {
+		x.cookie_len = nd_trust_cookie(
+			t, nd_upstreams_cookie_secret(env->ups),
+			(const struct sockaddr *)&f->addr, now_us, cookie);
+		if (x.cookie_len > 0) {
+			x.cookie = cookie;
+			f->sent_cookie = true;
+			memcpy(f->cookie, cookie, ND_COOKIE_CLIENT_LEN);
+		}
+	}
+	n = nd_fwd_build_query_ex(&f->qs, f->id, &x, f->msg, sizeof(f->msg));
 	f->msg_len = n > 0 ? (size_t)n : 0; /* checked at start */
 	f->n_tries++;
 	f->is_tcp = tcp;
@@ -166,10 +254,14 @@ static void send_attempt(struct nd_fetch *f, bool tcp, uint64_t now_us,
 			strcpy(name, "?");
 		if (nd_addr_format(act->addr, addr, sizeof(addr)) != 0)
 			strcpy(addr, "?");
-		nd_debug(LOG_GROUP, "attempt %u: %s %s to %s over %s (id %u)",
+		nd_debug(LOG_GROUP, "attempt %u: %s %s to %s over %s (id %u%s%s)",
 			 f->n_tries, name,
 			 nd_dns_type_name(f->qs.qtype, tbuf, sizeof(tbuf)),
-			 addr, tcp ? "tcp" : "udp", f->id);
+			 addr, tcp ? "tcp" : "udp", f->id,
+			 f->sent_0x20 ? ", 0x20" : "",
+			 !f->sent_cookie	       ? ""
+			 : x.cookie_len > ND_COOKIE_CLIENT_LEN ? ", cookies"
+						       : ", client cookie");
 	}
 }
 
@@ -316,14 +408,64 @@ static enum nd_upstream_outcome verdict_outcome(enum nd_fwd_verdict v)
 	}
 }
 
+/*
+ * The cookie check of a reply that matched ID and question (RFC 7873
+ * 5.3). *ext_rcode gets the reply's full RCODE when it parsed.
+ */
+static enum nd_fwd_reject check_cookie(struct nd_fetch *f, const uint8_t *pkt,
+				       size_t len, unsigned *ext_rcode)
+{
+	struct nd_upstream_trust *t = attempt_trust(f);
+	struct nd_cookie c;
+	enum nd_cookie_verdict v;
+	int found;
+
+	*ext_rcode = 0;
+	if (!f->sent_cookie)
+		return ND_FWD_REJ_NONE;
+	found = nd_cookie_find(pkt, len, &c, ext_rcode);
+	/* A truncated reply may be cut anywhere: the TCP answer that
+	 * follows is checked whole. Only a wrong client cookie in it
+	 * counts. */
+	if (len >= ND_DNS_HEADER_LEN && (nd_get16(pkt + 2) & ND_FLAG_TC))
+		return found > 0 && memcmp(c.client, f->cookie,
+					   ND_COOKIE_CLIENT_LEN) != 0
+			       ? ND_FWD_REJ_COOKIE
+			       : ND_FWD_REJ_NONE;
+	if (t != NULL) {
+		v = nd_trust_cookie_reply(t, f->cookie, found, &c);
+	} else {
+		/* The set was swapped: judge by this reply alone. */
+		v = found < 0 || (found > 0 && memcmp(c.client, f->cookie,
+						      ND_COOKIE_CLIENT_LEN) != 0)
+			    ? ND_COOKIE_WRONG
+			    : ND_COOKIE_OK;
+	}
+	if (v == ND_COOKIE_MISSING)
+		f->saw_cookie_missing = true;
+	return v == ND_COOKIE_OK ? ND_FWD_REJ_NONE : ND_FWD_REJ_COOKIE;
+}
+
 int nd_fetch_reply(struct nd_fetch *f, const uint8_t *pkt, size_t len,
 		   uint64_t now_us, struct nd_fetch_action *act)
 {
 	enum nd_fwd_verdict v;
+	enum nd_fwd_reject why;
+	unsigned ext_rcode = 0;
 
 	if (f == NULL || act == NULL || pkt == NULL || !f->has_attempt)
 		return -EINVAL;
-	if (!nd_fwd_matches(pkt, len, f->id, &f->qs)) {
+	why = nd_fwd_check(pkt, len, f->id, &f->qs,
+			   f->sent_0x20 ? f->sent_name : NULL);
+	if (why == ND_FWD_REJ_NONE)
+		why = check_cookie(f, pkt, len, &ext_rcode);
+	if (why == ND_FWD_REJ_CASE)
+		f->saw_case_reject = true;
+	if (why == ND_FWD_REJ_NONE && f->sent_0x20 &&
+	    nd_get16(pkt + 4) == 1)
+		nd_trust_case_ok(attempt_trust(f));
+	if (why != ND_FWD_REJ_NONE) {
+		count_reject(f, why);
 		/*
 		 * On UDP a wrong ID or question is a late reply or a spoof
 		 * (RFC 5452 9.1): keep waiting for the real one. A TCP
@@ -340,6 +482,18 @@ int nd_fetch_reply(struct nd_fetch *f, const uint8_t *pkt, size_t len,
 		return 0;
 	}
 	v = nd_fwd_classify(pkt, len);
+	if (v == ND_FWD_BAD && ext_rcode == ND_RCODE_BADCOOKIE &&
+	    !f->did_badcookie && !f->is_done) {
+		/* RFC 7873 5.3: the upstream wants its fresh server cookie
+		 * (check_cookie has just learned it): ask it again, once. */
+		unsigned streak = f->fast_fails;
+
+		f->did_badcookie = true;
+		end_attempt(f, ND_UP_OK, now_us, true);
+		f->fast_fails = streak;
+		send_attempt(f, f->is_tcp, now_us, act);
+		return 0;
+	}
 	if (v == ND_FWD_ACCEPT) {
 		end_attempt(f, ND_UP_OK, now_us, true);
 		done(f, ND_FETCH_ANSWERED, pkt, len, act);
@@ -368,6 +522,7 @@ int nd_fetch_timeout(struct nd_fetch *f, uint64_t now_us,
 {
 	if (f == NULL || act == NULL || !f->has_attempt)
 		return -EINVAL;
+	judge_discards(f, now_us);
 	end_attempt(f, ND_UP_TIMEOUT, now_us, false);
 	next_attempt(f, now_us, act);
 	return 0;

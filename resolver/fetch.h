@@ -9,14 +9,17 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dns/cookie.h"
 #include "dns/upstream_msg.h"
 #include "dns/wire.h"
 
 struct nd_metrics;
 struct nd_upstreams;
 
-/* Room for our query: header, the longest name, QTYPE/QCLASS, OPT. */
-#define ND_FETCH_QUERY_MAX (ND_DNS_HEADER_LEN + ND_DNS_MAX_NAME + 4 + 11)
+/* Room for our query: header, the longest name, QTYPE/QCLASS, OPT with
+ * a COOKIE option. */
+#define ND_FETCH_QUERY_MAX \
+	(ND_DNS_HEADER_LEN + ND_DNS_MAX_NAME + 4 + 11 + ND_COOKIE_OPT_MAX)
 
 /*
  * What the fetches of one worker share: the upstream set in force and
@@ -32,6 +35,9 @@ struct nd_fetch_env {
 	uint32_t attempt_timeout_ms; /* one UDP attempt (TCP gets twice) */
 	uint32_t query_timeout_ms;   /* the whole question, retries included */
 	bool use_tcp;		     /* every attempt over TCP (--forward-tcp) */
+	bool use_0x20;		     /* mix the case of names sent over UDP
+					(--forward-0x20) */
+	bool use_cookies;	     /* send DNS cookies (--forward-cookies) */
 	/* Told of every failed attempt (the symptoms' log line); NULL = no
 	 * one. outcome: enum nd_upstream_outcome. */
 	void (*on_failure)(void *arg, const struct sockaddr *upstream,
@@ -116,6 +122,13 @@ struct nd_fetch {
 	struct sockaddr_storage addr;	/* copy: the set may be swapped */
 	uint16_t id;
 	uint64_t sent_us;		/* monotonic */
+	bool sent_0x20;			/* the name went out case-mixed */
+	uint8_t sent_name[ND_DNS_MAX_NAME]; /* as sent, when sent_0x20 */
+	bool sent_cookie;		/* a client cookie went out */
+	uint8_t cookie[ND_COOKIE_CLIENT_LEN]; /* the client cookie sent */
+	bool saw_case_reject;		/* a reply differed only in case */
+	bool saw_cookie_missing;	/* a reply lacked the expected cookie */
+	bool did_badcookie;		/* asked again after BADCOOKIE */
 	uint8_t msg[ND_FETCH_QUERY_MAX];
 	size_t msg_len;
 };

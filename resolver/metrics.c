@@ -149,6 +149,7 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 	SUM(t, w, fwd_responses);
 	SUM(t, w, fwd_tcp);
 	SUM(t, w, fwd_loops);
+	SUM(t, w, fwd_rejected);
 	for (size_t i = 0; i < ND_MAX_UPSTREAM_SLOTS; i++)
 		sum_hist(&t->fwd_duration[i], &w->fwd_duration[i]);
 	SUM(t, w, inflight_capped);
@@ -368,6 +369,46 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 
 		histogram(b, "nodedns_forward_duration_seconds", &l, 1,
 			  &t->fwd_duration[i]);
+	}
+
+	nd_prom_family(b, "nodedns_upstream_rejected_total", "counter",
+		       "Replies from each upstream's address and port not "
+		       "taken, by reason: another ID, another question, our "
+		       "question in another 0x20 case, a wrong or missing DNS "
+		       "cookie (forged or late; datagrams from another address "
+		       "or port never reach us: the sockets are connected).");
+	for (size_t i = 0; i < nu; i++) {
+		for (int r = ND_FWD_REJ_ID; r < ND_FWD_REJ_COUNT; r++) {
+			const struct nd_prom_label l[2] = {
+				upstream_label(g, i, buf, sizeof(buf)),
+				L("reason", nd_fwd_reject_name(r)),
+			};
+
+			nd_prom_sample(b, "nodedns_upstream_rejected_total", l,
+				       2, t->fwd_rejected[i][r]);
+		}
+	}
+
+	nd_prom_family(b, "nodedns_upstream_no_0x20", "gauge",
+		       "1 while an upstream is marked as not echoing the 0x20 "
+		       "case of questions (it is asked in lower case).");
+	for (size_t i = 0; i < nu; i++) {
+		const struct nd_prom_label l =
+		    upstream_label(g, i, buf, sizeof(buf));
+
+		nd_prom_sample(b, "nodedns_upstream_no_0x20", &l, 1,
+			       g->upstream_no_0x20[i]);
+	}
+
+	nd_prom_family(b, "nodedns_upstream_cookie", "gauge",
+		       "1 while a DNS server cookie (RFC 7873) of an upstream "
+		       "is known.");
+	for (size_t i = 0; i < nu; i++) {
+		const struct nd_prom_label l =
+		    upstream_label(g, i, buf, sizeof(buf));
+
+		nd_prom_sample(b, "nodedns_upstream_cookie", &l, 1,
+			       g->upstream_cookie[i]);
 	}
 
 	nd_prom_family(b, "nodedns_upstream_srtt_seconds", "gauge",

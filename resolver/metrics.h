@@ -9,6 +9,7 @@
 
 #include "kube/store.h"
 #include "resolver/observe.h"
+#include "dns/upstream_msg.h"
 #include "resolver/upstream.h"
 
 /*
@@ -100,6 +101,9 @@ struct nd_metrics {
 						   make room */
 	uint64_t tcp_rejected_per_client; /* refused at --tcp-max-per-client
 					     (also in tcp_rejected) */
+	uint64_t fwd_rejected[ND_MAX_UPSTREAM_SLOTS][ND_FWD_REJ_COUNT]; /*
+				replies not taken, by enum nd_fwd_reject
+				(index 0 unused) */
 };
 
 /* Label index for a query type / rcode. */
@@ -116,6 +120,11 @@ struct nd_metrics_gauges {
 					      each forward zone's */
 	size_t n_upstreams; /* slots in use */
 	uint32_t upstream_srtt_us[ND_MAX_UPSTREAM_SLOTS];
+	uint8_t upstream_no_0x20[ND_MAX_UPSTREAM_SLOTS]; /* 1 = marked as not
+					echoing the 0x20 case (asked in
+					lower case) */
+	uint8_t upstream_cookie[ND_MAX_UPSTREAM_SLOTS]; /* 1 = a server
+					cookie is known */
 	uint64_t uptime_s;
 	int is_ready;  /* 1 once ready to serve */
 	const struct nd_kube_store_stats *kube; /* cluster zone; NULL = none */

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "util/rand.h"
+
 /*
  * Every worker reads and updates the same set with no lock: each health
  * field is a single word touched only through relaxed atomics. Readers may
@@ -22,6 +24,7 @@ struct nd_upstream {
 	uint32_t fails;	  /* consecutive non-OK outcomes, 0 after an OK */
 	uint32_t loop_round; /* the probe round that came back to us + 1;
 				0 = no loop seen */
+	struct nd_upstream_trust trust; /* 0x20 echo and cookies */
 };
 
 /* Of this many first choices, one goes to each upstream in turn. */
@@ -32,6 +35,7 @@ struct nd_upstreams {
 	uint64_t id;	 /* unique in the process (nd_upstreams_id) */
 	unsigned rr;	 /* rotation among equally good upstreams */
 	unsigned picks; /* first choices made, for the probe rotation */
+	uint8_t cookie_secret[ND_COOKIE_SECRET_LEN]; /* client cookies' key */
 	struct nd_upstream up[];
 };
 
@@ -74,6 +78,12 @@ struct nd_upstreams *nd_upstreams_new(const struct sockaddr_storage *addrs,
 	}
 	for (size_t i = 0; i < n; i++)
 		u->up[i].addr = addrs[i];
+	for (size_t i = 0; i < ND_COOKIE_SECRET_LEN; i += 4) {
+		uint32_t r = nd_rand_u32();
+
+		for (size_t k = 0; k < 4; k++)
+			u->cookie_secret[i + k] = (uint8_t)(r >> (8 * k));
+	}
 	return u;
 }
 
@@ -237,6 +247,13 @@ void nd_upstreams_probe_ended(struct nd_upstreams *u, size_t i,
 					    __ATOMIC_RELAXED);
 }
 
+uint32_t nd_upstreams_fails(const struct nd_upstreams *u, size_t i)
+{
+	if (u == NULL || i >= u->n)
+		return 0;
+	return __atomic_load_n(&u->up[i].fails, __ATOMIC_RELAXED);
+}
+
 int nd_upstreams_is_loop(const struct nd_upstreams *u, size_t i)
 {
 	if (u == NULL || i >= u->n)
@@ -247,4 +264,17 @@ int nd_upstreams_is_loop(const struct nd_upstreams *u, size_t i)
 uint64_t nd_upstreams_id(const struct nd_upstreams *u)
 {
 	return u != NULL ? u->id : 0;
+}
+
+struct nd_upstream_trust *nd_upstreams_trust(struct nd_upstreams *u,
+					     size_t i)
+{
+	if (u == NULL || i >= u->n)
+		return NULL;
+	return &u->up[i].trust;
+}
+
+const uint8_t *nd_upstreams_cookie_secret(const struct nd_upstreams *u)
+{
+	return u != NULL ? u->cookie_secret : NULL;
 }

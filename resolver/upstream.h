@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "config/config.h" /* ND_MAX_UPSTREAMS */
+#include "resolver/upstream_trust.h"
 
 struct nd_upstreams; /* opaque; read and updated by every worker */
 
@@ -59,6 +60,17 @@ void nd_upstreams_probe_ended(struct nd_upstreams *u, size_t i,
 			      uint32_t round);
 /* Does upstream i forward to us? */
 int nd_upstreams_is_loop(const struct nd_upstreams *u, size_t i);
+
+/* Attempts at upstream i that failed in a row (0 after an answer). */
+uint32_t nd_upstreams_fails(const struct nd_upstreams *u, size_t i);
+
+/* What upstream i has shown of the 0x20 case and cookies (borrowed,
+ * valid for the set's life); NULL for i out of range. */
+struct nd_upstream_trust *nd_upstreams_trust(struct nd_upstreams *u,
+					     size_t i);
+
+/* The secret of the set's client cookies (random per set; borrowed). */
+const uint8_t *nd_upstreams_cookie_secret(const struct nd_upstreams *u);
 
 /* Smoothed RTT of upstream i in microseconds (0 before any answer). */
 uint32_t nd_upstreams_srtt_us(const struct nd_upstreams *u, size_t i);

@@ -7,6 +7,7 @@
 #include <event2/thread.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +25,9 @@
 #include "server/kube_snapshot.h"
 #include "server/runtime_reap.h"
 #include "server/observers.h"
+#include "server/privileges.h"
 #include "server/debug.h"
+#include "server/control.h"
 #include "server/fd_budget.h"
 #include "server/tcp_clients.h"
 #include "server/worker_internal.h"
@@ -97,6 +100,8 @@ static struct nd_runtime *runtime_new(const struct nd_config *cfg)
 	rt->cache_max_ttl_s = cfg->cache_max_ttl_s;
 	rt->drop_outside_allow = cfg->drop_outside_allow;
 	rt->forward_tcp = cfg->forward_tcp;
+	rt->forward_0x20 = cfg->forward_0x20;
+	rt->forward_cookies = cfg->forward_cookies;
 	rt->owns_ups = true;
 	rt->ups = nd_upstreams_new(cfg->upstreams, cfg->n_upstreams);
 	if (rt->ups == NULL ||
@@ -197,19 +202,37 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
  * has taken the new one and its fetches have had time to end
  * (server/runtime_reap.c), since a worker may be reading it right now.
  */
+static int reload_refused(struct nd_daemon *d, char *why, size_t cap,
+			  const char *reason)
+{
+	nd_err("config", "reload failed, keeping the running configuration: "
+			 "%s", reason);
+	snprintf(d->reload_outcome, sizeof(d->reload_outcome), "refused: %s",
+		 reason);
+	if (why != NULL && cap > 0)
+		snprintf(why, cap, "%s", reason);
+	return -1;
+}
+
 static void reload(struct nd_daemon *d)
+{
+	(void)nd_daemon_reload(d, NULL, 0);
+}
+
+int nd_daemon_reload(struct nd_daemon *d, char *why, size_t cap)
 {
 	char err[ND_CONFIG_ERRLEN] = "";
 	struct nd_config cfg;
 	struct nd_runtime *old = nd_daemon_runtime(d), *rt;
 	struct nd_cache_options co;
 
+	d->reload_ms = nd_clock_ms();
+	if (why != NULL && cap > 0)
+		why[0] = '\0';
 	nd_config_init(&cfg);
 	if (nd_config_load(&cfg, d->argc, d->argv, err, sizeof(err)) != 0) {
-		nd_err("config", "reload failed, keeping the running "
-				 "configuration: %s", err);
 		nd_config_deinit(&cfg);
-		return;
+		return reload_refused(d, why, cap, err);
 	}
 	/*
 	 * A config file that held options and now holds none is a file
@@ -219,25 +242,26 @@ static void reload(struct nd_daemon *d)
 	 */
 	if (cfg.config_file != NULL && cfg.n_file_options == 0 &&
 	    d->cfg.n_file_options > 0) {
-		nd_err("config", "reload failed, keeping the running "
-				 "configuration: %s holds no option (it held "
-				 "%u); an empty file is taken only at start",
-		       cfg.config_file, d->cfg.n_file_options);
+		snprintf(err, sizeof(err),
+			 "%s holds no option (it held %u); an empty file is "
+			 "taken only at start",
+			 cfg.config_file, d->cfg.n_file_options);
 		nd_config_deinit(&cfg);
-		return;
+		return reload_refused(d, why, cap, err);
 	}
 	if (cfg.n_listen != d->cfg.n_listen || cfg.threads != d->cfg.threads ||
 	    memcmp(cfg.listen, d->cfg.listen,
 		   cfg.n_listen * sizeof(cfg.listen[0])) != 0 ||
 	    !nd_addr_equal((struct sockaddr *)&cfg.http_listen,
-			   (struct sockaddr *)&d->cfg.http_listen))
+			   (struct sockaddr *)&d->cfg.http_listen) ||
+	    !nd_addr_equal((struct sockaddr *)&cfg.debug_listen,
+			   (struct sockaddr *)&d->cfg.debug_listen))
 		nd_warn("config", "listen addresses and threads change only "
 				  "with a restart");
 	rt = runtime_new(&cfg);
 	if (rt == NULL) {
-		nd_err("config", "reload failed: out of memory");
 		nd_config_deinit(&cfg);
-		return;
+		return reload_refused(d, why, cap, "out of memory");
 	}
 	if (same_upstreams(&cfg, &d->cfg)) {
 		/* Keep the sets so their health and RTT history survive. */
@@ -269,6 +293,7 @@ static void reload(struct nd_daemon *d)
 	cfg.n_listen = d->cfg.n_listen;
 	cfg.threads = d->cfg.threads;
 	cfg.http_listen = d->cfg.http_listen;
+	cfg.debug_listen = d->cfg.debug_listen;
 	nd_config_deinit(&d->cfg);
 	d->cfg = cfg;
 	for (unsigned i = 0; i < d->n_workers; i++)
@@ -286,6 +311,8 @@ static void reload(struct nd_daemon *d)
 	(void)hosts_start(d);
 	nd_info("config", "reloaded: %zu upstreams, %zu allowed networks",
 		d->cfg.n_upstreams, d->cfg.n_allow);
+	snprintf(d->reload_outcome, sizeof(d->reload_outcome), "accepted");
+	return 0;
 }
 
 /* The mounted kube-dns ConfigMap changed: read everything again. */
@@ -329,6 +356,16 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int http_is_ready(void *arg);
 
+/* The 0x20 and cookie gauges of counter slot slot (upstream i of ups). */
+static void trust_gauges(struct nd_metrics_gauges *g, size_t slot,
+			 struct nd_upstreams *ups, size_t i)
+{
+	struct nd_upstream_trust *t = nd_upstreams_trust(ups, i);
+
+	g->upstream_no_0x20[slot] = nd_trust_is_no_0x20(t, nd_clock_us());
+	g->upstream_cookie[slot] = nd_trust_has_server_cookie(t);
+}
+
 static int http_metrics(void *arg, char **text, size_t *len)
 {
 	struct nd_daemon *d = arg;
@@ -346,15 +383,20 @@ static int http_metrics(void *arg, char **text, size_t *len)
 	g.cache_evictions = cs.evictions;
 	g.upstream_names = (const char *const *)rt->upstream_names;
 	g.n_upstreams = rt->n_slots;
-	for (size_t i = 0; i < nd_upstreams_count(rt->ups); i++)
+	for (size_t i = 0; i < nd_upstreams_count(rt->ups); i++) {
 		g.upstream_srtt_us[i] = nd_upstreams_srtt_us(rt->ups, i);
+		trust_gauges(&g, i, rt->ups, i);
+	}
 	for (size_t z = 0; z < rt->n_zones; z++)
 		for (size_t i = 0; i < nd_upstreams_count(rt->zones[z].ups) &&
 				   rt->zones[z].slot_base + i <
 					   ND_MAX_UPSTREAM_SLOTS;
-		     i++)
+		     i++) {
 			g.upstream_srtt_us[rt->zones[z].slot_base + i] =
 				nd_upstreams_srtt_us(rt->zones[z].ups, i);
+			trust_gauges(&g, rt->zones[z].slot_base + i,
+				     rt->zones[z].ups, i);
+		}
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
 	{
 		struct nd_resolver_stats rs;
@@ -567,10 +609,16 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	nd_observers_tick(d, nd_clock_us());
 }
 
-static int http_debug(void *arg, const char *path, const char *query,
-		      char **body, size_t *len, const char **content_type)
+static int http_debug(void *arg, const struct nd_http_req *r, char **body,
+		      size_t *len, const char **content_type)
 {
-	return nd_debug_dispatch(arg, path, query, body, len, content_type);
+	return nd_debug_dispatch(arg, r, body, len, content_type);
+}
+
+static int http_control(void *arg, const struct nd_http_req *r, char **body,
+			size_t *len, const char **content_type)
+{
+	return nd_control_dispatch(arg, r, body, len, content_type);
 }
 
 /* --threads 0: a worker per CPU the process may use, not per CPU the
@@ -657,17 +705,35 @@ int nd_daemon_start(struct nd_daemon *d)
 			return -EIO;
 		}
 	}
+	char moved[ND_ADDR_STRLEN + 8];
+	nd_addr_format((const struct sockaddr *)&d->cfg.debug_listen,
+		       moved + 7, sizeof(moved) - 7);
+	memcpy(moved, "http://", 7);
 	struct nd_http_hooks hooks = {
 		.arg = d,
+		.role = ND_HTTP_PUBLIC,
 		.metrics = http_metrics,
 		.is_ready = http_is_ready,
 		.is_healthy = http_is_healthy,
-		.debug = http_debug,
+		.debug_moved_to = moved,
 	};
 	d->http = nd_http_new(d->control,
 			      (const struct sockaddr *)&d->cfg.http_listen,
 			      &hooks);
 	if (d->http == NULL)
+		return -EIO;
+	struct nd_http_hooks dhooks = {
+		.arg = d,
+		.role = ND_HTTP_DEBUG,
+		.debug = http_debug,
+		.control = http_control,
+	};
+	if (nd_control_start(d) != 0)
+		return -EINVAL;
+	d->debug_http = nd_http_new(d->control,
+				    (const struct sockaddr *)&d->cfg.debug_listen,
+				    &dhooks);
+	if (d->debug_http == NULL)
 		return -EIO;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct event *ev = evsignal_new(d->control, sigs[i], on_signal, d);
@@ -693,6 +759,15 @@ int nd_daemon_start(struct nd_daemon *d)
 		if (d->tick_ev == NULL || event_add(d->tick_ev, &tv) != 0)
 			return -ENOMEM;
 	}
+	/* Every socket is bound and no thread of ours runs yet
+	 * (capabilities are per thread): the moment to give up root. */
+	struct nd_priv_plan plan = {
+		.user = d->cfg.user,
+		.drop = d->cfg.drop_privileges,
+		.keep_net_admin = nd_privileges_need_net_admin(&d->cfg),
+	};
+	if (nd_privileges_drop(&plan) != 0)
+		return -EPERM;
 	for (unsigned i = 0; i < d->n_workers; i++) {
 		int rc = nd_worker_start(d->workers[i]);
 		if (rc != 0) {
@@ -739,6 +814,8 @@ void nd_daemon_free(struct nd_daemon *d)
 	free(d->workers);
 	nd_tcp_clients_free(d->tcp_clients);
 	nd_http_free(d->http);
+	nd_debug_resolve_cancel_all(d);
+	nd_http_free(d->debug_http);
 	nd_hosts_file_free(d->hosts);
 	nd_kube_client_free(d->kube_client);
 	nd_kube_store_free(d->kube);

@@ -44,6 +44,8 @@ struct nd_runtime {
 					   zone's (owned) */
 	size_t n_slots;			/* slots in use */
 	bool forward_tcp;		/* default upstreams over TCP only */
+	bool forward_0x20;		/* --forward-0x20 */
+	bool forward_cookies;		/* --forward-cookies */
 	bool owns_ups;			/* ups, the zones' sets and the names
 					   are freed with this snapshot (a
 					   reload that keeps the same upstreams
@@ -82,7 +84,12 @@ struct nd_daemon {
 	struct nd_searchlist *searchlist; /* ndots chain tracker; NULL = off */
 	struct nd_symptoms *symptoms;	/* signs of blocked DNS; NULL = off */
 	struct event_base *control;	/* main thread: signals, HTTP */
-	struct nd_http *http;
+	struct nd_http *http;		/* --http-listen: /metrics, probes */
+	struct nd_http *debug_http;	/* --debug-listen: /debug/, /control/ */
+	uint64_t reload_ms;		/* monotonic time of the last reload
+					   (SIGHUP, control); 0 = none */
+	char reload_outcome[ND_CONFIG_ERRLEN]; /* "accepted" or the reason
+					   it was refused */
 	struct event *sig_ev[3];	/* SIGTERM, SIGINT, SIGHUP */
 	struct event *tick_ev;		/* diagnostics' periodic decisions */
 	struct nd_tcp_clients *tcp_clients; /* TCP connections per client,
@@ -113,6 +120,14 @@ int nd_daemon_start(struct nd_daemon *d);
 /* Run the control loop until SIGTERM/SIGINT and the workers have
  * drained; returns the exit status. */
 int nd_daemon_run(struct nd_daemon *d);
+
+/*
+ * Read the configuration again and apply what can change while serving
+ * (SIGHUP, POST /control/reload; control thread only). why: the reason
+ * when refused (a bad or emptied config file; the running configuration
+ * is kept), else "". Returns 0 when taken, -1 when refused.
+ */
+int nd_daemon_reload(struct nd_daemon *d, char *why, size_t cap);
 
 /* Free everything (after run, or a failed start). */
 void nd_daemon_free(struct nd_daemon *d);

@@ -14,6 +14,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "server/debug_view.h"
+#include "server/http.h"
 #include "util/log.h"
 
 #define CT_JSON "application/json"
@@ -46,8 +47,13 @@ static const struct view {
      "the Kubernetes API list/watch of each resource: state, resourceVersion, failures, waits"},
     {"/debug/explain",
      nd_debug_view_explain,
-     {"name", "client", "namespace"},
-     "walk a name as a pod would: ?name=N[&client=IP][&namespace=NS]"},
+     {"name", "client", "namespace", "resolve"},
+     "walk a name as a pod would: ?name=N[&client=IP][&namespace=NS]"
+     "[&resolve=1: ask the upstream for names not cached]"},
+    {"/debug/status",
+     nd_debug_view_status,
+     {NULL},
+     "version, uptime, sync state, cache, upstream health, log level"},
 };
 
 #define N_VIEWS (sizeof(views) / sizeof(views[0]))
@@ -116,9 +122,10 @@ nomem:
 	return NULL;
 }
 
-/* Route to the view: the status and its document (NULL = no memory). */
+/* Route to the view: the status and its document (NULL = no memory);
+ * ND_HTTP_LATER when the view answers through later. */
 static int route(struct nd_daemon *d, const char *path, const char *query,
-		 cJSON **doc)
+		 struct nd_http_later *later, cJSON **doc)
 {
 	struct evkeyvalq params;
 	const struct evkeyval *kv;
@@ -154,8 +161,14 @@ static int route(struct nd_daemon *d, const char *path, const char *query,
 			return 400;
 		}
 	}
-	status = v->fn(d, &params, doc);
+	if (v->fn == nd_debug_view_explain &&
+	    nd_debug_param(&params, "resolve") != NULL)
+		status = nd_debug_explain_resolve(d, &params, later, doc);
+	else
+		status = v->fn(d, &params, doc);
 	evhttp_clear_headers(&params);
+	if (status == ND_HTTP_LATER)
+		return status;
 	if (status < 0) {
 		cJSON_Delete(*doc);
 		*doc = NULL;
@@ -166,21 +179,30 @@ static int route(struct nd_daemon *d, const char *path, const char *query,
 	return status;
 }
 
-int nd_debug_dispatch(struct nd_daemon *d, const char *path, const char *query,
+int nd_debug_dispatch(struct nd_daemon *d, const struct nd_http_req *r,
 		      char **body, size_t *len, const char **content_type)
 {
 	cJSON *doc = NULL;
-	char *text;
 	int status;
 
-	if (d == NULL || path == NULL || body == NULL || len == NULL ||
-	    content_type == NULL)
+	if (d == NULL || r == NULL || r->path == NULL || body == NULL ||
+	    len == NULL || content_type == NULL)
 		return -EINVAL;
 	*body = NULL;
 	*len = 0;
 	*content_type = CT_JSON;
-	status = route(d, path, query, &doc);
-	text = doc != NULL ? cJSON_Print(doc) : NULL;
+	status = route(d, r->path, r->query, r->later, &doc);
+	if (status == ND_HTTP_LATER)
+		return status;
+	return nd_debug_doc_text(doc, status, body, len);
+}
+
+int nd_debug_doc_text(cJSON *doc, int status, char **body, size_t *len)
+{
+	char *text = doc != NULL ? cJSON_Print(doc) : NULL;
+
+	*body = NULL;
+	*len = 0;
 	cJSON_Delete(doc);
 	if (text == NULL)
 		return 500; /* no body: the endpoint answers 500 itself */

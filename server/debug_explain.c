@@ -127,6 +127,40 @@ static int request_in(struct nd_daemon *d, const struct evkeyvalq *params,
 	return 0;
 }
 
+int nd_debug_explain_input(struct nd_daemon *d, const struct evkeyvalq *params,
+			   struct nd_explain_input *in, struct nd_kube_ip *ip,
+			   char *upstreams, size_t cap, cJSON **doc)
+{
+	const char *resolve = nd_debug_param(params, "resolve");
+	int status;
+
+	*doc = NULL;
+	memset(in, 0, sizeof(*in));
+	status = request_in(d, params, in, ip, doc);
+	if (status != 0)
+		return status;
+	if (resolve != NULL && strcmp(resolve, "1") != 0 &&
+	    strcmp(resolve, "0") != 0) {
+		*doc = nd_debug_error("resolve must be 1 or 0");
+		return 400;
+	}
+	in->zone = d->cfg.cluster_domain;
+	in->node_domains = d->cfg.resolv.search;
+	in->n_node_domains = d->cfg.resolv.n_search;
+	/* Pods get kubelet's ndots, not the node's own resolv.conf's. */
+	in->ndots = ND_EXPLAIN_NDOTS;
+	in->kube = d->kube;
+	in->is_synced = nd_daemon_kube_synced(d);
+	in->cache = d->cache;
+	in->now_ms = nd_clock_ms();
+	upstreams_in(nd_daemon_runtime(d), in, upstreams, cap);
+	/* The store's readers are RCU readers: the control thread is
+	 * registered as the writer already; this makes sure of it. */
+	if (d->kube != NULL)
+		nd_rcu_register();
+	return 0;
+}
+
 int nd_debug_view_explain(struct nd_daemon *d, const struct evkeyvalq *params,
 			  cJSON **doc)
 {
@@ -136,25 +170,10 @@ int nd_debug_view_explain(struct nd_daemon *d, const struct evkeyvalq *params,
 	char all[256];
 	int status;
 
-	*doc = NULL;
-	memset(&in, 0, sizeof(in));
-	status = request_in(d, params, &in, &ip, doc);
+	status = nd_debug_explain_input(d, params, &in, &ip, all, sizeof(all),
+					doc);
 	if (status != 0)
 		return status;
-	in.zone = d->cfg.cluster_domain;
-	in.node_domains = d->cfg.resolv.search;
-	in.n_node_domains = d->cfg.resolv.n_search;
-	/* Pods get kubelet's ndots, not the node's own resolv.conf's. */
-	in.ndots = ND_EXPLAIN_NDOTS;
-	in.kube = d->kube;
-	in.is_synced = nd_daemon_kube_synced(d);
-	in.cache = d->cache;
-	in.now_ms = nd_clock_ms();
-	upstreams_in(nd_daemon_runtime(d), &in, all, sizeof(all));
-	/* The store's readers are RCU readers: the control thread is
-	 * registered as the writer already; this makes sure of it. */
-	if (d->kube != NULL)
-		nd_rcu_register();
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return -ENOMEM;

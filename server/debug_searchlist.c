@@ -70,7 +70,8 @@ int nd_debug_view_searchlist(struct nd_daemon *d,
 		return -ENOMEM;
 	if (d->symptoms != NULL) {
 		json = NULL;
-		r = nd_symptoms_render_json(d->symptoms, &json);
+		r = nd_symptoms_render_json(d->symptoms, nd_clock_us(),
+					    nd_clock_wall_ms(), &json);
 		if (r < 0 || parse_into(json, &sig) < 0) {
 			cJSON_Delete(*doc);
 			*doc = NULL;

@@ -11,6 +11,7 @@
 #include "resolver/upstream.h"
 #include "server/daemon.h"
 #include "server/worker.h"
+#include "util/clock.h"
 
 /* A worker's counter, read whole while the worker bumps it (it is the
  * only writer; see ND_METRIC_ADD). */
@@ -22,11 +23,13 @@ static uint64_t load(const uint64_t *p)
 /* Counter slot i, index k of the set ups; zone: its forward zone, NULL
  * for the default upstreams. */
 static cJSON *upstream_json(struct nd_daemon *d, const struct nd_runtime *rt,
-			    size_t i, const struct nd_upstreams *ups, size_t idx,
+			    size_t i, struct nd_upstreams *ups, size_t idx,
 			    const char *zone)
 {
 	cJSON *o = cJSON_CreateObject(), *out;
 	uint64_t req = 0, tcp = 0, fails = 0, by[ND_UP_OUTCOMES] = {0};
+	uint64_t rej[ND_FWD_REJ_COUNT] = { 0 };
+	cJSON *rj;
 
 	if (o == NULL)
 		return NULL;
@@ -37,6 +40,8 @@ static cJSON *upstream_json(struct nd_daemon *d, const struct nd_runtime *rt,
 		tcp += load(&m->fwd_tcp[i]);
 		for (int k = 0; k < ND_UP_OUTCOMES; k++)
 			by[k] += load(&m->fwd_responses[i][k]);
+		for (int k = 0; k < ND_FWD_REJ_COUNT; k++)
+			rej[k] += load(&m->fwd_rejected[i][k]);
 	}
 	for (int k = 0; k < ND_UP_OUTCOMES; k++)
 		if (k != ND_UP_OK)
@@ -51,7 +56,20 @@ static cJSON *upstream_json(struct nd_daemon *d, const struct nd_runtime *rt,
 	     cJSON_AddStringToObject(o, "zone", zone) == NULL) ||
 	    cJSON_AddNumberToObject(o, "requests", (double)req) == NULL ||
 	    cJSON_AddNumberToObject(o, "tcp", (double)tcp) == NULL ||
-	    cJSON_AddNumberToObject(o, "failures", (double)fails) == NULL)
+	    cJSON_AddNumberToObject(o, "failures", (double)fails) == NULL ||
+	    cJSON_AddNumberToObject(o, "failing_in_a_row",
+				    (double)nd_upstreams_fails(ups, idx)) ==
+		NULL ||
+	    cJSON_AddBoolToObject(o, "forwards_to_us",
+				  nd_upstreams_is_loop(ups, idx)) == NULL ||
+	    cJSON_AddBoolToObject(
+		o, "no_0x20",
+		nd_trust_is_no_0x20(nd_upstreams_trust(ups, idx),
+				    nd_clock_us())) == NULL ||
+	    cJSON_AddBoolToObject(
+		o, "server_cookie",
+		nd_trust_has_server_cookie(nd_upstreams_trust(ups, idx))) ==
+		NULL)
 		goto nomem;
 	out = cJSON_AddObjectToObject(o, "outcomes");
 	if (out == NULL)
@@ -59,6 +77,13 @@ static cJSON *upstream_json(struct nd_daemon *d, const struct nd_runtime *rt,
 	for (int k = 0; k < ND_UP_OUTCOMES; k++)
 		if (cJSON_AddNumberToObject(out, nd_upstream_outcome_name(k),
 					    (double)by[k]) == NULL)
+			goto nomem;
+	rj = cJSON_AddObjectToObject(o, "rejected");
+	if (rj == NULL)
+		goto nomem;
+	for (int k = ND_FWD_REJ_ID; k < ND_FWD_REJ_COUNT; k++)
+		if (cJSON_AddNumberToObject(rj, nd_fwd_reject_name(k),
+					    (double)rej[k]) == NULL)
 			goto nomem;
 	return o;
 nomem:

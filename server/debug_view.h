@@ -33,6 +33,32 @@ int nd_debug_view_kube(struct nd_daemon *d, const struct evkeyvalq *params,
 		       cJSON **doc);
 int nd_debug_view_explain(struct nd_daemon *d, const struct evkeyvalq *params,
 			  cJSON **doc);
+int nd_debug_view_status(struct nd_daemon *d, const struct evkeyvalq *params,
+			 cJSON **doc);
+
+struct nd_http_later;
+
+/*
+ * /debug/explain?...&resolve=1: as nd_debug_view_explain, but the names
+ * the stub would send upstream are asked (through our own listener, so
+ * the answer is also cached) before the verdict. Returns a status with
+ * *doc set (a bad request), or ND_HTTP_LATER: the answer goes through
+ * later (taken) when the queries are done (server/debug_resolve.c).
+ */
+int nd_debug_explain_resolve(struct nd_daemon *d,
+			     const struct evkeyvalq *params,
+			     struct nd_http_later *later, cJSON **doc);
+
+/*
+ * Fill in from the request and the daemon what the explain engine is
+ * fed (server/debug_explain.c); all borrowed from params, d, ip and
+ * upstreams (cap bytes). Returns 0, or 400 with *doc set.
+ */
+struct nd_explain_input;
+struct nd_kube_ip;
+int nd_debug_explain_input(struct nd_daemon *d, const struct evkeyvalq *params,
+			   struct nd_explain_input *in, struct nd_kube_ip *ip,
+			   char *upstreams, size_t cap, cJSON **doc);
 
 /* {"error": "<formatted message>"}; NULL when out of memory. */
 cJSON *nd_debug_error(const char *fmt, ...)

@@ -3,6 +3,7 @@
 #include "server/http.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 struct nd_http {
 	struct evhttp *http;
 	struct nd_http_hooks hooks;
+	char moved_to[128]; /* hooks.debug_moved_to, copied; "" = none */
 };
 
 /*
@@ -129,23 +131,27 @@ static void serve_ready(struct nd_http *h, struct evhttp_request *req)
 		reply_text(req, 503, "Service Unavailable", "not ready\n");
 }
 
-static void serve_debug(struct nd_http *h, struct evhttp_request *req)
-{
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = evhttp_uri_get_path(uri);
-	const char *ctype = ND_CT_TEXT;
-	struct evbuffer *buf;
-	char *body = NULL;
-	size_t len = 0;
-	int code;
+struct nd_http_later {
+	struct evhttp_request *req;    /* NULL once the client went away */
+	struct evhttp_connection *conn;
+};
 
-	if (h->hooks.debug == NULL) {
-		reply_text(req, HTTP_NOTFOUND, "Not Found", "not found\n");
-		return;
-	}
-	code = h->hooks.debug(h->hooks.arg, path, evhttp_uri_get_query(uri),
-			      &body, &len, &ctype);
-	buf = evbuffer_new();
+/* The connection is going down before the answer: the request goes
+ * with it, so nd_http_later_reply() must not touch it. */
+static void later_conn_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct nd_http_later *l = arg;
+
+	(void)conn;
+	l->req = NULL;
+}
+
+/* A hook's document as the reply (takes body). */
+static void send_body(struct evhttp_request *req, int code, char *body,
+		      size_t len, const char *ctype)
+{
+	struct evbuffer *buf = evbuffer_new();
+
 	if (body == NULL || buf == NULL ||
 	    evbuffer_add_reference(buf, body, len, free_text, NULL) != 0) {
 		free(body);
@@ -155,10 +161,88 @@ static void serve_debug(struct nd_http *h, struct evhttp_request *req)
 		return;
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-			  "Content-Type", ctype);
+			  "Content-Type", ctype ? ctype : ND_CT_TEXT);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 			  "Cache-Control", "no-store");
 	send_reply(req, code, code == HTTP_OK ? "OK" : "Error", buf);
+}
+
+void nd_http_later_reply(struct nd_http_later *l, int status, char *body,
+			 size_t len, const char *content_type)
+{
+	if (l == NULL) {
+		free(body);
+		return;
+	}
+	if (l->req == NULL) {
+		free(body);
+	} else {
+		evhttp_connection_set_closecb(l->conn, NULL, NULL);
+		send_body(l->req, status, body, len, content_type);
+	}
+	free(l);
+}
+
+/* /debug/... or /control/... through hook fn. */
+static void serve_view(struct nd_http *h, struct evhttp_request *req,
+		       nd_http_view_fn fn)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	const char *ctype = ND_CT_TEXT;
+	struct nd_http_req r = {
+		.path = evhttp_uri_get_path(uri),
+		.query = evhttp_uri_get_query(uri),
+		.peer = conn ? evhttp_connection_get_addr(conn) : NULL,
+		.authorization = evhttp_find_header(
+			evhttp_request_get_input_headers(req), "Authorization"),
+	};
+	char *body = NULL;
+	size_t len = 0;
+	int code;
+
+	r.later = calloc(1, sizeof(*r.later));
+	if (r.later == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	r.later->req = req;
+	r.later->conn = conn;
+	code = fn(h->hooks.arg, &r, &body, &len, &ctype);
+	if (code == ND_HTTP_LATER) {
+		/* The hook owns r.later now; know when the client leaves. */
+		if (conn != NULL)
+			evhttp_connection_set_closecb(conn, later_conn_closed,
+						      r.later);
+		return;
+	}
+	free(r.later);
+	send_body(req, code, body, len, ctype);
+}
+
+/* A /debug/ path on the public listener: say where it went. */
+static void serve_moved(struct nd_http *h, struct evhttp_request *req)
+{
+	char msg[512];
+
+	if (h->moved_to[0] == '\0') {
+		reply_text(req, HTTP_NOTFOUND, "Not Found", "not found\n");
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "not found: /debug/ is served on %s (--debug-listen), "
+		 "apart from /metrics\n",
+		 h->moved_to);
+	reply_text(req, HTTP_NOTFOUND, "Not Found", msg);
+}
+
+static void bad_method(struct evhttp_request *req, const char *allow)
+{
+	/* RFC 9110 15.5.6: a 405 lists the methods that would work. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+			  allow);
+	reply_text(req, HTTP_BADMETHOD, "Method Not Allowed",
+		   "method not allowed\n");
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -167,29 +251,50 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	bool is_get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
+	bool is_debug_path;
 	void (*serve)(struct nd_http *, struct evhttp_request *) = NULL;
 
 	if (path == NULL)
 		path = "";
+	is_debug_path = strcmp(path, "/debug") == 0 ||
+			strncmp(path, "/debug/", 7) == 0;
+	if (h->hooks.role == ND_HTTP_DEBUG) {
+		if (is_debug_path && h->hooks.debug != NULL) {
+			if (!is_get)
+				bad_method(req, "GET, HEAD");
+			else
+				serve_view(h, req, h->hooks.debug);
+		} else if (strncmp(path, "/control/", 9) == 0 &&
+			   h->hooks.control != NULL) {
+			/* A state change: never on a GET a crawler or a
+			 * prefetching browser might send. */
+			if (cmd != EVHTTP_REQ_POST)
+				bad_method(req, "POST");
+			else
+				serve_view(h, req, h->hooks.control);
+		} else {
+			reply_text(req, HTTP_NOTFOUND, "Not Found",
+				   "not found: this listener serves /debug/ "
+				   "and /control/ only\n");
+		}
+		return;
+	}
 	if (strcmp(path, "/metrics") == 0)
 		serve = serve_metrics;
 	else if (strcmp(path, "/health") == 0)
 		serve = serve_health;
 	else if (strcmp(path, "/ready") == 0)
 		serve = serve_ready;
-	else if (strncmp(path, "/debug/", 7) == 0)
-		serve = serve_debug;
+	else if (is_debug_path)
+		serve = serve_moved;
 
 	if (serve == NULL) {
 		reply_text(req, HTTP_NOTFOUND, "Not Found", "not found\n");
 		return;
 	}
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		/* RFC 9110 15.5.6: a 405 lists the methods that would work. */
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-				  "Allow", "GET, HEAD");
-		reply_text(req, HTTP_BADMETHOD, "Method Not Allowed",
-			   "method not allowed\n");
+	if (!is_get) {
+		bad_method(req, "GET, HEAD");
 		return;
 	}
 	serve(h, req);
@@ -245,6 +350,10 @@ struct nd_http *nd_http_new(struct event_base *base,
 		return NULL;
 	}
 	h->hooks = *hooks;
+	h->hooks.debug_moved_to = NULL; /* copied below, not borrowed */
+	if (hooks->debug_moved_to != NULL)
+		snprintf(h->moved_to, sizeof(h->moved_to), "%s",
+			 hooks->debug_moved_to);
 	h->http = evhttp_new(base);
 	if (h->http == NULL) {
 		nd_err("http", "cannot serve HTTP on %s: evhttp_new failed",
@@ -283,8 +392,9 @@ struct nd_http *nd_http_new(struct event_base *base,
 	/* With port 0 the kernel chose one: log that, tests read it. */
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen) == 0)
 		nd_addr_format((struct sockaddr *)&bound, name, sizeof(name));
-	nd_info("http", "listening on http://%s (/metrics /health /ready /debug/)",
-		name);
+	nd_info("http", "listening on http://%s (%s)", name,
+		hooks->role == ND_HTTP_DEBUG ? "/debug/ /control/"
+					     : "/metrics /health /ready");
 	return h;
 fail:
 	nd_http_free(h);

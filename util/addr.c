@@ -173,6 +173,25 @@ bool nd_addr_is_any(const struct sockaddr *sa)
 	return false;
 }
 
+bool nd_addr_is_loopback(const struct sockaddr *sa)
+{
+	static const uint8_t one[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *a;
+
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >>
+			24) == 127;
+	if (sa->sa_family != AF_INET6)
+		return false;
+	a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	/* A dual-stack socket sees IPv4 peers as ::ffff:a.b.c.d. */
+	return memcmp(a, one, 16) == 0 ||
+	       (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+}
+
 int nd_cidr_parse(const char *spec, struct nd_cidr *out)
 {
 	char host[INET6_ADDRSTRLEN];

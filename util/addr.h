@@ -38,6 +38,9 @@ uint16_t nd_addr_port(const struct sockaddr *sa);
 /* True for 0.0.0.0 and ::. */
 bool nd_addr_is_any(const struct sockaddr *sa);
 
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104 (this host only). */
+bool nd_addr_is_loopback(const struct sockaddr *sa);
+
 /* A network: family, address bytes, prefix length. */
 struct nd_cidr {
 	int family;	    /* AF_INET or AF_INET6 */

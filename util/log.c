@@ -17,7 +17,12 @@ void nd_log_set_level(int level)
 		level = ND_LOG_ERROR;
 	if (level > ND_LOG_DEBUG)
 		level = ND_LOG_DEBUG;
-	nd_log_threshold = level;
+	__atomic_store_n(&nd_log_threshold, level, __ATOMIC_RELAXED);
+}
+
+int nd_log_get_level(void)
+{
+	return __atomic_load_n(&nd_log_threshold, __ATOMIC_RELAXED);
 }
 
 int nd_log_level_parse(const char *name)

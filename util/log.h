@@ -14,8 +14,11 @@ enum nd_log_level {
 /* Lines above this level are dropped before their arguments are evaluated. */
 extern int nd_log_threshold;
 
-/* Set the threshold; level names: error, warn, info, debug. */
+/* Set the threshold; level names: error, warn, info, debug. Any thread,
+ * at any time (an atomic store; lines already past the test still go). */
 void nd_log_set_level(int level);
+/* The threshold now. */
+int nd_log_get_level(void);
 /* Parse a level name; returns the level or -1 when unknown. */
 int nd_log_level_parse(const char *name);
 
@@ -29,7 +32,8 @@ void nd_log_emit(int level, const char *group, const char *fmt, ...)
 
 #define nd_log(level, group, ...)                                   \
 	do {                                                        \
-		if ((level) <= nd_log_threshold)                    \
+		if ((level) <= __atomic_load_n(&nd_log_threshold,   \
+					       __ATOMIC_RELAXED))   \
 			nd_log_emit((level), (group), __VA_ARGS__); \
 	} while (0)
 

@@ -147,11 +147,22 @@ static int query_make(const char *name, struct nd_query *q)
 	return 0;
 }
 
+/* The outcome of name when explain had it resolved; NULL = not asked. */
+static const struct nd_explain_resolved *
+resolved_find(const struct nd_explain_input *in, const char *name)
+{
+	for (size_t i = 0; in->resolved != NULL && i < in->n_resolved; i++)
+		if (strcasecmp(in->resolved[i].name, name) == 0)
+			return &in->resolved[i];
+	return NULL;
+}
+
 /* Where one candidate's answer comes from, in the worker's order: the
  * cluster zone, then the cache, then an upstream. */
 static void cand_lookup(const struct nd_explain_input *in,
 			struct nd_explain_cand *c, uint8_t *buf, size_t cap)
 {
+	const struct nd_explain_resolved *r;
 	struct nd_query q;
 	size_t got = 0;
 
@@ -171,6 +182,20 @@ static void cand_lookup(const struct nd_explain_input *in,
 			return;
 		}
 		c->source = ND_EXPLAIN_CLUSTER;
+	} else if ((r = resolved_find(in, c->name)) != NULL) {
+		/* Asked just now: that outcome, even though it is in the
+		 * cache by now (or, an error, is not). */
+		c->source = r->has_reply ? ND_EXPLAIN_RESOLVED
+					 : ND_EXPLAIN_NO_ANSWER;
+		c->reply = r->reply;
+		if (!r->has_reply) {
+			c->reply.rcode = ND_RCODE_SERVFAIL;
+			c->reply.ttl_s = -1;
+		}
+		c->is_positive = r->has_reply &&
+				 c->reply.rcode == ND_RCODE_NOERROR &&
+				 c->reply.ancount > 0;
+		return;
 	} else if (in->cache != NULL &&
 		   nd_cache_answer(in->cache, &q, in->now_ms, false, cap, buf,
 				   cap, &got) == ND_CACHE_HIT) {
@@ -206,6 +231,14 @@ static int walk(const struct nd_explain_input *in, struct nd_explain *e)
 			c->is_tried = false;
 		if (c->source == ND_EXPLAIN_FORWARD)
 			e->n_unknown++;
+		if (c->source == ND_EXPLAIN_RESOLVED ||
+		    c->source == ND_EXPLAIN_NO_ANSWER)
+			e->n_resolved++;
+		/* An expansion into our own zone that does not exist is
+		 * how a search list works, not a failure of the name. */
+		c->is_search_miss = c->search_idx >= 0 &&
+				    c->source == ND_EXPLAIN_CLUSTER &&
+				    c->reply.rcode == ND_RCODE_NXDOMAIN;
 		if (c->is_positive)
 			e->answered = (int)i;
 	}
@@ -247,6 +280,21 @@ static int walk(const struct nd_explain_input *in, struct nd_explain *e)
 	}
 	free(buf);
 	return 0;
+}
+
+const char *nd_explain_next_unknown(const struct nd_explain *e)
+{
+	if (e == NULL)
+		return NULL;
+	for (size_t i = 0; i < e->n_cand; i++)
+		if (e->cand[i].is_tried &&
+		    e->cand[i].source == ND_EXPLAIN_FORWARD)
+			return e->cand[i].name;
+	/* The CNAME target nodedns would ask for the client. */
+	if (e->n_chain > 0 &&
+	    e->chain[e->n_chain - 1].source == ND_EXPLAIN_FORWARD)
+		return e->chain[e->n_chain - 1].name;
+	return NULL;
 }
 
 int nd_explain_run(const struct nd_explain_input *in, struct nd_explain *e)

@@ -36,6 +36,17 @@ enum nd_explain_source {
 	ND_EXPLAIN_CACHE = 2,	   /* a fresh cache entry */
 	ND_EXPLAIN_FORWARD = 3,	   /* not cached: an upstream would be asked */
 	ND_EXPLAIN_TOO_LONG = 4,   /* longer than a DNS name: never sent */
+	ND_EXPLAIN_RESOLVED = 5,   /* not cached, and asked just now for
+				      explain (input resolved[]) */
+	ND_EXPLAIN_NO_ANSWER = 6,  /* not cached, asked just now, and no
+				      answer came in time */
+};
+
+/* A name explain had resolved for real (?resolve=1), and how it ended. */
+struct nd_explain_resolved {
+	char name[ND_EXPLAIN_TEXT];  /* absolute, trailing dot */
+	bool has_reply;		     /* false: no answer in time */
+	struct nd_diag_reply reply;  /* when has_reply */
 };
 
 /* How the client's namespace was chosen. */
@@ -52,8 +63,12 @@ struct nd_explain_cand {
 	int search_idx;		     /* search domain appended (index in
 					nd_explain.search); -1 = the name
 					as typed */
-	struct nd_diag_reply reply; /* for CLUSTER and CACHE */
+	struct nd_diag_reply reply; /* for CLUSTER, CACHE and RESOLVED */
 	bool is_tried;		     /* sent; false: after the answer */
+	bool is_search_miss;	     /* a search-list expansion into the
+					cluster zone that does not exist: the
+					NXDOMAIN the search list expects, not
+					a failure */
 	bool is_positive;	     /* NOERROR with answer records: the stub
 					stops here */
 };
@@ -95,6 +110,7 @@ struct nd_explain {
 	bool is_chain_loop;		/* a target named an earlier step */
 	size_t n_unknown; /* tried candidates that would go
 			     upstream (outcome unknown) */
+	size_t n_resolved; /* tried candidates asked upstream just now */
 	bool has_kube;	  /* a cluster zone is configured */
 	bool is_synced;	  /* and it had its first full view */
 	/* The Service the name means: from the answering candidate, else
@@ -150,6 +166,11 @@ struct nd_explain_input {
 	double upstream_srtt_ms; /* its smoothed RTT; 0 = not measured */
 	size_t n_upstreams;	/* upstreams configured */
 	const char *upstreams;	/* all of them, comma-separated; NULL = "" */
+	const struct nd_explain_resolved *resolved; /* names asked for real
+				   (resolve): a candidate not in the zone
+				   or the cache takes its outcome from
+				   here; NULL = none */
+	size_t n_resolved;
 };
 
 /*
@@ -177,12 +198,23 @@ void nd_explain_deinit(struct nd_explain *e);
 cJSON *nd_explain_json(const struct nd_explain *e);
 
 /*
- * Add "verdict" to doc: {"status": "ok"|"fail"|"unknown", "dns",
+ * The first name the walk would send upstream with no local answer (a
+ * candidate, else the CNAME target nodedns would ask for the client):
+ * not in the zone, not cached, not resolved. NULL = none; else borrowed
+ * from e. With resolve the daemon asks it, then walks again.
+ */
+const char *nd_explain_next_unknown(const struct nd_explain *e);
+
+/*
+ * Add "verdict" to doc: {"status": "ok"|"fail"|"not_cached", "dns",
  * "service", "upstream", "text"}, the steps in the troubleshooting order
- * DNS -> Service selection -> endpoints -> upstream, in plain words.
+ * DNS -> Service selection -> endpoints -> upstream, in plain words. The
+ * verdict is about the name the stub ends with: the search list's
+ * expected NXDOMAINs on the way there are no failure.
  * "fail": the name does not resolve, or resolves to a Service without
- * ready endpoints; "unknown": the answer depends on an upstream not
- * asked yet. Returns 0, -EINVAL (NULL argument) or -ENOMEM.
+ * ready endpoints; "not_cached": the answer depends on an upstream not
+ * asked (explain sends nothing unless told to resolve).
+ * Returns 0, -EINVAL (NULL argument) or -ENOMEM.
  */
 int nd_explain_verdict(const struct nd_explain *e, cJSON *doc);
 

@@ -18,6 +18,10 @@ static const char *source_name(enum nd_explain_source s)
 		return "upstream";
 	case ND_EXPLAIN_TOO_LONG:
 		return "none";
+	case ND_EXPLAIN_RESOLVED:
+		return "upstream (asked now)";
+	case ND_EXPLAIN_NO_ANSWER:
+		return "upstream (no answer)";
 	}
 	return "?";
 }
@@ -36,7 +40,9 @@ static cJSON *cand_json(const struct nd_explain *e,
 	char rc[16];
 	bool has_reply = c->source == ND_EXPLAIN_CLUSTER ||
 			 c->source == ND_EXPLAIN_CACHE ||
-			 c->source == ND_EXPLAIN_NOT_SYNCED;
+			 c->source == ND_EXPLAIN_NOT_SYNCED ||
+			 c->source == ND_EXPLAIN_RESOLVED ||
+			 c->source == ND_EXPLAIN_NO_ANSWER;
 
 	if (o == NULL ||
 	    (index > 0 &&
@@ -54,9 +60,16 @@ static cJSON *cand_json(const struct nd_explain *e,
 			goto nomem;
 		return o;
 	}
-	if (!cJSON_AddStringToObject(o, "source", source_name(c->source)))
+	if (!cJSON_AddStringToObject(o, "source", source_name(c->source)) ||
+	    !cJSON_AddBoolToObject(o, "search_miss", c->is_search_miss) ||
+	    (c->is_search_miss &&
+	     !cJSON_AddStringToObject(o, "note",
+				      "search-list expansion: NXDOMAIN "
+				      "expected, the stub tries the next")))
 		goto nomem;
-	if (c->source == ND_EXPLAIN_FORWARD &&
+	if ((c->source == ND_EXPLAIN_FORWARD ||
+	     c->source == ND_EXPLAIN_RESOLVED ||
+	     c->source == ND_EXPLAIN_NO_ANSWER) &&
 	    !cJSON_AddStringToObject(o, "upstream", e->upstream))
 		goto nomem;
 	if (!has_reply)
@@ -140,6 +153,9 @@ cJSON *nd_explain_json(const struct nd_explain *e)
 	if ((e->answered >= 0
 		 ? !cJSON_AddNumberToObject(doc, "answered_by", e->answered + 1)
 		 : !cJSON_AddNullToObject(doc, "answered_by")))
+		goto nomem;
+	if (!cJSON_AddNumberToObject(doc, "asked_upstream_now",
+				     (double)e->n_resolved))
 		goto nomem;
 	if (e->svc.n == 1) {
 		if ((item = nd_diag_service_json(&e->svc.v[0])) == NULL)

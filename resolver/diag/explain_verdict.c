@@ -395,6 +395,33 @@ static void step_text(struct sb *b, const struct nd_explain *e,
 	}
 }
 
+/* The search list's expected misses before candidate end, said once. */
+static void search_miss_text(struct sb *b, const struct nd_explain *e,
+			     size_t end)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < end && i < e->n_cand; i++)
+		n += e->cand[i].is_tried && e->cand[i].is_search_miss;
+	if (n > 0)
+		sb_add(b,
+		       " The %zu search-list expansion%s before it got "
+		       "NXDOMAIN from the cluster zone, as a search list "
+		       "expects.",
+		       n, n == 1 ? "" : "s");
+}
+
+/* The last candidate the stub sends when nothing answers. */
+static int last_tried(const struct nd_explain *e)
+{
+	int last = -1;
+
+	for (size_t i = 0; i < e->n_cand; i++)
+		if (e->cand[i].is_tried)
+			last = (int)i;
+	return last;
+}
+
 /* --- the whole ------------------------------------------------------------ */
 
 struct verdict {
@@ -411,7 +438,9 @@ static void answered(const struct nd_explain *e, struct verdict *v)
 	v->status = "ok";
 	sb_add(&v->dns, "answered by the %s candidate %s from the %s: ",
 	       ordinal(k + 1, ord, sizeof(ord)), c->name,
-	       c->source == ND_EXPLAIN_CLUSTER ? "cluster zone" : "cache");
+	       c->source == ND_EXPLAIN_CLUSTER	  ? "cluster zone"
+	       : c->source == ND_EXPLAIN_RESOLVED ? "upstream (asked now)"
+						  : "cache");
 	answer_text(&v->dns, &c->reply);
 	if (c->source == ND_EXPLAIN_CACHE)
 		sb_add(&v->dns, " (TTL %lld s left)",
@@ -420,6 +449,7 @@ static void answered(const struct nd_explain *e, struct verdict *v)
 	if (tried_before(e, k) > 0 && e->n_unknown > 0)
 		sb_add(&v->dns, " That is if the earlier candidates sent "
 				"upstream get no answer there.");
+	search_miss_text(&v->dns, e, k);
 	cost_text(&v->dns, e, k, "before the answer");
 	if (c->source == ND_EXPLAIN_CLUSTER && e->svc.n == 1)
 		v->status = service_text(&v->svc, e);
@@ -434,6 +464,12 @@ static void answered(const struct nd_explain *e, struct verdict *v)
 		srtt_text(&v->up, e);
 		sb_add(&v->up, ").");
 	}
+	if (c->source == ND_EXPLAIN_RESOLVED) {
+		sb_add(&v->up, "asked just now through ");
+		upstreams_text(&v->up, e);
+		sb_add(&v->up, "; the answer is cached for %lld s.",
+		       (long long)c->reply.ttl_s);
+	}
 	if (e->has_target)
 		target_text(&v->up, e);
 }
@@ -446,33 +482,61 @@ static void unanswered(const struct nd_explain *e, struct verdict *v)
 	if (f < 0 || (e->is_svc_intent && e->has_kube)) {
 		/* Nothing answers; or the name means a Service, which no
 		 * upstream knows: what is left to ask there is a formality. */
+		int last = last_tried(e);
+
 		v->status = "fail";
-		sb_add(&v->dns, "%s for every candidate", negatives_text(e));
-		if (f >= 0)
+		if (f < 0 && last >= 0 && e->n_resolved > 0) {
+			/* Asked for real: the outcome of the name the
+			 * stub ends with is what counts. */
+			char rc[16];
+			const struct nd_explain_cand *l = &e->cand[last];
+
 			sb_add(&v->dns,
-			       " in the cluster zone; the rest (from "
-			       "%s on) go upstream, which does not know "
-			       "cluster names",
-			       e->cand[f].name);
-		sb_add(&v->dns, ".");
+			       "the stub ends with %s, and the upstream "
+			       "answers it %s",
+			       l->name,
+			       l->source == ND_EXPLAIN_NO_ANSWER
+				   ? "nothing in time (SERVFAIL)"
+				   : nd_diag_rcode_name(l->reply.rcode, rc,
+							sizeof(rc)));
+			if (l->source == ND_EXPLAIN_RESOLVED &&
+			    l->reply.rcode == ND_RCODE_NOERROR)
+				sb_add(&v->dns, " with no address (NODATA)");
+			sb_add(&v->dns, ".");
+			search_miss_text(&v->dns, e, (size_t)last);
+		} else {
+			sb_add(&v->dns, "%s for every candidate",
+			       negatives_text(e));
+			if (f >= 0)
+				sb_add(&v->dns,
+				       " in the cluster zone; the rest (from "
+				       "%s on) go upstream, which does not "
+				       "know cluster names",
+				       e->cand[f].name);
+			sb_add(&v->dns, ".");
+		}
 		not_synced_text(&v->dns, e);
 		if (e->svc.n == 1) {
 			if (e->svc_host[0] == '\0' || !host_text(&v->svc, e))
 				(void)service_text(&v->svc, e);
-		} else if (e->svc_name[0] != '\0') {
+		} else if (e->svc_name[0] != '\0' && e->is_svc_intent) {
+			missing_text(&v->svc, e);
+		} else if (e->svc_name[0] != '\0' && e->has_kube &&
+			   e->same_name.n > 0) {
+			/* "api.example.com" read as Service "com" is no
+			 * Service name; a typo of one may be. */
+			sb_add(&v->svc, "if a Service was meant: ");
 			missing_text(&v->svc, e);
 		}
 		return;
 	}
-	v->status = "unknown";
-	if (f > 0)
-		sb_add(&v->dns,
-		       "no local answer for the first %zu "
-		       "candidate%s; ",
-		       (size_t)f, f == 1 ? "" : "s");
-	sb_add(&v->dns, "not cached: the %s candidate %s will be forwarded.",
-	       ordinal((size_t)f + 1, ord, sizeof(ord)),
-	       e->cand[f].name);
+	v->status = "not_cached";
+	sb_add(&v->dns,
+	       "not cached: the %s candidate %s would be forwarded upstream, "
+	       "and explain sends no query (ask with resolve to see the "
+	       "real outcome).",
+	       ordinal((size_t)f + 1, ord, sizeof(ord)), e->cand[f].name);
+	search_miss_text(&v->dns, e, (size_t)f);
 	not_synced_text(&v->dns, e);
 	cost_text(&v->dns, e, (size_t)f, "before it goes upstream");
 	sb_add(&v->up, "not cached: the first query will go to upstream %s (",

@@ -169,11 +169,15 @@ int nd_symptoms_render_metrics(const struct nd_symptoms *s, char **text,
 
 /*
  * The counters and the ring of recent signal events (oldest first), as
- * {"counters":{...},"events":[{"time_us","kind","client","name","type",
- * "message"}, ...]}; time_us is the monotonic time the caller passed in.
+ * {"counters":{...},"events":[{"time","age_s","kind","client","name",
+ * "type","message"}, ...]}: time is the event's wall-clock time (RFC 3339,
+ * UTC), age_s how long before now_us it happened (tenths of a second).
+ * now_us: the monotonic clock of the events; now_wall_ms: the wall clock
+ * (ms since the epoch) read at the same moment.
  * json: receives a malloc'd NUL-terminated string; free() it.
  * Returns 0, -ENOMEM or -EINVAL.
  */
-int nd_symptoms_render_json(struct nd_symptoms *s, char **json);
+int nd_symptoms_render_json(struct nd_symptoms *s, uint64_t now_us,
+			    uint64_t now_wall_ms, char **json);
 
 #endif /* RESOLVER_DIAG_SYMPTOMS_H */

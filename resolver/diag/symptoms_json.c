@@ -14,6 +14,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/clock.h"
+
 static bool add_number(cJSON *o, const char *k, double v)
 {
 	return cJSON_AddNumberToObject(o, k, v) != NULL;
@@ -47,14 +49,31 @@ static bool add_counters(cJSON *root, const struct nd_symptoms_stats *st)
 /* Events one rendering shows: a larger ring shows its newest this many. */
 #define EVENTS_MAX 1024
 
-static bool add_event(cJSON *events, const struct nd_symptom_event *e)
+/* When the event happened, for people: the wall-clock time and how long
+ * ago, not the monotonic clock's microseconds, which mean nothing outside
+ * the process. */
+static bool add_time(cJSON *o, uint64_t t_us, uint64_t now_us,
+		     uint64_t now_wall_ms)
+{
+	char ts[40];
+	uint64_t ago_us = t_us < now_us ? now_us - t_us : 0;
+
+	nd_clock_rfc3339(nd_clock_mono_to_wall_ms(t_us, now_us, now_wall_ms),
+			 ts, sizeof(ts));
+	/* Tenths of a second are what "3.2 s ago" shows. */
+	return cJSON_AddStringToObject(o, "time", ts) != NULL &&
+	       add_number(o, "age_s", (double)(ago_us / 100000u) / 10.0);
+}
+
+static bool add_event(cJSON *events, const struct nd_symptom_event *e,
+		      uint64_t now_us, uint64_t now_wall_ms)
 {
 	cJSON *o = cJSON_CreateObject();
 
 	if (o == NULL)
 		return false;
 	cJSON_AddItemToArray(events, o);
-	if (!add_number(o, "time_us", (double)e->time_us) ||
+	if (!add_time(o, e->time_us, now_us, now_wall_ms) ||
 	    !cJSON_AddStringToObject(o, "kind", nd_symptom_kind_name(e->kind)) ||
 	    !cJSON_AddStringToObject(o, "client", e->client) ||
 	    !cJSON_AddStringToObject(o, "name", e->name) ||
@@ -67,7 +86,8 @@ static bool add_event(cJSON *events, const struct nd_symptom_event *e)
 	return true;
 }
 
-int nd_symptoms_render_json(struct nd_symptoms *s, char **json)
+int nd_symptoms_render_json(struct nd_symptoms *s, uint64_t now_us,
+			    uint64_t now_wall_ms, char **json)
 {
 	struct nd_symptoms_stats st;
 	struct nd_symptom_event *ev = NULL;
@@ -90,7 +110,7 @@ int nd_symptoms_render_json(struct nd_symptoms *s, char **json)
 	if (events == NULL)
 		goto nomem;
 	for (size_t i = 0; i < n; i++)
-		if (!add_event(events, &ev[i]))
+		if (!add_event(events, &ev[i], now_us, now_wall_ms))
 			goto nomem;
 	free(ev);
 	*json = cJSON_PrintUnformatted(root);

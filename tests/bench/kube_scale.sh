@@ -103,7 +103,8 @@ log "kubeapi.py loaded the state in $(ms_since "$t") ms: $(cat "$ND_TMP/load.jso
 ND_PORT=$(free_port)
 ND_HPORT=$(free_port)
 ND_LOG="$ND_TMP/nodedns.log"
-ND_ARGS=(--listen "127.0.0.1:$ND_PORT" --http-listen "127.0.0.1:$ND_HPORT" --resolv-conf /dev/null
+ND_ARGS=(--listen "127.0.0.1:$ND_PORT" --http-listen "127.0.0.1:$ND_HPORT"
+	--debug-listen "127.0.0.1:$(free_port)" --resolv-conf /dev/null
 	--threads 1 --upstream 127.0.0.1:9 --kube-api "$KAPI_URL" --log-level warn)
 ND_CMD="${SERVER_PIN:+$SERVER_PIN }$ND_BUILDDIR/nodedns ${ND_ARGS[*]}"
 LOAD_START=$(loadavg)

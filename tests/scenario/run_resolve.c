@@ -20,7 +20,8 @@
  *                       TCP only), max_fetches N, max_inflight N
  *                       (the process's bound; 0 = none, the default),
  *                       failure_cache_max_s N (0 = off; default 300, the
- *                       daemon's), drop_outside_allow 1
+ *                       daemon's), drop_outside_allow 1, x20 1 (0x20
+ *                       case mixing of upstream names)
  *   zone synced         the cluster zone has its first full view
  *   hosts ADDR NAME [ALIAS...]   a line of the hosts table (--hosts-file);
  *                       the lines so far are parsed and published, as a
@@ -36,19 +37,28 @@
  *                       CNAME, PTR, MX)
  *                       a client query, named H in later steps
  *   reply H RCODE [cname=NAME] [a=IP]... [ttl=N] [soa=N] [tc] [mismatch]
+ *                       [lowercase] [flipcase]
  *                       the upstream of the fetch H is waiting on (the
  *                       one it started, or the one its chain moved to)
  *                       answers its current attempt (cname: a CNAME from
  *                       the question's name first; soa=N: an SOA with
  *                       MINIMUM N in the authority section; mismatch: a
- *                       wrong ID)
+ *                       wrong ID; lowercase: the question's name in
+ *                       lower case, as an upstream that does not echo
+ *                       0x20 sends it; flipcase: every letter's case
+ *                       the other way round, a spoof that guessed ID
+ *                       and port but not the case)
  *   timeout H           that attempt's timer fires (fails when early)
  *   neterr H            that attempt fails on the network (ICMP, RST)
  *   expect H answer RCODE [an=N] [ttl=N] [ede=N] [src=SOURCE] [tc]
- *                       [attempts=N] [tcp] [aa]   H was answered so
+ *                       [attempts=N] [tcp] [aa] [qname=NAME]   H was
+ *                       answered so (qname: the question's spelling,
+ *                       byte for byte)
  *   expect H wait | drop | pending   joined a fetch | dropped | no
  *                       answer yet
  *   expect H send udp|tcp [upstream=N] [port=P] [timeout=MS]
+ *                       [case=lower|mixed] (mixed: the name as sent
+ *                       differs from its lower-case form)
  *                       the fetch H started sends its next attempt so
  *   expect H done       the fetch H started is over
  *   expect count NAME=N a worker counter: cache_hits, cache_misses,
@@ -56,8 +66,9 @@
  *                       kube_answers, hosts_answers, requests.N, tcp.N
  *                       (per upstream), fetches_refused,
  *                       inflight_capped, failcache_hits,
- *                       failcache_holds, drop_outside_allow; and
- *                       inflight (fetches in flight now),
+ *                       failcache_holds, drop_outside_allow,
+ *                       rejected.N.REASON (REASON: id, question, case,
+ *                       cookie); and inflight (fetches in flight now),
  *                       failcache_entries
  *
  * '#' starts a comment. A failed expectation prints FILE:LINE and what
@@ -538,6 +549,7 @@ static void do_reply(struct run *r, char **t, int n)
 	const uint8_t *qend;
 	uint64_t ttl = 300, soa = 0;
 	bool tc = false, mismatch = false, has_soa = false;
+	bool lowercase = false, flipcase = false;
 	int rcode = -1;
 	uint16_t an = 0;
 	size_t len;
@@ -563,6 +575,10 @@ static void do_reply(struct run *r, char **t, int n)
 			tc = true;
 		else if (strcmp(t[i], "mismatch") == 0)
 			mismatch = true;
+		else if (strcmp(t[i], "lowercase") == 0)
+			lowercase = true;
+		else if (strcmp(t[i], "flipcase") == 0)
+			flipcase = true;
 		else if (scn_kv(t[i], "ttl"))
 			scn_u64(scn_kv(t[i], "ttl"), &ttl);
 		else if (scn_kv(t[i], "soa"))
@@ -581,6 +597,17 @@ static void do_reply(struct run *r, char **t, int n)
 	memcpy(pkt, msg, len);
 	if (mismatch)
 		nd_put16(pkt, (uint16_t)(nd_get16(msg) + 1));
+	/* The name's bytes: label lengths never fall in 'A'..'z' here (the
+	 * scenarios' labels are short), so folding whole bytes is safe. */
+	for (uint8_t *c = pkt + ND_DNS_HEADER_LEN; c < pkt + len - 4; c++) {
+		bool letter = (*c >= 'a' && *c <= 'z') ||
+			      (*c >= 'A' && *c <= 'Z');
+
+		if (letter && lowercase)
+			*c = (uint8_t)(*c | 0x20);
+		else if (letter && flipcase)
+			*c = (uint8_t)(*c ^ 0x20);
+	}
 	nd_put16(pkt + 2, (uint16_t)(ND_FLAG_QR | ND_FLAG_RD | ND_FLAG_RA |
 				     (tc ? ND_FLAG_TC : 0) | rcode));
 	nd_put16(pkt + 10, 0);
@@ -734,6 +761,16 @@ static void expect_answer(struct run *r, struct qrec *q, char **t, int n)
 		} else if (strcmp(t[i], "aa") == 0) {
 			if (!(flags & ND_FLAG_AA))
 				bad(r, "%s: AA not set", q->name);
+		} else if ((v = scn_kv(t[i], "qname")) != NULL) {
+			uint8_t want_name[ND_DNS_MAX_NAME];
+			int wl = nd_dns_name_from_text(v, want_name,
+						       sizeof(want_name));
+
+			if (wl <= 0 || q->len < ND_DNS_HEADER_LEN + (size_t)wl ||
+			    memcmp(q->ans + ND_DNS_HEADER_LEN, want_name,
+				   (size_t)wl) != 0)
+				bad(r, "%s: the question is not spelled %s",
+				    q->name, v);
 		} else if (strcmp(t[i], "tcp") == 0) {
 			if (!q->ev.used_tcp)
 				bad(r, "%s: no attempt went over TCP", q->name);
@@ -800,6 +837,19 @@ static void expect_send(struct run *r, struct qrec *q, char **t, int n)
 			if (a->timeout_ms != want)
 				bad(r, "%s: attempt timer %u ms, want %s",
 				    q->name, a->timeout_ms, v);
+		} else if ((v = scn_kv(t[i], "case")) != NULL) {
+			/* Mixing may leave every letter lower case: one
+			 * chance in 2^letters, so scenarios use long names. */
+			const struct nd_fetch *ft = &f->e->fetch;
+			bool mixed = a->len >= (size_t)ND_DNS_HEADER_LEN +
+						      ft->qs.qname_len &&
+				     memcmp(a->msg + ND_DNS_HEADER_LEN,
+					    ft->qs.qname_lc,
+					    ft->qs.qname_len) != 0;
+
+			if (strcmp(v, mixed ? "mixed" : "lower") != 0)
+				bad(r, "%s: the name goes out %s, want %s",
+				    q->name, mixed ? "mixed" : "lower", v);
 		} else {
 			bad(r, "unknown send expectation '%s'", t[i]);
 		}
@@ -811,7 +861,7 @@ static void expect_count(struct run *r, const char *spec)
 	const char *eq = strchr(spec, '=');
 	uint64_t want, got;
 	unsigned i;
-	char name[64];
+	char name[64], reason[16];
 
 	if (eq == NULL || (size_t)(eq - spec) >= sizeof(name) ||
 	    !scn_u64(eq + 1, &want)) {
@@ -855,6 +905,19 @@ static void expect_count(struct run *r, const char *spec)
 		got = r->m.fwd_requests[i];
 	else if (sscanf(name, "tcp.%u", &i) == 1 && i < ND_MAX_UPSTREAMS)
 		got = r->m.fwd_tcp[i];
+	else if (sscanf(name, "rejected.%u.%15s", &i, reason) == 2 &&
+		 i < ND_MAX_UPSTREAMS) {
+		int k;
+
+		for (k = ND_FWD_REJ_ID; k < ND_FWD_REJ_COUNT; k++)
+			if (strcmp(reason, nd_fwd_reject_name(k)) == 0)
+				break;
+		if (k == ND_FWD_REJ_COUNT) {
+			bad(r, "unknown reason in %s", name);
+			return;
+		}
+		got = r->m.fwd_rejected[i][k];
+	}
 	else {
 		bad(r, "unknown counter %s", name);
 		return;
@@ -972,6 +1035,8 @@ static bool set_option(struct run *r, const char *name, const char *value)
 		r->failure_cache_max_s = (uint32_t)v;
 	else if (strcmp(name, "drop_outside_allow") == 0)
 		r->drop_outside_allow = v != 0;
+	else if (strcmp(name, "x20") == 0)
+		r->env.use_0x20 = v != 0;
 	else
 		return false;
 	return true;

@@ -14,7 +14,8 @@
 #                 gdb): start_nodedns prints the command line to run and
 #                 waits for it instead of starting one (ND_TARGET_WAIT s,
 #                 default 300); ND_HTTP_TARGET is its HTTP address
-#                 (default 127.0.0.1:9153). Steps that need the daemon's
+#                 (default 127.0.0.1:9153), ND_DEBUG_TARGET its debug
+#                 listener (default 127.0.0.1:9154). Steps that need the daemon's
 #                 PID (signals) are skipped then.
 #   ND_KEEP=1     keep the temporary directory (logs, configs) on exit
 #
@@ -31,9 +32,13 @@ ND_FAILS=0
 ND_CHECKS=0
 ND_PIDS=()
 ND_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nd-${ND_TEST}.XXXXXX")
+# Started as root, nodedns runs as nobody after binding (--user), and
+# reads its config, snapshot and hosts files again as nobody on SIGHUP.
+chmod 755 "$ND_TMP"
 
 ND_PORT=
 ND_HPORT=
+ND_DPORT=
 ND_PID=
 ND_LOG=
 
@@ -467,6 +472,9 @@ stop_slow_upstream() { nd_kill "${SLOW_PID:-}"; SLOW_PID=; }
 nd_http() { curl -sS --max-time 3 "http://127.0.0.1:$ND_HPORT$1"; }
 # HTTP status code of a path.
 nd_http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$ND_HPORT$1"; }
+# The same on the debug listener (/debug/*, /control/*).
+nd_debug() { curl -sS --max-time 10 "http://127.0.0.1:$ND_DPORT$1"; }
+nd_debug_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$ND_DPORT$1"; }
 
 # now_ms: milliseconds since the epoch.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -525,8 +533,9 @@ wait_health() {
 
 # start_nodedns ARGS...: run $ND_BUILDDIR/nodedns on free ports with
 # --listen 127.0.0.1:ND_PORT --http-listen 127.0.0.1:ND_HPORT
-# --resolv-conf /dev/null --threads ${ND_THREADS:-2} and ARGS; log to
-# $ND_LOG; wait for /health. Sets ND_PORT, ND_HPORT, ND_PID, ND_CMD.
+# --debug-listen 127.0.0.1:ND_DPORT --resolv-conf /dev/null
+# --threads ${ND_THREADS:-2} and ARGS; log to $ND_LOG; wait for /health.
+# Sets ND_PORT, ND_HPORT, ND_DPORT, ND_PID, ND_CMD.
 # ND_WRAP: a command prefix that execs the daemon (e.g. "taskset -c 0").
 # With ND_TARGET set, print the command line instead and wait for that
 # daemon (see the top of this file).
@@ -536,9 +545,11 @@ start_nodedns() {
 		ND_PORT=${ND_TARGET##*:}
 		ND_HTTP_TARGET=${ND_HTTP_TARGET:-127.0.0.1:9153}
 		ND_HPORT=${ND_HTTP_TARGET##*:}
+		ND_DEBUG_TARGET=${ND_DEBUG_TARGET:-127.0.0.1:9154}
+		ND_DPORT=${ND_DEBUG_TARGET##*:}
 		ND_PID=
 		log "ND_TARGET set: start the daemon yourself, e.g."
-		log "  gdb --args $bin --listen $ND_TARGET --http-listen $ND_HTTP_TARGET --resolv-conf /dev/null --threads ${ND_THREADS:-2} $*"
+		log "  gdb --args $bin --listen $ND_TARGET --http-listen $ND_HTTP_TARGET --debug-listen $ND_DEBUG_TARGET --resolv-conf /dev/null --threads ${ND_THREADS:-2} $*"
 		if [ -t 0 ]; then
 			read -r -p "press Enter once it runs " _
 		fi
@@ -551,15 +562,17 @@ start_nodedns() {
 	for attempt in 1 2 3; do
 		ND_PORT=$(free_port)
 		ND_HPORT=$(free_port)
+		ND_DPORT=$(free_port)
 		ND_LOG="$ND_TMP/nodedns.$ND_PORT.log"
-		ND_CMD="${ND_WRAP:+$ND_WRAP }$bin --listen 127.0.0.1:$ND_PORT --http-listen 127.0.0.1:$ND_HPORT --resolv-conf /dev/null --threads ${ND_THREADS:-2} $*"
+		ND_CMD="${ND_WRAP:+$ND_WRAP }$bin --listen 127.0.0.1:$ND_PORT --http-listen 127.0.0.1:$ND_HPORT --debug-listen 127.0.0.1:$ND_DPORT --resolv-conf /dev/null --threads ${ND_THREADS:-2} $*"
 		log "starting: $ND_CMD"
 		${ND_WRAP:-} "$bin" --listen "127.0.0.1:$ND_PORT" --http-listen "127.0.0.1:$ND_HPORT" \
+			--debug-listen "127.0.0.1:$ND_DPORT" \
 			--resolv-conf /dev/null --threads "${ND_THREADS:-2}" "$@" >"$ND_LOG" 2>&1 </dev/null &
 		ND_PID=$!
 		nd_track "$ND_PID"
 		if wait_health 10000; then
-			log "nodedns on 127.0.0.1:$ND_PORT, http 127.0.0.1:$ND_HPORT (pid $ND_PID)"
+			log "nodedns on 127.0.0.1:$ND_PORT, http 127.0.0.1:$ND_HPORT, debug 127.0.0.1:$ND_DPORT (pid $ND_PID)"
 			return 0
 		fi
 		log "nodedns did not become healthy (attempt $attempt); its log:"

@@ -114,7 +114,7 @@ wait_ready() { poll_until "${1:-10000}" is_ready; }
 # kube_states: one "resource=state" line per resource from /debug/kube
 # (state: idle, listing, watching, backoff), sorted.
 kube_states() {
-	nd_http /debug/kube 2>/dev/null | "$ND_PY" -c '
+	nd_debug /debug/kube 2>/dev/null | "$ND_PY" -c '
 import json, sys
 try:
     d = json.load(sys.stdin)
@@ -126,7 +126,7 @@ for r in d.get("resources", []):
 
 # kube_field RESOURCE FIELD: one field of that resource in /debug/kube.
 kube_field() {
-	nd_http /debug/kube 2>/dev/null | "$ND_PY" -c '
+	nd_debug /debug/kube 2>/dev/null | "$ND_PY" -c '
 import json, sys
 try:
     d = json.load(sys.stdin)

@@ -5,7 +5,8 @@
 # bash, root only).
 #
 #   node netns ("$NN_NODE"): bridge br0 with 169.254.20.10/16; nodedns on
-#       169.254.20.10:53 (UDP+TCP) and http 169.254.20.10:9153; the upstream
+#       169.254.20.10:53 (UDP+TCP), http 169.254.20.10:9153 and the debug
+#       listener ${NN_DEBUG:-169.254.20.10:9154}; the upstream
 #       (unbound, log-queries) on 127.0.0.1:$NN_UP_PORT of that netns.
 #   pod netns ("$NN_TAG-<pod>"): eth0 (a veth whose peer is a port of br0)
 #       with 169.254.30.x/16, and /etc/netns/<netns>/resolv.conf as kubelet
@@ -35,7 +36,8 @@
 #                             the capture, as the tracker should count them
 #   nn_nft NETNS RULES        load an nft ruleset (text) into a netns
 #   nn_up_count NAME [TYPE]   queries the upstream received for NAME
-#   ND_LOG, ND_PID, nd_http, nd_http_code, metric, metric_l work as in lib.sh
+#   ND_LOG, ND_PID, nd_http, nd_http_code, nd_debug, nd_debug_code, metric,
+#   metric_l work as in lib.sh
 #
 # Upstream zone (unbound local-data; NN_UP_EXTRA: more "server:" lines):
 #   api.example.com.     A 192.0.2.10 (no AAAA: NODATA)
@@ -55,6 +57,7 @@ NN_TAG="nd$$"
 NN_NODE="$NN_TAG-node"
 NN_NODE_IP=169.254.20.10
 NN_HTTP="$NN_NODE_IP:9153"
+NN_DEBUG=${NN_DEBUG:-$NN_NODE_IP:9154}
 NN_UP_PORT=5300
 NN_CLUSTER=${NN_CLUSTER:-$ND_SRCDIR/deploy/demo/cluster.json}
 NN_ALLOW=${NN_ALLOW:-"169.254.30.0/24 127.0.0.0/8"}
@@ -234,6 +237,8 @@ nn_up_count() {
 
 nd_http() { nn_node curl -sS --max-time 3 "http://$NN_HTTP$1"; }
 nd_http_code() { nn_node curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$NN_HTTP$1"; }
+nd_debug() { nn_node curl -sS --max-time 10 "http://$NN_DEBUG$1"; }
+nd_debug_code() { nn_node curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://$NN_DEBUG$1"; }
 
 nn_is_ready() { [ "$(nd_http_code /ready 2>/dev/null)" = 200 ]; }
 
@@ -247,9 +252,10 @@ nn_start_nodedns() {
 	printf 'nameserver 127.0.0.1\n' >"$ND_TMP/node-resolv.conf"
 	ND_LOG="$ND_TMP/nodedns.log"
 	ND_PORT=53
-	ND_CMD="$bin ${listen[*]} --http-listen $NN_HTTP --resolv-conf $ND_TMP/node-resolv.conf --threads ${ND_THREADS:-2} --upstream 127.0.0.1:$NN_UP_PORT --kube-snapshot $NN_CLUSTER ${allow[*]} $*"
+	ND_CMD="$bin ${listen[*]} --http-listen $NN_HTTP --debug-listen $NN_DEBUG --resolv-conf $ND_TMP/node-resolv.conf --threads ${ND_THREADS:-2} --upstream 127.0.0.1:$NN_UP_PORT --kube-snapshot $NN_CLUSTER ${allow[*]} $*"
 	log "starting in $NN_NODE: $ND_CMD"
 	ip netns exec "$NN_NODE" "$bin" "${listen[@]}" --http-listen "$NN_HTTP" \
+		--debug-listen "$NN_DEBUG" \
 		--resolv-conf "$ND_TMP/node-resolv.conf" --threads "${ND_THREADS:-2}" \
 		--upstream "127.0.0.1:$NN_UP_PORT" --kube-snapshot "$NN_CLUSTER" \
 		"${allow[@]}" "$@" >"$ND_LOG" 2>&1 </dev/null &
@@ -260,7 +266,7 @@ nn_start_nodedns() {
 		die "nodedns did not become healthy in $NN_NODE"
 	fi
 	poll_until 10000 nn_is_ready || fail "nodedns /ready not 200 within 10 s"
-	log "nodedns in $NN_NODE on ${listen[*]}, http $NN_HTTP (pid $ND_PID)"
+	log "nodedns in $NN_NODE on ${listen[*]}, http $NN_HTTP, debug $NN_DEBUG (pid $ND_PID)"
 }
 
 # --- capture -------------------------------------------------------------------

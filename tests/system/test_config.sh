@@ -27,7 +27,7 @@ run_bad() {
 
 p1=$(free_port)
 p2=$(free_port)
-common=(--listen "127.0.0.1:$p1" --http-listen "127.0.0.1:$p2" --resolv-conf /dev/null)
+common=(--listen "127.0.0.1:$p1" --http-listen "127.0.0.1:$p2" --debug-listen "127.0.0.1:$(free_port)" --resolv-conf /dev/null)
 
 # --- a bad line in the config file: FILE:LINE: in stderr -----------------------
 conf="$ND_TMP/bad.conf"

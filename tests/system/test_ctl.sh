@@ -5,7 +5,8 @@
 # demo cluster (deploy/demo/cluster.json) with unbound as its upstream: every
 # command's table and -o json agree with the server's /debug views, and the
 # exit codes scripts rely on hold (0 ok, 1 usage, 2 unreachable or HTTP error,
-# 3 failed verdict, 4 bad JSON).
+# 3 failed verdict, 4 bad JSON, 5 not cached); /debug is not on the metrics
+# listener. The control commands are in test_ctl_control.sh.
 . "$(dirname "$0")/lib.sh"
 
 CTL="$ND_BUILDDIR/nodednsctl"
@@ -16,9 +17,10 @@ DEMO="$ND_SRCDIR/deploy/demo/cluster.json"
 start_unbound_auth example.test \
 	"example.test. 300 IN SOA ns1.example.test. hostmaster.example.test. 1 3600 600 86400 300" \
 	"example.test. 300 IN NS ns1.example.test." \
-	"www.example.test. 300 IN A 192.0.2.10"
+	"www.example.test. 300 IN A 192.0.2.10" \
+	"www2.example.test. 300 IN A 192.0.2.11"
 start_nodedns --upstream "127.0.0.1:$UNBOUND_PORT" --kube-snapshot "$DEMO"
-SERVER="http://127.0.0.1:$ND_HPORT"
+SERVER="http://127.0.0.1:$ND_DPORT"
 export NODEDNS_SERVER="$SERVER"
 
 # ctl ARGS...: run nodednsctl (bounded in time); stdout in OUT, stderr in
@@ -40,7 +42,7 @@ print(eval(sys.argv[1]))' "$1" 2>&1
 # same_json PATH: the -o json output equals the server's document at PATH.
 same_json() {
 	local server
-	server=$(nd_http "$1")
+	server=$(nd_debug "$1")
 	if "$ND_PY" - "$server" "$OUT" <<'EOF'; then
 import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
@@ -49,7 +51,8 @@ a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 def strip(x):
     if isinstance(x, dict):
         return {k: strip(v) for k, v in x.items()
-                if k not in ("srtt_ms", "requests", "outcomes", "failures", "tcp", "time_us")}
+                if k not in ("srtt_ms", "requests", "outcomes", "failures", "tcp", "age_s",
+                              "failing_in_a_row")}
     if isinstance(x, list):
         return [strip(v) for v in x]
     return x
@@ -101,7 +104,7 @@ assert_match "explain inventory: the search-list candidates before it" "$OUT" '^
 assert_match "explain inventory: 0 ready in the Service table" "$OUT" '^shop +inventory +ClusterIP +10\.96\.20\.20 +- +grpc:9090/TCP +0 +2$'
 assert_contains "explain inventory: verdict" "$OUT" "verdict:   fail"
 assert_contains "explain inventory: none ready" "$OUT" "none ready"
-assert_contains "explain inventory: the ndots cost" "$OUT" "3 queries before the answer"
+assert_contains "explain inventory: the ndots cost" "$(printf '%s' "$OUT" | tr -s ' \n' '  ')" "3 queries before the answer"
 
 ctl -o json explain inventory.shop.svc.cluster.local --namespace shop
 assert_eq "explain inventory -o json: exit status" 3 "$RC"
@@ -142,10 +145,46 @@ assert_eq "explain a cached external name: source" cache \
 assert_contains "explain a cached external name: upstream named" \
 	"$(json_get 'd["verdict"]["upstream"]')" "127.0.0.1:$UNBOUND_PORT"
 ctl -o json explain never-asked.example.test. --namespace default
-assert_eq "explain an uncached external name: exit status" 0 "$RC"
-assert_eq "explain an uncached external name: status" unknown "$(json_get 'd["verdict"]["status"]')"
+assert_eq "explain an uncached external name: exit status (not cached)" 5 "$RC"
+assert_eq "explain an uncached external name: status" not_cached "$(json_get 'd["verdict"]["status"]')"
 assert_eq "explain an uncached external name: one candidate (trailing dot)" 1 "$(json_get 'len(d["candidates"])')"
 assert_eq "explain sent nothing upstream" 0 "$(unbound_count never-asked.example.test)"
+
+# a healthy external name, not cached, asked from a pod in shop: the
+# search list's cluster expansions are the NXDOMAIN it expects, and the
+# verdict is "not cached" (exit 5), not a failure about a Service "test"
+ctl explain www2.example.test --namespace shop
+assert_eq "explain www2.example.test from shop: exit status (not cached)" 5 "$RC"
+assert_contains "explain www2.example.test: verdict" "$OUT" "verdict:   not cached"
+assert_match "explain www2.example.test: the first expansion is an expected miss" "$OUT" \
+	'^1 +www2\.example\.test\.shop\.svc\.cluster\.local\. +yes +cluster +NXDOMAIN +none: search-list expansion, NXDOMAIN expected$'
+assert_match "explain www2.example.test: the name as typed would go upstream" "$OUT" \
+	"^4 +www2\\.example\\.test\\. +yes +upstream +- +not cached: to 127\\.0\\.0\\.1:$UNBOUND_PORT\$"
+assert_not_contains "explain www2.example.test: no Service blamed" "$OUT" "no Service named"
+assert_eq "explain www2.example.test sent nothing upstream" 0 "$(unbound_count www2.example.test)"
+ctl -o json explain www2.example.test --namespace shop
+assert_eq "explain -o json: the expansions are marked" "True True True False" \
+	"$(json_get '" ".join(str(c["search_miss"]) for c in d["candidates"])')"
+# --resolve: now it is asked, through nodedns, and the outcome is real
+ctl explain www2.example.test --namespace shop --resolve
+assert_eq "explain --resolve of an external name: exit status" 0 "$RC"
+assert_contains "explain --resolve: verdict" "$OUT" "verdict:   ok"
+assert_match "explain --resolve: the answer from the upstream" "$OUT" \
+	'^4 +www2\.example\.test\. +yes +upstream \(asked now\) +NOERROR +192\.0\.2\.11$'
+assert_eq "explain --resolve asked the upstream once" 1 "$(unbound_count www2.example.test A)"
+# and the answer is cached now: plain explain says so, without asking
+ctl -o json explain www2.example.test --namespace shop
+assert_eq "explain after --resolve: exit status" 0 "$RC"
+assert_eq "explain after --resolve: from the cache" cache \
+	"$(json_get 'd["candidates"][d["answered_by"] - 1]["source"]')"
+ctl explain nxname.example.test --namespace shop --resolve
+assert_eq "explain --resolve of a name the upstream lacks: exit status" 3 "$RC"
+assert_contains "explain --resolve NXDOMAIN: about the last name" "$(printf '%s' "$OUT" | tr -s ' \n' '  ')" \
+	"the stub ends with nxname.example.test., and the upstream answers it NXDOMAIN"
+ctl explain www2.example.test --resolve --top 3
+assert_eq "explain with --top: usage error" 1 "$RC"
+ctl services --resolve
+assert_eq "services --resolve: usage error" 1 "$RC"
 
 # --- upstreams -------------------------------------------------------------------
 log "=== upstreams"
@@ -158,6 +197,16 @@ assert_eq "upstreams -o json: exit status" 0 "$RC"
 assert_eq "upstreams -o json: address" "127.0.0.1:$UNBOUND_PORT" "$(json_get 'd["upstreams"][0]["address"]')"
 assert_cmp "upstreams -o json: ok outcomes" "$(json_get 'd["upstreams"][0]["outcomes"]["ok"]')" -ge 1
 same_json /debug/upstreams
+
+# --- /debug on the metrics listener ----------------------------------------------------
+log "=== /debug moved"
+code=$(nd_http_code /debug/services)
+assert_eq "/debug/services on --http-listen: 404" 404 "$code"
+assert_contains "/debug on --http-listen says where it went" "$(nd_http /debug/services 2>&1)" \
+	"/debug/ is served on http://127.0.0.1:$ND_DPORT (--debug-listen)"
+assert_eq "/metrics is still on --http-listen" 200 "$(nd_http_code /metrics)"
+assert_eq "/metrics is not on --debug-listen" 404 "$(nd_debug_code /metrics)"
+assert_eq "/debug/services on --debug-listen" 200 "$(nd_debug_code /debug/services)"
 
 # --- searchlist (may well be empty) ----------------------------------------------------
 log "=== searchlist"
@@ -202,7 +251,9 @@ ctl --server "$SERVER/nothing-here" services
 assert_eq "HTTP 404: exit status" 2 "$RC"
 
 for bad in "" "frobnicate" "explain" "services --client 10.0.0.1" "upstreams extra" \
-	"-o yaml services" "--server" "explain a b" "--bogus services"; do
+	"-o yaml services" "--server" "explain a b" "--bogus services" \
+	"flush" "flush a.example --all" "reload now" "log-level" "status --all" \
+	"services --control-token /dev/null"; do
 	# shellcheck disable=SC2086
 	ctl $bad
 	assert_eq "usage error '$bad': exit status" 1 "$RC"

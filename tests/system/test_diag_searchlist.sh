@@ -69,7 +69,7 @@ lookup() {
 		parallel-a-aaaa "$(field "$line" pattern)"
 
 	# /debug/searchlist: the name in top_names with the same counts
-	json=$(nd_http /debug/searchlist)
+	json=$(nd_debug /debug/searchlist)
 	assert_eq "$base: /debug/searchlist top_names entry (namespace chains wasted queries)" \
 		"shop 1 $nw $nq" "$(printf '%s' "$json" | "$ND_PY" -c '
 import json, sys
@@ -101,12 +101,12 @@ assert_eq "upstream got api.example.com A once" 1 "$(nn_up_count api.example.com
 assert_eq "upstream got api.example.com AAAA once" 1 "$(nn_up_count api.example.com AAAA)"
 assert_eq "upstream got no cluster candidate" 0 "$(grep -ci 'cluster\.local' "$NN_UP_LOG" || true)"
 
-out=$(nn_node "$CTL" --server "http://$NN_HTTP" searchlist 2>&1)
+out=$(nn_node "$CTL" --server "http://$NN_DEBUG" searchlist 2>&1)
 rc=$?
 assert_eq "nodednsctl searchlist exit status" 0 "$rc"
 assert_contains "nodednsctl searchlist" "$out" "api.example.com"
 assert_contains "nodednsctl searchlist" "$out" "shop"
-out=$(nn_node "$CTL" --server "http://$NN_HTTP" -o json searchlist 2>&1)
+out=$(nn_node "$CTL" --server "http://$NN_DEBUG" -o json searchlist 2>&1)
 assert_contains "nodednsctl -o json searchlist" "$out" '"api.example.com"'
 
 log "=== a Service in another namespace: answered by the 2nd candidate"

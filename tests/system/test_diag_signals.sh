@@ -259,12 +259,12 @@ line=$(log_since "$n0" "signals: inventory\.shop\.svc\.cluster\.local\. \(A, ask
 assert_contains "e: log line" "$line" "has no ready endpoints"
 assert_contains "e: log line" "$line" "check the Service's selector"
 assert_contains "e: log line" "$line" "readiness"
-out=$(nn_node "$CTL" --server "http://$NN_HTTP" explain inventory.shop.svc.cluster.local --client "$POD_IP" 2>&1)
+out=$(nn_node "$CTL" --server "http://$NN_DEBUG" explain inventory.shop.svc.cluster.local --client "$POD_IP" 2>&1)
 rc=$?
 assert_eq "e: nodednsctl explain exit status (verdict: failure)" 3 "$rc"
 assert_contains "e: nodednsctl explain" "$out" "shop/inventory"
 assert_contains "e: nodednsctl explain names readiness" "$out" "readiness"
-out=$(nn_node "$CTL" --server "http://$NN_HTTP" explain trace-svc.default.svc.cluster.local --client "$POD_IP" 2>&1)
+out=$(nn_node "$CTL" --server "http://$NN_DEBUG" explain trace-svc.default.svc.cluster.local --client "$POD_IP" 2>&1)
 assert_eq "e: nodednsctl explain of a Service with ready endpoints exits 0" 0 "$?"
 end
 

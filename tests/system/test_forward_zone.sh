@@ -53,7 +53,7 @@ assert_cmp "forward_requests_total of the default upstream" "$(sent_to "$DEF_POR
 tcp_to() { metric_l nodedns_forward_tcp_total "upstream=\"127.0.0.1:$1\""; }
 assert_eq "every attempt at the zone's upstream over TCP (,tcp)" "$(sent_to "$CORP_PORT")" "$(tcp_to "$CORP_PORT")"
 assert_eq "none at the default upstream" 0 "$(tcp_to "$DEF_PORT")"
-zone_of=$(nd_http /debug/upstreams | "$ND_PY" -c '
+zone_of=$(nd_debug /debug/upstreams | "$ND_PY" -c '
 import json, sys
 for u in json.load(sys.stdin)["upstreams"]:
     print(u["address"], u.get("zone", "-"))')
@@ -74,6 +74,7 @@ nd_kill "$ND_PID"
 # a zone that forwards to our own listen address stops start-up
 port=$(free_port)
 out=$("$ND_BUILDDIR/nodedns" --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$(free_port)" \
+	--debug-listen "127.0.0.1:$(free_port)" \
 	--resolv-conf /dev/null --upstream "127.0.0.1:$DEF_PORT" \
 	--forward-zone "corp.internal=127.0.0.1:$port" 2>&1)
 rc=$?

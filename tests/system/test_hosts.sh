@@ -91,11 +91,13 @@ stop_nodedns
 # --- a broken file at start: exit non-zero, FILE:LINE on stderr ----------------
 printf '# ok\n10.5.0.1 fine.internal\n10.5.0.2 bad..name\n' >"$HOSTS"
 out=$("$ND_BUILDDIR/nodedns" --listen "127.0.0.1:$(free_port)" --http-listen "127.0.0.1:$(free_port)" \
+	--debug-listen "127.0.0.1:$(free_port)" \
 	--resolv-conf /dev/null --upstream "127.0.0.1:$UNBOUND_PORT" --hosts-file "$HOSTS" 2>&1 </dev/null)
 rc=$?
 assert_cmp "start-up with a broken hosts file fails" "$rc" -ne 0
 assert_contains "and names FILE:LINE" "$out" "$HOSTS:3: bad name 'bad..name'"
 out=$("$ND_BUILDDIR/nodedns" --listen "127.0.0.1:$(free_port)" --http-listen "127.0.0.1:$(free_port)" \
+	--debug-listen "127.0.0.1:$(free_port)" \
 	--resolv-conf /dev/null --upstream "127.0.0.1:$UNBOUND_PORT" --hosts-file "$ND_TMP/absent" 2>&1 </dev/null)
 rc=$?
 assert_cmp "start-up with a missing hosts file fails" "$rc" -ne 0

@@ -27,7 +27,7 @@ start_nodedns --kube-dns-config "$DIR" --cache-max-ttl 1
 a_of() { q "$1" A +short | head -n 1; }
 assert_eq "a stub domain's name from its upstream" 10.20.0.1 "$(a_of www.corp.internal)"
 assert_eq "another name from upstreamNameservers" 192.0.2.10 "$(a_of www.example.test)"
-zone_of=$(nd_http /debug/upstreams | "$ND_PY" -c '
+zone_of=$(nd_debug /debug/upstreams | "$ND_PY" -c '
 import json, sys
 for u in json.load(sys.stdin)["upstreams"]:
     print(u["address"], u.get("zone", "-"))')
@@ -53,6 +53,7 @@ nd_kill "$ND_PID"
 
 # broken at start: no start
 out=$("$ND_BUILDDIR/nodedns" --listen "127.0.0.1:$(free_port)" --http-listen "127.0.0.1:$(free_port)" \
+	--debug-listen "127.0.0.1:$(free_port)" \
 	--resolv-conf /dev/null --kube-dns-config "$DIR" 2>&1)
 rc=$?
 assert_cmp "a broken ConfigMap at start stops start-up" "$rc" -ne 0

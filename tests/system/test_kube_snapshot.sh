@@ -181,6 +181,7 @@ for kind in broken missing; do
 	p=$(free_port)
 	hp=$(free_port)
 	timeout 10 "$ND_BUILDDIR/nodedns" --listen "127.0.0.1:$p" --http-listen "127.0.0.1:$hp" \
+		--debug-listen "127.0.0.1:$(free_port)" \
 		--resolv-conf /dev/null --threads 1 --upstream 127.0.0.1:9 --kube-snapshot "$bad" \
 		>"$ND_TMP/start-$kind.out" 2>"$ND_TMP/start-$kind.err" </dev/null
 	rc=$?

@@ -27,6 +27,7 @@ export KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=1
 LOG="$ND_TMP/no-token.log"
 rc=0
 "$ND_BUILDDIR/nodedns" --listen "127.0.0.1:$(free_port)" --http-listen "127.0.0.1:$(free_port)" \
+	--debug-listen "127.0.0.1:$(free_port)" \
 	--resolv-conf /dev/null --upstream "127.0.0.1:$NSD_PORT" >"$LOG" 2>&1 </dev/null || rc=$?
 assert_ne "exit status in a pod without a token" 0 "$rc"
 assert_contains "the start-up error" "$(cat "$LOG")" "--kube-api none makes nodedns a plain forwarding cache"

@@ -621,6 +621,36 @@ static void test_kube_api_url(void **state)
 	assert_string_equal(c->kube_api, "https://kubernetes.default.svc");
 }
 
+/* --debug-listen: its own default port, and not on http-listen's. */
+static void test_debug_listen(void **state)
+{
+	struct nd_config *c = *state;
+
+	assert_addr(&c->debug_listen, "127.0.0.1:9154");
+	assert_null(c->control_token_file);
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--debug-listen",
+			      "10.0.0.7", "--control-token", "/run/tok"),
+			 0);
+	assert_addr(&c->debug_listen, "10.0.0.7:9154");
+	assert_string_equal(c->control_token_file, "/run/tok");
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--debug-listen",
+			      "127.0.0.1:9153"),
+			 ND_EPARSE);
+	assert_string_equal(err, "debug-listen 127.0.0.1:9153 and http-listen "
+				 "127.0.0.1:9153 overlap: give them different "
+				 "ports");
+	/* A wildcard on one takes the port on every address. */
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--http-listen",
+			      "0.0.0.0:9200", "--debug-listen",
+			      "127.0.0.1:9200"),
+			 ND_EPARSE);
+	assert_int_equal(nd_config_set(c, "debug-listen", "nowhere:x", err,
+				       sizeof(err)),
+			 ND_EPARSE);
+	assert_string_equal(err, "bad address 'nowhere:x' for debug-listen "
+				 "(want ADDR[:PORT])");
+}
+
 static void test_addresses(void **state)
 {
 	struct nd_config *c = *state;
@@ -1401,6 +1431,10 @@ static void test_example_file(void **state)
 	assert_int_equal(c->log_level, d.log_level);
 	assert_int_equal(c->diagnostics, d.diagnostics);
 	assert_int_equal(c->slow_query_ms, d.slow_query_ms);
+	assert_int_equal(c->forward_0x20, d.forward_0x20);
+	assert_int_equal(c->forward_cookies, d.forward_cookies);
+	assert_int_equal(c->drop_privileges, d.drop_privileges);
+	assert_non_null(c->user);
 	assert_int_equal(c->n_search_suffixes, 1);
 	assert_string_equal(c->search_suffixes[0], "corp.example.com");
 	assert_int_equal(c->n_upstreams, 2);
@@ -1422,6 +1456,49 @@ static void test_example_file(void **state)
 			    e.n_allow * sizeof(e.allow[0]));
 	nd_config_deinit(&e);
 	nd_config_deinit(&d);
+}
+
+/* 0x20, cookies and the privilege drop: switches, flags and the user. */
+static void test_hardening_options(void **state)
+{
+	struct nd_config *c = *state;
+
+	assert_true(c->forward_0x20);
+	assert_true(c->forward_cookies);
+	assert_true(c->drop_privileges);
+	assert_null(c->user);
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--no-0x20",
+			      "--forward-cookies", "off", "--user", "dns",
+			      "--no-drop-privileges"),
+			 0);
+	assert_false(c->forward_0x20);
+	assert_false(c->forward_cookies);
+	assert_false(c->drop_privileges);
+	assert_string_equal(c->user, "dns");
+	nd_config_deinit(c);
+	nd_config_init(c);
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--forward-0x20",
+			      "off", "--drop-privileges=off"),
+			 0);
+	assert_false(c->forward_0x20);
+	assert_false(c->drop_privileges);
+	/* A flag takes no value... */
+	assert_int_equal(LOAD(c, "--upstream", "192.0.2.1", "--no-0x20=yes"),
+			 ND_EPARSE);
+	assert_non_null(strstr(err, "takes no value"));
+	/* ...and in a file is written as the switch it stands for. */
+	assert_int_equal(nd_config_set(c, "no-0x20", "on", err, sizeof(err)),
+			 ND_EPARSE);
+	assert_non_null(strstr(err, "command-line flag"));
+	assert_int_equal(nd_config_set(c, "forward-0x20", "on", err,
+				       sizeof(err)),
+			 0);
+	assert_true(c->forward_0x20);
+	assert_int_equal(nd_config_set(c, "forward-cookies", "maybe", err,
+				       sizeof(err)),
+			 ND_EPARSE);
+	assert_int_equal(nd_config_set(c, "user", "", err, sizeof(err)),
+			 ND_EPARSE);
 }
 
 int main(void)
@@ -1448,6 +1525,7 @@ int main(void)
 		T(test_enums),
 		T(test_kube_api_url),
 		T(test_addresses),
+		T(test_debug_listen),
 		T(test_set_bad_args),
 		T(test_file_errors),
 		T(test_file_nul_and_long_lines),
@@ -1473,6 +1551,7 @@ int main(void)
 		T(test_hosts_options),
 		T(test_bounds_options),
 		T(test_example_file),
+		T(test_hardening_options),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

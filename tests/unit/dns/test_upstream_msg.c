@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "dns/cookie.h"
 #include "dns/wire.h"
 #include "dns/upstream_msg.h"
 #include "util/errors.h"
@@ -416,6 +417,105 @@ static void test_roundtrip_query_as_reply(void **state)
 	assert_int_equal(nd_fwd_classify(buf, (size_t)n), ND_FWD_ACCEPT);
 }
 
+/* "eXaMple.COM." : the same name, mixed case. */
+static const uint8_t example_mixed[] = { 7, 'e', 'X', 'a', 'M', 'p', 'l', 'e',
+					 3, 'C', 'O', 'M', 0 };
+
+static void test_build_query_ex_name_and_cookie(void **state)
+{
+	static const uint8_t cookie[16] = { 1, 2, 3, 4, 5, 6, 7, 8,
+					    9, 10, 11, 12, 13, 14, 15, 16 };
+	struct nd_fwd_extras x = { .qname = example_mixed,
+				   .cookie = cookie,
+				   .cookie_len = 16 };
+	struct nd_cookie c;
+	uint8_t buf[512];
+	int n;
+
+	(void)state;
+	n = nd_fwd_build_query_ex(&example_a, 7, &x, buf, sizeof(buf));
+	assert_true(n > 0);
+	/* The name goes out as spelled; the OPT carries the option. */
+	assert_memory_equal(buf + ND_DNS_HEADER_LEN, example_mixed,
+			    sizeof(example_mixed));
+	assert_int_equal(nd_get16(buf + n - 20 - 2), 20); /* RDLEN */
+	assert_int_equal(nd_get16(buf + n - 20), ND_EDNS_OPT_COOKIE);
+	assert_int_equal(nd_get16(buf + n - 18), 16);
+	assert_memory_equal(buf + n - 16, cookie, 16);
+	/* As a reply it carries the cookie back. */
+	buf[2] |= 0x80;
+	assert_int_equal(nd_cookie_find(buf, (size_t)n, &c, NULL), 1);
+	assert_memory_equal(c.client, cookie, 8);
+	assert_int_equal(c.server_len, 8);
+	assert_memory_equal(c.server, cookie + 8, 8);
+	/* A client cookie alone is 8 bytes; 9..15 and 41 are not valid. */
+	x.cookie_len = 8;
+	assert_true(nd_fwd_build_query_ex(&example_a, 7, &x, buf,
+					  sizeof(buf)) > 0);
+	x.cookie_len = 12;
+	assert_int_equal(nd_fwd_build_query_ex(&example_a, 7, &x, buf,
+					       sizeof(buf)),
+			 -EINVAL);
+	x.cookie_len = 41;
+	assert_int_equal(nd_fwd_build_query_ex(&example_a, 7, &x, buf,
+					       sizeof(buf)),
+			 -EINVAL);
+}
+
+static void test_build_query_ex_other_name_refused(void **state)
+{
+	static const uint8_t other[] = { 7, 'e', 'x', 'a', 'm', 'p', 'l', 'x',
+					 3, 'c', 'o', 'm', 0 };
+	struct nd_fwd_extras x = { .qname = other };
+	uint8_t buf[512];
+
+	(void)state;
+	/* A "spelling" that is another name is a bug: refused. */
+	assert_int_equal(nd_fwd_build_query_ex(&example_a, 7, &x, buf,
+					       sizeof(buf)),
+			 -EINVAL);
+}
+
+static void test_check_reasons(void **state)
+{
+	uint8_t buf[512];
+	size_t n;
+
+	(void)state;
+	n = make_reply(buf, 9, 0);
+	/* Sent in lower case: the reply echoes it. */
+	assert_int_equal(nd_fwd_check(buf, n, 9, &example_a, example_lc),
+			 ND_FWD_REJ_NONE);
+	assert_int_equal(nd_fwd_check(buf, n, 8, &example_a, example_lc),
+			 ND_FWD_REJ_ID);
+	/* Sent mixed, echoed lower: ours but for the case. */
+	assert_int_equal(nd_fwd_check(buf, n, 9, &example_a, example_mixed),
+			 ND_FWD_REJ_CASE);
+	/* Without 0x20 the case does not matter. */
+	assert_int_equal(nd_fwd_check(buf, n, 9, &example_a, NULL),
+			 ND_FWD_REJ_NONE);
+	/* Another type is another question. */
+	nd_put16(buf + ND_DNS_HEADER_LEN + sizeof(example_lc), ND_TYPE_AAAA);
+	assert_int_equal(nd_fwd_check(buf, n, 9, &example_a, example_lc),
+			 ND_FWD_REJ_QUESTION);
+	/* Echoed exactly as mixed: taken. */
+	n = make_reply(buf, 9, 0);
+	memcpy(buf + ND_DNS_HEADER_LEN, example_mixed, sizeof(example_mixed));
+	assert_int_equal(nd_fwd_check(buf, n, 9, &example_a, example_mixed),
+			 ND_FWD_REJ_NONE);
+	/* One letter off is enough to reject. */
+	buf[ND_DNS_HEADER_LEN + 2] ^= 0x20;
+	assert_int_equal(nd_fwd_check(buf, n, 9, &example_a, example_mixed),
+			 ND_FWD_REJ_CASE);
+	/* A query (QR=0) is no reply. */
+	buf[2] &= 0x7f;
+	assert_int_equal(nd_fwd_check(buf, n, 9, &example_a, example_mixed),
+			 ND_FWD_REJ_QUESTION);
+	assert_string_equal(nd_fwd_reject_name(ND_FWD_REJ_CASE), "case");
+	assert_string_equal(nd_fwd_reject_name(ND_FWD_REJ_COOKIE), "cookie");
+	assert_string_equal(nd_fwd_reject_name(99), "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +536,9 @@ int main(void)
 		cmocka_unit_test(test_classify_extended_rcode),
 		cmocka_unit_test(test_classify_malformed_sections),
 		cmocka_unit_test(test_roundtrip_query_as_reply),
+		cmocka_unit_test(test_build_query_ex_name_and_cookie),
+		cmocka_unit_test(test_build_query_ex_other_name_refused),
+		cmocka_unit_test(test_check_reasons),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -156,6 +156,8 @@ static void test_render_sums_workers(void **state)
 	w[1]->fwd_responses[0][ND_UP_TIMEOUT] = 1;
 	w[1]->fwd_responses[1][ND_UP_SERVFAIL] = 4;
 	w[0]->fwd_tcp[1] = 3;
+	w[0]->fwd_rejected[0][ND_FWD_REJ_CASE] = 5;
+	w[0]->fwd_rejected[1][ND_FWD_REJ_COOKIE] = 2;
 	/* Duration: 30us and 2ms on one worker, 2ms and 10s on the other. */
 	nd_hist_observe(&w[0]->duration, 30);
 	nd_hist_observe(&w[0]->duration, 2000);
@@ -171,6 +173,8 @@ static void test_render_sums_workers(void **state)
 	g.upstream_names = names;
 	g.n_upstreams = 2;
 	g.upstream_srtt_us[0] = 1250;
+	g.upstream_no_0x20[1] = 1;
+	g.upstream_cookie[0] = 1;
 	g.upstream_srtt_us[1] = 0;
 	g.uptime_s = 3600;
 	g.is_ready = 1;
@@ -231,6 +235,13 @@ static void test_render_sums_workers(void **state)
 	assert_line(text, "nodedns_forward_duration_seconds_sum{upstream=\"10.0.0.1:53\"} 0");
 	assert_line(text, "nodedns_upstream_srtt_seconds{upstream=\"10.0.0.1:53\"} 0.00125");
 	assert_line(text, "nodedns_upstream_srtt_seconds{upstream=\"[fd00::1]:53\"} 0");
+	assert_line(text, "nodedns_upstream_rejected_total{upstream=\"10.0.0.1:53\",reason=\"case\"} 5");
+	assert_line(text, "nodedns_upstream_rejected_total{upstream=\"10.0.0.1:53\",reason=\"id\"} 0");
+	assert_line(text, "nodedns_upstream_rejected_total{upstream=\"[fd00::1]:53\",reason=\"cookie\"} 2");
+	assert_null(strstr(text, "reason=\"none\""));
+	assert_line(text, "nodedns_upstream_no_0x20{upstream=\"[fd00::1]:53\"} 1");
+	assert_line(text, "nodedns_upstream_no_0x20{upstream=\"10.0.0.1:53\"} 0");
+	assert_line(text, "nodedns_upstream_cookie{upstream=\"10.0.0.1:53\"} 1");
 	assert_line(text, "nodedns_uptime_seconds 3600");
 	assert_line(text, "nodedns_ready 1");
 	/* Only the upstreams the gauges name. */
@@ -367,6 +378,9 @@ static void test_help_and_type(void **state)
 		{ "nodedns_inflight_refused_total", "counter" },
 		{ "nodedns_forward_duration_seconds", "histogram" },
 		{ "nodedns_upstream_srtt_seconds", "gauge" },
+		{ "nodedns_upstream_rejected_total", "counter" },
+		{ "nodedns_upstream_no_0x20", "gauge" },
+		{ "nodedns_upstream_cookie", "gauge" },
 		{ "nodedns_uptime_seconds", "gauge" },
 		{ "nodedns_ready", "gauge" },
 		{ "nodedns_inflight_fetches", "gauge" },

@@ -69,6 +69,31 @@ static void test_equal_and_any(void **state)
 	assert_false(nd_addr_is_any((struct sockaddr *)&c));
 }
 
+static bool loopback(const char *spec)
+{
+	struct sockaddr_storage ss;
+
+	assert_int_equal(nd_addr_parse(spec, 53, &ss, NULL), 0);
+	return nd_addr_is_loopback((struct sockaddr *)&ss);
+}
+
+/* Who may send control requests without a token. */
+static void test_loopback(void **state)
+{
+	(void)state;
+	assert_true(loopback("127.0.0.1"));
+	assert_true(loopback("127.255.0.9"));
+	assert_true(loopback("[::1]"));
+	assert_true(loopback("[::ffff:127.0.0.1]"));
+	assert_false(loopback("128.0.0.1"));
+	assert_false(loopback("169.254.20.10"));
+	assert_false(loopback("0.0.0.0"));
+	assert_false(loopback("[::]"));
+	assert_false(loopback("[::2]"));
+	assert_false(loopback("[::ffff:10.0.0.1]"));
+	assert_false(nd_addr_is_loopback(NULL));
+}
+
 static bool in(const char *cidr, const char *addr)
 {
 	struct nd_cidr c;
@@ -117,6 +142,7 @@ int main(void)
 		cmocka_unit_test(test_parse_forms),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_equal_and_any),
+		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_strerror),
 	};

@@ -97,6 +97,15 @@ static void test_candidates_as_is_first(void **state)
 	/* Nothing answers locally: every candidate is tried. */
 	assert_int_equal(e->answered, -1);
 	assert_int_equal(e->n_unknown, 2); /* as typed, and corp.example */
+	/* The three cluster expansions are the search list's expected
+	 * misses; the names that go upstream are not. */
+	assert_false(e->cand[0].is_search_miss);
+	for (size_t i = 1; i <= 3; i++) {
+		assert_int_equal(e->cand[i].source, ND_EXPLAIN_CLUSTER);
+		assert_true(e->cand[i].is_search_miss);
+	}
+	assert_false(e->cand[4].is_search_miss);
+	assert_string_equal(nd_explain_next_unknown(e), "a.b.c.d.e.example.");
 	nd_explain_deinit(e);
 
 	fx_input(&in, f->store, "web.default.svc.cluster.local.");

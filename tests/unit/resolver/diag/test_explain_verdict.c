@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,17 +112,116 @@ static void test_external_not_cached(void **state)
 	struct fx *f = *state;
 
 	verdict_of(f, "api.example.com", NULL);
-	assert_string_equal(fx_verdict(f->doc, "status"), "unknown");
+	assert_string_equal(fx_verdict(f->doc, "status"), "not_cached");
 	assert_has(fx_verdict(f->doc, "dns"),
-		   "no local answer for the first 3 candidates; not cached: "
-		   "the 4th candidate api.example.com.corp.example. will be "
-		   "forwarded.");
+		   "not cached: the 4th candidate api.example.com.corp.example. "
+		   "would be forwarded upstream, and explain sends no query");
+	/* The cluster-zone expansions before it are no failure. */
+	assert_has(fx_verdict(f->doc, "dns"),
+		   "The 3 search-list expansions before it got NXDOMAIN from "
+		   "the cluster zone, as a search list expects.");
+	assert_lacks(fx_verdict(f->doc, "text"), "fail");
+	assert_string_equal(nd_explain_next_unknown(f->e),
+			    "api.example.com.corp.example.");
 	assert_has(fx_verdict(f->doc, "upstream"),
 		   "not cached: the first query will go to upstream "
 		   "127.0.0.1:5300 (no RTT measured yet).");
 	assert_string_equal(fx_verdict(f->doc, "service"), "");
 	assert_lacks(fx_verdict(f->doc, "text"), "no Service named");
 	assert_lacks(fx_verdict(f->doc, "text"), "Service selection");
+}
+
+/* An outcome asked upstream for explain (?resolve=1). */
+static struct nd_explain_resolved resolved(const char *name, int rcode,
+					   const char *addr)
+{
+	struct nd_explain_resolved r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	r.has_reply = true;
+	r.reply.rcode = rcode;
+	r.reply.ttl_s = 300;
+	if (addr != NULL) {
+		r.reply.ancount = 1;
+		r.reply.n_addrs = 1;
+		snprintf(r.reply.addrs[0], sizeof(r.reply.addrs[0]), "%s",
+			 addr);
+	}
+	return r;
+}
+
+/*
+ * Resolved for real: the node's search domain gets NXDOMAIN upstream,
+ * the name as typed an address. The verdict is the stub's last name's:
+ * ok, from the upstream; nothing is left unknown.
+ */
+static void test_external_resolved(void **state)
+{
+	struct fx *f = *state;
+	struct nd_explain_input in;
+	struct nd_explain_resolved r[2] = {
+	    resolved("api.example.com.corp.example.", 3, NULL),
+	    resolved("api.example.com.", 0, "192.0.2.10"),
+	};
+
+	fx_input(&in, f->store, "api.example.com");
+	in.resolved = r;
+	in.n_resolved = 2;
+	f->doc = fx_explain(&in, f->e);
+	assert_string_equal(fx_verdict(f->doc, "status"), "ok");
+	assert_has(fx_verdict(f->doc, "dns"),
+		   "answered by the 5th candidate api.example.com. from the "
+		   "upstream (asked now): 192.0.2.10");
+	assert_has(fx_verdict(f->doc, "dns"),
+		   "The 3 search-list expansions before it got NXDOMAIN");
+	assert_int_equal(f->e->n_resolved, 2);
+	assert_int_equal(f->e->n_unknown, 0);
+	assert_null(nd_explain_next_unknown(f->e));
+	assert_int_equal(
+	    cJSON_GetObjectItem(f->doc, "asked_upstream_now")->valueint, 2);
+}
+
+/* Resolved, and the upstream has no such name: a failure of the name the
+ * stub ends with, said as such. */
+static void test_external_resolved_nxdomain(void **state)
+{
+	struct fx *f = *state;
+	struct nd_explain_input in;
+	struct nd_explain_resolved r[2] = {
+	    resolved("nope.example.com.corp.example.", 3, NULL),
+	    resolved("nope.example.com.", 3, NULL),
+	};
+
+	fx_input(&in, f->store, "nope.example.com");
+	in.resolved = r;
+	in.n_resolved = 2;
+	f->doc = fx_explain(&in, f->e);
+	assert_string_equal(fx_verdict(f->doc, "status"), "fail");
+	assert_has(fx_verdict(f->doc, "dns"),
+		   "the stub ends with nope.example.com., and the upstream "
+		   "answers it NXDOMAIN.");
+	assert_lacks(fx_verdict(f->doc, "text"), "no Service named");
+}
+
+/* Asked, and no answer came in time: SERVFAIL to the client. */
+static void test_external_resolved_no_answer(void **state)
+{
+	struct fx *f = *state;
+	struct nd_explain_input in;
+	struct nd_explain_resolved r[2] = {
+	    resolved("slow.example.com.corp.example.", 3, NULL),
+	    resolved("slow.example.com.", 0, NULL),
+	};
+
+	r[1].has_reply = false;
+	fx_input(&in, f->store, "slow.example.com");
+	in.resolved = r;
+	in.n_resolved = 2;
+	f->doc = fx_explain(&in, f->e);
+	assert_string_equal(fx_verdict(f->doc, "status"), "fail");
+	assert_has(fx_verdict(f->doc, "dns"),
+		   "answers it nothing in time (SERVFAIL)");
 }
 
 /* A client outside the allow list is refused whatever the name. */
@@ -147,7 +247,7 @@ static void test_no_kube(void **state)
 
 	fx_input(&in, NULL, "web");
 	f->doc = fx_explain(&in, f->e);
-	assert_string_equal(fx_verdict(f->doc, "status"), "unknown");
+	assert_string_equal(fx_verdict(f->doc, "status"), "not_cached");
 	assert_has(fx_verdict(f->doc, "service"),
 		   "no Kubernetes source is configured here");
 }
@@ -170,6 +270,9 @@ int main(void)
 		T(test_no_ready_endpoints),
 		T(test_name_does_not_exist),
 		T(test_external_not_cached),
+		T(test_external_resolved),
+		T(test_external_resolved_nxdomain),
+		T(test_external_resolved_no_answer),
 		T(test_refused_client),
 		T(test_no_kube),
 		T(test_bad_arguments),

@@ -27,6 +27,9 @@
 #define SEC 1000000ull
 /* A start far from 0 so "earlier" times never wrap. */
 #define T0 (1000 * SEC)
+/* The clocks json_of() renders with: T0 + 30 s, 2026-12-06T18:00:00Z. */
+#define JSON_NOW_US (T0 + 30 * SEC)
+#define JSON_WALL_MS 1796580000000ull
 
 static const uint8_t www[] = { 3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm',
 			       'p', 'l', 'e', 3, 'c', 'o', 'm', 0 };
@@ -81,7 +84,9 @@ static char *json_of(struct nd_symptoms *s)
 {
 	char *j = NULL;
 
-	assert_int_equal(nd_symptoms_render_json(s, &j), 0);
+	assert_int_equal(nd_symptoms_render_json(s, JSON_NOW_US, JSON_WALL_MS,
+						 &j),
+			 0);
 	assert_non_null(j);
 	return j;
 }
@@ -558,7 +563,9 @@ static void test_threads(void **state)
 
 		nd_symptoms_tick(s, T0 + (uint64_t)k * 10 * MS);
 		assert_int_equal(nd_symptoms_render_metrics(s, &text, &len), 0);
-		assert_int_equal(nd_symptoms_render_json(s, &j), 0);
+		assert_int_equal(nd_symptoms_render_json(s, JSON_NOW_US,
+							 JSON_WALL_MS, &j),
+				 0);
 		free(text);
 		free(j);
 	}
@@ -652,14 +659,18 @@ static void test_json_ring(void **state)
 	assert_non_null(root);
 	cJSON *events = cJSON_GetObjectItem(root, "events");
 	assert_int_equal(cJSON_GetArraySize(events), 10);
-	double first = cJSON_GetObjectItem(cJSON_GetArrayItem(events, 0),
-					   "time_us")
-			       ->valuedouble;
-	double last = cJSON_GetObjectItem(cJSON_GetArrayItem(events, 9),
-					  "time_us")
-			      ->valuedouble;
-	assert_true(first == (double)(T0 + 16 * SEC));
-	assert_true(last == (double)(T0 + 25 * SEC));
+	/* Times for people: wall clock (RFC 3339) and age, from the two
+	 * clocks read together (JSON_NOW_US is T0 + 30 s). */
+	const cJSON *e0 = cJSON_GetArrayItem(events, 0);
+	const cJSON *e9 = cJSON_GetArrayItem(events, 9);
+	assert_null(cJSON_GetObjectItem(e0, "time_us"));
+	assert_true(cJSON_GetObjectItem(e0, "age_s")->valuedouble == 14.0);
+	assert_true(cJSON_GetObjectItem(e9, "age_s")->valuedouble == 5.0);
+	/* JSON_WALL_MS is 2026-12-06T18:00:00.000Z */
+	assert_string_equal(cJSON_GetObjectItem(e0, "time")->valuestring,
+			    "2026-12-06T17:59:46.000Z");
+	assert_string_equal(cJSON_GetObjectItem(e9, "time")->valuestring,
+			    "2026-12-06T17:59:55.000Z");
 	cJSON *counters = cJSON_GetObjectItem(root, "counters");
 	assert_int_equal(
 		cJSON_GetObjectItem(counters, "client_retransmits")->valueint,
@@ -705,8 +716,8 @@ static void test_bad_args(void **state)
 	nd_symptoms_upstream_failure(NULL, "x", ND_UP_TIMEOUT, T0);
 	assert_int_equal(nd_symptoms_get_stats(NULL, &st), -EINVAL);
 	assert_int_equal(nd_symptoms_get_stats(s, NULL), -EINVAL);
-	assert_int_equal(nd_symptoms_render_json(NULL, &j), -EINVAL);
-	assert_int_equal(nd_symptoms_render_json(s, NULL), -EINVAL);
+	assert_int_equal(nd_symptoms_render_json(NULL, 0, 0, &j), -EINVAL);
+	assert_int_equal(nd_symptoms_render_json(s, 0, 0, NULL), -EINVAL);
 
 	/* Ignored: no question, no IP client. */
 	struct sockaddr_in c = addr4("10.1.5.1", 1);
