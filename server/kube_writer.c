@@ -124,12 +124,10 @@ struct nd_kube_writer *nd_kube_writer_new(struct event_base *base)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	w->done_ev = event_new(base, -1, EV_READ, on_done, w);
-	if (w->done_ev == NULL ||
-	    pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+	if (w->done_ev == NULL) {
 		nd_kube_writer_free(w);
 		return NULL;
 	}
-	w->has_thread = true;
 	return w;
 }
 
@@ -141,6 +139,16 @@ int nd_kube_writer_post(struct nd_kube_writer *w, nd_kube_writer_fn *run,
 
 	if (w == NULL || drop == NULL)
 		return -EINVAL;
+	/*
+	 * The thread starts with the first op, when the control loop runs:
+	 * after start-up has given up root's capabilities, which are per
+	 * thread (server/privileges.c), so it holds none.
+	 */
+	if (!w->has_thread) {
+		if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
+			return -ENOMEM;
+		w->has_thread = true;
+	}
 	o = calloc(1, sizeof(*o));
 	if (o == NULL)
 		return -ENOMEM;

@@ -18,15 +18,16 @@ struct nd_kube_writer; /* opaque */
  */
 typedef void nd_kube_writer_fn(void *arg);
 
-/* Start the thread; completions are delivered through base. NULL on
+/* A writer whose completions are delivered through base; its thread
+ * starts with the first op (after start-up dropped privileges). NULL on
  * failure. */
 struct nd_kube_writer *nd_kube_writer_new(struct event_base *base);
 
 /*
  * Queue an op (any of run and done may be NULL; drop must free arg).
  * bytes: what it holds, for nd_kube_writer_backlog(). Control thread.
- * Returns 0 or -ENOMEM (then nothing was queued and arg is the
- * caller's).
+ * Returns 0 or -ENOMEM (no memory, or the thread could not start: then
+ * nothing was queued and arg is the caller's).
  */
 int nd_kube_writer_post(struct nd_kube_writer *w, nd_kube_writer_fn *run,
 			nd_kube_writer_fn *done, nd_kube_writer_fn *drop,
