@@ -26,6 +26,9 @@ PACKAGES=(
 	# an upstream that answers DNS cookies (test_cookies: unbound 1.17
 	# and nsd 4.6 of Debian 12 do not)
 	knot
+	# the monitoring tests: promtool checks the shipped rules, a real
+	# Prometheus scrapes nodedns and evaluates them
+	prometheus
 )
 # The benchmarks' peers and the profiler (make peers): best effort, a
 # benchmark skips a peer that is missing and no test needs them.
@@ -73,13 +76,13 @@ if [ ${#opt_missing[@]} -gt 0 ]; then
 	missing+=("${opt_missing[@]}")
 fi
 
-# Debian starts nsd and unbound as system services when it installs them;
-# the tests run their own instances on loopback ports, and a system
-# resolver on port 53 would only confuse. Disable the packaged services, and
+# Debian starts nsd, unbound and prometheus as system services when it
+# installs them; the tests run their own instances on loopback ports, and a
+# system resolver on port 53 would only confuse. Disable the packaged services, and
 # stop them through their init system (never by process name). Without
 # systemd, the init scripts stop whatever their pidfile names, so they are
 # only asked when this run installed the package (and so started it).
-for svc in nsd unbound pdns-recursor kresd@1 knot; do
+for svc in nsd unbound pdns-recursor kresd@1 knot prometheus; do
 	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 		$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 		continue

@@ -58,6 +58,7 @@ enum opt_kind {
 	K_OUTSIDE,	/* drop|refuse into a bool at off (true = drop) */
 	K_OFF,		/* command-line flag, no value: bool at off = false
 			   (in a file, the on|off option it belongs to) */
+	K_METRICS_COMPAT, /* none|coredns */
 	K_BYTES,	/* size_t at off: BYTES[k|m|g], or 0 = no limit */
 };
 
@@ -333,6 +334,12 @@ static const struct opt_def opts[] = {
 	  "on" },
 	{ "no-drop-privileges", 0, K_OFF, OFF(drop_privileges), 0, 0, NULL,
 	  "The same as --drop-privileges off.", NULL },
+	{ "metrics-compat", 0, K_METRICS_COMPAT, 0, 0, 0, "none|coredns",
+	  "coredns: /metrics also carries the CoreDNS names and labels\n"
+	  "(coredns_dns_requests_total, coredns_forward_responses_total,\n"
+	  "...), computed from the same counters, so CoreDNS dashboards\n"
+	  "and the coredns-mixin alerts keep working.",
+	  "none" },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
@@ -761,6 +768,15 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		else
 			return why_set(w, "want drop or refuse",
 				       "bad choice '%s'", value);
+		return 0;
+	case K_METRICS_COMPAT:
+		if (strcmp(value, "none") == 0)
+			c->metrics_coredns = false;
+		else if (strcmp(value, "coredns") == 0)
+			c->metrics_coredns = true;
+		else
+			return why_set(w, "want none or coredns",
+				       "bad compatibility '%s'", value);
 		return 0;
 	case K_CONFIG:
 	case K_HELP:

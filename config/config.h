@@ -122,6 +122,8 @@ struct nd_config {
 					 NULL = nodedns, else nobody; owned */
 	bool drop_privileges;	      /* started as root, drop it after
 					 binding; default on */
+	bool metrics_coredns;	      /* --metrics-compat coredns: also the
+					 CoreDNS metric names; default off */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

@@ -81,6 +81,7 @@ struct nd_cache_shard {
 	struct nd_cache_table *table;  /* RCU */
 	uint32_t stale_s;	       /* opt.stale_s, for readers (atomic) */
 	size_t n_entries;
+	size_t n_negative;		 /* of them: NXDOMAIN or NODATA */
 	size_t bytes;			 /* sum of the entries' charge */
 	size_t max_bytes;		 /* this shard's share of the budget */
 	struct nd_cache_entry *lru_head; /* hot end: newest, or given
@@ -200,6 +201,8 @@ static void shard_remove(struct nd_cache_shard *s, struct nd_cache_entry *e,
 	rcu_assign_pointer(*pp, e->hnext);
 	lru_unlink(s, e);
 	s->n_entries--;
+	if (e->is_negative)
+		s->n_negative--;
 	s->bytes -= e->charge;
 	e->lru_next = *victims;
 	*victims = e;
@@ -532,6 +535,8 @@ int nd_cache_put(struct nd_cache *c, const uint8_t *qname_lc, size_t qname_len,
 	rcu_assign_pointer(*bucket_of(s, h), e);
 	lru_push_front(s, e);
 	s->n_entries++;
+	if (e->is_negative)
+		s->n_negative++;
 	s->bytes += e->charge;
 	shard_maybe_grow(s);
 	pthread_mutex_unlock(&s->lock);
@@ -698,6 +703,7 @@ void nd_cache_get_stats(struct nd_cache *c, struct nd_cache_stats *out)
 
 		pthread_mutex_lock(&s->lock);
 		out->entries += s->n_entries;
+		out->negative += s->n_negative;
 		out->bytes += s->bytes;
 		out->evictions += s->evictions;
 		out->expired += s->expired;

@@ -80,6 +80,7 @@ void nd_cache_set_options(struct nd_cache *c,
 
 struct nd_cache_stats {
 	uint64_t entries;   /* entries held */
+	uint64_t negative;  /* of them: NXDOMAIN or NODATA (RFC 2308) */
 	uint64_t bytes;	    /* bytes they account for */
 	uint64_t evictions; /* entries removed for space since start */
 	uint64_t expired;   /* entries removed past their stale window */

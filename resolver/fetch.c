@@ -90,12 +90,12 @@ static void end_attempt(struct nd_fetch *f, enum nd_upstream_outcome o,
 	 */
 	if (f->counts && f->ups_gen == env->ups_gen &&
 	    f->up < ND_MAX_UPSTREAMS) {
-		size_t slot = env->slot_base + f->up;
+		size_t row = nd_fetch_env_row(env, env->slot_base + f->up);
 
-		if (env->m != NULL && slot < ND_MAX_UPSTREAM_SLOTS) {
-			ND_METRIC_INC(env->m->fwd_responses[slot][o]);
+		if (env->m != NULL && row < ND_MAX_UPSTREAM_SLOTS) {
+			ND_METRIC_INC(env->m->fwd_responses[row][o]);
 			if (answered)
-				nd_hist_observe(&env->m->fwd_duration[slot],
+				nd_hist_observe(&env->m->fwd_duration[row],
 						rtt_us);
 		}
 		nd_upstreams_report(env->ups, f->up, o,
@@ -141,12 +141,12 @@ static struct nd_upstream_trust *attempt_trust(struct nd_fetch *f)
 static void count_reject(struct nd_fetch *f, enum nd_fwd_reject why)
 {
 	struct nd_fetch_env *env = f->env;
-	size_t slot = env->slot_base + f->up;
+	size_t row = nd_fetch_env_row(env, env->slot_base + f->up);
 
 	if (env->m != NULL && f->counts && !f->pinned &&
-	    f->ups_gen == env->ups_gen && slot < ND_MAX_UPSTREAM_SLOTS &&
+	    f->ups_gen == env->ups_gen && row < ND_MAX_UPSTREAM_SLOTS &&
 	    (unsigned)why < ND_FWD_REJ_COUNT)
-		ND_METRIC_INC(env->m->fwd_rejected[slot][why]);
+		ND_METRIC_INC(env->m->fwd_rejected[row][why]);
 }
 
 static void addr_text(const struct nd_fetch *f, char *buf, size_t cap)
@@ -194,6 +194,7 @@ static void send_attempt(struct nd_fetch *f, bool tcp, uint64_t now_us,
 	struct nd_upstream_trust *t = attempt_trust(f);
 	uint8_t cookie[ND_COOKIE_CLIENT_LEN + ND_COOKIE_SERVER_MAX];
 	struct nd_fwd_extras x = { 0 };
+	size_t row;
 	int n;
 
 	/* A new ID per attempt: the last one was seen on the wire. */
@@ -229,11 +230,12 @@ static void send_attempt(struct nd_fetch *f, bool tcp, uint64_t now_us,
 	f->sent_us = now_us;
 	if (tcp)
 		f->used_tcp = true;
+	row = nd_fetch_env_row(env, env->slot_base + f->up);
 	if (env->m != NULL && f->counts && !f->pinned &&
-	    env->slot_base + f->up < ND_MAX_UPSTREAM_SLOTS) {
-		ND_METRIC_INC(env->m->fwd_requests[env->slot_base + f->up]);
+	    row < ND_MAX_UPSTREAM_SLOTS) {
+		ND_METRIC_INC(env->m->fwd_requests[row]);
 		if (tcp)
-			ND_METRIC_INC(env->m->fwd_tcp[env->slot_base + f->up]);
+			ND_METRIC_INC(env->m->fwd_tcp[row]);
 	}
 	memset(act, 0, sizeof(*act));
 	act->what = ND_FETCH_SEND;

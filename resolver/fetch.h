@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "dns/cookie.h"
+#include "config/config.h"
 #include "dns/upstream_msg.h"
 #include "dns/wire.h"
 
@@ -32,6 +33,9 @@ struct nd_fetch_env {
 	struct nd_metrics *m;	     /* borrowed; NULL = not counted */
 	size_t slot_base;	     /* counter slot of the set's first
 					upstream (ND_MAX_UPSTREAM_SLOTS) */
+	const uint8_t *rows;	     /* counter row (resolver/upstream_rows.h)
+					of each slot, ND_MAX_UPSTREAM_SLOTS
+					entries, borrowed; NULL = the slot */
 	uint32_t attempt_timeout_ms; /* one UDP attempt (TCP gets twice) */
 	uint32_t query_timeout_ms;   /* the whole question, retries included */
 	bool use_tcp;		     /* every attempt over TCP (--forward-tcp) */
@@ -44,6 +48,16 @@ struct nd_fetch_env {
 			   int outcome);
 	void *failure_arg;
 };
+
+/* The counter row of slot (where its per-upstream counters are), or
+ * ND_MAX_UPSTREAM_SLOTS when slot is out of range. */
+static inline size_t nd_fetch_env_row(const struct nd_fetch_env *env,
+				      size_t slot)
+{
+	if (slot >= ND_MAX_UPSTREAM_SLOTS)
+		return ND_MAX_UPSTREAM_SLOTS;
+	return env->rows != NULL ? env->rows[slot] : slot;
+}
 
 /* Use another upstream set from the next decision on. */
 void nd_fetch_env_set_upstreams(struct nd_fetch_env *env,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dns/wire.h"
+#include "resolver/metrics_coredns.h"
 #include "util/prom.h"
 
 /*
@@ -102,6 +103,16 @@ static const char *const rcode_names[ND_MRC_COUNT] = {
 	[ND_MRC_BADVERS] = "BADVERS",	[ND_MRC_OTHER] = "other",
 };
 
+const char *nd_metrics_qtype_name(enum nd_metric_qtype i)
+{
+	return (unsigned)i < ND_MQT_COUNT ? qtype_names[i] : "?";
+}
+
+const char *nd_metrics_rcode_name(enum nd_metric_rcode i)
+{
+	return (unsigned)i < ND_MRC_COUNT ? rcode_names[i] : "?";
+}
+
 /* Summing the workers. */
 
 /*
@@ -130,10 +141,12 @@ static void sum_hist(struct nd_hist *dst, const struct nd_hist *src)
 static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 {
 	SUM(t, w, requests);
-	SUM(t, w, responses);
+	SUM(t, w, responses_src);
 	SUM(t, w, dropped);
 	SUM(t, w, truncated);
-	sum_hist(&t->duration, &w->duration);
+	SUM(t, w, requests_v6);
+	for (size_t i = 0; i < ND_MQT_COUNT; i++)
+		sum_hist(&t->duration_type[i], &w->duration_type[i]);
 	for (size_t i = 0; i < ND_SRC_COUNT; i++)
 		sum_hist(&t->duration_src[i], &w->duration_src[i]);
 	SUM(t, w, cache_hits);
@@ -158,6 +171,67 @@ static void sum_worker(struct nd_metrics *t, const struct nd_metrics *w)
 	SUM(t, w, drop_reason);
 	SUM(t, w, tcp_evicted);
 	SUM(t, w, tcp_rejected_per_client);
+}
+
+/* dst += src (or -= when subtract), word by word, src read whole. */
+static void add_words(uint64_t *dst, const uint64_t *src, size_t n,
+		      bool subtract)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+
+		dst[i] = subtract ? dst[i] - v : dst[i] + v;
+	}
+}
+
+#define ROW_ADD(dst, src, field, subtract)                          \
+	add_words((uint64_t *)&(dst)->field,                        \
+		  (const uint64_t *)&(src)->field,                  \
+		  sizeof((dst)->field) / sizeof(uint64_t), subtract)
+
+/* The per-upstream counters of row: dst += src, or -= when subtract. */
+static void row_add(struct nd_metrics *dst, const struct nd_metrics *src,
+		    size_t row, bool subtract)
+{
+	ROW_ADD(dst, src, fwd_requests[row], subtract);
+	ROW_ADD(dst, src, fwd_responses[row], subtract);
+	ROW_ADD(dst, src, fwd_loops[row], subtract);
+	ROW_ADD(dst, src, fwd_tcp[row], subtract);
+	ROW_ADD(dst, src, fwd_duration[row], subtract);
+	ROW_ADD(dst, src, fwd_rejected[row], subtract);
+}
+
+void nd_metrics_restart_row(struct nd_metrics *base,
+			    struct nd_metrics *const *workers, size_t n,
+			    size_t row)
+{
+	if (base == NULL || (workers == NULL && n > 0) ||
+	    row >= ND_MAX_UPSTREAM_SLOTS)
+		return;
+	/* The row's words to 0, then the workers' sums. */
+	memset(&base->fwd_requests[row], 0, sizeof(base->fwd_requests[row]));
+	memset(base->fwd_responses[row], 0, sizeof(base->fwd_responses[row]));
+	memset(&base->fwd_loops[row], 0, sizeof(base->fwd_loops[row]));
+	memset(&base->fwd_tcp[row], 0, sizeof(base->fwd_tcp[row]));
+	memset(&base->fwd_duration[row], 0, sizeof(base->fwd_duration[row]));
+	memset(base->fwd_rejected[row], 0, sizeof(base->fwd_rejected[row]));
+	for (size_t w = 0; w < n; w++)
+		if (workers[w] != NULL)
+			row_add(base, workers[w], row, false);
+}
+
+void nd_metrics_sum(struct nd_metrics *t, struct nd_metrics *const *workers,
+		    size_t n, const struct nd_metrics *base)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t w = 0; w < n; w++)
+		if (workers != NULL && workers[w] != NULL)
+			sum_worker(t, workers[w]);
+	if (base == NULL)
+		return;
+	/* Unsigned: a sum is never below the baseline taken from it. */
+	for (size_t row = 0; row < ND_MAX_UPSTREAM_SLOTS; row++)
+		row_add(t, base, row, true);
 }
 
 /* Rendering, one function per group of families. */
@@ -191,6 +265,14 @@ static void histogram(struct nd_prom *b, const char *name,
 	};
 
 	nd_prom_histogram(b, name, labels, n, &ph);
+}
+
+/* The counter row of listed upstream i. */
+static size_t row_of(const struct nd_metrics_gauges *g, size_t i)
+{
+	size_t r = g->upstream_rows != NULL ? g->upstream_rows[i] : i;
+
+	return r < ND_MAX_UPSTREAM_SLOTS ? r : 0;
 }
 
 /* The upstream label of upstream i; buf holds a stand-in name. */
@@ -227,15 +309,20 @@ static void render_server(struct nd_prom *b, const struct nd_metrics *t)
 		       "Responses sent, by response code.");
 	for (size_t r = 0; r < ND_MRC_COUNT; r++) {
 		const struct nd_prom_label l = L("rcode", rcode_names[r]);
+		uint64_t v = 0;
 
-		nd_prom_sample(b, "nodedns_dns_responses_total", &l, 1,
-			       t->responses[r]);
+		for (size_t src = 0; src < ND_SRC_COUNT; src++)
+			v += t->responses_src[src][r];
+		nd_prom_sample(b, "nodedns_dns_responses_total", &l, 1, v);
 	}
 
+	struct nd_hist all = { { 0 }, 0, 0 };
+
+	for (size_t q = 0; q < ND_MQT_COUNT; q++)
+		sum_hist(&all, &t->duration_type[q]);
 	nd_prom_family(b, "nodedns_dns_request_duration_seconds", "histogram",
 		       "Time from receiving a query to sending its response.");
-	histogram(b, "nodedns_dns_request_duration_seconds", NULL, 0,
-		  &t->duration);
+	histogram(b, "nodedns_dns_request_duration_seconds", NULL, 0, &all);
 
 	counter(b, "nodedns_dns_dropped_total",
 		"Packets dropped unanswered (malformed, or not a query).",
@@ -255,6 +342,9 @@ static void render_cache_gauges(struct nd_prom *b,
 {
 	gauge(b, "nodedns_cache_entries", "Answers held in the cache.",
 	      g->cache_entries);
+	gauge(b, "nodedns_cache_negative_entries",
+	      "Of the answers held, those that are NXDOMAIN or NODATA.",
+	      g->cache_negative);
 	gauge(b, "nodedns_cache_size_bytes", "Bytes held by the cache.",
 	      g->cache_bytes);
 	counter(b, "nodedns_cache_evictions_total",
@@ -307,7 +397,7 @@ static void outcomes(struct nd_prom *b, const char *name, const char *key,
 
 		if (o == ND_UP_OK && !with_ok)
 			continue;
-		nd_prom_sample(b, name, l, 2, t->fwd_responses[i][o]);
+		nd_prom_sample(b, name, l, 2, t->fwd_responses[row_of(g, i)][o]);
 	}
 }
 
@@ -323,7 +413,7 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 		    upstream_label(g, i, buf, sizeof(buf));
 
 		nd_prom_sample(b, "nodedns_forward_requests_total", &l, 1,
-			       t->fwd_requests[i]);
+			       t->fwd_requests[row_of(g, i)]);
 	}
 
 	nd_prom_family(b, "nodedns_forward_responses_total", "counter",
@@ -347,7 +437,7 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 		    upstream_label(g, i, buf, sizeof(buf));
 
 		nd_prom_sample(b, "nodedns_forward_tcp_total", &l, 1,
-			       t->fwd_tcp[i]);
+			       t->fwd_tcp[row_of(g, i)]);
 	}
 
 	nd_prom_family(b, "nodedns_forward_loops_total", "counter",
@@ -358,7 +448,7 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 		    upstream_label(g, i, buf, sizeof(buf));
 
 		nd_prom_sample(b, "nodedns_forward_loops_total", &l, 1,
-			       t->fwd_loops[i]);
+			       t->fwd_loops[row_of(g, i)]);
 	}
 
 	nd_prom_family(b, "nodedns_forward_duration_seconds", "histogram",
@@ -368,7 +458,7 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 		    upstream_label(g, i, buf, sizeof(buf));
 
 		histogram(b, "nodedns_forward_duration_seconds", &l, 1,
-			  &t->fwd_duration[i]);
+			  &t->fwd_duration[row_of(g, i)]);
 	}
 
 	nd_prom_family(b, "nodedns_upstream_rejected_total", "counter",
@@ -385,7 +475,7 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 			};
 
 			nd_prom_sample(b, "nodedns_upstream_rejected_total", l,
-				       2, t->fwd_rejected[i][r]);
+				       2, t->fwd_rejected[row_of(g, i)][r]);
 		}
 	}
 
@@ -570,9 +660,7 @@ int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return -ENOMEM;
-	for (size_t w = 0; w < n; w++)
-		if (workers[w] != NULL)
-			sum_worker(t, workers[w]);
+	nd_metrics_sum(t, workers, n, g->baseline);
 
 	nd_prom_attach(&b, NULL, 0);
 	render_server(&b, t);
@@ -587,6 +675,8 @@ int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 	      g->is_ready ? 1 : 0);
 	if (g->kube != NULL)
 		render_kube_store(&b, g->kube);
+	if (g->coredns != NULL)
+		nd_metrics_coredns_render(&b, t, g, g->coredns);
 	/* The extra families are whole text already. */
 	if (g->extra != NULL && g->extra_len > 0)
 		nd_prom_raw(&b, g->extra, g->extra_len);

@@ -12,6 +12,8 @@
 #include "dns/upstream_msg.h"
 #include "resolver/upstream.h"
 
+struct nd_coredns_compat;
+
 /*
  * Each worker owns one struct nd_metrics and is its only writer; the HTTP
  * thread sums all of them when /metrics is read. Counters are bumped with
@@ -69,10 +71,17 @@ void nd_hist_observe(struct nd_hist *h, uint64_t us);
 
 struct nd_metrics {
 	uint64_t requests[ND_PROTO_COUNT][ND_MQT_COUNT]; /* queries served */
-	uint64_t responses[ND_MRC_COUNT];		 /* replies by rcode */
+	uint64_t responses_src[ND_SRC_COUNT][ND_MRC_COUNT]; /* replies by where
+				the answer came from (enum nd_answer_source)
+				and rcode; nodedns_dns_responses_total sums
+				the sources */
 	uint64_t dropped;	/* packets dropped unanswered (malformed, QR=1) */
 	uint64_t truncated;	/* UDP replies sent with TC=1 */
-	struct nd_hist duration; /* request duration, receive to send */
+	uint64_t requests_v6[ND_PROTO_COUNT][ND_MQT_COUNT]; /* of requests:
+						 from IPv6 clients */
+	struct nd_hist duration_type[ND_MQT_COUNT]; /* request duration,
+				receive to send, by query type (the total
+				is their sum) */
 	struct nd_hist duration_src[ND_SRC_COUNT]; /* the same, by where the
 						      answer came from */
 	uint64_t cache_hits;	 /* answered fresh from the cache */
@@ -85,8 +94,10 @@ struct nd_metrics {
 	uint64_t hosts_answers;	  /* answered from --hosts-file */
 	uint64_t tcp_connections; /* TCP connections accepted */
 	uint64_t tcp_rejected;	  /* refused at the connection cap */
-	uint64_t fwd_requests[ND_MAX_UPSTREAM_SLOTS]; /* attempts sent, per
-						   upstream slot */
+	/* Per upstream address: indexed by its counter row
+	 * (resolver/upstream_rows.h), which stays the address's across
+	 * reloads. */
+	uint64_t fwd_requests[ND_MAX_UPSTREAM_SLOTS]; /* attempts sent */
 	uint64_t fwd_responses[ND_MAX_UPSTREAM_SLOTS][ND_UP_OUTCOMES]; /* how they ended */
 	uint64_t fwd_loops[ND_MAX_UPSTREAM_SLOTS]; /* our loop probe came
 						     back through it */
@@ -109,22 +120,35 @@ struct nd_metrics {
 /* Label index for a query type / rcode. */
 enum nd_metric_qtype nd_metrics_qtype_index(uint16_t qtype);
 enum nd_metric_rcode nd_metrics_rcode_index(int rcode);
+/* Their label values ("A", "NXDOMAIN", "other"); "?" out of range. */
+const char *nd_metrics_qtype_name(enum nd_metric_qtype i);
+const char *nd_metrics_rcode_name(enum nd_metric_rcode i);
 
 /* Gauges the reader adds that no worker counts. */
 struct nd_metrics_gauges {
 	uint64_t cache_entries;
+	uint64_t cache_negative; /* of them: NXDOMAIN or NODATA */
 	uint64_t cache_bytes;
 	uint64_t cache_evictions;
 	const char *const *upstream_names; /* "1.2.3.4:53" per upstream
-					      slot: the default set, then
-					      each forward zone's */
-	size_t n_upstreams; /* slots in use */
-	uint32_t upstream_srtt_us[ND_MAX_UPSTREAM_SLOTS];
-	uint8_t upstream_no_0x20[ND_MAX_UPSTREAM_SLOTS]; /* 1 = marked as not
-					echoing the 0x20 case (asked in
-					lower case) */
-	uint8_t upstream_cookie[ND_MAX_UPSTREAM_SLOTS]; /* 1 = a server
-					cookie is known */
+					      listed, each address once: the
+					      default set, then each forward
+					      zone's */
+	size_t n_upstreams; /* upstreams listed */
+	const uint8_t *upstream_rows; /* counter row of upstream i; NULL =
+					 row i */
+	const struct nd_metrics *baseline; /* per-upstream rows' values
+					      when they last changed hands,
+					      subtracted; NULL = none */
+	uint32_t upstream_srtt_us[ND_MAX_UPSTREAM_SLOTS]; /* of upstream i */
+	uint8_t upstream_no_0x20[ND_MAX_UPSTREAM_SLOTS]; /* of upstream i: 1 =
+					marked as not echoing the 0x20 case
+					(asked in lower case) */
+	uint8_t upstream_cookie[ND_MAX_UPSTREAM_SLOTS]; /* of upstream i: 1 =
+					a server cookie is known */
+	const struct nd_coredns_compat *coredns; /* also the CoreDNS names
+					   (--metrics-compat coredns);
+					   NULL = off */
 	uint64_t uptime_s;
 	int is_ready;  /* 1 once ready to serve */
 	const struct nd_kube_store_stats *kube; /* cluster zone; NULL = none */
@@ -149,5 +173,21 @@ struct nd_metrics_gauges {
 int nd_metrics_render(struct nd_metrics *const *workers, size_t n,
 		      const struct nd_metrics_gauges *g, char **out,
 		      size_t *out_len);
+
+/*
+ * A counter row now belongs to another upstream address: copy the sum of
+ * workers[0..n)'s per-upstream counters of row into base, so the row reads
+ * 0 from now on (the workers are their counters' only writers; this
+ * subtracts instead of zeroing). No-op on a NULL argument or a row out of
+ * range.
+ */
+void nd_metrics_restart_row(struct nd_metrics *base,
+			    struct nd_metrics *const *workers, size_t n,
+			    size_t row);
+
+/* Sum workers[0..n) into t (zeroed first), then subtract base's
+ * per-upstream rows when base is not NULL. */
+void nd_metrics_sum(struct nd_metrics *t, struct nd_metrics *const *workers,
+		    size_t n, const struct nd_metrics *base);
 
 #endif /* RESOLVER_METRICS_H */

@@ -434,8 +434,9 @@ static bool is_our_probe(struct nd_rs_worker *w, const struct nd_query *q,
 			slot_name(w, slot), from);
 	}
 	nd_upstreams_loop_seen(env->ups, index, (uint32_t)round);
-	if (w->m != NULL && slot < ND_MAX_UPSTREAM_SLOTS)
-		ND_METRIC_INC(w->m->fwd_loops[slot]);
+	if (w->m != NULL &&
+	    nd_fetch_env_row(&w->env, slot) < ND_MAX_UPSTREAM_SLOTS)
+		ND_METRIC_INC(w->m->fwd_loops[nd_fetch_env_row(&w->env, slot)]);
 	return true;
 }
 
@@ -499,10 +500,15 @@ static size_t complete_reply(struct nd_rs_worker *w, const struct client *c,
 		ev->rcode = ND_RCODE_BADVERS; /* the high bits are in the OPT */
 	ev->is_truncated = (flags & ND_FLAG_TC) != 0;
 	if (w->m != NULL) {
-		ND_METRIC_INC(w->m->responses[nd_metrics_rcode_index(ev->rcode)]);
+		ND_METRIC_INC(w->m->responses_src[meta->src][nd_metrics_rcode_index(
+			ev->rcode)]);
 		if (ev->is_truncated)
 			ND_METRIC_INC(w->m->truncated);
-		nd_hist_observe(&w->m->duration, took);
+		nd_hist_observe(&w->m->duration_type[
+					q->has_question
+						? nd_metrics_qtype_index(q->qtype)
+						: ND_MQT_OTHER],
+				took);
 		nd_hist_observe(&w->m->duration_src[meta->src], took);
 	}
 	ev->client = c->peer;
@@ -1063,11 +1069,16 @@ int nd_resolve_begin(struct nd_rs_worker *w, const struct nd_rs_policy *p,
 		return 0;
 	}
 	c = (struct client){ proto, peer, io, q, now_us, NULL, false, q, peer };
-	if (w->m != NULL)
-		ND_METRIC_INC(w->m->requests[proto == ND_PROTO_TCP]
-					    [q->has_question
-						     ? nd_metrics_qtype_index(q->qtype)
-						     : ND_MQT_OTHER]);
+	if (w->m != NULL) {
+		enum nd_metric_qtype qt =
+			q->has_question ? nd_metrics_qtype_index(q->qtype)
+					: ND_MQT_OTHER;
+		int pr = proto == ND_PROTO_TCP;
+
+		ND_METRIC_INC(w->m->requests[pr][qt]);
+		if (peer->sa_family == AF_INET6)
+			ND_METRIC_INC(w->m->requests_v6[pr][qt]);
+	}
 	/* Nothing at all for strangers when so configured: not even the
 	 * FORMERR or NOTIMP of a malformed query (RFC 8906 allows a
 	 * server to drop what it will not serve). */

@@ -26,6 +26,10 @@
 #include "server/runtime_reap.h"
 #include "server/observers.h"
 #include "server/privileges.h"
+#include "server/upstream_counters.h"
+#include "server/process_metrics.h"
+#include "resolver/metrics_coredns.h"
+#include "util/prom.h"
 #include "server/debug.h"
 #include "server/control.h"
 #include "server/fd_budget.h"
@@ -209,6 +213,7 @@ static int reload_refused(struct nd_daemon *d, char *why, size_t cap,
 			 "%s", reason);
 	snprintf(d->reload_outcome, sizeof(d->reload_outcome), "refused: %s",
 		 reason);
+	d->reload_failed++;
 	if (why != NULL && cap > 0)
 		snprintf(why, cap, "%s", reason);
 	return -1;
@@ -259,7 +264,9 @@ int nd_daemon_reload(struct nd_daemon *d, char *why, size_t cap)
 		nd_warn("config", "listen addresses and threads change only "
 				  "with a restart");
 	rt = runtime_new(&cfg);
-	if (rt == NULL) {
+	if (rt == NULL ||
+	    nd_upstream_counters_assign(d->upc, d, rt) != 0) {
+		runtime_free(rt);
 		nd_config_deinit(&cfg);
 		return reload_refused(d, why, cap, "out of memory");
 	}
@@ -356,14 +363,37 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int http_is_ready(void *arg);
 
-/* The 0x20 and cookie gauges of counter slot slot (upstream i of ups). */
-static void trust_gauges(struct nd_metrics_gauges *g, size_t slot,
-			 struct nd_upstreams *ups, size_t i)
+/* What --metrics-compat coredns needs beyond the counters; buffers are
+ * the caller's and must outlive the render. */
+static const struct nd_coredns_compat *
+coredns_compat(struct nd_daemon *d, struct nd_coredns_compat *c,
+	       char *server, size_t cap, const struct nd_kube_client_stats *ks,
+	       struct nd_prom_hist *prog, uint32_t *bounds_us)
 {
-	struct nd_upstream_trust *t = nd_upstreams_trust(ups, i);
+	char addr[ND_ADDR_STRLEN] = "";
 
-	g->upstream_no_0x20[slot] = nd_trust_is_no_0x20(t, nd_clock_us());
-	g->upstream_cookie[slot] = nd_trust_has_server_cookie(t);
+	if (d->cfg.n_listen > 0)
+		nd_addr_format((const struct sockaddr *)&d->cfg.listen[0], addr,
+			       sizeof(addr));
+	snprintf(server, cap, "dns://%s", addr);
+	memset(c, 0, sizeof(*c));
+	c->server = server;
+	c->version = nd_build_version();
+	c->revision = nd_build_revision();
+	c->compiler = nd_build_compiler();
+	c->reload_failed = d->reload_failed;
+	if (ks != NULL) {
+		for (size_t i = 0; i < ND_KUBE_PROG_BUCKETS; i++)
+			bounds_us[i] = nd_kube_prog_bounds_ms[i] * 1000u;
+		memset(prog, 0, sizeof(*prog));
+		prog->bounds_us = bounds_us;
+		prog->n_bounds = ND_KUBE_PROG_BUCKETS;
+		prog->bucket = ks->prog_bucket;
+		prog->sum_us = ks->prog_sum_ms * 1000u;
+		prog->sum_decimals = 3;
+		c->kube_prog = prog;
+	}
+	return c;
 }
 
 static int http_metrics(void *arg, char **text, size_t *len)
@@ -379,24 +409,12 @@ static int http_metrics(void *arg, char **text, size_t *len)
 		ms[i] = nd_worker_metrics(d->workers[i]);
 	nd_cache_get_stats(d->cache, &cs);
 	g.cache_entries = cs.entries;
+	g.cache_negative = cs.negative;
 	g.cache_bytes = cs.bytes;
 	g.cache_evictions = cs.evictions;
-	g.upstream_names = (const char *const *)rt->upstream_names;
-	g.n_upstreams = rt->n_slots;
-	for (size_t i = 0; i < nd_upstreams_count(rt->ups); i++) {
-		g.upstream_srtt_us[i] = nd_upstreams_srtt_us(rt->ups, i);
-		trust_gauges(&g, i, rt->ups, i);
-	}
-	for (size_t z = 0; z < rt->n_zones; z++)
-		for (size_t i = 0; i < nd_upstreams_count(rt->zones[z].ups) &&
-				   rt->zones[z].slot_base + i <
-					   ND_MAX_UPSTREAM_SLOTS;
-		     i++) {
-			g.upstream_srtt_us[rt->zones[z].slot_base + i] =
-				nd_upstreams_srtt_us(rt->zones[z].ups, i);
-			trust_gauges(&g, rt->zones[z].slot_base + i,
-				     rt->zones[z].ups, i);
-		}
+	const char *up_names[ND_MAX_UPSTREAM_SLOTS];
+	uint8_t up_rows[ND_MAX_UPSTREAM_SLOTS];
+	nd_upstream_counters_gauges(d->upc, rt, up_names, up_rows, &g);
 	g.uptime_s = (nd_clock_ms() - d->start_ms) / 1000;
 	{
 		struct nd_resolver_stats rs;
@@ -414,18 +432,28 @@ static int http_metrics(void *arg, char **text, size_t *len)
 		nd_kube_store_get_stats(d->kube, &ks);
 		g.kube = &ks;
 	}
+	struct nd_kube_client_stats cs2;
+	if (d->kube_client != NULL)
+		nd_kube_client_get_stats(d->kube_client, &cs2);
+	struct nd_coredns_compat compat;
+	uint32_t prog_bounds[ND_KUBE_PROG_BUCKETS];
+	struct nd_prom_hist prog;
+	char server[ND_ADDR_STRLEN + 8];
+	if (d->cfg.metrics_coredns)
+		g.coredns = coredns_compat(d, &compat, server, sizeof(server),
+					   d->kube_client != NULL ? &cs2 : NULL,
+					   &prog, prog_bounds);
 	int rc = nd_metrics_render(ms, d->n_workers, &g, text, len);
 	if (rc == 0)
 		(void)nd_observers_render_metrics(d, text, len);
 	if (rc == 0)
 		(void)nd_runtime_render_metrics(nd_runtime_retired(d), text,
 						len);
-	if (rc == 0 && d->kube_client != NULL) {
-		struct nd_kube_client_stats cs2;
-		nd_kube_client_get_stats(d->kube_client, &cs2);
-		/* On failure the text so far is still served. */
+	/* On failure the text so far is still served. */
+	if (rc == 0 && d->kube_client != NULL)
 		(void)nd_kube_stats_render(&cs2, nd_clock_ms(), text, len);
-	}
+	if (rc == 0)
+		(void)nd_process_metrics_render(d->reload_failed, text, len);
 	return rc;
 }
 
@@ -661,10 +689,13 @@ int nd_daemon_start(struct nd_daemon *d)
 	d->rt = runtime_new(&d->cfg);
 	if (d->rt != NULL)
 		d->rt->gen = 1;
+	d->upc = nd_upstream_counters_new();
 	cache_options(&d->cfg, &co);
 	d->cache = nd_cache_new(&co);
 	d->control = event_base_new();
-	if (d->rt == NULL || d->cache == NULL || d->control == NULL) {
+	if (d->rt == NULL || d->upc == NULL ||
+	    nd_upstream_counters_assign(d->upc, d, d->rt) != 0 ||
+	    d->cache == NULL || d->control == NULL) {
 		nd_err("server", "out of memory at start-up");
 		return -ENOMEM;
 	}
@@ -838,5 +869,6 @@ void nd_daemon_free(struct nd_daemon *d)
 		next = rt->retired_next;
 		runtime_free(rt);
 	}
+	nd_upstream_counters_free(d->upc);
 	nd_config_deinit(&d->cfg);
 }

@@ -23,6 +23,7 @@ struct nd_kube_store;
 struct nd_searchlist;
 struct nd_symptoms;
 struct nd_upstreams;
+struct nd_upstream_counters;
 struct nd_worker;
 struct nd_tcp_clients;
 
@@ -43,6 +44,9 @@ struct nd_runtime {
 					   counter slot: ups, then each
 					   zone's (owned) */
 	size_t n_slots;			/* slots in use */
+	uint8_t row_of_slot[ND_MAX_UPSTREAM_SLOTS]; /* counter row of each
+					   slot: the address's, kept across
+					   reloads (server/upstream_counters.h) */
 	bool forward_tcp;		/* default upstreams over TCP only */
 	bool forward_0x20;		/* --forward-0x20 */
 	bool forward_cookies;		/* --forward-cookies */
@@ -101,6 +105,9 @@ struct nd_daemon {
 	uint64_t start_ms;		/* monotonic start time */
 	int is_ready;			/* 1 once listeners are up (atomic) */
 	int is_stopping;		/* 1 after SIGTERM (atomic) */
+	struct nd_upstream_counters *upc; /* per-upstream counter rows by
+					   address (control thread) */
+	uint64_t reload_failed;		/* reloads refused (control thread) */
 };
 
 /* True when the cluster zone holds a full view: a snapshot was loaded, or

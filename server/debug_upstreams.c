@@ -10,6 +10,7 @@
 #include "resolver/metrics.h"
 #include "resolver/upstream.h"
 #include "server/daemon.h"
+#include "server/upstream_counters.h"
 #include "server/worker.h"
 #include "util/clock.h"
 
@@ -33,15 +34,27 @@ static cJSON *upstream_json(struct nd_daemon *d, const struct nd_runtime *rt,
 
 	if (o == NULL)
 		return NULL;
+	/* Counters belong to the address (its row), from when it joined. */
+	const struct nd_metrics *base = nd_upstream_counters_baseline(d->upc);
+	size_t row = rt->row_of_slot[i];
+
 	for (unsigned w = 0; w < d->n_workers; w++) {
 		struct nd_metrics *m = nd_worker_metrics(d->workers[w]);
 
-		req += load(&m->fwd_requests[i]);
-		tcp += load(&m->fwd_tcp[i]);
+		req += load(&m->fwd_requests[row]);
+		tcp += load(&m->fwd_tcp[row]);
 		for (int k = 0; k < ND_UP_OUTCOMES; k++)
-			by[k] += load(&m->fwd_responses[i][k]);
+			by[k] += load(&m->fwd_responses[row][k]);
 		for (int k = 0; k < ND_FWD_REJ_COUNT; k++)
-			rej[k] += load(&m->fwd_rejected[i][k]);
+			rej[k] += load(&m->fwd_rejected[row][k]);
+	}
+	if (base != NULL) {
+		req -= base->fwd_requests[row];
+		tcp -= base->fwd_tcp[row];
+		for (int k = 0; k < ND_UP_OUTCOMES; k++)
+			by[k] -= base->fwd_responses[row][k];
+		for (int k = 0; k < ND_FWD_REJ_COUNT; k++)
+			rej[k] -= base->fwd_rejected[row][k];
 	}
 	for (int k = 0; k < ND_UP_OUTCOMES; k++)
 		if (k != ND_UP_OK)

@@ -76,6 +76,9 @@ static void use_upstreams(struct nd_worker *w, const struct nd_runtime *rt)
 	/* Copied to every zone's environment by set_upstreams. */
 	nd_rs_worker_env(w->rw)->use_0x20 = rt->forward_0x20;
 	nd_rs_worker_env(w->rw)->use_cookies = rt->forward_cookies;
+	/* Counted by address: the rows go with the set (copied into the
+	 * zones' environments too). */
+	nd_rs_worker_env(w->rw)->rows = rt->row_of_slot;
 	(void)nd_rs_worker_set_upstreams(w->rw, rt->ups, rt->forward_tcp, z,
 					 rt->n_zones,
 					 (const char *const *)rt->upstream_names,

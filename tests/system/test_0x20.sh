@@ -46,7 +46,7 @@ PY
 	log "lower-case upstream on 127.0.0.1:$LOW_PORT (pid $LOW_PID)"
 }
 
-up_json() { nd_http /debug/upstreams | "$ND_PY" -c "import json,sys; u=json.load(sys.stdin)['upstreams'][0]; print(u$1)"; }
+up_json() { nd_debug /debug/upstreams | "$ND_PY" -c "import json,sys; u=json.load(sys.stdin)['upstreams'][0]; print(u$1)"; }
 marked_line() { grep -c "upstream 127.0.0.1:$LOW_PORT does not echo the 0x20 case" "$ND_LOG"; }
 
 start_lower_upstream

@@ -98,7 +98,7 @@ PY
 	log "bad-cookie upstream on 127.0.0.1:$BAD_PORT (pid $BAD_PID)"
 }
 
-up_json() { nd_http /debug/upstreams | "$ND_PY" -c "import json,sys; u=json.load(sys.stdin)['upstreams'][0]; print(u$1)"; }
+up_json() { nd_debug /debug/upstreams | "$ND_PY" -c "import json,sys; u=json.load(sys.stdin)['upstreams'][0]; print(u$1)"; }
 
 # --- knot: cookies learned and sent back ------------------------------------------------
 start_knot

@@ -52,6 +52,16 @@ for fam in nodedns_dns_requests_total:counter nodedns_dns_responses_total:counte
 	assert_match "TYPE of ${fam%%:*}" "$text" "^# TYPE ${fam%%:*} ${fam##*:}\$"
 	assert_match "HELP of ${fam%%:*}" "$text" "^# HELP ${fam%%:*} "
 done
+# what was built and the process, always; the CoreDNS names only with
+# --metrics-compat coredns (tests/system/test_prometheus.sh)
+assert_match "nodedns_build_info" "$text" '^nodedns_build_info\{version="[^"]+",revision="[^"]+"\} 1$'
+for fam in process_cpu_seconds_total:counter process_resident_memory_bytes:gauge \
+	process_virtual_memory_bytes:gauge process_open_fds:gauge process_max_fds:gauge \
+	process_start_time_seconds:gauge; do
+	assert_match "TYPE of ${fam%%:*}" "$text" "^# TYPE ${fam%%:*} ${fam##*:}\$"
+done
+assert_cmp "process_open_fds" "$(metric process_open_fds)" -ge 5
+assert_not_contains "no CoreDNS names without --metrics-compat" "$text" "coredns_"
 assert_cmp "cache hits (MX asked 3 times)" "$(metric nodedns_cache_hits_total)" -ge 2
 assert_cmp "cache misses" "$(metric nodedns_cache_misses_total)" -ge 4
 assert_cmp "cache entries" "$(metric nodedns_cache_entries)" -ge 4

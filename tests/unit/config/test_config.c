@@ -1379,6 +1379,24 @@ static void test_bounds_options(void **state)
 				       sizeof(err)), ND_EPARSE);
 }
 
+/* --metrics-compat: none or coredns, from the file or a flag. */
+static void test_metrics_compat_option(void **state)
+{
+	struct nd_config *c = *state;
+	const char *path = write_tmp("metrics-compat coredns\n");
+
+	assert_false(c->metrics_coredns);
+	assert_int_equal(nd_config_parse_file(c, path, err, sizeof(err)), 0);
+	assert_true(c->metrics_coredns);
+	assert_int_equal(nd_config_set(c, "metrics-compat", "none", err,
+				       sizeof(err)), 0);
+	assert_false(c->metrics_coredns);
+	assert_int_equal(nd_config_set(c, "metrics-compat", "prometheus", err,
+				       sizeof(err)), ND_EPARSE);
+	assert_non_null(strstr(err, "want none or coredns"));
+	assert_false(c->metrics_coredns);
+}
+
 static void test_example_file(void **state)
 {
 	struct nd_config *c = *state;
@@ -1435,6 +1453,7 @@ static void test_example_file(void **state)
 	assert_int_equal(c->forward_cookies, d.forward_cookies);
 	assert_int_equal(c->drop_privileges, d.drop_privileges);
 	assert_non_null(c->user);
+	assert_int_equal(c->metrics_coredns, d.metrics_coredns);
 	assert_int_equal(c->n_search_suffixes, 1);
 	assert_string_equal(c->search_suffixes[0], "corp.example.com");
 	assert_int_equal(c->n_upstreams, 2);
@@ -1550,6 +1569,7 @@ int main(void)
 		T(test_kube_limit_options),
 		T(test_hosts_options),
 		T(test_bounds_options),
+		T(test_metrics_compat_option),
 		T(test_example_file),
 		T(test_hardening_options),
 	};

@@ -426,6 +426,27 @@ static void test_min_max_clamp(void **state)
 	nd_cache_free(c);
 }
 
+/* The negative entries are counted apart (coredns_cache_entries{type=
+ * "denial"}); replacing one by a positive answer moves the count. */
+static void test_negative_counted(void **state)
+{
+	struct nd_cache *c = new_cache(default_opt());
+	struct msg m;
+
+	(void)state;
+	build_nx(&m, "nx.example", 300);
+	assert_int_equal(put_a(c, "nx.example", &m, T0), 0);
+	build_a(&m, "ok.example", 300, 1);
+	assert_int_equal(put_a(c, "ok.example", &m, T0), 0);
+	assert_int_equal(stats(c).entries, 2);
+	assert_int_equal(stats(c).negative, 1);
+	build_a(&m, "nx.example", 300, 2);
+	assert_int_equal(put_a(c, "nx.example", &m, T0 + 1000), 0);
+	assert_int_equal(stats(c).entries, 2);
+	assert_int_equal(stats(c).negative, 0);
+	nd_cache_free(c);
+}
+
 static void test_negative_capped(void **state)
 {
 	struct nd_cache_options o = default_opt();
@@ -1070,6 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_clock_behind_insert),
 		cmocka_unit_test(test_min_max_clamp),
 		cmocka_unit_test(test_negative_capped),
+		cmocka_unit_test(test_negative_counted),
 		cmocka_unit_test(test_stale_window),
 		cmocka_unit_test(test_ttl_zero_not_stored),
 		cmocka_unit_test(test_replacement),

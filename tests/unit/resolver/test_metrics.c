@@ -132,10 +132,11 @@ static void test_render_sums_workers(void **state)
 	w[1]->requests[ND_PROTO_UDP][ND_MQT_A] = 5;
 	w[1]->requests[ND_PROTO_TCP][ND_MQT_AAAA] = 2;
 	w[0]->requests[ND_PROTO_UDP][ND_MQT_OTHER] = 1;
-	w[0]->responses[ND_MRC_NOERROR] = 10;
-	w[1]->responses[ND_MRC_NOERROR] = 3;
-	w[1]->responses[ND_MRC_NXDOMAIN] = 4;
-	w[0]->responses[ND_MRC_OTHER] = 1;
+	w[0]->responses_src[ND_SRC_CACHE][ND_MRC_NOERROR] = 6;
+	w[0]->responses_src[ND_SRC_CLUSTER][ND_MRC_NOERROR] = 4;
+	w[1]->responses_src[ND_SRC_UPSTREAM][ND_MRC_NOERROR] = 3;
+	w[1]->responses_src[ND_SRC_UPSTREAM][ND_MRC_NXDOMAIN] = 4;
+	w[0]->responses_src[ND_SRC_LOCAL][ND_MRC_OTHER] = 1;
 	w[0]->dropped = 1;
 	w[1]->dropped = 2;
 	w[0]->truncated = 4;
@@ -159,10 +160,10 @@ static void test_render_sums_workers(void **state)
 	w[0]->fwd_rejected[0][ND_FWD_REJ_CASE] = 5;
 	w[0]->fwd_rejected[1][ND_FWD_REJ_COOKIE] = 2;
 	/* Duration: 30us and 2ms on one worker, 2ms and 10s on the other. */
-	nd_hist_observe(&w[0]->duration, 30);
-	nd_hist_observe(&w[0]->duration, 2000);
-	nd_hist_observe(&w[1]->duration, 2000);
-	nd_hist_observe(&w[1]->duration, 10000000);
+	nd_hist_observe(&w[0]->duration_type[ND_MQT_A], 30);
+	nd_hist_observe(&w[0]->duration_type[ND_MQT_MX], 2000);
+	nd_hist_observe(&w[1]->duration_type[ND_MQT_A], 2000);
+	nd_hist_observe(&w[1]->duration_type[ND_MQT_OTHER], 10000000);
 	nd_hist_observe(&w[0]->fwd_duration[1], 1500);
 	nd_hist_observe(&w[1]->fwd_duration[1], 700);
 
@@ -312,7 +313,7 @@ static void test_histograms_cumulative(void **state)
 	w[0] = calloc(1, sizeof(struct nd_metrics));
 	assert_non_null(w[0]);
 	for (uint64_t us = 1; us < 20000000; us = us * 3 + 7) {
-		nd_hist_observe(&w[0]->duration, us);
+		nd_hist_observe(&w[0]->duration_type[ND_MQT_TXT], us);
 		nd_hist_observe(&w[0]->fwd_duration[1], us / 2);
 	}
 	memset(&g, 0, sizeof(g));
@@ -363,6 +364,7 @@ static void test_help_and_type(void **state)
 		{ "nodedns_cache_stale_total", "counter" },
 		{ "nodedns_cache_entries", "gauge" },
 		{ "nodedns_cache_size_bytes", "gauge" },
+		{ "nodedns_cache_negative_entries", "gauge" },
 		{ "nodedns_cache_evictions_total", "counter" },
 		{ "nodedns_inflight_joined_total", "counter" },
 		{ "nodedns_dns_answer_duration_seconds", "histogram" },
