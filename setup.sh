@@ -15,6 +15,8 @@ PACKAGES=(
 	libevent-dev libldns-dev libcurl4-openssl-dev libcjson-dev
 	libcmocka-dev libyaml-dev liburcu-dev
 	libcap-ng-dev libcap2-bin
+	# node set-up: netlink and nftables
+	libmnl-dev libnftables-dev
 	# run and test: DNS clients, upstream servers, load generator, HTTP
 	dnsutils knot-dnsutils nsd unbound dnsperf curl iproute2 python3
 	procps openssl

@@ -59,6 +59,8 @@ enum opt_kind {
 	K_OFF,		/* command-line flag, no value: bool at off = false
 			   (in a file, the on|off option it belongs to) */
 	K_METRICS_COMPAT, /* none|coredns */
+	K_NODE_IP,	/* repeatable --node-local-ip */
+	K_IFNAME,	/* --node-interface */
 	K_BYTES,	/* size_t at off: BYTES[k|m|g], or 0 = no limit */
 };
 
@@ -340,6 +342,52 @@ static const struct opt_def opts[] = {
 	  "...), computed from the same counters, so CoreDNS dashboards\n"
 	  "and the coredns-mixin alerts keep working.",
 	  "none" },
+	{ "node-local-ip", 0, K_NODE_IP, 0, 0, 0, "ADDR",
+	  "Node set-up, as NodeLocal DNSCache does it: put ADDR (IPv4 or\n"
+	  "IPv6; repeatable, at most 8) on --node-interface, answer DNS\n"
+	  "there (port 53, or the first --listen's port; without --listen\n"
+	  "only there), and once serving and synced add the nftables table\n"
+	  "inet nodedns: NOTRACK (raw prerouting and output) and ACCEPT\n"
+	  "(filter input and output) for UDP and TCP to and from ADDR at\n"
+	  "that port. Checked and repaired every --node-setup-interval;\n"
+	  "removed at exit (the rules at SIGTERM, the addresses after the\n"
+	  "drain), so pods fall back to the cluster DNS Service. Needs\n"
+	  "CAP_NET_ADMIN.",
+	  "none (no node set-up)" },
+	{ "node-interface", 0, K_IFNAME, 0, 0, 0, "NAME",
+	  "The interface that holds the --node-local-ip addresses: a dummy\n"
+	  "interface, created when missing (and deleted at exit). An\n"
+	  "existing interface of another kind (lo) only with\n"
+	  "--node-interface-shared.",
+	  "nodedns" },
+	{ "node-interface-shared", 0, K_BOOL, OFF(node_interface_shared), 0, 0,
+	  "on|off",
+	  "Allow --node-interface to name an existing interface that is not\n"
+	  "a dummy (lo, for a kernel without the dummy driver): only the\n"
+	  "addresses are added there, and removed at exit.",
+	  "off" },
+	{ "node-setup-interval", 0, K_U32, OFF(node_setup_interval_s), 1, 86400,
+	  "SECONDS",
+	  "How often the node set-up is compared with what should be\n"
+	  "there and repaired, 1..86400.",
+	  "60" },
+	{ "node-keep-setup", 0, K_BOOL, OFF(node_keep_setup), 0, 0, "on|off",
+	  "Leave the interface, addresses and rules in place at exit.",
+	  "off" },
+	{ "control-socket", 0, K_PATH, OFF(control_socket), 0, 0, "PATH",
+	  "Upgrades without losing a query or the cache: a Unix socket\n"
+	  "(a hostPath shared by the old and the new pod). A nodedns that\n"
+	  "starts while another listens there takes its cache (entries\n"
+	  "with the TTL they have left) and shares its addresses\n"
+	  "(SO_REUSEPORT); when the old one then gets SIGTERM it steers\n"
+	  "new queries to the successor's sockets, answers what it has,\n"
+	  "leaves the node set-up in place and exits 0. A socket file left\n"
+	  "by a dead process is replaced.",
+	  "none" },
+	{ "lameduck-ms", 0, K_U32, OFF(lameduck_ms), 0, 600000, "MS",
+	  "After SIGTERM without a successor, keep answering this long\n"
+	  "(/ready and /health say 503) before stopping, 0..600000.",
+	  "0" },
 	{ "help", 'h', K_HELP, 0, 0, 0, NULL,
 	  "Print this summary and exit.", NULL },
 	{ "version", 'V', K_VERSION, 0, 0, 0, NULL,
@@ -396,7 +444,8 @@ static bool is_cmdline_only(const struct opt_def *o)
 static bool is_list(const struct opt_def *o)
 {
 	return o->kind == K_LISTEN || o->kind == K_UPSTREAM ||
-	       o->kind == K_ALLOW || o->kind == K_SUFFIX || o->kind == K_ZONE;
+	       o->kind == K_ALLOW || o->kind == K_SUFFIX || o->kind == K_ZONE ||
+	       o->kind == K_NODE_IP;
 }
 
 static const struct opt_def *find_opt(const char *name, size_t len)
@@ -429,6 +478,8 @@ static void clear_list(struct nd_config *c, const struct opt_def *o)
 		c->n_search_suffixes = 0;
 	else if (o->kind == K_ZONE)
 		c->n_zones = 0;
+	else if (o->kind == K_NODE_IP)
+		c->n_node_ips = 0;
 }
 
 /* Digits only: strtoull alone would take a sign, spaces and "0x". */
@@ -629,6 +680,73 @@ static int add_zone(struct nd_config *c, const char *value, struct why *w)
 	return 0;
 }
 
+/* One --node-local-ip address. */
+static int add_node_ip(struct nd_config *c, const char *value, struct why *w)
+{
+	struct nd_node_addr a;
+	char why[96];
+
+	if (nd_node_addr_parse(value, &a, why, sizeof(why)) != 0)
+		return why_set(w, why, "bad address '%s'", value);
+	for (size_t i = 0; i < c->n_node_ips; i++)
+		if (nd_node_addr_equal(&c->node_ips[i], &a))
+			return why_set(w, NULL, "duplicate address %s", value);
+	if (c->n_node_ips >= ND_MAX_NODE_IPS)
+		return why_set(w, "at most 8", "too many addresses");
+	c->node_ips[c->n_node_ips++] = a;
+	return 0;
+}
+
+/*
+ * --node-local-ip: the node-local addresses become listen addresses (at
+ * the first --listen's port, 53 without one; without --listen they replace
+ * the default 127.0.0.1:53, as NodeLocal DNSCache listens only there).
+ */
+static int add_node_listeners(struct nd_config *c, char *err, size_t errlen)
+{
+	c->node_port = ND_DNS_PORT;
+	if (c->n_node_ips == 0)
+		return 0;
+	if (!c->is_listen_set)
+		c->n_listen = 0;
+	else if (c->n_listen > 0)
+		c->node_port = nd_addr_port((struct sockaddr *)&c->listen[0]);
+	for (size_t i = 0; i < c->n_node_ips; i++) {
+		struct sockaddr_storage ss;
+		bool dup = false;
+
+		memset(&ss, 0, sizeof(ss));
+		if (c->node_ips[i].family == AF_INET) {
+			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+			in->sin_family = AF_INET;
+			in->sin_port = htons(c->node_port);
+			memcpy(&in->sin_addr, c->node_ips[i].bytes, 4);
+		} else {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+			in6->sin6_family = AF_INET6;
+			in6->sin6_port = htons(c->node_port);
+			memcpy(&in6->sin6_addr, c->node_ips[i].bytes, 16);
+		}
+		for (size_t j = 0; j < c->n_listen; j++)
+			if (nd_addr_equal((struct sockaddr *)&c->listen[j],
+					  (struct sockaddr *)&ss))
+				dup = true;
+		if (dup)
+			continue;
+		if (c->n_listen >= ND_MAX_LISTEN) {
+			seterr(err, errlen,
+			       "node-local-ip: too many listen addresses with "
+			       "the --listen ones (at most %d)",
+			       ND_MAX_LISTEN);
+			return ND_EPARSE;
+		}
+		c->listen[c->n_listen++] = ss;
+	}
+	return 0;
+}
+
 /* Apply one option; on ND_EPARSE, w says why without naming the option. */
 static int apply(struct nd_config *c, const struct opt_def *o,
 		 const char *value, struct why *w)
@@ -650,8 +768,21 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		return why_set(w, NULL, "missing value");
 	switch (o->kind) {
 	case K_LISTEN:
+		c->is_listen_set = true;
 		return add_addr(c->listen, &c->n_listen, ND_MAX_LISTEN, value,
 				false, w);
+	case K_NODE_IP:
+		return add_node_ip(c, value, w);
+	case K_IFNAME: {
+		char why[64];
+
+		if (nd_node_ifname_check(value, why, sizeof(why)) != 0)
+			return why_set(w, why, "bad interface name '%s'",
+				       value);
+		snprintf(c->node_interface, sizeof(c->node_interface), "%s",
+			 value);
+		return 0;
+	}
 	case K_UPSTREAM:
 		return add_addr(c->upstreams, &c->n_upstreams,
 				ND_MAX_UPSTREAMS, value, true, w);
@@ -855,6 +986,10 @@ void nd_config_init(struct nd_config *c)
 	c->forward_0x20 = true;
 	c->forward_cookies = true;
 	c->drop_privileges = true;
+	snprintf(c->node_interface, sizeof(c->node_interface), "%s",
+		 "nodedns");
+	c->node_setup_interval_s = 60;
+	c->node_port = ND_DNS_PORT;
 }
 
 void nd_config_deinit(struct nd_config *c)
@@ -883,6 +1018,8 @@ void nd_config_deinit(struct nd_config *c)
 	c->control_token_file = NULL;
 	free(c->user);
 	c->user = NULL;
+	free(c->control_socket);
+	c->control_socket = NULL;
 }
 
 int nd_config_set(struct nd_config *c, const char *key, const char *value,
@@ -1136,6 +1273,10 @@ int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
 
 	if (c == NULL)
 		return -EINVAL;
+	/* First: an upstream on a node-local address is a loop, too. */
+	rc = add_node_listeners(c, err, errlen);
+	if (rc != 0)
+		return rc;
 	rc = nd_resolv_conf_read(rc_path(c), &c->resolv);
 	/* The ConfigMap before the resolv.conf default: its upstreams
 	 * replace those, not the ones --upstream gave. */

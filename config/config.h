@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "config/node_plan.h"
 #include "config/resolv_conf.h"
 #include "dns/pods_mode.h"
 #include "util/addr.h"
@@ -124,6 +125,23 @@ struct nd_config {
 					 binding; default on */
 	bool metrics_coredns;	      /* --metrics-compat coredns: also the
 					 CoreDNS metric names; default off */
+	bool is_listen_set;	      /* --listen given (file or command
+					 line): else the default, which
+					 --node-local-ip replaces */
+	struct nd_node_addr node_ips[ND_MAX_NODE_IPS]; /* --node-local-ip */
+	size_t n_node_ips;	      /* 0 = no node set-up (the default) */
+	char node_interface[ND_NODE_IFNAMSIZ]; /* default "nodedns" */
+	bool node_interface_shared;   /* may add to an existing interface
+					 that is not a dummy; default off */
+	uint32_t node_setup_interval_s; /* check and repair; default 60 */
+	bool node_keep_setup;	      /* leave it at exit; default off */
+	char *control_socket;	      /* --control-socket path or NULL;
+					 owned */
+	uint32_t lameduck_ms;	      /* answer this long after SIGTERM
+					 without a successor; default 0 */
+	uint16_t node_port;	      /* port of the node-local listeners
+					 and rules: the first --listen's,
+					 53 without one (finalize sets it) */
 };
 
 /* Fill c with the defaults (no resolv.conf read yet). */

@@ -20,6 +20,8 @@ struct nd_http;
 struct nd_resolver;
 struct nd_kube_client;
 struct nd_kube_store;
+struct nd_node_setup;
+struct nd_handover;
 struct nd_searchlist;
 struct nd_symptoms;
 struct nd_upstreams;
@@ -108,6 +110,14 @@ struct nd_daemon {
 	struct nd_upstream_counters *upc; /* per-upstream counter rows by
 					   address (control thread) */
 	uint64_t reload_failed;		/* reloads refused (control thread) */
+	struct nd_node_setup *node;	/* --node-local-ip set-up; NULL
+					   without it */
+	struct nd_handover *handover;		/* --control-socket; NULL without */
+	struct event *stop_ev;		/* SIGTERM's deferred stop: the
+					   lame duck, or the hand-over's
+					   drain of the steered sockets */
+	uint64_t stop_at_ms;		/* monotonic: stop no later */
+	bool is_handing_over;		/* SIGTERM with a successor */
 };
 
 /* True when the cluster zone holds a full view: a snapshot was loaded, or

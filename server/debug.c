@@ -54,6 +54,10 @@ static const struct view {
      nd_debug_view_status,
      {NULL},
      "version, uptime, sync state, cache, upstream health, log level"},
+    {"/debug/node",
+     nd_debug_view_node,
+     {NULL},
+     "node set-up: interface, node-local addresses, nftables rules, errors and repairs"},
 };
 
 #define N_VIEWS (sizeof(views) / sizeof(views[0]))

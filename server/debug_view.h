@@ -60,6 +60,9 @@ int nd_debug_explain_input(struct nd_daemon *d, const struct evkeyvalq *params,
 			   struct nd_explain_input *in, struct nd_kube_ip *ip,
 			   char *upstreams, size_t cap, cJSON **doc);
 
+int nd_debug_view_node(struct nd_daemon *d, const struct evkeyvalq *params,
+		       cJSON **doc);
+
 /* {"error": "<formatted message>"}; NULL when out of memory. */
 cJSON *nd_debug_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

@@ -17,6 +17,7 @@
 
 #include "dns/wire.h"
 #include "resolver/metrics.h"
+#include "server/listen_udp.h" /* ND_LISTEN_NO_ADDR_HINT */
 #include "server/request.h"
 #include "server/tcp_clients.h"
 #include "server/worker.h"
@@ -740,9 +741,15 @@ struct nd_tcp_listener *nd_tcp_listener_new(struct nd_worker *w,
 fail_errno:
 	err = -errno;
 fail:
-	nd_err("listen", "tcp %s: %s: %s", l->name, step, nd_strerror(err));
+	nd_err("listen", "tcp %s: %s: %s%s", l->name, step, nd_strerror(err),
+	       err == -EADDRNOTAVAIL ? ND_LISTEN_NO_ADDR_HINT : "");
 	nd_tcp_listener_free(l);
 	return NULL;
+}
+
+int nd_tcp_listener_fd(const struct nd_tcp_listener *l)
+{
+	return l != NULL ? l->fd : -1;
 }
 
 void nd_tcp_listener_stop(struct nd_tcp_listener *l)

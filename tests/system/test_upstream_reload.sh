@@ -31,7 +31,7 @@ assert_eq "first upstream: 2 queries sent" 2 "$f1"
 
 # debug_requests ADDR: "requests" of ADDR in /debug/upstreams ("" = absent)
 debug_requests() {
-	nd_http /debug/upstreams | A="$1" python3 -c '
+	nd_debug /debug/upstreams | A="$1" "$ND_PY" -c '
 import json, os, sys
 d = json.load(sys.stdin)
 for u in d["upstreams"]:

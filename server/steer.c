@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the nodedns authors */
+#include "server/steer.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#ifndef SO_ATTACH_REUSEPORT_CBPF
+#define SO_ATTACH_REUSEPORT_CBPF 51
+#endif
+#ifndef SO_DETACH_REUSEPORT_BPF
+#define SO_DETACH_REUSEPORT_BPF 68
+#endif
+
+int nd_steer_to_successor(int fd, unsigned n_old, unsigned n_new)
+{
+	struct sock_filter code[] = {
+		/* A = a random u32 */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 (__u32)(SKF_AD_OFF + SKF_AD_RANDOM)),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n_new),
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, n_old),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (fd < 0 || n_new == 0)
+		return -EINVAL;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+		       sizeof(prog)) != 0)
+		return -errno;
+	return 0;
+}
+
+int nd_steer_detach(int fd)
+{
+	int zero = 0;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &zero,
+		       sizeof(zero)) != 0)
+		return -errno;
+	return 0;
+}
+
+int nd_steer_queued(int fd)
+{
+	int n = 0;
+
+	if (ioctl(fd, FIONREAD, &n) != 0)
+		return -errno;
+	return n;
+}
