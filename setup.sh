@@ -31,6 +31,10 @@ PACKAGES=(
 	# the monitoring tests: promtool checks the shipped rules, a real
 	# Prometheus scrapes nodedns and evaluates them
 	prometheus
+	# the manifests test: objects checked against the Kubernetes API types
+	python3-kubernetes python3-yaml
+	# make image: a root file system from Debian packages, an OCI archive
+	mmdebstrap umoci
 )
 # The benchmarks' peers and the profiler (make peers): best effort, a
 # benchmark skips a peer that is missing and no test needs them.

@@ -142,6 +142,12 @@ int nd_privileges_drop(const struct nd_priv_plan *plan)
 	capng_clear(CAPNG_SELECT_ALL);
 	capng_get_caps_process();
 	bool has_admin = capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN);
+	/* Emptying the bounding set takes CAP_SETPCAP, which a container
+	 * given only the capabilities it needs (the DaemonSet drops ALL)
+	 * does not have. Its bounding set is the runtime's then; with
+	 * no_new_privs set and nothing permitted, nothing in it can be
+	 * gained back. */
+	bool has_setpcap = capng_have_capability(CAPNG_PERMITTED, CAP_SETPCAP);
 	capng_clear(CAPNG_SELECT_ALL);
 	if (plan->keep_net_admin && has_admin)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
@@ -157,8 +163,8 @@ int nd_privileges_drop(const struct nd_priv_plan *plan)
 	 * sets are emptied while we still may.
 	 */
 	rc = capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
-			     CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
-				     CAPNG_CLEAR_AMBIENT);
+			     CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_AMBIENT |
+				     (has_setpcap ? CAPNG_CLEAR_BOUNDING : 0));
 	if (rc != 0) {
 		nd_err(LOG_GROUP, "cannot switch to user %s (uid %u): "
 				  "libcap-ng error %d",
