@@ -61,6 +61,7 @@ enum opt_kind {
 	K_METRICS_COMPAT, /* none|coredns */
 	K_NODE_IP,	/* repeatable --node-local-ip */
 	K_IFNAME,	/* --node-interface */
+	K_BYTES,	/* size_t at off: BYTES[k|m|g], or 0 = no limit */
 };
 
 struct opt_def {
@@ -182,6 +183,22 @@ static const struct opt_def opts[] = {
 	  "nodes of a cluster that start together spread their lists\n"
 	  "(which take the API server's cached state, resourceVersion=0).",
 	  "1000" },
+	{ "kube-max-service-records", 0, K_U32,
+	  OFF(kube_max_service_records), 0, 100000000, "N",
+	  "Records one Service may put in the cluster zone (SRV and their\n"
+	  "additional records, A/AAAA, PTR; each counts once); past it the\n"
+	  "last named ports' SRV names are left out, then addresses, and\n"
+	  "the Service is logged once and counted\n"
+	  "(nodedns_kube_truncated_objects). 0 = no limit.",
+	  "100000" },
+	{ "kube-max-bytes", 0, K_BYTES, OFF(kube_max_bytes), 0, 0, "BYTES",
+	  "Memory budget of the cluster zone's rendered names and answers\n"
+	  "(nodedns_kube_store_part_bytes index + answers); suffix k, m\n"
+	  "or g. A Service whose records would take the zone\n"
+	  "past it is not served (logged once, counted in\n"
+	  "nodedns_kube_over_budget_objects) until it changes or the next\n"
+	  "full list; the others keep serving. 0 = no limit.",
+	  "1g" },
 	{ "pods", 0, K_PODS, 0, 0, 0, "MODE",
 	  "Pod A records: disabled, insecure or verified (the CoreDNS\n"
 	  "modes).",
@@ -839,6 +856,12 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		return rc;
 	case K_SIZE:
 		return parse_size(value, &c->cache_bytes, w);
+	case K_BYTES:
+		if (strcmp(value, "0") == 0) {
+			*(size_t *)(base + o->off) = 0;
+			return 0;
+		}
+		return parse_size(value, (size_t *)(base + o->off), w);
 	case K_LOGLEVEL:
 		rc = nd_log_level_parse(value);
 		if (rc < 0)
@@ -938,6 +961,8 @@ void nd_config_init(struct nd_config *c)
 	c->pods = ND_PODS_INSECURE;
 	c->kube_backoff_max_ms = 30000;
 	c->kube_start_jitter_ms = 1000;
+	c->kube_max_service_records = 100000;
+	c->kube_max_bytes = (size_t)1 << 30;
 	c->max_fetches = 4096;
 	c->ttl_s = 5;
 	c->hosts_ttl_s = 60;

@@ -75,6 +75,8 @@ struct nd_config {
 	uint32_t kube_backoff_max_ms; /* API retry delay cap; default 30000 */
 	uint32_t kube_start_jitter_ms; /* first list waits random [0, this) ms;
 					  default 1000, 0 = none */
+	uint32_t kube_max_service_records; /* per Service; 0 = no limit */
+	size_t kube_max_bytes;	 /* cluster zone budget; 0 = no limit */
 	enum nd_pods_mode pods;	 /* default insecure */
 	uint32_t ttl_s;		 /* TTL of cluster records; default 5 */
 	unsigned threads;	 /* workers; 0 = one per CPU (the default) */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "server/kube_client.h"
 #include "server/request.h"
 #include "server/kube_snapshot.h"
+#include "server/runtime_reap.h"
 #include "server/observers.h"
 #include "server/privileges.h"
 #include "server/upstream_counters.h"
@@ -176,11 +178,38 @@ static bool same_upstreams(const struct nd_config *a, const struct nd_config *b)
 static int load_snapshot(struct nd_daemon *d, const char *path);
 static int hosts_start(struct nd_daemon *d);
 
+/* How long a snapshot every worker has left is kept: a fetch begun with
+ * its upstream sets lasts --query-timeout at most. */
+static uint64_t reap_grace_ms(const struct nd_daemon *d)
+{
+	return 2 * (uint64_t)d->cfg.query_timeout_ms + STOP_GRACE_MS;
+}
+
+/* Free the replaced snapshots no worker can hold; again in a second
+ * while some are kept. */
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct nd_daemon *d = arg;
+	struct timeval tv = { 1, 0 };
+
+	(void)fd;
+	(void)what;
+	if (nd_runtime_reap(d, nd_clock_ms(), reap_grace_ms(d),
+			    runtime_free) > 0) {
+		evtimer_add(d->reap_ev, &tv);
+		return;
+	}
+	/* The snapshots (9 kB each) were freed among newer allocations:
+	 * give their pages back, or RSS would keep the high-water mark of
+	 * a burst of reloads. */
+	malloc_trim(0);
+}
+
 /*
  * SIGHUP: read the configuration again. What the query path reads is
- * replaced as one snapshot; the old snapshot stays allocated until exit
- * because a worker may be reading it right now (a reload leaks a few
- * kilobytes, bounded by how often an operator reloads).
+ * replaced as one snapshot; the old snapshot is freed once every worker
+ * has taken the new one and its fetches have had time to end
+ * (server/runtime_reap.c), since a worker may be reading it right now.
  */
 static int reload_refused(struct nd_daemon *d, char *why, size_t cap,
 			  const char *reason)
@@ -269,6 +298,7 @@ int nd_daemon_reload(struct nd_daemon *d, char *why, size_t cap)
 	nd_cache_set_options(d->cache, &co);
 	nd_log_set_level(cfg.log_level);
 	rt->retired_next = old;
+	rt->gen = old->gen + 1;
 	__atomic_store_n(&d->rt, rt, __ATOMIC_RELEASE);
 	/* Keep the listen-related settings of the running process. */
 	memcpy(cfg.listen, d->cfg.listen, sizeof(cfg.listen));
@@ -280,6 +310,13 @@ int nd_daemon_reload(struct nd_daemon *d, char *why, size_t cap)
 	d->cfg = cfg;
 	for (unsigned i = 0; i < d->n_workers; i++)
 		nd_worker_reload(d->workers[i]);
+	if (d->reap_ev == NULL)
+		d->reap_ev = evtimer_new(d->control, on_reap, d);
+	if (d->reap_ev != NULL) {
+		struct timeval tv = { 1, 0 };
+
+		evtimer_add(d->reap_ev, &tv);
+	}
 	/* The store is written by this (the control) thread only. */
 	if (d->kube != NULL && d->cfg.kube_snapshot != NULL)
 		(void)load_snapshot(d, d->cfg.kube_snapshot);
@@ -544,6 +581,9 @@ static int http_metrics(void *arg, char **text, size_t *len)
 		(void)nd_observers_render_metrics(d, text, len);
 	if (rc == 0 && d->node != NULL)
 		rc = nd_node_setup_render_metrics(d->node, text, len);
+	if (rc == 0)
+		(void)nd_runtime_render_metrics(nd_runtime_retired(d), text,
+						len);
 	/* On failure the text so far is still served. */
 	if (rc == 0 && d->kube_client != NULL)
 		(void)nd_kube_stats_render(&cs2, nd_clock_ms(), text, len);
@@ -656,6 +696,8 @@ static int kube_start(struct nd_daemon *d)
 		.zone = d->cfg.cluster_domain,
 		.ttl_s = d->cfg.ttl_s,
 		.pods = d->cfg.pods,
+		.max_service_records = d->cfg.kube_max_service_records,
+		.max_bytes = d->cfg.kube_max_bytes,
 	};
 	struct nd_kube_creds creds;
 	int rc = 0;
@@ -786,6 +828,8 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -ENOSYS;
 	}
 	d->rt = runtime_new(&d->cfg);
+	if (d->rt != NULL)
+		d->rt->gen = 1;
 	d->upc = nd_upstream_counters_new();
 	cache_options(&d->cfg, &co);
 	d->cache = nd_cache_new(&co);
@@ -993,6 +1037,8 @@ void nd_daemon_free(struct nd_daemon *d)
 	nd_kube_store_free(d->kube);
 	if (d->tick_ev)
 		event_free(d->tick_ev);
+	if (d->reap_ev)
+		event_free(d->reap_ev);
 	if (d->kube_dns_ev)
 		event_free(d->kube_dns_ev);
 	nd_observers_stop(d);

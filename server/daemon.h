@@ -58,7 +58,11 @@ struct nd_runtime {
 					   moves them) */
 	uint32_t cache_max_ttl_s;	/* TTL cap when rendering fresh answers */
 	bool drop_outside_allow;	/* --refuse-outside-allow drop */
-	struct nd_runtime *retired_next; /* older snapshots kept until exit */
+	struct nd_runtime *retired_next; /* older snapshots not freed yet
+					    (server/runtime_reap.c) */
+	uint64_t gen;			/* 1 at start, +1 per reload */
+	uint64_t left_ms;		/* monotonic ms when every worker had
+					   taken a newer one; 0 = not yet */
 };
 
 struct nd_daemon {
@@ -98,6 +102,8 @@ struct nd_daemon {
 					   every worker's */
 	struct nd_fd_budget fds;	/* descriptor limit, reserve and the
 					   --max-inflight in force */
+	struct event *reap_ev;		/* frees retired runtimes; NULL
+					   before the first reload */
 	uint64_t start_ms;		/* monotonic start time */
 	int is_ready;			/* 1 once listeners are up (atomic) */
 	int is_stopping;		/* 1 after SIGTERM (atomic) */

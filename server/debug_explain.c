@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "kube/store.h"
 #include "resolver/diag/explain.h"
 #include "resolver/upstream.h"
 #include "server/daemon.h"
@@ -176,12 +177,16 @@ int nd_debug_view_explain(struct nd_daemon *d, const struct nd_qs *params,
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return -ENOMEM;
+	/* The explanation borrows endpoints and Services from the store:
+	 * no change may be applied until it is written out. */
+	nd_kube_store_lock(d->kube);
 	status = nd_explain_run(&in, e);
 	if (status == 0) {
 		*doc = nd_explain_json(e);
 		status = *doc != NULL ? 200 : -ENOMEM;
 	}
 	nd_explain_deinit(e);
+	nd_kube_store_unlock(d->kube);
 	free(e);
 	return status;
 }
