@@ -15,6 +15,8 @@ PACKAGES=(
 	libevent-dev libldns-dev libcurl4-openssl-dev libcjson-dev
 	libcmocka-dev libyaml-dev liburcu-dev
 	libcap-ng-dev libcap2-bin
+	# node set-up: netlink and nftables
+	libmnl-dev libnftables-dev
 	# run and test: DNS clients, upstream servers, load generator, HTTP
 	dnsutils knot-dnsutils nsd unbound dnsperf curl iproute2 python3
 	procps openssl
@@ -23,12 +25,20 @@ PACKAGES=(
 	tcpdump nftables
 	# the pods test: a musl getaddrinfo (musl-gcc -static) next to glibc's
 	musl-tools
+	# make fuzz (./configure --enable-fuzzing): clang's libFuzzer
+	clang libclang-rt-dev
+	# the lab (deploy/lab): conntrack -L of a Service's flow
+	conntrack
 	# an upstream that answers DNS cookies (test_cookies: unbound 1.17
 	# and nsd 4.6 of Debian 12 do not)
 	knot
 	# the monitoring tests: promtool checks the shipped rules, a real
 	# Prometheus scrapes nodedns and evaluates them
 	prometheus
+	# the manifests test: objects checked against the Kubernetes API types
+	python3-kubernetes python3-yaml
+	# make image: a root file system from Debian packages, an OCI archive
+	mmdebstrap umoci
 	# the install test: man pages rendered and linted, the systemd unit
 	# verified (systemd-analyze), col for plain text
 	mandoc man-db systemd bsdextrautils

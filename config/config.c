@@ -56,6 +56,9 @@ enum opt_kind {
 	K_OFF,		/* command-line flag, no value: bool at off = false
 			   (in a file, the on|off option it belongs to) */
 	K_METRICS_COMPAT, /* none|coredns */
+	K_NODE_IP,	/* repeatable --node-local-ip */
+	K_IFNAME,	/* --node-interface */
+	K_BYTES,	/* size_t at off: BYTES[k|m|g], or 0 = no limit */
 	K_LOGFORMAT,
 };
 
@@ -178,6 +181,22 @@ static const struct opt_def opts[] = {
 	  "nodes of a cluster that start together spread their lists\n"
 	  "(which take the API server's cached state, resourceVersion=0).",
 	  "1000" },
+	{ "kube-max-service-records", 0, K_U32,
+	  OFF(kube_max_service_records), 0, 100000000, "N",
+	  "Records one Service may put in the cluster zone (SRV and their\n"
+	  "additional records, A/AAAA, PTR; each counts once); past it the\n"
+	  "last named ports' SRV names are left out, then addresses, and\n"
+	  "the Service is logged once and counted\n"
+	  "(nodedns_kube_truncated_objects). 0 = no limit.",
+	  "100000" },
+	{ "kube-max-bytes", 0, K_BYTES, OFF(kube_max_bytes), 0, 0, "BYTES",
+	  "Memory budget of the cluster zone's rendered names and answers\n"
+	  "(nodedns_kube_store_part_bytes index + answers); suffix k, m\n"
+	  "or g. A Service whose records would take the zone\n"
+	  "past it is not served (logged once, counted in\n"
+	  "nodedns_kube_over_budget_objects) until it changes or the next\n"
+	  "full list; the others keep serving. 0 = no limit.",
+	  "1g" },
 	{ "pods", 0, K_PODS, 0, 0, 0, "MODE",
 	  "Pod A records: disabled, insecure or verified (the CoreDNS\n"
 	  "modes).",
@@ -321,6 +340,52 @@ static const struct opt_def opts[] = {
 	  "...), computed from the same counters, so CoreDNS dashboards\n"
 	  "and the coredns-mixin alerts keep working.",
 	  "none" },
+	{ "node-local-ip", 0, K_NODE_IP, 0, 0, 0, "ADDR",
+	  "Node set-up, as NodeLocal DNSCache does it: put ADDR (IPv4 or\n"
+	  "IPv6; repeatable, at most 8) on --node-interface, answer DNS\n"
+	  "there (port 53, or the first --listen's port; without --listen\n"
+	  "only there), and once serving and synced add the nftables table\n"
+	  "inet nodedns: NOTRACK (raw prerouting and output) and ACCEPT\n"
+	  "(filter input and output) for UDP and TCP to and from ADDR at\n"
+	  "that port. Checked and repaired every --node-setup-interval;\n"
+	  "removed at exit (the rules at SIGTERM, the addresses after the\n"
+	  "drain), so pods fall back to the cluster DNS Service. Needs\n"
+	  "CAP_NET_ADMIN.",
+	  "none (no node set-up)" },
+	{ "node-interface", 0, K_IFNAME, 0, 0, 0, "NAME",
+	  "The interface that holds the --node-local-ip addresses: a dummy\n"
+	  "interface, created when missing (and deleted at exit). An\n"
+	  "existing interface of another kind (lo) only with\n"
+	  "--node-interface-shared.",
+	  "nodedns" },
+	{ "node-interface-shared", 0, K_BOOL, OFF(node_interface_shared), 0, 0,
+	  "on|off",
+	  "Allow --node-interface to name an existing interface that is not\n"
+	  "a dummy (lo, for a kernel without the dummy driver): only the\n"
+	  "addresses are added there, and removed at exit.",
+	  "off" },
+	{ "node-setup-interval", 0, K_U32, OFF(node_setup_interval_s), 1, 86400,
+	  "SECONDS",
+	  "How often the node set-up is compared with what should be\n"
+	  "there and repaired, 1..86400.",
+	  "60" },
+	{ "node-keep-setup", 0, K_BOOL, OFF(node_keep_setup), 0, 0, "on|off",
+	  "Leave the interface, addresses and rules in place at exit.",
+	  "off" },
+	{ "control-socket", 0, K_PATH, OFF(control_socket), 0, 0, "PATH",
+	  "Upgrades without losing a query or the cache: a Unix socket\n"
+	  "(a hostPath shared by the old and the new pod). A nodedns that\n"
+	  "starts while another listens there takes its cache (entries\n"
+	  "with the TTL they have left) and shares its addresses\n"
+	  "(SO_REUSEPORT); when the old one then gets SIGTERM it steers\n"
+	  "new queries to the successor's sockets, answers what it has,\n"
+	  "leaves the node set-up in place and exits 0. A socket file left\n"
+	  "by a dead process is replaced.",
+	  "none" },
+	{ "lameduck-ms", 0, K_U32, OFF(lameduck_ms), 0, 600000, "MS",
+	  "After SIGTERM without a successor, keep answering this long\n"
+	  "(/ready and /health say 503) before stopping, 0..600000.",
+	  "0" },
 	{ "log-format", 0, K_LOGFORMAT, 0, 0, 0, "text|json",
 	  "text: \"<time> <level> <group>: <message>\" lines; json: one\n"
 	  "JSON object a line with ts (RFC 3339 UTC, milliseconds), level,\n"
@@ -400,7 +465,8 @@ static bool is_cmdline_only(const struct opt_def *o)
 static bool is_list(const struct opt_def *o)
 {
 	return o->kind == K_LISTEN || o->kind == K_UPSTREAM ||
-	       o->kind == K_ALLOW || o->kind == K_SUFFIX || o->kind == K_ZONE;
+	       o->kind == K_ALLOW || o->kind == K_SUFFIX || o->kind == K_ZONE ||
+	       o->kind == K_NODE_IP;
 }
 
 static const struct opt_def *find_opt(const char *name, size_t len)
@@ -433,6 +499,8 @@ static void clear_list(struct nd_config *c, const struct opt_def *o)
 		c->n_search_suffixes = 0;
 	else if (o->kind == K_ZONE)
 		c->n_zones = 0;
+	else if (o->kind == K_NODE_IP)
+		c->n_node_ips = 0;
 }
 
 /* Digits only: strtoull alone would take a sign, spaces and "0x". */
@@ -633,6 +701,73 @@ static int add_zone(struct nd_config *c, const char *value, struct why *w)
 	return 0;
 }
 
+/* One --node-local-ip address. */
+static int add_node_ip(struct nd_config *c, const char *value, struct why *w)
+{
+	struct nd_node_addr a;
+	char why[96];
+
+	if (nd_node_addr_parse(value, &a, why, sizeof(why)) != 0)
+		return why_set(w, why, "bad address '%s'", value);
+	for (size_t i = 0; i < c->n_node_ips; i++)
+		if (nd_node_addr_equal(&c->node_ips[i], &a))
+			return why_set(w, NULL, "duplicate address %s", value);
+	if (c->n_node_ips >= ND_MAX_NODE_IPS)
+		return why_set(w, "at most 8", "too many addresses");
+	c->node_ips[c->n_node_ips++] = a;
+	return 0;
+}
+
+/*
+ * --node-local-ip: the node-local addresses become listen addresses (at
+ * the first --listen's port, 53 without one; without --listen they replace
+ * the default 127.0.0.1:53, as NodeLocal DNSCache listens only there).
+ */
+static int add_node_listeners(struct nd_config *c, char *err, size_t errlen)
+{
+	c->node_port = ND_DNS_PORT;
+	if (c->n_node_ips == 0)
+		return 0;
+	if (!c->is_listen_set)
+		c->n_listen = 0;
+	else if (c->n_listen > 0)
+		c->node_port = nd_addr_port((struct sockaddr *)&c->listen[0]);
+	for (size_t i = 0; i < c->n_node_ips; i++) {
+		struct sockaddr_storage ss;
+		bool dup = false;
+
+		memset(&ss, 0, sizeof(ss));
+		if (c->node_ips[i].family == AF_INET) {
+			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+			in->sin_family = AF_INET;
+			in->sin_port = htons(c->node_port);
+			memcpy(&in->sin_addr, c->node_ips[i].bytes, 4);
+		} else {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+			in6->sin6_family = AF_INET6;
+			in6->sin6_port = htons(c->node_port);
+			memcpy(&in6->sin6_addr, c->node_ips[i].bytes, 16);
+		}
+		for (size_t j = 0; j < c->n_listen; j++)
+			if (nd_addr_equal((struct sockaddr *)&c->listen[j],
+					  (struct sockaddr *)&ss))
+				dup = true;
+		if (dup)
+			continue;
+		if (c->n_listen >= ND_MAX_LISTEN) {
+			seterr(err, errlen,
+			       "node-local-ip: too many listen addresses with "
+			       "the --listen ones (at most %d)",
+			       ND_MAX_LISTEN);
+			return ND_EPARSE;
+		}
+		c->listen[c->n_listen++] = ss;
+	}
+	return 0;
+}
+
 /* Apply one option; on ND_EPARSE, w says why without naming the option. */
 static int apply(struct nd_config *c, const struct opt_def *o,
 		 const char *value, struct why *w)
@@ -654,8 +789,21 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		return why_set(w, NULL, "missing value");
 	switch (o->kind) {
 	case K_LISTEN:
+		c->is_listen_set = true;
 		return add_addr(c->listen, &c->n_listen, ND_MAX_LISTEN, value,
 				false, w);
+	case K_NODE_IP:
+		return add_node_ip(c, value, w);
+	case K_IFNAME: {
+		char why[64];
+
+		if (nd_node_ifname_check(value, why, sizeof(why)) != 0)
+			return why_set(w, why, "bad interface name '%s'",
+				       value);
+		snprintf(c->node_interface, sizeof(c->node_interface), "%s",
+			 value);
+		return 0;
+	}
 	case K_UPSTREAM:
 		return add_addr(c->upstreams, &c->n_upstreams,
 				ND_MAX_UPSTREAMS, value, true, w);
@@ -729,6 +877,12 @@ static int apply(struct nd_config *c, const struct opt_def *o,
 		return rc;
 	case K_SIZE:
 		return parse_size(value, &c->cache_bytes, w);
+	case K_BYTES:
+		if (strcmp(value, "0") == 0) {
+			*(size_t *)(base + o->off) = 0;
+			return 0;
+		}
+		return parse_size(value, (size_t *)(base + o->off), w);
 	case K_LOGLEVEL:
 		rc = nd_log_level_parse(value);
 		if (rc < 0)
@@ -835,6 +989,8 @@ void nd_config_init(struct nd_config *c)
 	c->pods = ND_PODS_INSECURE;
 	c->kube_backoff_max_ms = 30000;
 	c->kube_start_jitter_ms = 1000;
+	c->kube_max_service_records = 100000;
+	c->kube_max_bytes = (size_t)1 << 30;
 	c->max_fetches = 4096;
 	c->ttl_s = 5;
 	c->hosts_ttl_s = 60;
@@ -858,6 +1014,10 @@ void nd_config_init(struct nd_config *c)
 	c->forward_0x20 = true;
 	c->forward_cookies = true;
 	c->drop_privileges = true;
+	snprintf(c->node_interface, sizeof(c->node_interface), "%s",
+		 "nodedns");
+	c->node_setup_interval_s = 60;
+	c->node_port = ND_DNS_PORT;
 	c->log_format = ND_LOG_TEXT;
 	c->query_log = false;
 	c->query_log_sample = 1;
@@ -889,6 +1049,8 @@ void nd_config_deinit(struct nd_config *c)
 	c->control_token_file = NULL;
 	free(c->user);
 	c->user = NULL;
+	free(c->control_socket);
+	c->control_socket = NULL;
 	free(c->log_file);
 	c->log_file = NULL;
 }
@@ -1144,6 +1306,10 @@ int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
 
 	if (c == NULL)
 		return -EINVAL;
+	/* First: an upstream on a node-local address is a loop, too. */
+	rc = add_node_listeners(c, err, errlen);
+	if (rc != 0)
+		return rc;
 	rc = nd_resolv_conf_read(rc_path(c), &c->resolv);
 	/* The ConfigMap before the resolv.conf default: its upstreams
 	 * replace those, not the ones --upstream gave. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "config/node_plan.h"
 #include "config/resolv_conf.h"
 #include "dns/pods_mode.h"
 #include "util/addr.h"
@@ -74,6 +75,8 @@ struct nd_config {
 	uint32_t kube_backoff_max_ms; /* API retry delay cap; default 30000 */
 	uint32_t kube_start_jitter_ms; /* first list waits random [0, this) ms;
 					  default 1000, 0 = none */
+	uint32_t kube_max_service_records; /* per Service; 0 = no limit */
+	size_t kube_max_bytes;	 /* cluster zone budget; 0 = no limit */
 	enum nd_pods_mode pods;	 /* default insecure */
 	uint32_t ttl_s;		 /* TTL of cluster records; default 5 */
 	unsigned threads;	 /* workers; 0 = one per CPU (the default) */
@@ -122,6 +125,23 @@ struct nd_config {
 					 binding; default on */
 	bool metrics_coredns;	      /* --metrics-compat coredns: also the
 					 CoreDNS metric names; default off */
+	bool is_listen_set;	      /* --listen given (file or command
+					 line): else the default, which
+					 --node-local-ip replaces */
+	struct nd_node_addr node_ips[ND_MAX_NODE_IPS]; /* --node-local-ip */
+	size_t n_node_ips;	      /* 0 = no node set-up (the default) */
+	char node_interface[ND_NODE_IFNAMSIZ]; /* default "nodedns" */
+	bool node_interface_shared;   /* may add to an existing interface
+					 that is not a dummy; default off */
+	uint32_t node_setup_interval_s; /* check and repair; default 60 */
+	bool node_keep_setup;	      /* leave it at exit; default off */
+	char *control_socket;	      /* --control-socket path or NULL;
+					 owned */
+	uint32_t lameduck_ms;	      /* answer this long after SIGTERM
+					 without a successor; default 0 */
+	uint16_t node_port;	      /* port of the node-local listeners
+					 and rules: the first --listen's,
+					 53 without one (finalize sets it) */
 	int log_format;		      /* nd_log_format; default text */
 	char *log_file;		      /* --log-file path; NULL = stderr
 					 (the default); owned */

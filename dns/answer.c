@@ -41,6 +41,137 @@ static uint32_t min32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
+/* One bit per message byte: bytes a render rewrites or moves. */
+struct moving {
+	uint8_t bit[ND_DNS_MAX_MSG / 8 + 1];
+};
+
+static void mark(struct moving *m, size_t from, size_t to)
+{
+	for (size_t i = from; i < to && i < ND_DNS_MAX_MSG; i++)
+		m->bit[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+static bool is_marked(const struct moving *m, size_t i)
+{
+	return i >= ND_DNS_MAX_MSG || (m->bit[i / 8] & (1u << (i % 8)));
+}
+
+/*
+ * Does the name at pkt[off] read the same once served? Its labels in
+ * place do; what it reaches through a compression pointer must not lie in
+ * bytes the render rewrites or moves (the header with the client's ID,
+ * TTLs, rotating addresses), or the client would read another name than
+ * the one stored: an upstream's pointer into a TTL byte that read as the
+ * root label reads as a label length once the TTL is lowered. A forward
+ * pointer is allowed (the render's cut handles it); a name of more hops
+ * than a name has labels loops and is refused.
+ */
+static bool name_is_stable(const uint8_t *pkt, size_t len, size_t off,
+			   const struct moving *m)
+{
+	unsigned hops = 0;
+	bool jumped = false;
+
+	for (;;) {
+		uint8_t l;
+
+		if (off >= len || (jumped && is_marked(m, off)))
+			return false;
+		l = pkt[off];
+		if ((l & 0xc0) == 0xc0) {
+			size_t target;
+
+			if (off + 2 > len || (jumped && is_marked(m, off + 1)))
+				return false;
+			target = ((size_t)(l & 0x3f) << 8) | pkt[off + 1];
+			if (++hops > ND_DNS_MAX_NAME / 2)
+				return false;
+			off = target;
+			jumped = true;
+			continue;
+		}
+		if ((l & 0xc0) != 0 || off + 1 + l > len)
+			return false;
+		for (size_t i = 1; jumped && i <= l; i++)
+			if (is_marked(m, off + i))
+				return false;
+		if (l == 0)
+			return true;
+		off += (size_t)l + 1;
+	}
+}
+
+/* Where the RDATA of type holds names a client decompresses (the types
+ * of RFC 1035 that may be compressed, and SRV, which some servers
+ * compress): the offsets of up to two names, -1 for none. */
+static void rdata_names(const uint8_t *pkt, const struct nd_dns_rr *rr,
+			long at[2])
+{
+	uint16_t type = nd_get16(pkt + rr->fixed);
+	int r;
+
+	at[0] = at[1] = -1;
+	switch (type) {
+	case ND_TYPE_CNAME:
+	case ND_TYPE_NS:
+	case ND_TYPE_PTR:
+	case 39: /* DNAME */
+		at[0] = (long)rr->rdata;
+		break;
+	case ND_TYPE_MX:
+		at[0] = rr->rdlen > 2 ? (long)rr->rdata + 2 : -1;
+		break;
+	case ND_TYPE_SRV:
+		at[0] = rr->rdlen > 6 ? (long)rr->rdata + 6 : -1;
+		break;
+	case ND_TYPE_SOA:
+		at[0] = (long)rr->rdata;
+		r = nd_dns_name_skip(pkt, rr->end, rr->rdata);
+		at[1] = r > 0 ? r : -1;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Is every name of the records in pkt[question_end..kept_end) stable
+ * (name_is_stable)? */
+static bool names_are_stable(const uint8_t *pkt, size_t len,
+			     size_t question_end, size_t kept_end)
+{
+	struct moving m;
+	struct nd_dns_rr rr;
+	size_t off;
+
+	memset(&m, 0, sizeof(m));
+	mark(&m, 0, ND_DNS_HEADER_LEN);
+	mark(&m, kept_end, len); /* not stored: the OPT and what follows */
+	for (off = question_end; off < kept_end; off = rr.end) {
+		uint16_t type;
+
+		if (nd_dns_rr_walk(pkt, len, off, &rr) < 0)
+			return false;
+		type = nd_get16(pkt + rr.fixed);
+		mark(&m, rr.fixed, rr.rdata);
+		if (type == ND_TYPE_A || type == ND_TYPE_AAAA)
+			mark(&m, rr.rdata, rr.end);
+	}
+	for (off = question_end; off < kept_end; off = rr.end) {
+		long at[2];
+
+		if (nd_dns_rr_walk(pkt, len, off, &rr) < 0 ||
+		    !name_is_stable(pkt, len, rr.owner, &m))
+			return false;
+		rdata_names(pkt, &rr, at);
+		for (int i = 0; i < 2; i++)
+			if (at[i] >= 0 &&
+			    !name_is_stable(pkt, rr.end, (size_t)at[i], &m))
+				return false;
+	}
+	return true;
+}
+
 int nd_answer_parse(const uint8_t *pkt, size_t len, uint8_t *wire_buf,
 		    size_t wire_cap, uint16_t *ttl_buf, size_t ttl_cap,
 		    struct nd_answer *out)
@@ -121,6 +252,8 @@ int nd_answer_parse(const uint8_t *pkt, size_t len, uint8_t *wire_buf,
 		if (in_ar)
 			kept_ar++;
 	}
+	if (!names_are_stable(pkt, len, question_end, kept_end))
+		return ND_EMALFORMED;
 	if (n_ttl > ttl_cap || kept_end > wire_cap)
 		return ND_ENOSPACE;
 

@@ -35,9 +35,12 @@ struct nd_answer {
  * it in the additional section dropped, ARCOUNT fixed, ID zeroed).
  * ttl_buf, ttl_cap: receive the TTL offsets.
  * out: filled; its pointers point into wire_buf and ttl_buf.
- * Every record is bounds-checked (compression pointers are stepped over,
- * not followed); QR must be set; an OPT outside the additional section,
- * a second OPT or a malformed SOA is ND_EMALFORMED.
+ * Every record is bounds-checked; QR must be set; an OPT outside the
+ * additional section, a second OPT, a malformed SOA, or a kept record's
+ * name (owner, or a name in CNAME, NS, PTR, DNAME, MX, SRV, SOA RDATA)
+ * whose compression pointers reach bytes the render changes (the header,
+ * a TTL or the rest of a record's fixed part, an A or AAAA address) is
+ * ND_EMALFORMED.
  * out->ttl_s: positive answers, the lowest TTL of every record kept (all
  * sections); negative ones, that and the SOA MINIMUM, 0 without an SOA in
  * the authority section; 0 for other rcodes and for TC=1 replies. An

@@ -17,6 +17,8 @@ static const char *const texts[] = {
 	"label too long",
 	"bad character",
 	"label starts or ends with '-'",
+	"upper case (the Kubernetes API allows lower case only)",
+	"starts with a digit (a Service name is an RFC 1035 label)",
 };
 
 const char *nd_name_problem_text(enum nd_name_problem p)
@@ -74,4 +76,44 @@ enum nd_name_problem nd_dns_label_check(const char *s, size_t len)
 	if (s[0] == '-' || s[len - 1] == '-')
 		return ND_NAME_HYPHEN_AT_END;
 	return ND_NAME_OK;
+}
+
+static bool has_upper(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			return true;
+	return false;
+}
+
+enum nd_name_problem nd_dns_k8s_label_check(const char *s, size_t len,
+					    unsigned flags)
+{
+	enum nd_name_problem p = nd_dns_label_check(s, len);
+
+	if (p != ND_NAME_OK)
+		return p;
+	if (has_upper(s, len))
+		return ND_NAME_UPPER_CASE;
+	if ((flags & ND_K8S_RFC1035) && !(s[0] >= 'a' && s[0] <= 'z'))
+		return ND_NAME_DIGIT_FIRST;
+	return ND_NAME_OK;
+}
+
+enum nd_name_problem nd_dns_k8s_subdomain_check(const char *s, size_t len)
+{
+	enum nd_name_problem p = nd_dns_name_check(s, len, 0);
+	size_t start = 0;
+
+	if (p != ND_NAME_OK)
+		return p;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.')
+			continue;
+		p = nd_dns_label_check(s + start, i - start);
+		if (p != ND_NAME_OK)
+			return p;
+		start = i + 1;
+	}
+	return has_upper(s, len) ? ND_NAME_UPPER_CASE : ND_NAME_OK;
 }

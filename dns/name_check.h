@@ -20,6 +20,10 @@ enum nd_name_problem {
 	ND_NAME_BAD_CHAR = 5,	     /* not a letter, digit, '-' (or '_') */
 	ND_NAME_HYPHEN_AT_END = 6,   /* a label that starts or ends with '-'
 					(labels only, RFC 1123) */
+	ND_NAME_UPPER_CASE = 7,	     /* an upper-case letter where the
+					Kubernetes API allows lower case only */
+	ND_NAME_DIGIT_FIRST = 8,     /* an RFC 1035 label (a Service name)
+					that does not start with a letter */
 };
 
 /* "empty", "too long", ... for messages. */
@@ -40,5 +44,26 @@ enum nd_name_problem nd_dns_name_check(const char *s, size_t len,
  * starting or ending with '-' (the names of Kubernetes objects).
  */
 enum nd_name_problem nd_dns_label_check(const char *s, size_t len);
+
+/* Flags of nd_dns_k8s_label_check(). */
+#define ND_K8S_RFC1035 0x1u /* a Service name: starts with a letter */
+
+/*
+ * Check a name as the Kubernetes API validates it before it stores an
+ * object, so that nodedns serves nothing the API would have refused
+ * (a broken proxy, a hand-written snapshot): an RFC 1123 label in lower
+ * case (IsDNS1123Label: namespaces, port names, hostnames), with
+ * ND_K8S_RFC1035 also starting with a letter (IsDNS1035Label: Service
+ * names). Returns an nd_name_problem.
+ */
+enum nd_name_problem nd_dns_k8s_label_check(const char *s, size_t len,
+					    unsigned flags);
+
+/*
+ * An RFC 1123 subdomain in lower case (IsDNS1123Subdomain: the names of
+ * EndpointSlices): 253 characters at most, dot-separated RFC 1123
+ * labels. Returns an nd_name_problem.
+ */
+enum nd_name_problem nd_dns_k8s_subdomain_check(const char *s, size_t len);
 
 #endif /* DNS_NAME_CHECK_H */

@@ -18,8 +18,13 @@ int nd_dns_name_skip(const uint8_t *pkt, size_t len, size_t off)
 			return ND_EMALFORMED;
 		uint8_t l = pkt[off];
 		if ((l & 0xc0) == 0xc0) {
-			/* A pointer ends the name in place (RFC 1035 4.1.4). */
-			if (off + 2 > len)
+			/* A pointer ends the name in place (RFC 1035 4.1.4).
+			 * One into the header points at no name: the ID
+			 * there changes when an answer is served, so the
+			 * client would read its own ID as the name. */
+			if (off + 2 > len ||
+			    ((((size_t)l & 0x3f) << 8) | pkt[off + 1]) <
+				    ND_DNS_HEADER_LEN)
 				return ND_EMALFORMED;
 			return (int)(off + 2);
 		}
@@ -75,7 +80,7 @@ int nd_dns_name_read(const uint8_t *pkt, size_t len, size_t off,
 			if (!jumped)
 				end = off + 2;
 			jumped = true;
-			if (target >= limit)
+			if (target >= limit || target < ND_DNS_HEADER_LEN)
 				return ND_EMALFORMED;
 			limit = target;
 			off = target;

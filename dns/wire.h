@@ -92,13 +92,14 @@ static inline void nd_put32(uint8_t *p, uint32_t v)
 /*
  * Skip the name at pkt[off] without following compression pointers.
  * Returns the offset just past it, or ND_EMALFORMED (bad label type,
- * runs past len).
+ * runs past len, a pointer into the header).
  */
 int nd_dns_name_skip(const uint8_t *pkt, size_t len, size_t off);
 
 /*
- * Read the name at pkt[off], following compression pointers (loops and
- * forward pointers are rejected), into out as uncompressed wire format.
+ * Read the name at pkt[off], following compression pointers (loops,
+ * forward pointers and pointers into the header are rejected), into out
+ * as uncompressed wire format.
  * out: at least ND_DNS_MAX_NAME bytes; *out_len set to its length.
  * lower: fold A-Z to a-z while copying.
  * Returns the offset just past the name in place, or ND_EMALFORMED.

@@ -97,11 +97,23 @@ static const char *show(const char *s, char buf[SHOW_MAX])
 	return buf;
 }
 
-/* RFC 1123 label; DNS is case-insensitive, so upper case is accepted. */
+/*
+ * An RFC 1123 label in lower case, as the API validates namespaces, port
+ * names, hostnames and the Service a slice names: what the API would
+ * refuse is never served (DNS is case-insensitive, but an upper-case
+ * name is a sign of an object that did not come from the API).
+ */
 static bool is_dns_label(const char *s, size_t n)
 {
-	return nd_dns_label_check(s, n) == ND_NAME_OK;
+	return nd_dns_k8s_label_check(s, n, 0) == ND_NAME_OK;
 }
+
+/* How decode_meta checks metadata.name, as the API does per kind. */
+enum name_rule {
+	NAME_SUBDOMAIN = 0, /* EndpointSlice: RFC 1123 subdomain */
+	NAME_LABEL = 1,	    /* Namespace: RFC 1123 label */
+	NAME_SERVICE = 2,   /* Service: RFC 1035 label */
+};
 
 /* A DNS name without the trailing dot; '_' is let through because
  * ExternalName targets may name SRV-style owners. */
@@ -228,10 +240,11 @@ static int check_kind(const cJSON *obj, const char *want, struct errbuf *e)
  * different owner name.
  */
 static int decode_meta(const cJSON *obj, char *name, size_t name_len,
-		       bool is_name_label, char *ns, char *rv,
+		       enum name_rule rule, char *ns, char *rv,
 		       struct errbuf *e)
 {
 	const cJSON *meta;
+	enum nd_name_problem p;
 	char b[SHOW_MAX];
 	int rc;
 
@@ -245,9 +258,16 @@ static int decode_meta(const cJSON *obj, char *name, size_t name_len,
 	rc = get_required(meta, "metadata", "name", name, name_len, e);
 	if (rc != 0)
 		return rc;
-	if (is_name_label && !is_dns_label(name, strlen(name))) {
-		set_err(e, "metadata.name: not a DNS label '%s'",
-			show(name, b));
+	if (rule == NAME_SUBDOMAIN)
+		p = nd_dns_k8s_subdomain_check(name, strlen(name));
+	else
+		p = nd_dns_k8s_label_check(name, strlen(name),
+					   rule == NAME_SERVICE ?
+						   ND_K8S_RFC1035 : 0);
+	if (p != ND_NAME_OK) {
+		set_err(e, "metadata.name: not a DNS %s '%s': %s",
+			rule == NAME_SUBDOMAIN ? "subdomain" : "label",
+			show(name, b), nd_name_problem_text(p));
 		return ND_EPARSE;
 	}
 	if (ns != NULL) {
@@ -255,9 +275,10 @@ static int decode_meta(const cJSON *obj, char *name, size_t name_len,
 				  ND_KUBE_NAME_MAX, e);
 		if (rc != 0)
 			return rc;
-		if (!is_dns_label(ns, strlen(ns))) {
-			set_err(e, "metadata.namespace: not a DNS label '%s'",
-				show(ns, b));
+		p = nd_dns_k8s_label_check(ns, strlen(ns), 0);
+		if (p != ND_NAME_OK) {
+			set_err(e, "metadata.namespace: not a DNS label '%s': %s",
+				show(ns, b), nd_name_problem_text(p));
 			return ND_EPARSE;
 		}
 	}
@@ -607,7 +628,7 @@ static int decode_service(const cJSON *obj, struct nd_kube_service *s,
 	}
 	rc = check_kind(obj, "Service", e);
 	if (rc == 0)
-		rc = decode_meta(obj, name, sizeof(name), true, ns, rv, e);
+		rc = decode_meta(obj, name, sizeof(name), NAME_SERVICE, ns, rv, e);
 	if (rc == 0)
 		rc = get_object(obj, "", "spec", &spec, e);
 	if (rc != 0)
@@ -934,7 +955,8 @@ static int decode_slice(const cJSON *obj, struct nd_kube_slice *s,
 	}
 	rc = check_kind(obj, "EndpointSlice", e);
 	if (rc == 0)
-		rc = decode_meta(obj, name, sizeof(name), false, ns, rv, e);
+		rc = decode_meta(obj, name, sizeof(name), NAME_SUBDOMAIN, ns, rv,
+				 e);
 	if (rc == 0)
 		rc = decode_slice_meta(obj, ns, name, service, s, e);
 	if (rc != 0)
@@ -1027,7 +1049,7 @@ int nd_kube_decode_namespace(const struct cJSON *obj,
 	}
 	rc = check_kind(obj, "Namespace", &e);
 	if (rc == 0)
-		rc = decode_meta(obj, name, ND_KUBE_NAME_MAX, true, NULL,
+		rc = decode_meta(obj, name, ND_KUBE_NAME_MAX, NAME_LABEL, NULL,
 				 tmp_rv, &e);
 	if (rc != 0) {
 		name[0] = '\0';

@@ -127,8 +127,8 @@ static int describe_one(struct nd_kube_store *s, const char *ns,
 	return desc_fill(&out->v[0], g);
 }
 
-int nd_kube_describe_services(struct nd_kube_store *s, const char *ns,
-			      const char *name, struct nd_kube_desc_list *out)
+static int describe_services(struct nd_kube_store *s, const char *ns,
+			     const char *name, struct nd_kube_desc_list *out)
 {
 	const struct nd_kmap_node *kn;
 	size_t n = 0, cap = 0;
@@ -171,9 +171,9 @@ int nd_kube_describe_services(struct nd_kube_store *s, const char *ns,
 	return 0;
 }
 
-int nd_kube_describe_address(struct nd_kube_store *s,
-			     const struct nd_kube_ip *ip,
-			     struct nd_kube_addr_desc *out)
+static int describe_address(struct nd_kube_store *s,
+			    const struct nd_kube_ip *ip,
+			    struct nd_kube_addr_desc *out)
 {
 	const struct nd_kmap_node *kn;
 	bool found = false;
@@ -214,4 +214,31 @@ int nd_kube_describe_address(struct nd_kube_store *s,
 		}
 	}
 	return found ? 0 : ND_ENOTFOUND;
+}
+
+int nd_kube_describe_services(struct nd_kube_store *s, const char *ns,
+			      const char *name, struct nd_kube_desc_list *out)
+{
+	int r;
+
+	if (s == NULL || out == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = describe_services(s, ns, name, out);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_describe_address(struct nd_kube_store *s,
+			     const struct nd_kube_ip *ip,
+			     struct nd_kube_addr_desc *out)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = describe_address(s, ip, out);
+	nd_kube_store_unlock(s);
+	return r;
 }

@@ -11,12 +11,12 @@
 struct nd_kube_store;
 
 /*
- * Everything here reads the store's writer-side indexes without a lock:
- * call it on the writer thread only (the control thread, which applies
- * every change), never from a worker. Pointers marked "borrowed" point
- * into the store and stay valid until the store next changes (a put, a
- * delete or a relist_end), so use them and drop them before returning
- * to the event loop that applies changes.
+ * Everything here reads the store's writer-side indexes under the
+ * writer's lock (nd_kube_store_lock), never from a worker. Pointers
+ * marked "borrowed" point into the store and stay valid until the store
+ * next changes (a put, a delete or a relist_end): the caller holds
+ * nd_kube_store_lock() while it uses them, since the API client applies
+ * changes on a thread of its own.
  */
 
 /* One endpoint of a Service. */

@@ -79,6 +79,8 @@ struct nd_kube_nameset {
 	struct nd_kube_nameset_entry *ent; /* after finish: sorted by name */
 	size_t n_ent;
 	size_t n_skipped; /* names or records left out (too long for DNS) */
+	size_t n_cut;	  /* records left out by a per-object limit
+			     (zone_names.h: max_records) */
 	int err;	  /* first allocation failure, sticky */
 	struct nd_kube_nameset_svc svc; /* tag applied by finish */
 };

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,12 +122,85 @@ static void group_maybe_free(struct nd_kube_store *s, struct group *g)
 }
 
 /*
+ * What the budget counts: the rendered zone (the index and the answers).
+ * The decoded objects are left out: they are what a later render needs,
+ * kept whether or not a Service is served, and the API bounds each one.
+ */
+static uint64_t zone_bytes(struct nd_kube_store *s)
+{
+	struct nd_kube_store_stats st;
+
+	nd_kube_store_get_stats(s, &st);
+	return st.index_bytes + st.answer_bytes;
+}
+
+/*
+ * The per-Service limit: said when a Service starts or stops being cut,
+ * not at each of its renders, so a Service that churns logs nothing
+ * more; counted.
+ */
+static void note_truncated(struct nd_kube_store *s, struct group *g,
+			   size_t n_cut)
+{
+	bool is_cut = n_cut > 0;
+
+	if (is_cut == g->is_truncated)
+		return;
+	g->is_truncated = is_cut;
+	if (is_cut) {
+		ND_KUBE_STAT_ADD(s, truncated, 1);
+		ND_KUBE_STAT_ADD(s, truncations, 1);
+		nd_warn("kube",
+			"service %s: %zu records over the limit of %zu per "
+			"Service (--kube-max-service-records) left out: the "
+			"last named ports' SRV names first, then addresses",
+			g->key, n_cut, s->zone.max_records);
+	} else {
+		ND_KUBE_STAT_SUB(s, truncated, 1);
+		nd_info("kube", "service %s: every record rendered again",
+			g->key);
+	}
+}
+
+static void note_over_budget(struct nd_kube_store *s, struct group *g,
+			     bool is_over, uint64_t bytes)
+{
+	if (is_over == g->is_over_budget)
+		return;
+	g->is_over_budget = is_over;
+	if (is_over) {
+		ND_KUBE_STAT_ADD(s, over_budget, 1);
+		ND_KUBE_STAT_ADD(s, over_budget_total, 1);
+		nd_warn("kube",
+			"service %s: its records would take the cluster zone "
+			"to %llu bytes, past --kube-max-bytes %llu: not "
+			"served until it changes or the next full list",
+			g->key, (unsigned long long)bytes,
+			(unsigned long long)s->max_bytes);
+	} else {
+		ND_KUBE_STAT_SUB(s, over_budget, 1);
+		nd_info("kube", "service %s: within --kube-max-bytes again, "
+			"served", g->key);
+	}
+}
+
+/*
  * Recompute what g's Service gives the zone from the Service and its
- * slices, and publish the difference. Costs the size of this Service.
+ * slices, and publish the difference. Costs the size of this Service,
+ * which max_service_records bounds.
+ *
+ * The zone's budget (index and answers) is checked on what the render
+ * really added: a
+ * render that leaves the zone past max_bytes, and grew it, is withdrawn
+ * at once. The zone goes past the budget by one Service's render at
+ * most, for the time of that render, and every other Service keeps
+ * serving.
  */
 static int render_group(struct nd_kube_store *s, struct group *g)
 {
 	struct nd_kube_nameset ns;
+	uint64_t before = s->max_bytes > 0 ? zone_bytes(s) : 0, after;
+	size_t new_cut;
 	int r = 0;
 
 	nd_kube_nameset_init(&ns);
@@ -152,9 +226,39 @@ static int render_group(struct nd_kube_store *s, struct group *g)
 				 "too long for DNS left out",
 				 g->key, ns.n_skipped);
 	}
+	if (r == 0 && g->has_svc)
+		note_truncated(s, g, ns.n_cut);
+	s->apply_new_cut = 0;
 	if (r == 0)
 		r = nd_kube_table_apply(s, &g->cs, &ns);
+	new_cut = s->apply_new_cut;
 	nd_kube_nameset_deinit(&ns);
+	if (r >= 0 && g->has_svc && s->max_bytes > 0) {
+		after = zone_bytes(s);
+		if (after > s->max_bytes && after > before) {
+			int r2 = nd_kube_table_clear(s, &g->cs);
+
+			note_over_budget(s, g, true, after);
+			r = r2 < 0 ? r2 : 1;
+			new_cut = 0;
+		} else {
+			note_over_budget(s, g, false, after);
+		}
+	}
+	/* A deleted Service leaves the counts without a word. */
+	if (!g->has_svc && g->is_truncated) {
+		g->is_truncated = false;
+		ND_KUBE_STAT_SUB(s, truncated, 1);
+	}
+	if (!g->has_svc && g->is_over_budget) {
+		g->is_over_budget = false;
+		ND_KUBE_STAT_SUB(s, over_budget, 1);
+	}
+	if (new_cut > 0)
+		nd_warn("kube",
+			"service %s: answers of %zu names over 64 KiB, the "
+			"most a DNS message holds, keep the records that fit",
+			g->key, new_cut);
 	ND_KUBE_STAT_ADD(s, renders, 1);
 	if (r > 0)
 		bump_serial(s);
@@ -179,7 +283,7 @@ static void del_service_object(struct nd_kube_store *s, struct group *g)
 	g->has_svc = false;
 }
 
-int nd_kube_store_put_service(struct nd_kube_store *s,
+static int put_service_locked(struct nd_kube_store *s,
 			      struct nd_kube_service *obj)
 {
 	if (s == NULL || obj == NULL || !is_valid(obj->ns, ND_KUBE_NAME_MAX) ||
@@ -213,7 +317,7 @@ static int del_service(struct nd_kube_store *s, struct group *g)
 	return render_group(s, g);
 }
 
-int nd_kube_store_del_service(struct nd_kube_store *s, const char *ns,
+static int del_service_locked(struct nd_kube_store *s, const char *ns,
 			      const char *name)
 {
 	if (s == NULL || !is_valid(ns, ND_KUBE_NAME_MAX) ||
@@ -321,7 +425,7 @@ static bool slice_is_valid(const struct nd_kube_slice *o)
 	return true;
 }
 
-int nd_kube_store_put_slice(struct nd_kube_store *s, struct nd_kube_slice *obj)
+static int put_slice_locked(struct nd_kube_store *s, struct nd_kube_slice *obj)
 {
 	char key[ND_KUBE_NAME_MAX + ND_KUBE_FQDN_MAX];
 
@@ -389,7 +493,7 @@ static int del_slice(struct nd_kube_store *s, struct slice_ent *e)
 	return g != NULL ? render_group(s, g) : 0;
 }
 
-int nd_kube_store_del_slice(struct nd_kube_store *s, const char *ns,
+static int del_slice_locked(struct nd_kube_store *s, const char *ns,
 			    const char *name)
 {
 	char key[ND_KUBE_NAME_MAX + ND_KUBE_FQDN_MAX];
@@ -409,7 +513,7 @@ int nd_kube_store_del_slice(struct nd_kube_store *s, const char *ns,
 
 /* --- Namespaces -------------------------------------------------------- */
 
-int nd_kube_store_put_namespace(struct nd_kube_store *s, const char *name)
+static int put_namespace_locked(struct nd_kube_store *s, const char *name)
 {
 	if (s == NULL || !is_valid(name, ND_KUBE_NAME_MAX))
 		return -EINVAL;
@@ -468,7 +572,7 @@ static int del_namespace(struct nd_kube_store *s, struct ns_ent *e)
 	return r < 0 ? r : 0;
 }
 
-int nd_kube_store_del_namespace(struct nd_kube_store *s, const char *name)
+static int del_namespace_locked(struct nd_kube_store *s, const char *name)
 {
 	if (s == NULL || !is_valid(name, ND_KUBE_NAME_MAX))
 		return -EINVAL;
@@ -492,7 +596,7 @@ static const char *const kind_name[ND_KIND_COUNT] = {
 	[ND_KIND_NAMESPACE] = "namespaces",
 };
 
-void nd_kube_store_relist_begin(struct nd_kube_store *s, enum nd_kube_kind k)
+static void relist_begin_locked(struct nd_kube_store *s, enum nd_kube_kind k)
 {
 	if (s == NULL || k < 0 || k >= ND_KIND_COUNT)
 		return;
@@ -501,7 +605,7 @@ void nd_kube_store_relist_begin(struct nd_kube_store *s, enum nd_kube_kind k)
 	s->gen[k]++;
 }
 
-size_t nd_kube_store_relist_end(struct nd_kube_store *s, enum nd_kube_kind k)
+static size_t relist_end_locked(struct nd_kube_store *s, enum nd_kube_kind k)
 {
 	size_t deleted = 0;
 	struct nd_kmap_node *kn, *next;
@@ -603,12 +707,24 @@ struct nd_kube_store *nd_kube_store_new(const struct nd_kube_store_options *o)
 
 	if (s == NULL)
 		return NULL;
+	{
+		pthread_mutexattr_t a;
+
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&s->wlock, &a);
+		pthread_mutexattr_destroy(&a);
+	}
 	if (nd_kube_zone_init(&s->zone, o->zone, o->ttl_s, o->pods) < 0) {
 		nd_err("kube", "cluster zone '%s' is not a usable name",
 		       o->zone);
+		pthread_mutex_destroy(&s->wlock);
 		free(s);
 		return NULL;
 	}
+	s->zone.max_records = o->max_service_records;
+	s->max_bytes = o->max_bytes;
+	s->stats.max_bytes = o->max_bytes;
 	ensure_registered();
 	s->seed = ((uint64_t)nd_rand_u32() << 32) | nd_rand_u32();
 	/* Serial 1 at start: a counter, since resolver/ reads no clock. */
@@ -702,6 +818,7 @@ void nd_kube_store_free(struct nd_kube_store *s)
 	nd_kmap_deinit(&s->pod_refs);
 	nd_kube_render_scratch_deinit(&s->scratch);
 	free(s->retired); /* empty: every apply hands its nodes to RCU */
+	pthread_mutex_destroy(&s->wlock);
 	free(s);
 }
 
@@ -728,4 +845,131 @@ void nd_kube_store_get_stats(struct nd_kube_store *s,
 		__atomic_load_n(&s->stats.answer_bytes, __ATOMIC_RELAXED);
 	out->bytes = out->object_bytes + out->index_bytes + out->answer_bytes;
 	out->renders = __atomic_load_n(&s->stats.renders, __ATOMIC_RELAXED);
+	out->truncated =
+		__atomic_load_n(&s->stats.truncated, __ATOMIC_RELAXED);
+	out->truncations =
+		__atomic_load_n(&s->stats.truncations, __ATOMIC_RELAXED);
+	out->over_budget =
+		__atomic_load_n(&s->stats.over_budget, __ATOMIC_RELAXED);
+	out->over_budget_total =
+		__atomic_load_n(&s->stats.over_budget_total, __ATOMIC_RELAXED);
+	out->names_cut =
+		__atomic_load_n(&s->stats.names_cut, __ATOMIC_RELAXED);
+	out->max_bytes = s->max_bytes;
+}
+
+/* --- the writer's lock --------------------------------------------------- */
+
+/*
+ * One writer at a time, and the writer's indexes read by describe.c (the
+ * debug views) only between changes: the API client applies objects on
+ * a thread of its own (server/kube_writer.c) while the control thread
+ * serves the debug views. Readers of answers take no lock (RCU).
+ */
+void nd_kube_store_lock(struct nd_kube_store *s)
+{
+	if (s != NULL)
+		pthread_mutex_lock(&s->wlock);
+}
+
+void nd_kube_store_unlock(struct nd_kube_store *s)
+{
+	if (s != NULL)
+		pthread_mutex_unlock(&s->wlock);
+}
+
+int nd_kube_store_put_service(struct nd_kube_store *s,
+			      struct nd_kube_service *obj)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = put_service_locked(s, obj);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_store_del_service(struct nd_kube_store *s, const char *ns,
+			      const char *name)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = del_service_locked(s, ns, name);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_store_put_slice(struct nd_kube_store *s, struct nd_kube_slice *obj)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = put_slice_locked(s, obj);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_store_del_slice(struct nd_kube_store *s, const char *ns,
+			    const char *name)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = del_slice_locked(s, ns, name);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_store_put_namespace(struct nd_kube_store *s, const char *name)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = put_namespace_locked(s, name);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+int nd_kube_store_del_namespace(struct nd_kube_store *s, const char *name)
+{
+	int r;
+
+	if (s == NULL)
+		return -EINVAL;
+	nd_kube_store_lock(s);
+	r = del_namespace_locked(s, name);
+	nd_kube_store_unlock(s);
+	return r;
+}
+
+void nd_kube_store_relist_begin(struct nd_kube_store *s, enum nd_kube_kind k)
+{
+	if (s == NULL)
+		return;
+	nd_kube_store_lock(s);
+	relist_begin_locked(s, k);
+	nd_kube_store_unlock(s);
+}
+
+size_t nd_kube_store_relist_end(struct nd_kube_store *s, enum nd_kube_kind k)
+{
+	size_t r;
+
+	if (s == NULL)
+		return 0;
+	nd_kube_store_lock(s);
+	r = relist_end_locked(s, k);
+	nd_kube_store_unlock(s);
+	return r;
 }

@@ -18,6 +18,14 @@ struct nd_kube_store_options {
 	const char *zone;	 /* cluster domain, "cluster.local" (copied) */
 	uint32_t ttl_s;		 /* TTL of every record, SOA minimum too */
 	enum nd_pods_mode pods;
+	size_t max_service_records; /* records one Service may render
+				       (zone_names.h: max_records); 0 = no
+				       limit */
+	uint64_t max_bytes; /* the rendered zone's memory budget
+			       (stats.index_bytes + answer_bytes); a
+			       Service whose render takes the zone past it
+			       is withdrawn until its next change; 0 = no
+			       limit */
 };
 
 struct nd_kube_store; /* opaque */
@@ -62,6 +70,15 @@ int nd_kube_store_del_slice(struct nd_kube_store *s, const char *ns,
 			    const char *name);
 int nd_kube_store_put_namespace(struct nd_kube_store *s, const char *name);
 int nd_kube_store_del_namespace(struct nd_kube_store *s, const char *name);
+
+/*
+ * The writer's lock, taken by every change above and below (so changes
+ * may come from any one thread at a time) and by describe.h's views.
+ * Hold it while using what describe.h borrows from the store: no change
+ * is applied meanwhile. Recursive; never held by readers of answers.
+ */
+void nd_kube_store_lock(struct nd_kube_store *s);
+void nd_kube_store_unlock(struct nd_kube_store *s);
 
 /*
  * A full re-list of one kind without a moment of empty answers: after
@@ -136,6 +153,17 @@ struct nd_kube_store_stats {
 					 arrays */
 	uint64_t answer_bytes;	      /* rendered answers readers copy */
 	uint64_t renders;	      /* Service re-renders since start */
+	uint64_t truncated;	      /* Services rendered without some of
+					 their records (max_service_records)
+					 now */
+	uint64_t truncations;	      /* times a Service became so */
+	uint64_t over_budget;	      /* Services withdrawn because their
+					 render took the zone past max_bytes,
+					 now */
+	uint64_t over_budget_total;   /* times a Service was so withdrawn */
+	uint64_t names_cut;	      /* names whose answers are cut at
+					 64 KiB now */
+	uint64_t max_bytes;	      /* the budget; 0 = none */
 };
 
 /* Counters the writer keeps (relaxed reads; any thread). */

@@ -4,6 +4,7 @@
 #ifndef KUBE_STORE_INTERNAL_H
 #define KUBE_STORE_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <urcu/urcu-memb.h>
@@ -43,6 +44,10 @@ struct group {
 	struct slice_ent *slices;   /* labelled with this name */
 	size_t n_slices;
 	struct nd_kube_cset cs; /* what the Service gives the zone */
+	bool is_truncated;	/* rendered without some records (logged
+				   once, counted in stats.truncated) */
+	bool is_over_budget;	/* withdrawn: its render took the zone
+				   past max_bytes (stats.over_budget) */
 	char key[];		/* "ns/name", sized to fit */
 };
 
@@ -92,6 +97,11 @@ struct nd_kube_store {
 					   of the apply (table.c) */
 	size_t n_retired, retired_cap;
 	size_t names_buckets; /* buckets of names (table.c sizes it) */
+	uint64_t max_bytes;   /* nd_kube_store_options' */
+	size_t apply_new_cut; /* names table.c cut at 64 KiB that were not
+				 cut before, in the running apply */
+	pthread_mutex_t wlock; /* held by the writer entry points and by
+				  describe.c; see nd_kube_store_lock */
 };
 
 /* Relaxed counter updates: readers of the stats want a recent value,

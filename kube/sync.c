@@ -434,8 +434,15 @@ int nd_kube_sync_watch_end(struct nd_kube_sync *s, uint64_t now_ms,
 		s->want_list = true;
 		get_list(s, now_ms, act);
 		return 0;
-	case ND_WATCH_ERROR_EVENT:
 	case ND_WATCH_TOO_BIG:
+		/* A watch resumed at our RV would bring the same event back
+		 * and fail on it for ever; a list carries the object (a page
+		 * may be far larger than a line). */
+		s->want_list = true;
+		count(&s->restarts[ND_KUBE_RESTART_ERROR]);
+		fail(s, now_ms, why, act);
+		return 0;
+	case ND_WATCH_ERROR_EVENT:
 		count(&s->restarts[ND_KUBE_RESTART_ERROR]);
 		fail(s, now_ms, why, act);
 		return 0;

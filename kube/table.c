@@ -634,21 +634,23 @@ static int render(struct nd_kube_store *s, struct nd_kube_wname *wn)
 		return -ENOMEM;
 	svc_info(wn, node);
 	node->is_nxdomain = is_absent(wn);
-	/* Said once when a name outgrows a message, not at every render of
-	 * a big Service that churns. */
+	/* Counted here and said once per Service by its render (store.c):
+	 * a Service with many SRV names would otherwise log a line for
+	 * each of them at every change. */
 	if ((dropped > 0) != wn->is_cut) {
 		char text[ND_DNS_MAX_NAME * 4];
 
 		if (nd_dns_name_to_text(wn->name, wn->name_len, text,
 					sizeof(text)) < 0)
 			strcpy(text, "?");
-		if (dropped > 0)
-			nd_warn("kube",
-				"%s: %zu records left out of answers "
-				"over 64 KiB",
-				text, dropped);
-		else
-			nd_info("kube", "%s: answers fit 64 KiB again", text);
+		nd_debug("kube", "%s: %zu records left out of answers over "
+			 "64 KiB", text, dropped);
+		if (dropped > 0) {
+			ND_KUBE_STAT_ADD(s, names_cut, 1);
+			s->apply_new_cut++;
+		} else {
+			ND_KUBE_STAT_SUB(s, names_cut, 1);
+		}
 		wn->is_cut = dropped > 0;
 	}
 	publish(s, wn, node);
@@ -667,6 +669,8 @@ static int flush(struct nd_kube_store *s, struct nd_kube_wname *dirty, int *err)
 		wn->is_dirty = false;
 		wn->dirty_next = NULL;
 		if (wn->n_contribs == 0) {
+			if (wn->is_cut)
+				ND_KUBE_STAT_SUB(s, names_cut, 1);
 			unpublish(s, wn);
 			nd_kmap_del(&s->wnames, &wn->kn);
 			ND_KUBE_STAT_SUB(s, index_bytes, wname_bytes(wn));

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,9 +324,51 @@ static bool endpoint_name(const struct nd_kube_endpoint *ep,
 }
 
 /*
+ * What of a Service is filed under the per-Service limit (max_records):
+ * the first max_ports named ports of each port list, the first max_addrs
+ * ready addresses. SIZE_MAX: all.
+ */
+struct plan {
+	size_t max_ports; /* named ports kept, per port list */
+	size_t max_addrs; /* ready addresses kept, in slice order */
+	size_t n_addrs;	  /* addresses walked so far */
+};
+
+static bool is_named(const struct nd_kube_port *p)
+{
+	return p->name[0] != '\0' && proto_label(p->protocol) != NULL;
+}
+
+static size_t named_ports(const struct nd_kube_port *v, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += is_named(&v[i]);
+	return k;
+}
+
+/* The addresses of a slice each_ready_address walks. */
+static size_t slice_ready(const struct nd_kube_slice *sl)
+{
+	size_t n = 0;
+
+	if (sl == NULL ||
+	    (sl->address_type != AF_INET && sl->address_type != AF_INET6))
+		return 0;
+	for (size_t e = 0; e < sl->n_eps; e++)
+		if (sl->eps[e].is_ready)
+			for (size_t a = 0; a < sl->eps[e].n_addrs; a++)
+				n += sl->eps[e].addrs[a].family ==
+				     sl->address_type;
+	return n;
+}
+
+/*
  * Call fn for every address of a ready endpoint of the Service whose
  * family is its slice's (FQDN slices name no address we could answer
- * with, and an address of the other family is a malformed slice).
+ * with, and an address of the other family is a malformed slice), the
+ * first pl->max_addrs of them.
  *
  * Not-ready endpoints give nothing, not even a PTR: CoreDNS drops them
  * when it reads an EndpointSlice (endpointsliceReady in its
@@ -337,11 +380,12 @@ static bool endpoint_name(const struct nd_kube_endpoint *ep,
 typedef void address_fn(const struct nd_kube_slice *sl,
 			const struct nd_kube_endpoint *ep,
 			const struct nd_kube_ip *ip, const struct wname *base,
-			struct nd_kube_nameset *out);
+			const struct plan *pl, struct nd_kube_nameset *out);
 
 static void each_ready_address(const struct nd_kube_slice *const *slices,
 			       size_t n_slices, const struct wname *base,
-			       struct nd_kube_nameset *out, address_fn *fn)
+			       struct plan *pl, struct nd_kube_nameset *out,
+			       address_fn *fn)
 {
 	for (size_t s = 0; s < n_slices; s++) {
 		const struct nd_kube_slice *sl = slices[s];
@@ -354,11 +398,93 @@ static void each_ready_address(const struct nd_kube_slice *const *slices,
 
 			if (!ep->is_ready)
 				continue;
-			for (size_t a = 0; a < ep->n_addrs; a++)
-				if (ep->addrs[a].family == sl->address_type)
-					fn(sl, ep, &ep->addrs[a], base, out);
+			for (size_t a = 0; a < ep->n_addrs; a++) {
+				if (ep->addrs[a].family != sl->address_type)
+					continue;
+				if (pl->n_addrs >= pl->max_addrs)
+					return;
+				pl->n_addrs++;
+				fn(sl, ep, &ep->addrs[a], base, pl, out);
+			}
 		}
 	}
+}
+
+/*
+ * Records a headless Service files with the first k named ports of each
+ * slice: per ready address its A at the Service name, the endpoint's A
+ * and PTR, and per named port an SRV and its additional A/AAAA.
+ */
+static size_t headless_records(const struct nd_kube_slice *const *slices,
+			       size_t n_slices, size_t k)
+{
+	size_t n = 0;
+
+	for (size_t s = 0; s < n_slices; s++) {
+		size_t p = slices[s] ? named_ports(slices[s]->ports,
+						   slices[s]->n_ports) : 0;
+
+		n += slice_ready(slices[s]) * (3 + 2 * (p < k ? p : k));
+	}
+	return n;
+}
+
+/* Fit a headless Service into max records; returns the records cut. */
+static size_t plan_headless(const struct nd_kube_slice *const *slices,
+			    size_t n_slices, size_t max, struct plan *pl)
+{
+	size_t full = headless_records(slices, n_slices, SIZE_MAX), k = 0,
+	       most = 0, addrs = 0;
+
+	if (max == 0 || full <= max)
+		return 0;
+	for (size_t s = 0; s < n_slices; s++) {
+		size_t p = slices[s] ? named_ports(slices[s]->ports,
+						   slices[s]->n_ports) : 0;
+
+		most = p > most ? p : most;
+		addrs += slice_ready(slices[s]);
+	}
+	/* Each step is a walk over the slices, not over the records. */
+	while (k < most && headless_records(slices, n_slices, k + 1) <= max)
+		k++;
+	pl->max_ports = k;
+	if (k == 0 && 3 * addrs > max)
+		pl->max_addrs = max / 3;
+	return full - (k == 0 && 3 * addrs > max ?
+			       3 * pl->max_addrs :
+			       headless_records(slices, n_slices, k));
+}
+
+/*
+ * Fit a ClusterIP Service into max records: 2 per cluster IP (A/AAAA,
+ * PTR), 1 + ips per named port (SRV, additional), 2 per ready address
+ * (A/AAAA, PTR). Returns the records cut.
+ */
+static size_t plan_cluster_ip(const struct nd_kube_service *svc,
+			      const struct nd_kube_slice *const *slices,
+			      size_t n_slices, size_t max, struct plan *pl)
+{
+	size_t ips = svc->n_ips < 2 ? svc->n_ips : 2, addrs = 0;
+	size_t ports = named_ports(svc->ports, svc->n_ports);
+	size_t fixed = 2 * ips, kept;
+
+	for (size_t s = 0; s < n_slices; s++)
+		addrs += slice_ready(slices[s]);
+
+	size_t full = fixed + ports * (1 + ips) + 2 * addrs;
+
+	if (max == 0 || full <= max)
+		return 0;
+	if (fixed + 2 * addrs <= max) {
+		pl->max_ports = (max - fixed - 2 * addrs) / (1 + ips);
+		kept = fixed + pl->max_ports * (1 + ips) + 2 * addrs;
+	} else {
+		pl->max_ports = 0;
+		pl->max_addrs = max > fixed ? (max - fixed) / 2 : 0;
+		kept = fixed + 2 * pl->max_addrs;
+	}
+	return full - kept;
 }
 
 /*
@@ -373,13 +499,14 @@ static void each_ready_address(const struct nd_kube_slice *const *slices,
 static void ptr_endpoint(const struct nd_kube_slice *sl,
 			 const struct nd_kube_endpoint *ep,
 			 const struct nd_kube_ip *ip, const struct wname *base,
-			 struct nd_kube_nameset *out)
+			 const struct plan *pl, struct nd_kube_nameset *out)
 {
 	struct wname target;
 	uint16_t type;
 	size_t alen;
 
 	(void)sl;
+	(void)pl;
 	if (!ip_record(ip, &type, &alen) ||
 	    !endpoint_name(ep, ip, base, &target, out))
 		return;
@@ -396,12 +523,12 @@ static void ptr_endpoint(const struct nd_kube_slice *sl,
 static void names_cluster_ip(const struct nd_kube_service *svc,
 			     const struct nd_kube_slice *const *slices,
 			     size_t n_slices, const struct wname *base,
-			     struct nd_kube_nameset *out)
+			     struct plan *pl, struct nd_kube_nameset *out)
 {
 	uint8_t rd[SRV_FIXED_LEN + ND_DNS_MAX_NAME];
 	struct wname srv;
 	uint16_t type;
-	size_t alen;
+	size_t alen, named = 0;
 
 	for (size_t i = 0; i < svc->n_ips && i < 2; i++) {
 		if (!ip_record(&svc->ips[i], &type, &alen))
@@ -410,6 +537,8 @@ static void names_cluster_ip(const struct nd_kube_service *svc,
 		add_ptr(out, &svc->ips[i], base);
 	}
 	for (size_t p = 0; p < svc->n_ports; p++) {
+		if (is_named(&svc->ports[p]) && named++ >= pl->max_ports)
+			break;
 		if (!srv_name(&svc->ports[p], base, &srv, out))
 			continue;
 		add_rr(out, &srv, ND_TYPE_SRV, rd,
@@ -421,20 +550,20 @@ static void names_cluster_ip(const struct nd_kube_service *svc,
 						    base->len, svc->ips[i].addr,
 						    alen);
 	}
-	each_ready_address(slices, n_slices, base, out, ptr_endpoint);
+	each_ready_address(slices, n_slices, base, pl, out, ptr_endpoint);
 }
 
 /* One address of a ready endpoint of a headless Service. */
 static void names_endpoint(const struct nd_kube_slice *sl,
 			   const struct nd_kube_endpoint *ep,
 			   const struct nd_kube_ip *ip,
-			   const struct wname *base,
+			   const struct wname *base, const struct plan *pl,
 			   struct nd_kube_nameset *out)
 {
 	uint8_t rd[SRV_FIXED_LEN + ND_DNS_MAX_NAME];
 	struct wname target, srv;
 	uint16_t type;
-	size_t alen;
+	size_t alen, named = 0;
 
 	if (!ip_record(ip, &type, &alen))
 		return;
@@ -451,6 +580,8 @@ static void names_endpoint(const struct nd_kube_slice *sl,
 
 	/* A slice's ports are the ports of its own endpoints. */
 	for (size_t p = 0; p < sl->n_ports; p++) {
+		if (is_named(&sl->ports[p]) && named++ >= pl->max_ports)
+			break;
 		if (!srv_name(&sl->ports[p], base, &srv, out))
 			continue;
 		add_rr(out, &srv, ND_TYPE_SRV, rd,
@@ -537,6 +668,7 @@ int nd_kube_names_service(const struct nd_kube_zone *z,
 		return -EINVAL;
 
 	const char *l[] = {svc->name, svc->ns, "svc"};
+	struct plan pl = {SIZE_MAX, SIZE_MAX, 0};
 	struct wname base, target;
 
 	/* The Service's namespace exists as long as the Service does. */
@@ -576,10 +708,14 @@ int nd_kube_names_service(const struct nd_kube_zone *z,
 
 	switch (svc->type) {
 	case ND_SVC_CLUSTER_IP:
-		names_cluster_ip(svc, slices, n_slices, &base, out);
+		out->n_cut += plan_cluster_ip(svc, slices, n_slices,
+					      z->max_records, &pl);
+		names_cluster_ip(svc, slices, n_slices, &base, &pl, out);
 		break;
 	case ND_SVC_HEADLESS:
-		each_ready_address(slices, n_slices, &base, out,
+		out->n_cut += plan_headless(slices, n_slices, z->max_records,
+					    &pl);
+		each_ready_address(slices, n_slices, &base, &pl, out,
 				   names_endpoint);
 		break;
 	case ND_SVC_EXTERNAL_NAME: {

@@ -39,6 +39,9 @@ struct nd_kube_zone {
 	size_t apex_len;	       /* bytes of apex */
 	uint32_t ttl_s;		       /* SOA MINIMUM */
 	enum nd_pods_mode pods;	       /* <ns>.pod.<zone> exists? */
+	size_t max_records; /* records one Service may file (answer and
+			       additional records, each counted once);
+			       0 = no limit. See nd_kube_names_service */
 };
 
 /*
@@ -90,6 +93,13 @@ int nd_kube_names_namespace(const struct nd_kube_zone *z, const char *ns,
  * names under it with its count of distinct ready endpoint addresses
  * (nd_kube_nameset_set_service); an ExternalName tags nothing.
  * Records are not finished: call nd_kube_nameset_finish() on out.
+ *
+ * Past z->max_records the Service is cut, decided before anything is
+ * filed so that memory follows the limit and not ports x endpoints:
+ * named ports are dropped from the last (an SRV name is complete or
+ * absent), then, when the addresses alone are too many, the ready
+ * addresses past the limit (in slice order). out->n_cut says how many
+ * records were left out.
  * Returns 0, -EINVAL or -ENOMEM.
  */
 int nd_kube_names_service(const struct nd_kube_zone *z,

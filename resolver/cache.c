@@ -710,3 +710,50 @@ void nd_cache_get_stats(struct nd_cache *c, struct nd_cache_stats *out)
 		pthread_mutex_unlock(&s->lock);
 	}
 }
+
+int nd_cache_export(struct nd_cache *c, uint64_t now_ms, nd_cache_export_fn fn,
+		    void *arg)
+{
+	uint8_t *wire;
+	int rc = 0;
+
+	if (c == NULL || fn == NULL)
+		return -EINVAL;
+	wire = malloc(UINT16_MAX);
+	if (wire == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < c->n_shards && rc == 0; i++) {
+		struct nd_cache_shard *s = &c->shards[i];
+
+		pthread_mutex_lock(&s->lock);
+		for (const struct nd_cache_entry *e = s->lru_head;
+		     e != NULL && rc == 0; e = e->lru_next) {
+			uint64_t age_ms = now_ms > e->stored_ms
+						  ? now_ms - e->stored_ms
+						  : 0;
+			uint32_t age_s = (uint32_t)(age_ms / 1000);
+
+			if (age_ms >= (uint64_t)e->ttl_s * 1000)
+				continue;
+			memcpy(wire, entry_wire(e), e->wire_len);
+			for (uint16_t k = 0; k < e->n_ttl; k++) {
+				uint8_t *t = wire + e->ttl_off[k];
+				uint32_t ttl = ((uint32_t)t[0] << 24) |
+					       ((uint32_t)t[1] << 16) |
+					       ((uint32_t)t[2] << 8) | t[3];
+
+				ttl = ttl > age_s ? ttl - age_s : 0;
+				t[0] = (uint8_t)(ttl >> 24);
+				t[1] = (uint8_t)(ttl >> 16);
+				t[2] = (uint8_t)(ttl >> 8);
+				t[3] = (uint8_t)ttl;
+			}
+			rc = fn(arg, entry_qname(e), e->qname_len, e->qtype,
+				e->qclass, wire, e->wire_len,
+				e->ttl_s - age_s);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	free(wire);
+	return rc;
+}

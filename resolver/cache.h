@@ -89,4 +89,25 @@ struct nd_cache_stats {
 /* Sum the shards' counters into out. */
 void nd_cache_get_stats(struct nd_cache *c, struct nd_cache_stats *out);
 
+/*
+ * One fresh entry as nd_cache_export() hands it out: its key, the stored
+ * message with every TTL lowered by the entry's age (so a successor that
+ * stores it again serves the same TTLs), and the lifetime it has left.
+ * Every pointer is valid during the call only.
+ */
+typedef int (*nd_cache_export_fn)(void *arg, const uint8_t *qname_lc,
+				  size_t qname_len, uint16_t qtype,
+				  uint16_t qclass, const uint8_t *wire,
+				  size_t wire_len, uint32_t ttl_left_s);
+
+/*
+ * Call fn for every entry still fresh at now_ms (expired ones, even when
+ * they could be served stale, are left out), shard by shard, hottest
+ * first, holding that shard's lock (fn must not call into the cache).
+ * Returns 0, -ENOMEM, -EINVAL, or the first non-zero fn returned (which
+ * stops the walk).
+ */
+int nd_cache_export(struct nd_cache *c, uint64_t now_ms, nd_cache_export_fn fn,
+		    void *arg);
+
 #endif /* RESOLVER_CACHE_H */

@@ -611,6 +611,29 @@ static void render_kube_store(struct nd_prom *b,
 		       k->answer_bytes);
 	counter(b, "nodedns_kube_renders_total",
 		"Service re-renders since start.", k->renders);
+	gauge(b, "nodedns_kube_max_bytes",
+	      "The budget of the cluster zone's index and answers, "
+	      "--kube-max-bytes (0: none).",
+	      k->max_bytes);
+	gauge(b, "nodedns_kube_truncated_objects",
+	      "Services rendered without some of their records, past "
+	      "--kube-max-service-records.",
+	      k->truncated);
+	counter(b, "nodedns_kube_truncated_objects_total",
+		"Times a Service was rendered without some of its records "
+		"(--kube-max-service-records).",
+		k->truncations);
+	gauge(b, "nodedns_kube_over_budget_objects",
+	      "Services not served because their records would take the "
+	      "cluster zone past --kube-max-bytes.",
+	      k->over_budget);
+	counter(b, "nodedns_kube_over_budget_objects_total",
+		"Times a Service was withdrawn for --kube-max-bytes.",
+		k->over_budget_total);
+	gauge(b, "nodedns_kube_cut_names",
+	      "Cluster names whose answers are cut to the 64 KiB a DNS "
+	      "message holds.",
+	      k->names_cut);
 }
 
 int nd_metrics_render(struct nd_metrics *const *workers, size_t n,

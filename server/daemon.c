@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "server/kube_client.h"
 #include "server/request.h"
 #include "server/kube_snapshot.h"
+#include "server/runtime_reap.h"
 #include "server/observers.h"
 #include "server/privileges.h"
 #include "server/upstream_counters.h"
@@ -33,6 +35,11 @@
 #include "server/fd_budget.h"
 #include "server/state_dump.h"
 #include "server/tcp_clients.h"
+#include "server/node_setup.h"
+#include "server/handover.h"
+#include "server/listen_tcp.h"
+#include "server/listen_udp.h"
+#include "server/steer.h"
 #include "server/worker_internal.h"
 #include "util/clock.h"
 #include "util/cpu_limit.h"
@@ -172,11 +179,38 @@ static bool same_upstreams(const struct nd_config *a, const struct nd_config *b)
 static int load_snapshot(struct nd_daemon *d, const char *path);
 static int hosts_start(struct nd_daemon *d);
 
+/* How long a snapshot every worker has left is kept: a fetch begun with
+ * its upstream sets lasts --query-timeout at most. */
+static uint64_t reap_grace_ms(const struct nd_daemon *d)
+{
+	return 2 * (uint64_t)d->cfg.query_timeout_ms + STOP_GRACE_MS;
+}
+
+/* Free the replaced snapshots no worker can hold; again in a second
+ * while some are kept. */
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct nd_daemon *d = arg;
+	struct timeval tv = { 1, 0 };
+
+	(void)fd;
+	(void)what;
+	if (nd_runtime_reap(d, nd_clock_ms(), reap_grace_ms(d),
+			    runtime_free) > 0) {
+		evtimer_add(d->reap_ev, &tv);
+		return;
+	}
+	/* The snapshots (9 kB each) were freed among newer allocations:
+	 * give their pages back, or RSS would keep the high-water mark of
+	 * a burst of reloads. */
+	malloc_trim(0);
+}
+
 /*
  * SIGHUP: read the configuration again. What the query path reads is
- * replaced as one snapshot; the old snapshot stays allocated until exit
- * because a worker may be reading it right now (a reload leaks a few
- * kilobytes, bounded by how often an operator reloads).
+ * replaced as one snapshot; the old snapshot is freed once every worker
+ * has taken the new one and its fetches have had time to end
+ * (server/runtime_reap.c), since a worker may be reading it right now.
  */
 static int reload_refused(struct nd_daemon *d, char *why, size_t cap,
 			  const char *reason)
@@ -271,6 +305,7 @@ int nd_daemon_reload(struct nd_daemon *d, char *why, size_t cap)
 		nd_warn("config", "--log-file changes only with a restart "
 				  "(SIGUSR2 reopens the file in use)");
 	rt->retired_next = old;
+	rt->gen = old->gen + 1;
 	__atomic_store_n(&d->rt, rt, __ATOMIC_RELEASE);
 	/* Keep the listen-related settings of the running process. */
 	memcpy(cfg.listen, d->cfg.listen, sizeof(cfg.listen));
@@ -283,6 +318,13 @@ int nd_daemon_reload(struct nd_daemon *d, char *why, size_t cap)
 	for (unsigned i = 0; i < d->n_workers; i++)
 		nd_worker_reload(d->workers[i]);
 	nd_observers_reload(d);
+	if (d->reap_ev == NULL)
+		d->reap_ev = evtimer_new(d->control, on_reap, d);
+	if (d->reap_ev != NULL) {
+		struct timeval tv = { 1, 0 };
+
+		evtimer_add(d->reap_ev, &tv);
+	}
 	/* The store is written by this (the control) thread only. */
 	if (d->kube != NULL && d->cfg.kube_snapshot != NULL)
 		(void)load_snapshot(d, d->cfg.kube_snapshot);
@@ -312,9 +354,118 @@ static void on_kube_dns_check(evutil_socket_t fd, short what, void *arg)
 	reload(d);
 }
 
+/* Stop reading the listeners, finish the queries in flight, exit. */
+static void stop_now(struct nd_daemon *d)
+{
+	nd_info("server", "no new queries, finishing those in flight");
+	/* The rules first: from now on a kube-dns ClusterIP held here is
+	 * the cluster DNS Service's again (see server/node_setup.h). */
+	nd_node_setup_stop(d->node);
+	uint64_t deadline = nd_clock_ms() + d->cfg.query_timeout_ms +
+			    STOP_GRACE_MS;
+	for (unsigned i = 0; i < d->n_workers; i++)
+		nd_worker_stop(d->workers[i], deadline);
+	event_base_loopexit(d->control, NULL);
+}
+
+/* Every UDP socket of ours has nothing queued. */
+static bool listen_queues_empty(struct nd_daemon *d)
+{
+	for (unsigned w = 0; w < d->n_workers; w++) {
+		struct nd_worker *wk = d->workers[w];
+
+		for (size_t i = 0; i < wk->n_listen; i++)
+			if (nd_steer_queued(nd_udp_listener_fd(wk->udp[i])) >
+				    0 ||
+			    nd_steer_accept_queued(
+				    nd_tcp_listener_fd(wk->tcp[i])) > 0)
+				return false;
+	}
+	return true;
+}
+
+/* The lame duck's end; or, in a hand-over, each check whether our
+ * sockets still hold datagrams or connections queued before the steering
+ * (the workers are reading and accepting them). */
+static void on_stop_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct nd_daemon *d = arg;
+	struct timeval tv = { 0, 10 * 1000 };
+	(void)fd;
+	(void)what;
+
+	if (d->is_handing_over && !listen_queues_empty(d) &&
+	    nd_clock_ms() < d->stop_at_ms) {
+		event_add(d->stop_ev, &tv);
+		return;
+	}
+	stop_now(d);
+}
+
+/*
+ * A successor is connected: every new datagram and connection to our
+ * addresses goes to its sockets from now on (server/steer.h); ours keep
+ * what was queued before, which the workers still read.
+ */
+static void steer_to_successor(struct nd_daemon *d, unsigned n_succ)
+{
+	struct nd_worker *w0 = d->workers[0];
+
+	for (size_t i = 0; i < w0->n_listen; i++) {
+		int u = nd_steer_to_successor(nd_udp_listener_fd(w0->udp[i]),
+					      d->n_workers, n_succ);
+		int t = nd_steer_to_successor(nd_tcp_listener_fd(w0->tcp[i]),
+					      d->n_workers, n_succ);
+
+		if (u != 0 || t != 0)
+			nd_err("control", "cannot steer listen address %zu to "
+					  "the successor (udp: %s, tcp: %s): "
+					  "queries may be lost",
+			       i, nd_strerror(u), nd_strerror(t));
+	}
+}
+
+/* The nodedns we replaced has gone: the kernel's hash spreads queries
+ * over our sockets again. */
+/*
+ * A successor has taken the cache and shares our addresses: from now on
+ * its HTTP endpoints answer (the kubelet's probes of its pod, Prometheus),
+ * as both listen on the same ports with SO_REUSEPORT. Ours stop taking
+ * connections; the DNS sockets are steered at SIGTERM.
+ */
+static void on_successor(void *arg, const uint16_t ports[2])
+{
+	struct nd_daemon *d = arg;
+
+	if (ports[0] != 0 &&
+	    ports[0] == nd_addr_port((const struct sockaddr *)&d->cfg.http_listen)) {
+		nd_http_stop_listening(d->http);
+		nd_info("server", "the successor serves --http-listen's port "
+				  "%u from now on", ports[0]);
+	}
+	if (ports[1] != 0 &&
+	    ports[1] == nd_addr_port((const struct sockaddr *)&d->cfg.debug_listen)) {
+		nd_http_stop_listening(d->debug_http);
+		nd_info("server", "the successor serves --debug-listen's port "
+				  "%u from now on", ports[1]);
+	}
+}
+
+static void on_predecessor_gone(void *arg)
+{
+	struct nd_daemon *d = arg;
+	struct nd_worker *w0 = d->workers ? d->workers[0] : NULL;
+
+	for (size_t i = 0; w0 != NULL && i < w0->n_listen; i++) {
+		(void)nd_steer_detach(nd_udp_listener_fd(w0->udp[i]));
+		(void)nd_steer_detach(nd_tcp_listener_fd(w0->tcp[i]));
+	}
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct nd_daemon *d = arg;
+	unsigned n_succ = 0;
 	(void)what;
 
 	if (sig == SIGHUP) {
@@ -338,13 +489,32 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	if (__atomic_exchange_n(&d->is_stopping, 1, __ATOMIC_ACQ_REL))
 		return;
-	nd_info("server", "signal %d: no new queries, finishing those in flight",
-		(int)sig);
-	uint64_t deadline = nd_clock_ms() + d->cfg.query_timeout_ms +
-			    STOP_GRACE_MS;
-	for (unsigned i = 0; i < d->n_workers; i++)
-		nd_worker_stop(d->workers[i], deadline);
-	event_base_loopexit(d->control, NULL);
+	if (nd_handover_has_successor(d->handover, &n_succ) && d->stop_ev != NULL) {
+		struct timeval tv = { 0, 10 * 1000 };
+
+		nd_info("server", "signal %d: a successor is connected: "
+				  "handing over",
+			(int)sig);
+		d->is_handing_over = true;
+		nd_node_setup_hand_over(d->node);
+		steer_to_successor(d, n_succ);
+		d->stop_at_ms = nd_clock_ms() + 2000;
+		event_add(d->stop_ev, &tv);
+		return;
+	}
+	if (d->cfg.lameduck_ms > 0 && d->stop_ev != NULL) {
+		struct timeval tv = { (time_t)(d->cfg.lameduck_ms / 1000),
+				      (suseconds_t)(d->cfg.lameduck_ms % 1000) *
+					      1000 };
+
+		nd_info("server", "signal %d: lame duck for %u ms: answering, "
+				  "/ready says 503",
+			(int)sig, d->cfg.lameduck_ms);
+		event_add(d->stop_ev, &tv);
+		return;
+	}
+	nd_info("server", "signal %d", (int)sig);
+	stop_now(d);
 }
 
 static int http_is_ready(void *arg);
@@ -432,6 +602,11 @@ static int http_metrics(void *arg, char **text, size_t *len)
 	int rc = nd_metrics_render(ms, d->n_workers, &g, text, len);
 	if (rc == 0)
 		(void)nd_observers_render_metrics(d, text, len);
+	if (rc == 0 && d->node != NULL)
+		rc = nd_node_setup_render_metrics(d->node, text, len);
+	if (rc == 0)
+		(void)nd_runtime_render_metrics(nd_runtime_retired(d), text,
+						len);
 	/* On failure the text so far is still served. */
 	if (rc == 0 && d->kube_client != NULL)
 		(void)nd_kube_stats_render(&cs2, nd_clock_ms(), text, len);
@@ -544,6 +719,8 @@ static int kube_start(struct nd_daemon *d)
 		.zone = d->cfg.cluster_domain,
 		.ttl_s = d->cfg.ttl_s,
 		.pods = d->cfg.pods,
+		.max_service_records = d->cfg.kube_max_service_records,
+		.max_bytes = d->cfg.kube_max_bytes,
 	};
 	struct nd_kube_creds creds;
 	int rc = 0;
@@ -624,6 +801,12 @@ static int http_debug(void *arg, const struct nd_http_req *r, char **body,
 	return nd_debug_dispatch(arg, r, body, len, content_type);
 }
 
+/* The node set-up's rules wait for this (see server/node_setup.h). */
+static bool node_is_serving(void *arg)
+{
+	return http_is_ready(arg) != 0;
+}
+
 static int http_control(void *arg, const struct nd_http_req *r, char **body,
 			size_t *len, const char **content_type)
 {
@@ -669,6 +852,8 @@ int nd_daemon_start(struct nd_daemon *d)
 		return -ENOSYS;
 	}
 	d->rt = runtime_new(&d->cfg);
+	if (d->rt != NULL)
+		d->rt->gen = 1;
 	d->upc = nd_upstream_counters_new();
 	cache_options(&d->cfg, &co);
 	d->cache = nd_cache_new(&co);
@@ -706,6 +891,35 @@ int nd_daemon_start(struct nd_daemon *d)
 	d->tcp_clients = nd_tcp_clients_new(d->cfg.tcp_max_per_client);
 	if (d->tcp_clients == NULL)
 		return -ENOMEM;
+	/* The node-local addresses before the listeners bind them. */
+	if (nd_node_setup_is_configured(&d->cfg)) {
+		int rc;
+
+		d->node = nd_node_setup_new(d->control, &d->cfg, &rc);
+		if (d->node == NULL)
+			return rc;
+	}
+	/* Before the listeners: the cache of the nodedns we replace. */
+	if (d->cfg.control_socket != NULL) {
+		int rc;
+		size_t mib = d->cfg.cache_bytes >> 20;
+
+		const uint16_t ports[2] = {
+			nd_addr_port((const struct sockaddr *)&d->cfg.http_listen),
+			nd_addr_port((const struct sockaddr *)&d->cfg.debug_listen),
+		};
+
+		d->handover = nd_handover_new(d->control, d->cfg.control_socket,
+					d->cache, mib ? (unsigned)mib : 1,
+					d->n_workers, ports, &rc);
+		if (d->handover == NULL)
+			return rc;
+		nd_handover_on_predecessor_gone(d->handover, on_predecessor_gone, d);
+		nd_handover_on_successor(d->handover, on_successor, d);
+	}
+	d->stop_ev = event_new(d->control, -1, 0, on_stop_check, d);
+	if (d->stop_ev == NULL)
+		return -ENOMEM;
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (d->workers == NULL)
 		return -ENOMEM;
@@ -727,6 +941,7 @@ int nd_daemon_start(struct nd_daemon *d)
 		.is_ready = http_is_ready,
 		.is_healthy = http_is_healthy,
 		.debug_moved_to = moved,
+		.share_port = d->cfg.control_socket != NULL,
 	};
 	d->http = nd_http_new(d->control,
 			      (const struct sockaddr *)&d->cfg.http_listen,
@@ -738,6 +953,7 @@ int nd_daemon_start(struct nd_daemon *d)
 		.role = ND_HTTP_DEBUG,
 		.debug = http_debug,
 		.control = http_control,
+		.share_port = d->cfg.control_socket != NULL,
 	};
 	if (nd_control_start(d) != 0)
 		return -EINVAL;
@@ -804,6 +1020,9 @@ int nd_daemon_start(struct nd_daemon *d)
 				d->rt->upstream_names[d->rt->zones[z].slot_base +
 						      i]);
 	__atomic_store_n(&d->is_ready, 1, __ATOMIC_RELEASE);
+	if (d->node != NULL && nd_node_setup_start(d->node, node_is_serving,
+						   d) != 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -812,6 +1031,9 @@ int nd_daemon_run(struct nd_daemon *d)
 	event_base_dispatch(d->control);
 	for (unsigned i = 0; i < d->n_workers; i++)
 		nd_worker_join(d->workers[i]);
+	/* Drained: the addresses can go (no answer leaves from them now). */
+	nd_node_setup_free(d->node);
+	d->node = NULL;
 	nd_info("server", "stopped");
 	return 0;
 }
@@ -826,6 +1048,13 @@ void nd_daemon_free(struct nd_daemon *d)
 		nd_worker_free(d->workers[i]);
 	free(d->workers);
 	nd_tcp_clients_free(d->tcp_clients);
+	/* A failed start must not leave addresses nobody answers on. */
+	nd_node_setup_free(d->node);
+	d->node = NULL;
+	nd_handover_free(d->handover);
+	d->handover = NULL;
+	if (d->stop_ev)
+		event_free(d->stop_ev);
 	nd_http_free(d->http);
 	nd_debug_resolve_cancel_all(d);
 	nd_http_free(d->debug_http);
@@ -834,6 +1063,8 @@ void nd_daemon_free(struct nd_daemon *d)
 	nd_kube_store_free(d->kube);
 	if (d->tick_ev)
 		event_free(d->tick_ev);
+	if (d->reap_ev)
+		event_free(d->reap_ev);
 	if (d->kube_dns_ev)
 		event_free(d->kube_dns_ev);
 	nd_observers_stop(d);

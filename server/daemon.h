@@ -20,6 +20,8 @@ struct nd_http;
 struct nd_resolver;
 struct nd_kube_client;
 struct nd_kube_store;
+struct nd_node_setup;
+struct nd_handover;
 struct nd_searchlist;
 struct nd_symptoms;
 struct nd_upstreams;
@@ -56,7 +58,11 @@ struct nd_runtime {
 					   moves them) */
 	uint32_t cache_max_ttl_s;	/* TTL cap when rendering fresh answers */
 	bool drop_outside_allow;	/* --refuse-outside-allow drop */
-	struct nd_runtime *retired_next; /* older snapshots kept until exit */
+	struct nd_runtime *retired_next; /* older snapshots not freed yet
+					    (server/runtime_reap.c) */
+	uint64_t gen;			/* 1 at start, +1 per reload */
+	uint64_t left_ms;		/* monotonic ms when every worker had
+					   taken a newer one; 0 = not yet */
 };
 
 struct nd_daemon {
@@ -97,12 +103,22 @@ struct nd_daemon {
 					   every worker's */
 	struct nd_fd_budget fds;	/* descriptor limit, reserve and the
 					   --max-inflight in force */
+	struct event *reap_ev;		/* frees retired runtimes; NULL
+					   before the first reload */
 	uint64_t start_ms;		/* monotonic start time */
 	int is_ready;			/* 1 once listeners are up (atomic) */
 	int is_stopping;		/* 1 after SIGTERM (atomic) */
 	struct nd_upstream_counters *upc; /* per-upstream counter rows by
 					   address (control thread) */
 	uint64_t reload_failed;		/* reloads refused (control thread) */
+	struct nd_node_setup *node;	/* --node-local-ip set-up; NULL
+					   without it */
+	struct nd_handover *handover;		/* --control-socket; NULL without */
+	struct event *stop_ev;		/* SIGTERM's deferred stop: the
+					   lame duck, or the hand-over's
+					   drain of the steered sockets */
+	uint64_t stop_at_ms;		/* monotonic: stop no later */
+	bool is_handing_over;		/* SIGTERM with a successor */
 };
 
 /* True when the cluster zone holds a full view: a snapshot was loaded, or

@@ -8,14 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/queue.h>
-
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-
 #include "server/debug_view.h"
 #include "server/http.h"
+#include "util/errors.h"
 #include "util/log.h"
+#include "util/query_string.h"
 
 #define CT_JSON "application/json"
 
@@ -54,6 +51,10 @@ static const struct view {
      nd_debug_view_status,
      {NULL},
      "version, uptime, sync state, cache, upstream health, log level"},
+    {"/debug/node",
+     nd_debug_view_node,
+     {NULL},
+     "node set-up: interface, node-local addresses, nftables rules, errors and repairs"},
 };
 
 #define N_VIEWS (sizeof(views) / sizeof(views[0]))
@@ -74,11 +75,9 @@ cJSON *nd_debug_error(const char *fmt, ...)
 	return doc;
 }
 
-const char *nd_debug_param(const struct evkeyvalq *params, const char *key)
+const char *nd_debug_param(const struct nd_qs *params, const char *key)
 {
-	if (params == NULL || key == NULL)
-		return NULL;
-	return evhttp_find_header(params, key);
+	return nd_qs_get(params, key);
 }
 
 static const struct view *view_find(const char *path)
@@ -127,8 +126,7 @@ nomem:
 static int route(struct nd_daemon *d, const char *path, const char *query,
 		 struct nd_http_later *later, cJSON **doc)
 {
-	struct evkeyvalq params;
-	const struct evkeyval *kv;
+	struct nd_qs params;
 	const struct view *v;
 	int status;
 
@@ -145,19 +143,22 @@ static int route(struct nd_daemon *d, const char *path, const char *query,
 		*doc = index_doc(msg);
 		return 404;
 	}
-	TAILQ_INIT(&params);
-	if (query != NULL && evhttp_parse_query_str(query, &params) != 0) {
-		evhttp_clear_headers(&params);
+	status = nd_qs_parse(query, &params);
+	if (status == -ENOMEM) {
+		nd_qs_free(&params);
+		return 500;
+	}
+	if (status != 0) {
+		nd_qs_free(&params);
 		*doc = nd_debug_error("malformed query string");
 		return 400;
 	}
-	TAILQ_FOREACH(kv, &params, next)
-	{
-		if (!param_is_known(v, kv->key)) {
+	for (size_t i = 0; i < params.n; i++) {
+		if (!param_is_known(v, params.v[i].key)) {
 			*doc = nd_debug_error("unknown parameter '%.64s' for "
 					      "%s",
-					      kv->key, v->path);
-			evhttp_clear_headers(&params);
+					      params.v[i].key, v->path);
+			nd_qs_free(&params);
 			return 400;
 		}
 	}
@@ -166,7 +167,7 @@ static int route(struct nd_daemon *d, const char *path, const char *query,
 		status = nd_debug_explain_resolve(d, &params, later, doc);
 	else
 		status = v->fn(d, &params, doc);
-	evhttp_clear_headers(&params);
+	nd_qs_free(&params);
 	if (status == ND_HTTP_LATER)
 		return status;
 	if (status < 0) {

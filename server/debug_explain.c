@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "kube/store.h"
 #include "resolver/diag/explain.h"
 #include "resolver/upstream.h"
 #include "server/daemon.h"
@@ -83,7 +84,7 @@ static void upstreams_in(struct nd_runtime *rt, struct nd_explain_input *in,
 }
 
 /* The request's parameters into in; 0, or 400 with *doc set. */
-static int request_in(struct nd_daemon *d, const struct evkeyvalq *params,
+static int request_in(struct nd_daemon *d, const struct nd_qs *params,
 		      struct nd_explain_input *in, struct nd_kube_ip *ip,
 		      cJSON **doc)
 {
@@ -126,7 +127,7 @@ static int request_in(struct nd_daemon *d, const struct evkeyvalq *params,
 	return 0;
 }
 
-int nd_debug_explain_input(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_explain_input(struct nd_daemon *d, const struct nd_qs *params,
 			   struct nd_explain_input *in, struct nd_kube_ip *ip,
 			   char *upstreams, size_t cap, cJSON **doc)
 {
@@ -160,7 +161,7 @@ int nd_debug_explain_input(struct nd_daemon *d, const struct evkeyvalq *params,
 	return 0;
 }
 
-int nd_debug_view_explain(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_explain(struct nd_daemon *d, const struct nd_qs *params,
 			  cJSON **doc)
 {
 	struct nd_explain_input in;
@@ -176,12 +177,16 @@ int nd_debug_view_explain(struct nd_daemon *d, const struct evkeyvalq *params,
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return -ENOMEM;
+	/* The explanation borrows endpoints and Services from the store:
+	 * no change may be applied until it is written out. */
+	nd_kube_store_lock(d->kube);
 	status = nd_explain_run(&in, e);
 	if (status == 0) {
 		*doc = nd_explain_json(e);
 		status = *doc != NULL ? 200 : -ENOMEM;
 	}
 	nd_explain_deinit(e);
+	nd_kube_store_unlock(d->kube);
 	free(e);
 	return status;
 }

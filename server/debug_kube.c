@@ -47,7 +47,7 @@ static cJSON *resource_json(const struct nd_kube_watch_info *wi,
 	return o;
 }
 
-int nd_debug_view_kube(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_kube(struct nd_daemon *d, const struct nd_qs *params,
 		       cJSON **doc)
 {
 	struct nd_kube_watch_info wi[ND_KIND_COUNT];

@@ -32,6 +32,7 @@
 #include "util/addr.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/query_string.h"
 #include "util/rand.h"
 
 /* The whole request: under nodednsctl's 10 s, with time to answer. */
@@ -43,7 +44,7 @@ struct resolve_op {
 	LIST_ENTRY(resolve_op) link;
 	struct nd_daemon *d;
 	struct nd_http_later *later;	/* answered once, at the end */
-	struct evkeyvalq params;	/* the request's, copied */
+	struct nd_qs params;		/* the request's, copied */
 	struct nd_explain_resolved done[RESOLVE_MAX]; /* outcomes so far */
 	size_t n_done;
 	uint64_t deadline_ms;		/* monotonic */
@@ -63,7 +64,7 @@ static void op_free(struct resolve_op *op)
 		event_free(op->ev);
 	if (op->fd >= 0)
 		close(op->fd);
-	evhttp_clear_headers(&op->params);
+	nd_qs_free(&op->params);
 	free(op);
 }
 
@@ -224,10 +225,9 @@ static void on_reply(evutil_socket_t fd, short what, void *arg)
 }
 
 int nd_debug_explain_resolve(struct nd_daemon *d,
-			     const struct evkeyvalq *params,
+			     const struct nd_qs *params,
 			     struct nd_http_later *later, cJSON **doc)
 {
-	const struct evkeyval *kv;
 	struct resolve_op *op;
 	struct nd_explain_input in;
 	struct nd_kube_ip ip;
@@ -247,14 +247,10 @@ int nd_debug_explain_resolve(struct nd_daemon *d,
 	op->d = d;
 	op->fd = -1;
 	op->deadline_ms = nd_clock_ms() + RESOLVE_BUDGET_MS;
-	TAILQ_INIT(&op->params);
 	LIST_INSERT_HEAD(&ops, op, link);
-	TAILQ_FOREACH(kv, params, next)
-	{
-		if (evhttp_add_header(&op->params, kv->key, kv->value) != 0) {
-			op_free(op);
-			return -ENOMEM;
-		}
+	if (nd_qs_copy(&op->params, params) != 0) {
+		op_free(op);
+		return -ENOMEM;
 	}
 	op->later = later;
 	step(op); /* answers at once when nothing is left to ask */

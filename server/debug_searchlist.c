@@ -11,6 +11,7 @@
 #include "resolver/diag/symptoms.h"
 #include "server/daemon.h"
 #include "util/clock.h"
+#include "util/query_string.h"
 
 #define TOP_DEFAULT 20
 #define TOP_MAX	    10000
@@ -18,17 +19,13 @@
 /* ?top=N: 0..TOP_MAX (0 = all, as the tracker reads it). */
 static int parse_top(const char *s, size_t *out)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
 	if (s == NULL) {
 		*out = TOP_DEFAULT;
 		return 0;
 	}
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || v < 0 || v > TOP_MAX)
+	if (nd_qs_uint(s, TOP_MAX, &v) != 0)
 		return -EINVAL;
 	*out = (size_t)v;
 	return 0;
@@ -43,7 +40,7 @@ static int parse_into(char *json, cJSON **out)
 }
 
 int nd_debug_view_searchlist(struct nd_daemon *d,
-			     const struct evkeyvalq *params, cJSON **doc)
+			     const struct nd_qs *params, cJSON **doc)
 {
 	cJSON *sig = NULL;
 	char *json = NULL;

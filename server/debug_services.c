@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "kube/describe.h"
+#include "kube/store.h"
 #include "server/daemon.h"
 
 static bool add_str(cJSON *o, const char *key, const char *v)
@@ -28,28 +29,13 @@ static bool add_bool(cJSON *o, const char *key, bool v)
 	return cJSON_AddBoolToObject(o, key, v) != NULL;
 }
 
-int nd_debug_view_services(struct nd_daemon *d, const struct evkeyvalq *params,
-			   cJSON **doc)
+/* The document of the Services in ns (NULL: all). */
+static int services_doc(struct nd_daemon *d, const char *ns, cJSON **doc)
 {
-	const char *ns = nd_debug_param(params, "namespace");
 	struct nd_kube_desc_list l;
 	cJSON *arr;
 	int r;
 
-	*doc = NULL;
-	if (ns != NULL && !nd_diag_is_label(ns)) {
-		*doc = nd_debug_error("namespace '%.80s' is not a valid "
-				      "namespace name",
-				      ns);
-		return 400;
-	}
-	if (d->kube == NULL) {
-		*doc = nd_debug_error("no Kubernetes source configured "
-				      "(--kube-api, --kubeconfig or "
-				      "--kube-snapshot): every name is "
-				      "forwarded");
-		return 404;
-	}
 	r = nd_kube_describe_services(d->kube, ns, NULL, &l);
 	if (r < 0)
 		return r;
@@ -75,4 +61,32 @@ nomem:
 	cJSON_Delete(*doc);
 	*doc = NULL;
 	return -ENOMEM;
+}
+
+int nd_debug_view_services(struct nd_daemon *d, const struct nd_qs *params,
+			   cJSON **doc)
+{
+	const char *ns = nd_debug_param(params, "namespace");
+	int r;
+
+	*doc = NULL;
+	if (ns != NULL && !nd_diag_is_label(ns)) {
+		*doc = nd_debug_error("namespace '%.80s' is not a valid "
+				      "namespace name",
+				      ns);
+		return 400;
+	}
+	if (d->kube == NULL) {
+		*doc = nd_debug_error("no Kubernetes source configured "
+				      "(--kube-api, --kubeconfig or "
+				      "--kube-snapshot): every name is "
+				      "forwarded");
+		return 404;
+	}
+	/* The list borrows from the store: no change until the document is
+	 * written (the API client applies changes on a thread of its own). */
+	nd_kube_store_lock(d->kube);
+	r = services_doc(d, ns, doc);
+	nd_kube_store_unlock(d->kube);
+	return r;
 }

@@ -136,7 +136,7 @@ static int add_upstreams(struct nd_daemon *d, cJSON *doc)
 	return 0;
 }
 
-int nd_debug_view_status(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_status(struct nd_daemon *d, const struct nd_qs *params,
 			 cJSON **doc)
 {
 	uint64_t now_ms = nd_clock_ms(), wall_ms = nd_clock_wall_ms();

@@ -104,7 +104,7 @@ nomem:
 	return NULL;
 }
 
-int nd_debug_view_upstreams(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_upstreams(struct nd_daemon *d, const struct nd_qs *params,
 			    cJSON **doc)
 {
 	struct nd_runtime *rt = nd_daemon_runtime(d);

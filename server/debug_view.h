@@ -10,7 +10,7 @@
 
 #include "resolver/diag/service_json.h" /* the views' shared helpers */
 
-struct evkeyvalq;
+struct nd_qs;
 struct nd_daemon;
 
 /*
@@ -21,19 +21,19 @@ struct nd_daemon;
  * Returns the HTTP status, or -ENOMEM (then *doc is NULL).
  */
 typedef int (*nd_debug_view_fn)(struct nd_daemon *d,
-				const struct evkeyvalq *params, cJSON **doc);
+				const struct nd_qs *params, cJSON **doc);
 
-int nd_debug_view_services(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_services(struct nd_daemon *d, const struct nd_qs *params,
 			   cJSON **doc);
-int nd_debug_view_upstreams(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_upstreams(struct nd_daemon *d, const struct nd_qs *params,
 			    cJSON **doc);
 int nd_debug_view_searchlist(struct nd_daemon *d,
-			     const struct evkeyvalq *params, cJSON **doc);
-int nd_debug_view_kube(struct nd_daemon *d, const struct evkeyvalq *params,
+			     const struct nd_qs *params, cJSON **doc);
+int nd_debug_view_kube(struct nd_daemon *d, const struct nd_qs *params,
 		       cJSON **doc);
-int nd_debug_view_explain(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_explain(struct nd_daemon *d, const struct nd_qs *params,
 			  cJSON **doc);
-int nd_debug_view_status(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_view_status(struct nd_daemon *d, const struct nd_qs *params,
 			 cJSON **doc);
 
 struct nd_http_later;
@@ -46,7 +46,7 @@ struct nd_http_later;
  * later (taken) when the queries are done (server/debug_resolve.c).
  */
 int nd_debug_explain_resolve(struct nd_daemon *d,
-			     const struct evkeyvalq *params,
+			     const struct nd_qs *params,
 			     struct nd_http_later *later, cJSON **doc);
 
 /*
@@ -56,15 +56,18 @@ int nd_debug_explain_resolve(struct nd_daemon *d,
  */
 struct nd_explain_input;
 struct nd_kube_ip;
-int nd_debug_explain_input(struct nd_daemon *d, const struct evkeyvalq *params,
+int nd_debug_explain_input(struct nd_daemon *d, const struct nd_qs *params,
 			   struct nd_explain_input *in, struct nd_kube_ip *ip,
 			   char *upstreams, size_t cap, cJSON **doc);
+
+int nd_debug_view_node(struct nd_daemon *d, const struct nd_qs *params,
+		       cJSON **doc);
 
 /* {"error": "<formatted message>"}; NULL when out of memory. */
 cJSON *nd_debug_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
 /* The value of parameter key (decoded, borrowed from params), or NULL. */
-const char *nd_debug_param(const struct evkeyvalq *params, const char *key);
+const char *nd_debug_param(const struct nd_qs *params, const char *key);
 
 #endif /* SERVER_DEBUG_VIEW_H */

@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "dns/tcp_frame.h"
 #include "dns/wire.h"
 #include "resolver/fetch.h"
 #include "resolver/inflight.h"
@@ -51,11 +52,7 @@ struct fwd_io {
 	/* TCP (RFC 7766): 2-byte length + query out, the same back. */
 	uint8_t out[2 + ND_FETCH_QUERY_MAX];
 	size_t out_len, out_pos;
-	uint8_t len_buf[2];
-	size_t len_pos;
-	uint8_t *in;			/* reply, malloc'd once its length is
-					   known */
-	size_t in_len, in_pos;
+	struct nd_tcp_reader in;	/* the reply */
 };
 
 static void act_on(struct fwd_io *io, const struct nd_fetch_action *act);
@@ -74,10 +71,7 @@ static void close_attempt(struct fwd_io *io)
 		close(io->fd);
 		io->fd = -1;
 	}
-	free(io->in);
-	io->in = NULL;
-	io->in_len = io->in_pos = 0;
-	io->len_pos = 0;
+	nd_tcp_reader_deinit(&io->in);
 	io->out_len = io->out_pos = 0;
 	evtimer_del(io->timer);
 }
@@ -135,16 +129,10 @@ static void tcp_read_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (int i = 0; i < TCP_READS_PER_EVENT; i++) {
 		uint8_t *dst;
-		size_t want;
+		size_t want = nd_tcp_reader_space(&io->in, &dst);
 		ssize_t n;
+		int rc;
 
-		if (io->len_pos < 2) {
-			dst = io->len_buf + io->len_pos;
-			want = 2 - io->len_pos;
-		} else {
-			dst = io->in + io->in_pos;
-			want = io->in_len - io->in_pos;
-		}
 		n = recv(fd, dst, want, 0);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -158,28 +146,17 @@ static void tcp_read_cb(evutil_socket_t fd, short what, void *arg)
 			tcp_neterr(io);
 			return;
 		}
-		if (io->len_pos < 2) {
-			io->len_pos += (size_t)n;
-			if (io->len_pos < 2)
-				continue;
-			io->in_len = nd_get16(io->len_buf);
-			/* Too short for a header: the fetch judges it bad. */
-			io->in = malloc(io->in_len ? io->in_len : 1);
-			if (io->in == NULL) {
-				tcp_neterr(io);
-				return;
-			}
-			io->in_pos = 0;
-			if (io->in_len > 0)
-				continue;
-		} else {
-			io->in_pos += (size_t)n;
+		rc = nd_tcp_reader_got(&io->in, (size_t)n);
+		if (rc < 0) {
+			tcp_neterr(io);
+			return;
 		}
-		if (io->in_pos == io->in_len) {
+		if (rc == 1) {
 			struct nd_fetch_action act;
 
-			if (nd_fetch_reply(&io->e->fetch, io->in, io->in_len,
-					   nd_clock_us(), &act) == 0)
+			if (nd_fetch_reply(&io->e->fetch, io->in.msg,
+					   io->in.msg_len, nd_clock_us(),
+					   &act) == 0)
 				act_on(io, &act);
 			return;
 		}
@@ -239,8 +216,8 @@ static int start_tcp(struct fwd_io *io, const struct nd_fetch_action *act)
 
 	if (act->len + 2 > sizeof(io->out))
 		return -EINVAL;
-	nd_put16(io->out, (uint16_t)act->len);
-	memcpy(io->out + 2, act->msg, act->len);
+	nd_tcp_frame_put(io->out, act->len);
+	memcpy(io->out + ND_TCP_LEN_PREFIX, act->msg, act->len);
 	io->out_len = act->len + 2;
 	io->out_pos = 0;
 	io->fd = socket(act->addr->sa_family,

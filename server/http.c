@@ -30,6 +30,8 @@
 
 struct nd_http {
 	struct evhttp *http;
+	struct evhttp_bound_socket *bound; /* the listener; NULL once
+					      nd_http_stop_listening() ran */
 	struct nd_http_hooks hooks;
 	char moved_to[128]; /* hooks.debug_moved_to, copied; "" = none */
 };
@@ -305,7 +307,7 @@ static void on_request(struct evhttp_request *req, void *arg)
  * which takes a host string: this way an IPv6 sockaddr (and its scope)
  * binds as given. Returns the fd or -errno.
  */
-static int open_listener(const struct sockaddr *addr)
+static int open_listener(const struct sockaddr *addr, bool share_port)
 {
 	socklen_t alen = nd_addr_len(addr);
 	int fd, one = 1, err;
@@ -317,6 +319,8 @@ static int open_listener(const struct sockaddr *addr)
 		return -errno;
 	/* A restarted daemon must rebind while old connections linger. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (share_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+				      sizeof(one)) != 0) ||
 	    bind(fd, addr, alen) != 0 || listen(fd, ND_HTTP_BACKLOG) != 0 ||
 	    evutil_make_socket_nonblocking(fd) != 0) {
 		err = errno ? errno : EINVAL;
@@ -377,13 +381,14 @@ struct nd_http *nd_http_new(struct event_base *base,
 					   EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(h->http, on_request, h);
 
-	fd = open_listener(addr);
+	fd = open_listener(addr, hooks->share_port);
 	if (fd < 0) {
 		nd_err("http", "cannot listen on %s: %s", name, strerror(-fd));
 		goto fail;
 	}
 	/* On success evhttp owns fd and closes it in evhttp_free(). */
-	if (evhttp_accept_socket_with_handle(h->http, fd) == NULL) {
+	h->bound = evhttp_accept_socket_with_handle(h->http, fd);
+	if (h->bound == NULL) {
 		nd_err("http", "cannot listen on %s: evhttp refused the socket",
 		       name);
 		close(fd);
@@ -399,6 +404,16 @@ struct nd_http *nd_http_new(struct event_base *base,
 fail:
 	nd_http_free(h);
 	return NULL;
+}
+
+void nd_http_stop_listening(struct nd_http *h)
+{
+	if (h == NULL || h->bound == NULL)
+		return;
+	/* Closes the listening socket; connections already accepted are
+	 * served to their end. */
+	evhttp_del_accept_socket(h->http, h->bound);
+	h->bound = NULL;
 }
 
 void nd_http_free(struct nd_http *h)

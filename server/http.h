@@ -4,6 +4,7 @@
 #ifndef SERVER_HTTP_H
 #define SERVER_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -65,6 +66,10 @@ struct nd_http_hooks {
 	nd_http_view_fn debug;
 	/* DEBUG: POST /control/...; NULL: 404. */
 	nd_http_view_fn control;
+	/* Bind with SO_REUSEPORT, so an upgrade's successor can listen on
+	 * the same address while this process still serves (see
+	 * nd_http_stop_listening()). */
+	bool share_port;
 };
 
 /*
@@ -78,6 +83,13 @@ struct nd_http *nd_http_new(struct event_base *base,
 			    const struct sockaddr *addr,
 			    const struct nd_http_hooks *hooks);
 void nd_http_free(struct nd_http *h); /* NULL is fine */
+
+/*
+ * Stop taking connections (an upgrade's successor listens on the same
+ * address with SO_REUSEPORT and gets them all from now on); connections
+ * already accepted are served. NULL, and a second call, are fine.
+ */
+void nd_http_stop_listening(struct nd_http *h);
 
 /*
  * Answer a request a hook kept (ND_HTTP_LATER): body (malloc'd; taken,

@@ -13,12 +13,16 @@
 #include <event2/event.h>
 
 #include "kube/decode.h"
+#include "kube/list_page.h"
+#include "kube/watch_lines.h"
 #include "kube/store.h"
 #include "kube/sync.h"
 #include "server/kube_auth.h"
 #include "server/kube_curl.h"
+#include "server/kube_writer.h"
 #include "kube/apply.h"
 #include "util/clock.h"
+#include "util/errors.h"
 #include "util/log.h"
 #include "util/rand.h"
 
@@ -31,6 +35,12 @@
 #define ERR_BODY_MAX 4096	   /* error response bytes kept for the log */
 #define BAD_LOG_BURST 10	   /* bad objects logged per window ... */
 #define BAD_LOG_WINDOW_MS 60000	   /* ... of this length */
+#define WRITER_BACKLOG_MAX ((size_t)64 << 20) /* event bytes waiting for the
+					      store before a watch gives up
+					      and lists again */
+#define BUF_MIN 16384		   /* first size of a watcher's buffer */
+#define BUF_KEEP 65536		   /* a buffer larger than this, and more
+				      than 4 times what it holds, shrinks */
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -47,6 +57,7 @@ enum abort_why {
 	AB_GONE,	/* ERROR event with code 410 */
 	AB_ERROR_EVENT, /* any other ERROR event */
 	AB_TOO_BIG,	/* a line or page over its cap */
+	AB_BACKLOG,	/* the store is WRITER_BACKLOG_MAX behind */
 };
 
 /*
@@ -72,6 +83,9 @@ struct watcher {
 	enum abort_why abort;
 	char abort_msg[256];	     /* ERROR event text */
 	uint64_t last_data_ms;	     /* monotonic ms of the last watch bytes */
+	bool is_applied;	     /* a full list of this kind is in the
+					store (its relist_end applied) */
+	uint64_t watch_gen;	     /* requests started; tags event lines */
 	struct event *timer;	     /* backoff / start */
 	struct event *silent;	     /* silent-watch check */
 };
@@ -79,6 +93,7 @@ struct watcher {
 struct nd_kube_client {
 	struct event_base *base;     /* borrowed */
 	struct nd_kube_store *store; /* borrowed */
+	struct nd_kube_writer *writer; /* applies objects to store */
 	struct nd_kube_auth *auth;
 	struct nd_kube_curl *curl;
 	struct nd_kube_client_options opt; /* defaults filled in (the policy's
@@ -148,12 +163,23 @@ static void arm(struct event *ev, uint32_t delay_ms)
 
 /* --- requests ------------------------------------------------------------ */
 
+/* Count a change of w's buffer size in the stats. */
+static void buf_count(struct watcher *w, size_t old_cap)
+{
+	uint64_t *b = &w->c->st.buffer_bytes;
+
+	if (w->cap > old_cap)
+		__atomic_fetch_add(b, w->cap - old_cap, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_sub(b, old_cap - w->cap, __ATOMIC_RELAXED);
+}
+
 static int buf_append(struct watcher *w, const char *p, size_t n, size_t max)
 {
 	if (w->len + n > max)
 		return -EFBIG;
 	if (w->len + n + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 16384;
+		size_t cap = w->cap ? w->cap : BUF_MIN, old = w->cap;
 		char *nb;
 
 		/* Bounded: cap doubles until it holds at most max + 1. */
@@ -164,11 +190,36 @@ static int buf_append(struct watcher *w, const char *p, size_t n, size_t max)
 			return -ENOMEM;
 		w->buf = nb;
 		w->cap = cap;
+		buf_count(w, old);
 	}
 	memcpy(w->buf + w->len, p, n);
 	w->len += n;
 	w->buf[w->len] = '\0';
 	return 0;
+}
+
+/*
+ * Give back what one large list page or watch event made the buffer
+ * grow to (up to --max-line or the page cap, 16 and 256 MiB): kept, it
+ * would hold that memory for the life of the process. Called when the
+ * buffer holds little: after the lines of a chunk are handled, and
+ * before a request.
+ */
+static void buf_shrink(struct watcher *w)
+{
+	size_t cap = BUF_MIN, old = w->cap;
+	char *nb;
+
+	if (w->cap <= BUF_KEEP || (w->len + 1) * 4 > w->cap)
+		return;
+	while (cap < w->len + 1)
+		cap *= 2;
+	nb = realloc(w->buf, cap);
+	if (nb == NULL)
+		return; /* the larger one still works */
+	w->buf = nb;
+	w->cap = cap;
+	buf_count(w, old);
 }
 
 /* Collect (the start of) an error response for the log. */
@@ -226,7 +277,9 @@ static size_t list_write(char *p, size_t size, size_t nmemb, void *arg)
  * The DNS programming latency of Kubernetes' scalability SLIs: the
  * slice's last-change-trigger-time (when the Pod or Service change that
  * caused it happened) to now, when the store has published the changed
- * answers. Only watch events count: a list replays old changes.
+ * answers. Only watch events count: a list replays old changes. Called
+ * on the writer thread, right after the apply (the histogram is atomic
+ * counters).
  */
 static void observe_programming(struct nd_kube_client *c, const cJSON *obj)
 {
@@ -243,35 +296,258 @@ static void observe_programming(struct nd_kube_client *c, const cJSON *obj)
 		&c->st, now_ms > at_ms ? (uint64_t)(now_ms - at_ms) : 0);
 }
 
+/* --- changes for the store, applied on the writer thread ----------------- */
+
+enum kop_what {
+	KOP_PUT,	  /* an object added or changed */
+	KOP_DEL,	  /* an object deleted */
+	KOP_RELIST_BEGIN, /* a list of the kind begins */
+	KOP_RELIST_END,	  /* ... and is complete */
+	KOP_PAGE,	  /* a list page's items are all in */
+	KOP_LINE,	  /* a watch event line, parsed by the writer */
+};
+
+/*
+ * One change: made by kop_run() on the writer thread, reported by
+ * kop_done() on the control thread, in the order posted.
+ */
+struct kop {
+	struct watcher *w;
+	enum kop_what what;
+	enum nd_kube_event_type ev_type; /* is_line: the event's type */
+	cJSON *root;			/* the event or list item (owned) */
+	const cJSON *obj;		/* the object in root */
+	int rc;				/* what the apply returned */
+	char err[256];			/* and why, when it failed */
+	size_t removed;			/* KOP_RELIST_END: objects deleted */
+	unsigned pages;			/* KOP_RELIST_END: for the log */
+	bool trim;			/* KOP_RELIST_END: give the heap back */
+	char *rv, *cont;		/* KOP_PAGE: the page's (owned) */
+	char *line;			/* KOP_LINE: the event (owned) */
+	size_t line_len;		/* its bytes */
+	uint64_t watch_gen;		/* KOP_LINE: the watch it came on */
+	bool is_line;			/* a watch event line (line_done) */
+	bool is_decoded;		/* is_line: it parsed */
+	char ev_rv[ND_KUBE_RV_MAX];	/* KOP_LINE: the object's version */
+};
+
+static void kop_free(void *arg)
+{
+	struct kop *o = arg;
+
+	cJSON_Delete(o->root);
+	free(o->rv);
+	free(o->cont);
+	free(o->line);
+	free(o);
+}
+
+/* KOP_LINE on the writer thread: the parse a large event costs is not
+ * the control thread's. */
+static void line_run(struct kop *o)
+{
+	struct nd_kube_event ev;
+
+	if (nd_kube_decode_event(o->line, o->line_len, &ev, o->err,
+				 sizeof(o->err)) != 0) {
+		o->rc = ND_EPARSE;
+		return;
+	}
+	o->is_decoded = true;
+	o->ev_type = ev.type;
+	memcpy(o->ev_rv, ev.rv, sizeof(o->ev_rv));
+	o->root = ev.root;
+	o->obj = ev.object;
+	ev.root = NULL;
+	switch (ev.type) {
+	case ND_EV_ADDED:
+	case ND_EV_MODIFIED:
+		o->what = KOP_PUT;
+		break;
+	case ND_EV_DELETED:
+		o->what = KOP_DEL;
+		break;
+	default:
+		/* BOOKMARK; an ERROR never comes here (handle_event). */
+		break;
+	}
+}
+
+static void kop_run(void *arg)
+{
+	struct kop *o = arg;
+	struct nd_kube_store *st = o->w->c->store;
+
+	if (o->what == KOP_LINE && !o->is_decoded)
+		line_run(o); /* becomes a KOP_PUT or KOP_DEL, or stays */
+	switch (o->what) {
+	case KOP_PUT:
+		o->rc = nd_kube_apply_put(st, o->w->kind, o->obj, o->err,
+					  sizeof(o->err));
+		/* Its answers are served from now: the programming latency
+		 * ends here (the histogram is atomic counters). */
+		if (o->rc == 0 && o->is_line && o->w->kind == ND_KIND_SLICE)
+			observe_programming(o->w->c, o->obj);
+		break;
+	case KOP_DEL:
+		o->rc = nd_kube_apply_del(st, o->w->kind, o->obj, o->err,
+					  sizeof(o->err));
+		break;
+	case KOP_RELIST_BEGIN:
+		nd_kube_store_relist_begin(st, o->w->kind);
+		break;
+	case KOP_RELIST_END:
+		o->removed = nd_kube_store_relist_end(st, o->w->kind);
+		/*
+		 * The first full list parsed and freed megabytes of JSON and
+		 * pages; hand the freed heap back to the kernel, so the
+		 * node's RSS shows what the zone holds.
+		 */
+		if (o->trim)
+			nd_kube_store_trim(st);
+		break;
+	case KOP_PAGE:
+	case KOP_LINE:
+		break;
+	}
+	/* A large object's tree is freed here too, not on the control
+	 * thread. */
+	cJSON_Delete(o->root);
+	o->root = NULL;
+	o->obj = NULL;
+}
+
+static void relist_applied(struct kop *o);
+static void page_applied(struct kop *o);
+
+static void line_done(struct kop *o);
+
+static void kop_done(void *arg)
+{
+	struct kop *o = arg;
+	struct watcher *w = o->w;
+
+	if (o->is_line) {
+		line_done(o);
+		kop_free(o);
+		return;
+	}
+	switch (o->what) {
+	case KOP_PUT:
+	case KOP_DEL:
+		/* A list item (watch lines go to line_done). */
+		if (o->rc == 0) {
+			w->listed++;
+		} else {
+			w->list_bad++;
+			bad_object(w, "%s", o->err);
+		}
+		break;
+	case KOP_RELIST_END:
+		relist_applied(o);
+		break;
+	case KOP_PAGE:
+		page_applied(o);
+		break;
+	case KOP_RELIST_BEGIN:
+	case KOP_LINE:
+		break;
+	}
+	kop_free(o);
+}
+
+/*
+ * Queue o for the writer (takes o). bytes: what it holds, for the
+ * backlog. Out of memory for the queue, it is applied here and now: the
+ * store's lock makes that safe, though it may overtake queued changes.
+ */
+static void kop_post(struct kop *o, size_t bytes)
+{
+	if (nd_kube_writer_post(o->w->c->writer, kop_run, kop_done, kop_free,
+				o, bytes) == 0)
+		return;
+	kop_run(o);
+	kop_done(o);
+}
+
+static struct kop *kop_new(struct watcher *w, enum kop_what what)
+{
+	struct kop *o = calloc(1, sizeof(*o));
+
+	if (o != NULL) {
+		o->w = w;
+		o->what = what;
+	}
+	return o;
+}
+
+/*
+ * A watch event line the writer parsed and applied: count it, and move
+ * the watch's resourceVersion on, when it came on the watch running now
+ * (a line of an earlier watch must not move a later one back).
+ */
+static void line_done(struct kop *o)
+{
+	struct watcher *w = o->w;
+	struct nd_kube_client *c = w->c;
+
+	if (!o->is_decoded) {
+		bad_object(w, "watch event: %s", o->err);
+		return;
+	}
+	stat_add(&c->st.events[w->kind][o->ev_type], 1);
+	if (o->rc != 0)
+		bad_object(w, "%s event: %s",
+			   nd_kube_event_type_name(o->ev_type), o->err);
+	if (o->watch_gen == w->watch_gen &&
+	    nd_kube_sync_get_state(&w->sync) == ND_SYNC_WATCHING) {
+		nd_kube_sync_event(&w->sync, nd_clock_ms(), o->ev_rv);
+		stat_set(&c->st.last_sync_ms, nd_clock_ms());
+	}
+}
+
+/*
+ * Hand a line to the writer unparsed: parsing an event (up to
+ * --max-line, 16 MiB) is not the control thread's time. Only an ERROR
+ * event must act on the watch at once; a line that may be one (it holds
+ * "ERROR") is parsed here. Returns false when it must be.
+ */
+static bool post_line(struct watcher *w, const char *line, size_t n)
+{
+	struct kop *o;
+
+	if (memmem(line, n, "\"ERROR\"", 7) != NULL)
+		return false;
+	o = kop_new(w, KOP_LINE);
+	if (o == NULL || (o->line = malloc(n)) == NULL) {
+		free(o);
+		return false;
+	}
+	memcpy(o->line, line, n);
+	o->line_len = n;
+	o->is_line = true;
+	o->watch_gen = w->watch_gen;
+	kop_post(o, n);
+	if (nd_kube_writer_backlog(w->c->writer) > WRITER_BACKLOG_MAX)
+		w->abort = AB_BACKLOG;
+	return true;
+}
+
 static void handle_event(struct watcher *w, const char *line, size_t n)
 {
-	struct nd_kube_client *c = w->c;
 	struct nd_kube_event ev;
 	const cJSON *m;
+	struct kop *o;
 	char err[256];
-	int rc = 0;
 
+	if (post_line(w, line, n))
+		return;
 	if (nd_kube_decode_event(line, n, &ev, err, sizeof(err)) != 0) {
 		bad_object(w, "watch event: %s", err);
 		return;
 	}
-	stat_add(&c->st.events[w->kind][ev.type], 1);
-	switch (ev.type) {
-	case ND_EV_ADDED:
-	case ND_EV_MODIFIED:
-		rc = nd_kube_apply_put(c->store, w->kind, ev.object, err,
-				      sizeof(err));
-		if (rc == 0 && w->kind == ND_KIND_SLICE)
-			observe_programming(c, ev.object);
-		break;
-	case ND_EV_DELETED:
-		rc = nd_kube_apply_del(c->store, w->kind, ev.object, err,
-				      sizeof(err));
-		break;
-	case ND_EV_BOOKMARK:
-		break;
-	case ND_EV_ERROR:
-	default:
+	if (ev.type == ND_EV_ERROR) {
+		stat_add(&w->c->st.events[w->kind][ev.type], 1);
 		m = cJSON_GetObjectItemCaseSensitive(ev.object, "message");
 		snprintf(w->abort_msg, sizeof(w->abort_msg), "code %d: %s",
 			 ev.code, cJSON_IsString(m) ? m->valuestring : "-");
@@ -279,12 +555,32 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 		nd_kube_event_deinit(&ev);
 		return;
 	}
-	if (rc != 0)
-		bad_object(w, "%s event: %s", nd_kube_event_type_name(ev.type),
-			   err);
-	nd_kube_sync_event(&w->sync, nd_clock_ms(), ev.rv);
-	stat_set(&c->st.last_sync_ms, nd_clock_ms());
+	/* Not an ERROR after all (the word is in a label, say): the same
+	 * way as every other line, parsed already, so that the watch's
+	 * version moves on in order with the lines queued before it. */
+	o = kop_new(w, KOP_LINE);
+	if (o == NULL) {
+		bad_object(w, "%s event: out of memory",
+			   nd_kube_event_type_name(ev.type));
+		nd_kube_event_deinit(&ev);
+		return;
+	}
+	o->is_line = true;
+	o->is_decoded = true;
+	o->watch_gen = w->watch_gen;
+	o->ev_type = ev.type;
+	memcpy(o->ev_rv, ev.rv, sizeof(o->ev_rv));
+	if (ev.type == ND_EV_ADDED || ev.type == ND_EV_MODIFIED)
+		o->what = KOP_PUT;
+	else if (ev.type == ND_EV_DELETED)
+		o->what = KOP_DEL;
+	o->root = ev.root;
+	o->obj = ev.object;
+	ev.root = NULL;
 	nd_kube_event_deinit(&ev);
+	kop_post(o, n);
+	if (nd_kube_writer_backlog(w->c->writer) > WRITER_BACKLOG_MAX)
+		w->abort = AB_BACKLOG;
 }
 
 /*
@@ -295,7 +591,9 @@ static void handle_event(struct watcher *w, const char *line, size_t n)
 static size_t watch_write(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct watcher *w = arg;
-	size_t n = size * nmemb, from = 0, pos;
+	size_t n = size * nmemb, from = 0, scan, line_len;
+	const char *line;
+	int rc;
 
 	note_status(w);
 	if (w->http_code != 200) {
@@ -307,27 +605,21 @@ static size_t watch_write(char *p, size_t size, size_t nmemb, void *arg)
 		w->abort = AB_TOO_BIG;
 		return 0;
 	}
-	pos = w->scan;
-	while (pos < w->len) {
-		char *nl = memchr(w->buf + pos, '\n', w->len - pos);
-		size_t end;
-
-		if (nl == NULL)
-			break;
-		end = (size_t)(nl - w->buf);
-		if (end - from > w->c->opt.max_line) {
-			w->abort = AB_TOO_BIG;
-			return 0;
-		}
-		if (end > from)
-			handle_event(w, w->buf + from, end - from);
-		from = pos = end + 1;
+	scan = w->scan;
+	while ((rc = nd_kube_watch_line(w->buf, w->len, w->c->opt.max_line,
+				       &from, &scan, &line, &line_len)) == 1) {
+		handle_event(w, line, line_len);
 		if (w->abort != AB_NONE)
 			return 0;
+	}
+	if (rc != 0) {
+		w->abort = AB_TOO_BIG;
+		return 0;
 	}
 	memmove(w->buf, w->buf + from, w->len - from);
 	w->len -= from;
 	w->scan = w->len;
+	buf_shrink(w);
 	if (w->len > w->c->opt.max_line) {
 		w->abort = AB_TOO_BIG;
 		return 0;
@@ -381,6 +673,8 @@ static int submit(struct watcher *w, const struct nd_kube_sync_action *act)
 	free(w->url);
 	w->url = build_url(w, act);
 	w->len = w->scan = 0;
+	w->watch_gen++;
+	buf_shrink(w);
 	w->http_code = 0;
 	w->abort = AB_NONE;
 	w->errbuf[0] = '\0';
@@ -478,45 +772,59 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 /* --- list ---------------------------------------------------------------- */
 
-/* Put every item of one page into the store. */
-static void put_items(struct watcher *w, const cJSON *items)
+/* Queue every item of one page for the store (takes them from items). */
+static void put_items(struct watcher *w, cJSON *items)
 {
-	const cJSON *it;
-	char err[256];
+	cJSON *it;
 
-	cJSON_ArrayForEach(it, items) {
-		if (nd_kube_apply_put(w->c->store, w->kind, it, err,
-				     sizeof(err)) == 0) {
-			w->listed++;
-		} else {
+	while ((it = cJSON_DetachItemFromArray(items, 0)) != NULL) {
+		struct kop *o = kop_new(w, KOP_PUT);
+
+		if (o == NULL) {
+			cJSON_Delete(it);
 			w->list_bad++;
-			bad_object(w, "%s", err);
+			bad_object(w, "list item: out of memory");
+			continue;
 		}
+		o->root = it;
+		o->obj = it;
+		kop_post(o, 0);
 	}
 }
 
-/* The last page is in: drop what the list did not see, say so. */
+/* The last page is in: queue the removal of what the list did not see. */
 static void list_finished(struct watcher *w, unsigned pages)
 {
+	struct kop *o = kop_new(w, KOP_RELIST_END);
+
+	if (o == NULL) {
+		/* Without the removal the store keeps objects the list did
+		 * not have until the next list: say so, carry on. */
+		nd_err("kube", "%s: out of memory ending a list", kname(w));
+		return;
+	}
+	o->pages = pages;
+	o->trim = !__atomic_load_n(&w->c->st.is_synced, __ATOMIC_RELAXED);
+	kop_post(o, 0);
+}
+
+/* The list is in the store: say so; ready once every kind is. */
+static void relist_applied(struct kop *o)
+{
+	struct watcher *w = o->w;
 	struct nd_kube_client *c = w->c;
 	uint64_t now = nd_clock_ms();
-	size_t removed = nd_kube_store_relist_end(c->store, w->kind);
 	bool all = true;
 
 	stat_set(&c->st.last_sync_ms, now);
 	nd_info("kube", "%s: listed %zu (%zu skipped, %zu removed) in %u page%s, %llu ms, at resourceVersion %s",
-		kname(w), w->listed, w->list_bad, removed, pages,
-		pages == 1 ? "" : "s",
+		kname(w), w->listed, w->list_bad, o->removed, o->pages,
+		o->pages == 1 ? "" : "s",
 		(unsigned long long)(now - w->list_start_ms), w->sync.rv);
+	w->is_applied = true;
 	for (int k = 0; k < ND_KIND_COUNT; k++)
-		all = all && c->w[k].sync.is_synced;
+		all = all && c->w[k].is_applied;
 	if (all && !__atomic_load_n(&c->st.is_synced, __ATOMIC_RELAXED)) {
-		/*
-		 * The first full list parsed and freed megabytes of JSON and
-		 * pages; hand the freed heap back to the kernel once, so the
-		 * node's RSS shows what the zone holds.
-		 */
-		nd_kube_store_trim(c->store);
 		stat_set(&c->st.is_synced, 1);
 		nd_info("kube", "synced: every resource listed");
 	}
@@ -543,9 +851,11 @@ static void list_end(struct watcher *w, enum nd_kube_list_end how,
 static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 {
 	struct watcher *w = container_of(req, struct watcher, req);
-	const cJSON *items, *meta, *v, *ct;
+	struct nd_kube_list_page page;
 	char why[512], text[256];
-	cJSON *root;
+	int rc_decode;
+	struct kop *op;
+	size_t page_len;
 
 	if (w->abort == AB_TOO_BIG) {
 		snprintf(why, sizeof(why), "GET %s: list page larger than %zu bytes",
@@ -582,14 +892,15 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 		list_end(w, ND_LIST_FAILED, NULL, NULL, why);
 		return;
 	}
-	root = cJSON_ParseWithLength(w->buf, w->len);
-	items = cJSON_GetObjectItemCaseSensitive(root, "items");
-	meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
-	if (root == NULL || !(cJSON_IsArray(items) || cJSON_IsNull(items))) {
-		cJSON_Delete(root);
+	page_len = w->len;
+	rc_decode = nd_kube_decode_list(w->buf, w->len, &page);
+	/* The page is parsed: its text is not needed any more. */
+	w->len = 0;
+	buf_shrink(w);
+	if (rc_decode != 0) {
 		snprintf(why, sizeof(why),
 			 "GET %s: the list is not JSON with an items array (%zu bytes)",
-			 w->url, w->len);
+			 w->url, page_len);
 		list_end(w, ND_LIST_FAILED, NULL, NULL, why);
 		return;
 	}
@@ -598,14 +909,41 @@ static void list_done(struct nd_kube_curl_req *req, CURLcode rc)
 	 * serves the old state untouched, and a list that fails later is
 	 * simply begun again.
 	 */
-	if (w->sync.pages == 0)
-		nd_kube_store_relist_begin(w->c->store, w->kind);
-	put_items(w, items);
-	v = cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion");
-	ct = cJSON_GetObjectItemCaseSensitive(meta, "continue");
-	list_end(w, ND_LIST_OK, cJSON_IsString(v) ? v->valuestring : "",
-		 cJSON_IsString(ct) ? ct->valuestring : NULL, NULL);
-	cJSON_Delete(root);
+	if (w->sync.pages == 0) {
+		struct kop *b = kop_new(w, KOP_RELIST_BEGIN);
+
+		if (b == NULL) {
+			nd_kube_list_page_deinit(&page);
+			list_end(w, ND_LIST_FAILED, NULL, NULL, "out of memory");
+			return;
+		}
+		kop_post(b, 0);
+	}
+	op = kop_new(w, KOP_PAGE);
+	if (op != NULL) {
+		op->rv = strdup(page.rv);
+		op->cont = page.cont != NULL ? strdup(page.cont) : NULL;
+	}
+	if (op == NULL || op->rv == NULL ||
+	    (page.cont != NULL && op->cont == NULL)) {
+		if (op != NULL)
+			kop_free(op);
+		nd_kube_list_page_deinit(&page);
+		list_end(w, ND_LIST_FAILED, NULL, NULL, "out of memory");
+		return;
+	}
+	if (cJSON_IsArray(page.items))
+		put_items(w, (cJSON *)page.items);
+	nd_kube_list_page_deinit(&page);
+	/* The next page is asked for once this one is in the store: the
+	 * pages waiting for the writer are one at a time. */
+	kop_post(op, page_len);
+}
+
+/* A page is in the store: tell the policy, ask for what it says. */
+static void page_applied(struct kop *o)
+{
+	list_end(o->w, ND_LIST_OK, o->rv, o->cont, NULL);
 }
 
 /* --- watch --------------------------------------------------------------- */
@@ -627,6 +965,10 @@ static enum nd_kube_watch_end watch_outcome(struct watcher *w, CURLcode rc,
 	case AB_TOO_BIG:
 		snprintf(why, whylen, "GET %s: a watch event longer than %zu bytes",
 			 w->url, w->c->opt.max_line);
+		return ND_WATCH_TOO_BIG;
+	case AB_BACKLOG:
+		snprintf(why, whylen, "GET %s: %zu bytes of events wait for the "
+			 "store", w->url, nd_kube_writer_backlog(w->c->writer));
 		return ND_WATCH_TOO_BIG;
 	case AB_NONE:
 	default:
@@ -739,7 +1081,8 @@ nd_kube_client_new(struct event_base *base, struct nd_kube_store *store,
 	fill_defaults(&c->opt, opt);
 	c->auth = nd_kube_auth_new(creds);
 	c->curl = nd_kube_curl_new(base);
-	if (c->auth == NULL || c->curl == NULL)
+	c->writer = nd_kube_writer_new(base);
+	if (c->auth == NULL || c->curl == NULL || c->writer == NULL)
 		goto fail;
 	for (int k = 0; k < ND_KIND_COUNT; k++) {
 		struct watcher *w = &c->w[k];
@@ -771,6 +1114,10 @@ void nd_kube_client_free(struct nd_kube_client *c)
 {
 	if (c == NULL)
 		return;
+	/* First: the change being applied ends, the queued ones (which
+	 * point at the watchers) are dropped. */
+	nd_kube_writer_free(c->writer);
+	c->writer = NULL;
 	for (int k = 0; k < ND_KIND_COUNT; k++) {
 		struct watcher *w = &c->w[k];
 

@@ -7,17 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
-#include "kube/decode.h"
-#include "kube/store.h"
-#include "kube/apply.h"
+#include "kube/snapshot.h"
 #include "util/errors.h"
-#include "util/log.h"
 
 /* A large cluster's snapshot is tens of MiB; this only stops a wrong file. */
 #define SNAPSHOT_MAX ((long)1 << 30)
-#define BAD_LOGGED_MAX 10 /* bad items logged one by one */
 
 static int read_file(const char *path, char **out, size_t *out_len, char *err,
 		     size_t errlen)
@@ -61,29 +55,13 @@ fail:
 	return -e;
 }
 
-/* The kind of a typed list ("ServiceList"), whose items carry no kind. */
-static enum nd_kube_kind list_kind(const char *kind)
-{
-	if (strcmp(kind, "ServiceList") == 0)
-		return ND_KIND_SERVICE;
-	if (strcmp(kind, "EndpointSliceList") == 0)
-		return ND_KIND_SLICE;
-	if (strcmp(kind, "NamespaceList") == 0)
-		return ND_KIND_NAMESPACE;
-	return ND_KIND_UNKNOWN;
-}
-
 int nd_kube_load_snapshot(struct nd_kube_store *store, const char *path,
 			  char *err, size_t errlen)
 {
-	char dummy[1], why[256];
-	const cJSON *kind, *items, *it;
-	enum nd_kube_kind typed = ND_KIND_UNKNOWN;
-	size_t counts[ND_KIND_COUNT] = { 0 }, removed = 0;
-	int bad = 0, rc;
+	char dummy[1];
 	char *text = NULL;
 	size_t len = 0;
-	cJSON *root;
+	int rc;
 
 	if (err == NULL || errlen == 0) {
 		err = dummy;
@@ -95,47 +73,7 @@ int nd_kube_load_snapshot(struct nd_kube_store *store, const char *path,
 	rc = read_file(path, &text, &len, err, errlen);
 	if (rc != 0)
 		return rc;
-	root = cJSON_ParseWithLength(text, len);
+	rc = nd_kube_snapshot_apply(store, text, len, path, err, errlen);
 	free(text);
-	kind = cJSON_GetObjectItemCaseSensitive(root, "kind");
-	items = cJSON_GetObjectItemCaseSensitive(root, "items");
-	if (cJSON_IsString(kind))
-		typed = list_kind(kind->valuestring);
-	if (root == NULL || !cJSON_IsArray(items) || !cJSON_IsString(kind) ||
-	    (strcmp(kind->valuestring, "List") != 0 &&
-	     typed == ND_KIND_UNKNOWN)) {
-		snprintf(err, errlen, "%s: %s", path,
-			 root == NULL ? "not JSON" :
-			 "not a List (want `kubectl get services,endpointslices,namespaces -A -o json`)");
-		cJSON_Delete(root);
-		return ND_EPARSE;
-	}
-	for (int k = 0; k < ND_KIND_COUNT; k++)
-		nd_kube_store_relist_begin(store, (enum nd_kube_kind)k);
-	cJSON_ArrayForEach(it, items) {
-		enum nd_kube_kind k = typed != ND_KIND_UNKNOWN ?
-					      typed : nd_kube_object_kind(it);
-
-		if (k == ND_KIND_UNKNOWN)
-			continue;
-		rc = nd_kube_apply_put(store, k, it, why, sizeof(why));
-		if (rc == 0) {
-			counts[k]++;
-			continue;
-		}
-		if (++bad <= BAD_LOGGED_MAX)
-			nd_warn("kube", "%s: skipped one of the %s: %s", path,
-				nd_kube_kind_name(k), why);
-	}
-	for (int k = 0; k < ND_KIND_COUNT; k++)
-		removed += nd_kube_store_relist_end(store,
-						    (enum nd_kube_kind)k);
-	cJSON_Delete(root);
-	if (bad > BAD_LOGGED_MAX)
-		nd_warn("kube", "%s: %d more bad items skipped", path,
-			bad - BAD_LOGGED_MAX);
-	nd_info("kube", "%s: loaded %zu services, %zu endpointslices, %zu namespaces (%d skipped, %zu removed)",
-		path, counts[ND_KIND_SERVICE], counts[ND_KIND_SLICE],
-		counts[ND_KIND_NAMESPACE], bad, removed);
-	return bad;
+	return rc;
 }

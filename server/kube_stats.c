@@ -115,6 +115,12 @@ static void write_text(struct nd_prom *b,
 	nd_prom_sample_text(b, "nodedns_kube_last_sync_age_seconds", NULL, 0,
 			    age);
 	programming(b, st);
+	nd_prom_family(b, "nodedns_kube_buffer_bytes", "gauge",
+		       "Bytes allocated to the API transport's list page and "
+		       "watch line buffers (back under 64 KiB after a large "
+		       "page or event).");
+	nd_prom_sample(b, "nodedns_kube_buffer_bytes", NULL, 0,
+		       st->buffer_bytes);
 	nd_prom_family(b, "nodedns_kube_synced", "gauge",
 		       "1 once every resource completed its first full list.");
 	nd_prom_sample(b, "nodedns_kube_synced", NULL, 0, st->is_synced ? 1 : 0);

@@ -38,6 +38,8 @@ struct nd_kube_client_stats {
 	uint64_t prog_bucket[ND_KUBE_PROG_BUCKETS + 1]; /* last: +Inf */
 	uint64_t prog_count;
 	uint64_t prog_sum_ms;
+	uint64_t buffer_bytes;		     /* allocated to the list page and
+						watch line buffers now */
 };
 
 /* Upper bounds of the programming-latency buckets, milliseconds. */

@@ -15,8 +15,10 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "dns/tcp_frame.h"
 #include "dns/wire.h"
 #include "resolver/metrics.h"
+#include "server/listen_udp.h" /* ND_LISTEN_NO_ADDR_HINT */
 #include "server/request.h"
 #include "server/tcp_clients.h"
 #include "server/worker.h"
@@ -206,12 +208,13 @@ static void conn_set_writing(struct nd_tcp_conn *c, bool on)
 /* Is a whole message (or a bad length, which process() acts on) waiting? */
 static bool conn_has_msg(const struct nd_tcp_conn *c)
 {
-	uint8_t hdr[2];
-	size_t have = evbuffer_get_length(c->in);
+	uint8_t hdr[ND_TCP_LEN_PREFIX];
+	size_t have = evbuffer_get_length(c->in), len;
 
-	if (have < 2 || evbuffer_copyout(c->in, hdr, 2) != 2)
+	if (have < ND_TCP_LEN_PREFIX ||
+	    evbuffer_copyout(c->in, hdr, sizeof(hdr)) != (int)sizeof(hdr))
 		return false;
-	return have >= 2 + (((size_t)hdr[0] << 8) | hdr[1]);
+	return nd_tcp_frame_next(hdr, have, 0, &len) == ND_TCP_FRAME_MSG;
 }
 
 static bool conn_can_process(const struct nd_tcp_conn *c)
@@ -277,8 +280,9 @@ static void conn_process(struct nd_tcp_conn *c)
 {
 	struct nd_tcp_listener *l = c->l;
 	struct nd_client client;
-	uint8_t hdr[2];
+	uint8_t hdr[ND_TCP_LEN_PREFIX];
 	size_t have, len, ans_len;
+	enum nd_tcp_frame frame;
 
 	memset(&client, 0, sizeof(client));
 	client.proto = ND_PROTO_TCP;
@@ -290,18 +294,20 @@ static void conn_process(struct nd_tcp_conn *c)
 	/* Bounded: every round consumes a message of at least 14 bytes. */
 	while (!c->is_closed && conn_can_process(c)) {
 		have = evbuffer_get_length(c->in);
-		if (have < 2 || evbuffer_copyout(c->in, hdr, 2) != 2)
+		if (have < ND_TCP_LEN_PREFIX ||
+		    evbuffer_copyout(c->in, hdr, sizeof(hdr)) !=
+			    (int)sizeof(hdr))
 			break;
-		len = ((size_t)hdr[0] << 8) | hdr[1];
-		if (len < ND_DNS_HEADER_LEN) {
+		frame = nd_tcp_frame_next(hdr, have, ND_DNS_HEADER_LEN, &len);
+		if (frame == ND_TCP_FRAME_BAD) {
 			/* Best effort for the answers before it. */
 			(void)conn_flush(c);
 			conn_close(c, "message shorter than a DNS header");
 			return;
 		}
-		if (have < 2 + len)
+		if (frame != ND_TCP_FRAME_MSG)
 			break;
-		evbuffer_drain(c->in, 2);
+		evbuffer_drain(c->in, ND_TCP_LEN_PREFIX);
 		if (evbuffer_remove(c->in, l->msg, len) != (int)len) {
 			conn_close(c, "input buffer error");
 			return;
@@ -740,9 +746,15 @@ struct nd_tcp_listener *nd_tcp_listener_new(struct nd_worker *w,
 fail_errno:
 	err = -errno;
 fail:
-	nd_err("listen", "tcp %s: %s: %s", l->name, step, nd_strerror(err));
+	nd_err("listen", "tcp %s: %s: %s%s", l->name, step, nd_strerror(err),
+	       err == -EADDRNOTAVAIL ? ND_LISTEN_NO_ADDR_HINT : "");
 	nd_tcp_listener_free(l);
 	return NULL;
+}
+
+int nd_tcp_listener_fd(const struct nd_tcp_listener *l)
+{
+	return l != NULL ? l->fd : -1;
 }
 
 void nd_tcp_listener_stop(struct nd_tcp_listener *l)
@@ -782,7 +794,7 @@ void nd_tcp_listener_free(struct nd_tcp_listener *l)
 void nd_tcp_conn_send(struct nd_tcp_conn *conn, const uint8_t *msg,
 		      size_t len)
 {
-	uint8_t hdr[2];
+	uint8_t hdr[ND_TCP_LEN_PREFIX];
 	int err;
 
 	if (conn == NULL || msg == NULL || conn->is_closed ||
@@ -800,10 +812,9 @@ void nd_tcp_conn_send(struct nd_tcp_conn *conn, const uint8_t *msg,
 		event_active(conn->ev_write, EV_WRITE, 1);
 		return;
 	}
-	hdr[0] = (uint8_t)(len >> 8);
-	hdr[1] = (uint8_t)len;
-	if (evbuffer_expand(conn->out, 2 + len) != 0 ||
-	    evbuffer_add(conn->out, hdr, 2) != 0 ||
+	nd_tcp_frame_put(hdr, len);
+	if (evbuffer_expand(conn->out, sizeof(hdr) + len) != 0 ||
+	    evbuffer_add(conn->out, hdr, sizeof(hdr)) != 0 ||
 	    evbuffer_add(conn->out, msg, len) != 0) {
 		conn->fail_why = "out of memory";
 		event_active(conn->ev_write, EV_WRITE, 1);

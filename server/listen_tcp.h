@@ -39,6 +39,8 @@ struct nd_tcp_listener *nd_tcp_listener_new(struct nd_worker *w,
  * keep being served until their pending answers are written. Calling it
  * twice is fine. */
 void nd_tcp_listener_stop(struct nd_tcp_listener *l);
+/* Its listening socket; -1 once stopped, or for NULL. */
+int nd_tcp_listener_fd(const struct nd_tcp_listener *l);
 /*
  * Close every connection and the listening socket, and free; NULL is fine.
  * Call it before freeing the event base. A connection still held by a

@@ -193,7 +193,10 @@ struct nd_udp_listener *nd_udp_listener_new(struct nd_worker *w,
 	set_buf(l->fd, SO_RCVBUF);
 	set_buf(l->fd, SO_SNDBUF);
 	if (bind(l->fd, addr, nd_addr_len(addr)) != 0) {
-		nd_err("listen", "udp %s: bind: %s", name, strerror(errno));
+		int e = errno;
+
+		nd_err("listen", "udp %s: bind: %s%s", name, strerror(e),
+		       e == EADDRNOTAVAIL ? ND_LISTEN_NO_ADDR_HINT : "");
 		goto fail;
 	}
 	l->ev = event_new(nd_worker_base(w), l->fd, EV_READ | EV_PERSIST,
@@ -205,6 +208,11 @@ struct nd_udp_listener *nd_udp_listener_new(struct nd_worker *w,
 fail:
 	nd_udp_listener_free(l);
 	return NULL;
+}
+
+int nd_udp_listener_fd(const struct nd_udp_listener *l)
+{
+	return l != NULL ? l->fd : -1;
 }
 
 void nd_udp_listener_stop(struct nd_udp_listener *l)

@@ -6,6 +6,11 @@
 
 #include <sys/socket.h>
 
+/* Said after a bind that failed with EADDRNOTAVAIL (UDP and TCP). */
+#define ND_LISTEN_NO_ADDR_HINT                                              \
+	" (no interface of this node has that address yet: add it first, " \
+	"or let nodedns put it on the node with --node-local-ip)"
+
 struct nd_worker;
 struct nd_udp_listener;
 
@@ -20,6 +25,8 @@ struct nd_udp_listener *nd_udp_listener_new(struct nd_worker *w,
 /* Stop reading (the socket stays open so answers still in flight can
  * be sent from it). */
 void nd_udp_listener_stop(struct nd_udp_listener *l);
+/* Its socket (for the upgrade hand-over's steering); -1 for NULL. */
+int nd_udp_listener_fd(const struct nd_udp_listener *l);
 /* Close and free; NULL is fine. */
 void nd_udp_listener_free(struct nd_udp_listener *l);
 

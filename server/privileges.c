@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/node_plan.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -21,8 +22,9 @@
 
 bool nd_privileges_need_net_admin(const struct nd_config *cfg)
 {
-	(void)cfg;
-	return false;
+	/* The node set-up is checked and repaired while serving and
+	 * removed at exit, so CAP_NET_ADMIN stays for the process's life. */
+	return cfg != NULL && nd_node_setup_is_configured(cfg);
 }
 
 /* Threads of this process: capabilities are per thread, so the drop must
@@ -134,10 +136,26 @@ int nd_privileges_drop(const struct nd_priv_plan *plan)
 		       pw->pw_name);
 		return -EINVAL;
 	}
+	/* Keep CAP_NET_ADMIN only if we have it: started without it (a
+	 * container that did not grant it), node set-up fails and says so,
+	 * counted, and nodedns serves without its rules. */
 	capng_clear(CAPNG_SELECT_ALL);
-	if (plan->keep_net_admin)
+	capng_get_caps_process();
+	bool has_admin = capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN);
+	/* Emptying the bounding set takes CAP_SETPCAP, which a container
+	 * given only the capabilities it needs (the DaemonSet drops ALL)
+	 * does not have. Its bounding set is the runtime's then; with
+	 * no_new_privs set and nothing permitted, nothing in it can be
+	 * gained back. */
+	bool has_setpcap = capng_have_capability(CAPNG_PERMITTED, CAP_SETPCAP);
+	capng_clear(CAPNG_SELECT_ALL);
+	if (plan->keep_net_admin && has_admin)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
 			     CAP_NET_ADMIN);
+	else if (plan->keep_net_admin)
+		nd_warn(LOG_GROUP, "node set-up needs CAP_NET_ADMIN, which this "
+				   "process does not have: its rules cannot be "
+				   "installed, repaired or removed");
 	/*
 	 * libcap-ng keeps the capabilities across the uid switch
 	 * (PR_SET_KEEPCAPS), switches gid, groups and uid in the order
@@ -145,8 +163,8 @@ int nd_privileges_drop(const struct nd_priv_plan *plan)
 	 * sets are emptied while we still may.
 	 */
 	rc = capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
-			     CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
-				     CAPNG_CLEAR_AMBIENT);
+			     CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_AMBIENT |
+				     (has_setpcap ? CAPNG_CLEAR_BOUNDING : 0));
 	if (rc != 0) {
 		nd_err(LOG_GROUP, "cannot switch to user %s (uid %u): "
 				  "libcap-ng error %d",

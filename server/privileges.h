@@ -19,8 +19,9 @@ struct nd_priv_plan {
 
 /*
  * Does the configuration need CAP_NET_ADMIN after start-up? Only node
- * set-up does (a node-local address, nftables rules, removed at exit);
- * this tree has none, so false. The one place that decides it.
+ * set-up does (--node-local-ip: the addresses and nftables rules are
+ * repaired while serving and removed at exit). The one place that
+ * decides it.
  */
 bool nd_privileges_need_net_admin(const struct nd_config *cfg);
 

@@ -371,6 +371,10 @@ static void on_mail(evutil_socket_t fd, short what, void *arg)
 		case MAIL_RELOAD: {
 			struct nd_runtime *rt = nd_daemon_runtime(w->d);
 			use_upstreams(w, rt);
+			/* From here on this worker holds nothing of the
+			 * snapshots before rt: the control thread may free
+			 * them (after the fetches' grace). */
+			__atomic_store_n(&w->rt_gen, rt->gen, __ATOMIC_RELEASE);
 			probe_soon(w);
 			break;
 		}
@@ -430,6 +434,7 @@ struct nd_worker *nd_worker_new(struct nd_daemon *d, unsigned index)
 	if (w->rw == NULL || w->fwd == NULL)
 		goto fail;
 	use_upstreams(w, rt);
+	w->rt_gen = rt->gen;
 	probe_soon(w);
 	for (size_t i = 0; i < d->cfg.n_listen; i++) {
 		const struct sockaddr *a =

@@ -45,6 +45,8 @@ struct nd_worker {
 	uint8_t *scratch;		/* ND_DNS_MAX_MSG+ bytes for rendering */
 	struct nd_rs_result *res;	/* the step of the query at hand */
 	struct nd_rs_result *res_done;	/* the steps of a fetch's waiters */
+	uint64_t rt_gen;		/* generation of the runtime snapshot
+					   in use (atomic; runtime_reap.c) */
 };
 
 /* Create worker index i (sockets bound, loop not running). NULL on error. */

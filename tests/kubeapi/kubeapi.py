@@ -141,6 +141,8 @@ KINDS = [
     Kind("Pod", "", "v1", "pods", "pod", True, ["po"], ["all"], order=2),
     Kind("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", "endpointslice",
          True, order=3),
+    Kind("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", "networkpolicy",
+         True, ["netpol"], order=3),
 ]
 KIND = {k.kind: k for k in KINDS}
 KIND_BY_RES = {(k.group, k.version, k.plural): k for k in KINDS}
@@ -317,14 +319,22 @@ class Entry:
 Event = collections.namedtuple("Event", "rv type entry prev")
 
 
+# --service-cidr: the IPv4 range of allocated cluster IPs
+SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
+
+
 class IPAlloc:
     """Service cluster IPs (10.96.0.0/12, fd00:10:96::/108) and node ports."""
 
     def __init__(self):
         self.used = set()
-        self.v4 = int(ipaddress.IPv4Address("10.96.0.0"))
+        self.v4 = int(SERVICE_CIDR.network_address)
+        # a /12 (the default) wraps like the real allocator's range; a
+        # smaller --service-cidr keeps its first 10 addresses for fixed IPs
+        self.v4_size = min(1 << 20, SERVICE_CIDR.num_addresses)
         self.v6 = int(ipaddress.IPv6Address("fd00:10:96::"))
-        self.n4 = 256      # dynamic addresses from 10.96.1.0 (fixtures use 10.96.0.x)
+        # dynamic addresses from 10.96.1.0 (fixtures use 10.96.0.x)
+        self.n4 = 256 if self.v4_size > 512 else 10
         self.n6 = 256
         self.ports = set()
         self.nport = 30000
@@ -349,7 +359,7 @@ class IPAlloc:
                 self.n6 = self.n6 + 1 if self.n6 < (1 << 20) - 2 else 10
             else:
                 ip = str(ipaddress.IPv4Address(self.v4 + self.n4))
-                self.n4 = self.n4 + 1 if self.n4 < (1 << 20) - 2 else 10
+                self.n4 = self.n4 + 1 if self.n4 < self.v4_size - 2 else 10
             if ip not in self.used:
                 self.used.add(ip)
                 return ip
@@ -817,7 +827,39 @@ TABLE_COLUMNS = {
                       col("Endpoints", "endpoints is a list of unique endpoints in this slice."),
                       AGE_COL],
     "Namespace": [NAME_COL, col("Status", "The status of the namespace"), AGE_COL],
+    "Pod": [NAME_COL,
+            col("Ready", "The aggregate readiness state of this pod for accepting traffic."),
+            col("Status", "The aggregate status of the containers in this pod."),
+            col("Restarts", "The number of times the containers in this pod have been "
+                "restarted.", typ="string"),
+            AGE_COL,
+            col("IP", "The IP address assigned to this pod.", prio=1),
+            col("Node", "The name of the node this pod is scheduled on.", prio=1),
+            col("Nominated Node", "The node that this pod is nominated to run on.", prio=1),
+            col("Readiness Gates", "All readiness gates of this pod.", prio=1)],
+    "NetworkPolicy": [NAME_COL,
+                      col("Pod-Selector", "Selects the pods to which this NetworkPolicy "
+                          "applies."),
+                      AGE_COL],
 }
+
+
+def selector_text(sel):
+    """A label selector as kubectl prints it ("<none>" for the empty one)."""
+    sel = sel or {}
+    parts = ["%s=%s" % kv for kv in sorted((sel.get("matchLabels") or {}).items())]
+    for ex in sel.get("matchExpressions") or []:
+        vals = ",".join(ex.get("values") or [])
+        op = ex.get("operator", "")
+        if op == "In":
+            parts.append("%s in (%s)" % (ex.get("key"), vals))
+        elif op == "NotIn":
+            parts.append("%s notin (%s)" % (ex.get("key"), vals))
+        elif op == "Exists":
+            parts.append(ex.get("key", ""))
+        else:
+            parts.append("!" + ex.get("key", ""))
+    return ",".join(parts) or "<none>"
 
 
 def table_cells(e, now):
@@ -858,6 +900,18 @@ def table_cells(e, now):
         return [e.name, o.get("addressType", ""), ",".join(ports) or "<unset>", eps, age]
     if e.kind.kind == "Namespace":
         return [e.name, (o.get("status") or {}).get("phase", ""), age]
+    if e.kind.kind == "Pod":
+        spec = o.get("spec") or {}
+        st = o.get("status") or {}
+        cs = st.get("containerStatuses") or []
+        ncont = len(spec.get("containers") or [])
+        ready = sum(1 for c in cs if c.get("ready"))
+        restarts = sum(int(c.get("restartCount") or 0) for c in cs)
+        return [e.name, "%d/%d" % (ready, ncont), st.get("phase") or "Pending", str(restarts),
+                age, st.get("podIP") or "<none>", spec.get("nodeName") or "<none>", "<none>",
+                "<none>"]
+    if e.kind.kind == "NetworkPolicy":
+        return [e.name, selector_text((o.get("spec") or {}).get("podSelector")), age]
     return [e.name, age]
 
 
@@ -882,6 +936,7 @@ EMPTY_BODY = {
     "Service": {"spec": {}, "status": {"loadBalancer": {}}},
     "Namespace": {"spec": {}, "status": {}},
     "Pod": {"spec": {"containers": None}, "status": {}},
+    "NetworkPolicy": {"spec": {"podSelector": {}}},
     "EndpointSlice": {"addressType": "", "endpoints": None},
     "Endpoints": {},
 }
@@ -1965,12 +2020,22 @@ def main(argv=None):
     ap.add_argument("--tls-key")
     ap.add_argument("--server-version", default=SERVER_VERSION, help="gitVersion of /version")
     ap.add_argument("--no-gzip", action="store_true", help="never gzip responses")
+    ap.add_argument("--service-cidr", default="10.96.0.0/12",
+                    help="IPv4 range of allocated cluster IPs (default 10.96.0.0/12, "
+                         "allocated from .1.0; a range of 512 or fewer from its 11th address)")
     ap.add_argument("--quiet", action="store_true", help="no request log on stderr")
     args = ap.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         ap.error("--tls-cert and --tls-key go together")
     if not re.match(r"^v\d+\.\d+", args.server_version):
         ap.error("--server-version looks like v1.28.0")
+    global SERVICE_CIDR
+    try:
+        SERVICE_CIDR = ipaddress.IPv4Network(args.service_cidr)
+    except ValueError as e:
+        ap.error("--service-cidr: %s" % e)
+    if SERVICE_CIDR.num_addresses < 16:
+        ap.error("--service-cidr: at least a /28")
 
     app = App(args)
     if args.down:

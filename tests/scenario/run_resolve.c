@@ -195,8 +195,9 @@ static bool set_up(struct run *r)
 	r->ups = r->n_upstreams ? nd_upstreams_new(addrs, r->n_upstreams)
 				: NULL;
 	if (r->has_zone) {
-		struct nd_kube_store_options ko = { "cluster.local", 5,
-						    ND_PODS_INSECURE };
+		struct nd_kube_store_options ko = { .zone = "cluster.local",
+						    .ttl_s = 5,
+						    .pods = ND_PODS_INSECURE };
 
 		r->kube = nd_kube_store_new(&ko);
 		if (r->kube == NULL)

@@ -122,6 +122,20 @@ assert_eq "the new upstream answers after the reload" 192.0.2.99 "$out"
 check_dropped "after SIGHUP" "$TUID" "$TGID"
 stop_nodedns
 
+# --- as the DaemonSet starts it: root with only the capabilities it adds ------------
+# (deploy/kubernetes/node-local/daemonset.yaml: drop ALL, add NET_ADMIN,
+# NET_BIND_SERVICE, SETUID, SETGID; no CAP_SETPCAP, so the bounding set
+# cannot be emptied: the drop must work anyway.)
+ND_WRAP="setpriv --bounding-set -all,+net_admin,+net_bind_service,+setuid,+setgid --inh-caps -all --" \
+	start_nodedns --upstream "127.0.0.1:$U1_PORT" --user "$TUSER"
+assert_eq "the DaemonSet's capabilities: Uid after the drop" "$TUID $TUID $TUID $TUID" "$(status_field "$ND_PID" Uid)"
+assert_eq "the DaemonSet's capabilities: CapEff after the drop" "$ZERO" "$(status_field "$ND_PID" CapEff)"
+assert_eq "the DaemonSet's capabilities: CapPrm after the drop" "$ZERO" "$(status_field "$ND_PID" CapPrm)"
+assert_eq "the DaemonSet's capabilities: NoNewPrivs" 1 "$(status_field "$ND_PID" NoNewPrivs)"
+out=$(q www.example.test A +short)
+assert_ne "the DaemonSet's capabilities: it answers" "" "$out"
+stop_nodedns
+
 # --- --no-drop-privileges keeps root, warned ---------------------------------------
 start_nodedns --upstream "127.0.0.1:$U1_PORT" --no-drop-privileges
 assert_eq "--no-drop-privileges: uid 0" "0 0 0 0" "$(status_field "$ND_PID" Uid)"

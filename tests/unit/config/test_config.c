@@ -1276,6 +1276,29 @@ static void test_deinit_twice(void **state)
  * defaults it claims. make check sets ND_SRCDIR; by hand, run from the
  * source tree. Skipped when the file cannot be found.
  */
+/* The bounds of the cluster zone: defaults, 0 = no limit, suffixes. */
+static void test_kube_limit_options(void **state)
+{
+	struct nd_config *c = *state;
+
+	assert_int_equal(c->kube_max_service_records, 100000);
+	assert_int_equal(c->kube_max_bytes, (size_t)1 << 30);
+	assert_int_equal(nd_config_set(c, "kube-max-bytes", "0", err,
+				       sizeof(err)), 0);
+	assert_int_equal(c->kube_max_bytes, 0);
+	assert_int_equal(nd_config_set(c, "kube-max-bytes", "256m", err,
+				       sizeof(err)), 0);
+	assert_int_equal(c->kube_max_bytes, (size_t)256 << 20);
+	assert_int_equal(nd_config_set(c, "kube-max-bytes", "lots", err,
+				       sizeof(err)), ND_EPARSE);
+	assert_non_null(strstr(err, "bad size 'lots'"));
+	assert_int_equal(nd_config_set(c, "kube-max-service-records", "0", err,
+				       sizeof(err)), 0);
+	assert_int_equal(c->kube_max_service_records, 0);
+	assert_int_equal(nd_config_set(c, "kube-max-service-records", "-1",
+				       err, sizeof(err)), ND_EPARSE);
+}
+
 /* The diagnostics switches and the tracker's extra search suffixes. */
 static void test_diagnostics_options(void **state)
 {
@@ -1590,6 +1613,7 @@ int main(void)
 		T(test_timeouts_checked),
 		T(test_deinit_twice),
 		T(test_diagnostics_options),
+		T(test_kube_limit_options),
 		T(test_hosts_options),
 		T(test_bounds_options),
 		T(test_metrics_compat_option),

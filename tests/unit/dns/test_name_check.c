@@ -68,11 +68,44 @@ static void test_labels(void **state)
 			    "invalid");
 }
 
+/* Names as the Kubernetes API validates them. */
+static void test_k8s(void **state)
+{
+	(void)state;
+	assert_int_equal(nd_dns_k8s_label_check("web-1", 5, 0), ND_NAME_OK);
+	assert_int_equal(nd_dns_k8s_label_check("1web", 4, 0), ND_NAME_OK);
+	assert_int_equal(nd_dns_k8s_label_check("Web", 3, 0),
+			 ND_NAME_UPPER_CASE);
+	assert_int_equal(nd_dns_k8s_label_check("1web", 4, ND_K8S_RFC1035),
+			 ND_NAME_DIGIT_FIRST);
+	assert_int_equal(nd_dns_k8s_label_check("web", 3, ND_K8S_RFC1035),
+			 ND_NAME_OK);
+	assert_int_equal(nd_dns_k8s_label_check("we_b", 4, 0),
+			 ND_NAME_BAD_CHAR);
+	assert_int_equal(nd_dns_k8s_label_check("web-", 4, ND_K8S_RFC1035),
+			 ND_NAME_HYPHEN_AT_END);
+	assert_int_equal(nd_dns_k8s_subdomain_check("web-abc12", 9),
+			 ND_NAME_OK);
+	assert_int_equal(nd_dns_k8s_subdomain_check("a.b-c.d", 7), ND_NAME_OK);
+	assert_int_equal(nd_dns_k8s_subdomain_check("a.-b", 4),
+			 ND_NAME_HYPHEN_AT_END);
+	assert_int_equal(nd_dns_k8s_subdomain_check("a.B", 3),
+			 ND_NAME_UPPER_CASE);
+	assert_int_equal(nd_dns_k8s_subdomain_check("a..b", 4),
+			 ND_NAME_EMPTY_LABEL);
+	assert_int_equal(nd_dns_k8s_subdomain_check("a.", 2),
+			 ND_NAME_EMPTY_LABEL);
+	assert_string_equal(nd_name_problem_text(ND_NAME_DIGIT_FIRST),
+			    "starts with a digit (a Service name is an RFC "
+			    "1035 label)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_k8s),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -124,11 +124,13 @@ static void test_name_limit(void **state)
 
 static void test_read_compressed(void **state)
 {
-	/* 0: "example.com." 13: "www" + pointer to 0, 19: pointer to 13. */
-	static const uint8_t m[] = { 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e',
+	/* After a 12-byte header (pointers into it are malformed):
+	 * 12: "example.com." 25: "www" + pointer to 12, 31: pointer to 25. */
+	static const uint8_t m[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				     7, 'E', 'x', 'a', 'm', 'p', 'l', 'e',
 				     3, 'c', 'o', 'm', 0,
-				     3, 'W', 'w', 'W', 0xc0, 0,
-				     0xc0, 13 };
+				     3, 'W', 'w', 'W', 0xc0, 12,
+				     0xc0, 25 };
 	static const uint8_t want_lc[] = { 3, 'w', 'w', 'w', 7, 'e', 'x', 'a',
 					   'm', 'p', 'l', 'e', 3, 'c', 'o',
 					   'm', 0 };
@@ -136,17 +138,24 @@ static void test_read_compressed(void **state)
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(nd_dns_name_read(m, sizeof(m), 13, buf, &n, false),
-			 19);
+	assert_int_equal(nd_dns_name_read(m, sizeof(m), 25, buf, &n, false),
+			 31);
 	assert_int_equal(n, 17);
 	assert_memory_equal(buf, "\3WwW\7Example\3com", 17);
 	/* Pointer to a pointer; position returned is just past the first. */
-	assert_int_equal(nd_dns_name_read(m, sizeof(m), 19, buf, &n, true),
-			 21);
+	assert_int_equal(nd_dns_name_read(m, sizeof(m), 31, buf, &n, true),
+			 33);
 	assert_int_equal(n, sizeof(want_lc));
 	assert_memory_equal(buf, want_lc, sizeof(want_lc));
 	/* Plain name, lower-cased. */
-	assert_int_equal(nd_dns_name_read(m, sizeof(m), 0, buf, &n, true), 13);
+	assert_int_equal(nd_dns_name_read(m, sizeof(m), 12, buf, &n, true), 25);
+	/* A pointer into the header points at no name. */
+	assert_int_equal(nd_dns_name_read((const uint8_t *)"\0\0\0\0\0\0"
+					  "\0\0\0\0\0\0\xc0\x00", 14, 12,
+					  buf, &n, false), ND_EMALFORMED);
+	assert_int_equal(nd_dns_name_skip((const uint8_t *)"\0\0\0\0\0\0"
+					  "\0\0\0\0\0\0\xc0\x0b", 14, 12),
+			 ND_EMALFORMED);
 	assert_int_equal(n, 13);
 	assert_memory_equal(buf, "\7example\3com", 13);
 }
@@ -207,20 +216,21 @@ static void test_read_compressed_too_long(void **state)
 
 static void test_read_every_prefix(void **state)
 {
-	static const uint8_t m[] = { 3, 'c', 'o', 'm', 0, 3, 'w', 'w', 'w',
-				     0xc0, 0 };
+	static const uint8_t m[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				     3, 'c', 'o', 'm', 0, 3, 'w', 'w', 'w',
+				     0xc0, 12 };
 	uint8_t buf[ND_DNS_MAX_NAME];
 	size_t n = 0;
 
 	(void)state;
 	for (size_t len = 0; len < sizeof(m); len++) {
 		uint8_t *d = dup_exact(m, len);
-		assert_int_equal(nd_dns_name_read(d, len, 5, buf, &n, false),
+		assert_int_equal(nd_dns_name_read(d, len, 17, buf, &n, false),
 				 ND_EMALFORMED);
 		free(d);
 	}
-	assert_int_equal(nd_dns_name_read(m, sizeof(m), 5, buf, &n, false),
-			 11);
+	assert_int_equal(nd_dns_name_read(m, sizeof(m), 17, buf, &n, false),
+			 23);
 }
 
 static void test_lower_equal(void **state)
@@ -390,8 +400,8 @@ static void test_type_names(void **state)
 /* The shared record walker: bounds of a record, pointers not followed. */
 static void test_rr_walk(void **state)
 {
-	/* owner: pointer to offset 0 (never followed), A IN TTL 300, 4 bytes */
-	static const uint8_t rec[] = { 0xc0, 0x00, 0, 1, 0, 1, 0, 0, 1, 44,
+	/* owner: pointer to offset 12 (never followed), A IN TTL 300, 4 bytes */
+	static const uint8_t rec[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 1, 44,
 				       0, 4, 192, 0, 2, 1 };
 	struct nd_dns_rr rr;
 	(void)state;

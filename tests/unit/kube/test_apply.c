@@ -25,8 +25,9 @@ static const char SVC[] =
 
 static struct nd_kube_store *store(void)
 {
-	struct nd_kube_store_options o = { "cluster.local", 5,
-					   ND_PODS_INSECURE };
+	struct nd_kube_store_options o = { .zone = "cluster.local",
+					   .ttl_s = 5,
+					   .pods = ND_PODS_INSECURE };
 	struct nd_kube_store *s = nd_kube_store_new(&o);
 
 	assert_non_null(s);

@@ -501,6 +501,14 @@ static void test_service_errors(void **state)
 			     "metadata.name: not a DNS label 'a.b'");
 	expect_service_error(jq("{'metadata':{'name':'s','namespace':'-n'}}"),
 			     "metadata.namespace: not a DNS label");
+	/* What the API refuses is not served: upper case anywhere in a
+	 * name, a Service name that does not start with a letter. */
+	expect_service_error(jq("{'metadata':{'name':'Web','namespace':'n'}}"),
+			     "metadata.name: not a DNS label 'Web': upper case");
+	expect_service_error(jq("{'metadata':{'name':'s','namespace':'Shop'}}"),
+			     "metadata.namespace: not a DNS label 'Shop': upper");
+	expect_service_error(jq("{'metadata':{'name':'1web','namespace':'n'}}"),
+			     "'1web': starts with a digit");
 	expect_service_error(jq("{'metadata':{'name':'s','namespace':'n',"
 				"'resourceVersion':'%s'},'spec':{}}",
 				rep('1', 32)),
@@ -771,10 +779,13 @@ static void test_slice_variants(void **state)
 	/* The skip paths log at debug: run their format strings. */
 	nd_log_set_level(ND_LOG_DEBUG);
 
-	/* No labels, no annotations, endpoints null, no ports, long name. */
-	decode_slice_ok(jq("{'metadata':{'name':'%s','namespace':'n'},"
+	/* No labels, no annotations, endpoints null, no ports, long name
+	 * (an RFC 1123 subdomain of 253 characters, as the API allows). */
+	decode_slice_ok(jq("{'metadata':{'name':'%.63s.%.63s.%.63s.%.61s',"
+			   "'namespace':'n'},"
 			   "'addressType':'IPv6','endpoints':null}",
-			   rep('s', 253)),
+			   rep('s', 63), rep('s', 63), rep('s', 63),
+			   rep('s', 61)),
 			&s);
 	assert_int_equal(strlen(s.name), 253);
 	assert_string_equal(s.service, "");
@@ -989,6 +1000,7 @@ static void test_namespace(void **state)
 			{ "{'metadata':{}}", "metadata.name missing" },
 			{ "{'metadata':{'name':1}}", "metadata.name: not a" },
 			{ "{'metadata':{'name':'a.b'}}", "not a DNS label" },
+			{ "{'metadata':{'name':'Prod'}}", "upper case" },
 			{ "{'metadata':{'name':'ns','resourceVersion':[]}}",
 			  "metadata.resourceVersion: not a string" },
 			{ "{'kind':'Service','metadata':{'name':'ns'}}",
