@@ -86,8 +86,14 @@ static bool synced(void *arg)
 static void load_zone(void)
 {
 	const char *path = ND_FUZZ_FIXTURE;
-	struct nd_kube_store_options o = { "cluster.local", 5,
-					   ND_PODS_INSECURE };
+	/* The limits as the daemon's defaults set them. */
+	struct nd_kube_store_options o = {
+		.zone = "cluster.local",
+		.ttl_s = 5,
+		.pods = ND_PODS_INSECURE,
+		.max_service_records = 100000,
+		.max_bytes = (uint64_t)1 << 30,
+	};
 	char err[256], *text;
 	FILE *f = fopen(path, "rb");
 	long n;

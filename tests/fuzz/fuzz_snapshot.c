@@ -60,8 +60,14 @@ static void ask(struct nd_kube_store *s, const char *name, uint16_t type)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct nd_kube_store *store;
-	struct nd_kube_store_options o = { "cluster.local", 5,
-					   ND_PODS_INSECURE };
+	/* The limits as the daemon's defaults set them. */
+	struct nd_kube_store_options o = {
+		.zone = "cluster.local",
+		.ttl_s = 5,
+		.pods = ND_PODS_INSECURE,
+		.max_service_records = 100000,
+		.max_bytes = (uint64_t)1 << 30,
+	};
 	struct nd_kube_store_stats st;
 	struct nd_kube_desc_list l;
 	char err[256];
