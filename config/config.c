@@ -1332,6 +1332,7 @@ int nd_config_finalize(struct nd_config *c, char *err, size_t errlen)
 		c->n_upstreams = c->resolv.n_ns;
 		from_resolv = true;
 	}
+	c->is_upstream_from_resolv = from_resolv;
 
 	/* getifaddrs only matters for a wildcard listener; failing it
 	 * leaves loopback, which is the common loop (systemd-resolved,

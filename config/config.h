@@ -49,6 +49,8 @@ struct nd_config {
 				     loopback peers only; owned */
 	struct sockaddr_storage upstreams[ND_MAX_UPSTREAMS];
 	size_t n_upstreams;	 /* default: nameservers of resolv_conf */
+	bool is_upstream_from_resolv; /* finalize took the upstreams from
+					 resolv_conf (none was given) */
 	struct nd_forward_zone zones[ND_MAX_FORWARD_ZONES]; /* --forward-zone */
 	size_t n_zones;		 /* default: none */
 	bool forward_tcp;	 /* ask the default upstreams over TCP only;

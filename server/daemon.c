@@ -260,6 +260,21 @@ int nd_daemon_reload(struct nd_daemon *d, char *why, size_t cap)
 		nd_config_deinit(&cfg);
 		return reload_refused(d, why, cap, err);
 	}
+	/*
+	 * Upstream lines that vanish (a file rewritten without them) would
+	 * put resolv.conf's nameservers in place of the ones the operator
+	 * gave, silently: that takes a restart, not a reload.
+	 */
+	if (cfg.is_upstream_from_resolv && !d->cfg.is_upstream_from_resolv) {
+		snprintf(err, sizeof(err),
+			 "the new configuration gives no upstream: it would "
+			 "ask %s's nameservers instead of the %zu given; add "
+			 "the upstream lines back, or restart to switch",
+			 cfg.resolv_conf ? cfg.resolv_conf : "resolv.conf",
+			 d->cfg.n_upstreams);
+		nd_config_deinit(&cfg);
+		return reload_refused(d, why, cap, err);
+	}
 	if (cfg.n_listen != d->cfg.n_listen || cfg.threads != d->cfg.threads ||
 	    memcmp(cfg.listen, d->cfg.listen,
 		   cfg.n_listen * sizeof(cfg.listen[0])) != 0 ||

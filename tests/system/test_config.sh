@@ -152,6 +152,22 @@ if [ -z "${ND_TARGET:-}" ]; then
 	poll_until 5000 log_has_after "$n0" 'config: reloaded' &&
 		pass "a written file is taken again" || fail "no reload of the written file"
 	stop_nodedns
+
+	# A file that loses its upstream lines would swap the upstreams for
+	# resolv.conf's on SIGHUP: refused. (127.0.0.9: nothing listens there,
+	# and nothing is asked while the reload is refused.)
+	printf 'nameserver 127.0.0.9\n' >"$ND_TMP/resolv.test"
+	printf 'upstream 127.0.0.1:%s\ncache-size 32m\n' "$NSD_PORT" >"$conf"
+	start_nodedns -c "$conf" --resolv-conf "$ND_TMP/resolv.test"
+	printf 'cache-size 16m\n' >"$conf"
+	n0=$(log_lines)
+	kill -HUP "$ND_PID"
+	poll_until 5000 log_has_after "$n0" "reload failed, keeping the running configuration: the new configuration gives no upstream: it would ask $ND_TMP/resolv.test's nameservers instead of the 1 given" &&
+		pass "a file without its upstream lines is refused on SIGHUP" ||
+		fail "no refusal of the file without upstreams: $(tail -n 3 "$ND_LOG")"
+	out=$(q www.example.test A)
+	assert_eq "the given upstream still answers" NOERROR "$(rcode_of "$out")"
+	stop_nodedns
 fi
 
 # --- --check-config ------------------------------------------------------------
