@@ -21,9 +21,7 @@
 #include "ctl/ctl_http.h"
 #include "ctl/ctl_views.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "unknown"
-#endif
+#include "version.h" /* generated at the top of the build tree */
 
 enum format { FMT_TABLE, FMT_JSON };
 
@@ -396,7 +394,7 @@ int main(int argc, char **argv)
 		return ND_CTL_OK;
 	}
 	if (a.want_version) {
-		printf("nodednsctl %s\n", PACKAGE_VERSION);
+		printf("nodednsctl %s\n", ND_VERSION_STRING);
 		return ND_CTL_OK;
 	}
 	if (a.command == NULL)

@@ -16,9 +16,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "unknown"
-#endif
+#include "version.h" /* generated at the top of the build tree */
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -148,7 +146,8 @@ int nd_debug_view_status(struct nd_daemon *d, const struct nd_qs *params,
 
 	(void)params;
 	*doc = cJSON_CreateObject();
-	if (*doc == NULL || !add_str(*doc, "version", PACKAGE_VERSION) ||
+	if (*doc == NULL || !add_str(*doc, "version", ND_VERSION) ||
+	    !add_str(*doc, "revision", ND_REVISION) ||
 	    !add_when(*doc, "started", d->start_ms, now_ms, wall_ms) ||
 	    !add_num(*doc, "uptime_s",
 		     (double)((now_ms - d->start_ms) / 1000)) ||

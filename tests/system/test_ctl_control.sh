@@ -47,9 +47,9 @@ print(eval(sys.argv[1]))' "$1" 2>&1
 log "=== --version"
 ctl --version
 assert_eq "--version: exit status" 0 "$RC"
-want=$("$ND_BUILDDIR/nodedns" --version | awk '{ print $2 }')
-assert_match "--version: the build's version" "$OUT" "^nodednsctl [0-9]+\\.[0-9]+"
-assert_eq "--version: the same as the daemon's" "nodednsctl $want" "$OUT"
+want=$("$ND_BUILDDIR/nodedns" --version | head -n 1 | awk '{ print $2 }')
+assert_match "--version: the build's version and revision" "$OUT" "^nodednsctl [0-9]+\\.[0-9]+\\.[0-9]+ \\(.+\\)$"
+assert_eq "--version: the same as the daemon's" "nodednsctl $("$ND_BUILDDIR/nodedns" --version | head -n 1 | cut -d' ' -f2-)" "$OUT"
 ctl -V
 assert_eq "-V: exit status" 0 "$RC"
 
