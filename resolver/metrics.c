@@ -252,9 +252,9 @@ static void gauge(struct nd_prom *b, const char *name, const char *help,
 	nd_prom_sample(b, name, NULL, 0, v);
 }
 
-static void histogram(struct nd_prom *b, const char *name,
-		      const struct nd_prom_label *labels, size_t n,
-		      const struct nd_hist *h)
+void nd_metrics_histogram(struct nd_prom *b, const char *name,
+			  const struct nd_prom_label *labels, size_t n,
+			  const struct nd_hist *h)
 {
 	const struct nd_prom_hist ph = {
 		.bounds_us = nd_hist_bounds_us,
@@ -322,7 +322,7 @@ static void render_server(struct nd_prom *b, const struct nd_metrics *t)
 		sum_hist(&all, &t->duration_type[q]);
 	nd_prom_family(b, "nodedns_dns_request_duration_seconds", "histogram",
 		       "Time from receiving a query to sending its response.");
-	histogram(b, "nodedns_dns_request_duration_seconds", NULL, 0, &all);
+	nd_metrics_histogram(b, "nodedns_dns_request_duration_seconds", NULL, 0, &all);
 
 	counter(b, "nodedns_dns_dropped_total",
 		"Packets dropped unanswered (malformed, or not a query).",
@@ -368,7 +368,7 @@ static void render_conn(struct nd_prom *b, const struct nd_metrics *t)
 		const struct nd_prom_label l = L(
 		    "source", nd_answer_source_name((enum nd_answer_source)i));
 
-		histogram(b, "nodedns_dns_answer_duration_seconds", &l, 1,
+		nd_metrics_histogram(b, "nodedns_dns_answer_duration_seconds", &l, 1,
 			  &t->duration_src[i]);
 	}
 	counter(b, "nodedns_kube_answers_total",
@@ -457,7 +457,7 @@ static void render_forward(struct nd_prom *b, const struct nd_metrics *t,
 		const struct nd_prom_label l =
 		    upstream_label(g, i, buf, sizeof(buf));
 
-		histogram(b, "nodedns_forward_duration_seconds", &l, 1,
+		nd_metrics_histogram(b, "nodedns_forward_duration_seconds", &l, 1,
 			  &t->fwd_duration[row_of(g, i)]);
 	}
 

@@ -190,4 +190,15 @@ void nd_metrics_restart_row(struct nd_metrics *base,
 void nd_metrics_sum(struct nd_metrics *t, struct nd_metrics *const *workers,
 		    size_t n, const struct nd_metrics *base);
 
+/*
+ * Write one sample set of histogram h (nd_hist_bounds_us buckets) as
+ * name with labels (n of them), into b; the family line is the
+ * caller's. Shared by nodedns's families and the CoreDNS names.
+ */
+struct nd_prom;
+struct nd_prom_label;
+void nd_metrics_histogram(struct nd_prom *b, const char *name,
+			  const struct nd_prom_label *labels, size_t n,
+			  const struct nd_hist *h);
+
 #endif /* RESOLVER_METRICS_H */

@@ -128,21 +128,6 @@ static void family(struct nd_prom *b, const char *name)
 		}
 }
 
-static void hist(struct nd_prom *b, const char *name,
-		 const struct nd_prom_label *l, size_t n,
-		 const struct nd_hist *h)
-{
-	const struct nd_prom_hist ph = {
-		.bounds_us = nd_hist_bounds_us,
-		.n_bounds = ND_HIST_BUCKETS,
-		.bucket = h->bucket,
-		.count = h->count,
-		.sum_us = h->sum_us,
-	};
-
-	nd_prom_histogram(b, name, l, n, &ph);
-}
-
 static void build(struct nd_prom *b, const struct nd_coredns_compat *c)
 {
 	const struct nd_prom_label bl[] = {
@@ -219,7 +204,7 @@ static void dns(struct nd_prom *b, const struct nd_metrics *t,
 			L("type", nd_metrics_qtype_name(q)),
 		};
 
-		hist(b, "coredns_dns_request_duration_seconds", l, 3,
+		nd_metrics_histogram(b, "coredns_dns_request_duration_seconds", l, 3,
 		     &t->duration_type[q]);
 	}
 }
@@ -316,7 +301,7 @@ static void forward(struct nd_prom *b, const struct nd_metrics *t,
 			L("rcode", "NOERROR"),
 		};
 
-		hist(b, "coredns_forward_request_duration_seconds", l, 2,
+		nd_metrics_histogram(b, "coredns_forward_request_duration_seconds", l, 2,
 		     &t->fwd_duration[row(g, i)]);
 	}
 	family(b, "coredns_proxy_request_duration_seconds");
@@ -327,7 +312,7 @@ static void forward(struct nd_prom *b, const struct nd_metrics *t,
 			L("rcode", "NOERROR"),
 		};
 
-		hist(b, "coredns_proxy_request_duration_seconds", l, 3,
+		nd_metrics_histogram(b, "coredns_proxy_request_duration_seconds", l, 3,
 		     &t->fwd_duration[row(g, i)]);
 	}
 	family(b, "coredns_forward_healthcheck_failures_total");
