@@ -326,6 +326,7 @@ static int load_cluster(struct kc *k, yaml_node_t *cl, const char *name,
 {
 	const char *server = scalar(map_get(k, cl, "server"));
 	const char *insecure = scalar(map_get(k, cl, "insecure-skip-tls-verify"));
+	const char *host;
 	size_t len;
 	int rc;
 
@@ -338,6 +339,15 @@ static int load_cluster(struct kc *k, yaml_node_t *cl, const char *name,
 	    strncmp(server, "https://", 8) != 0) {
 		set_err(k->err, k->errlen,
 			"%s: cluster \"%s\": server \"%s\" is not an http:// or https:// URL",
+			k->path, name, server);
+		return ND_EPARSE;
+	}
+	/* A URL with a scheme and no host ("https://") would become
+	 * "https:" below, and every request would go nowhere. */
+	host = server + (server[4] == 's' ? 8 : 7);
+	if (host[0] == '\0' || host[0] == '/') {
+		set_err(k->err, k->errlen,
+			"%s: cluster \"%s\": server \"%s\" has no host",
 			k->path, name, server);
 		return ND_EPARSE;
 	}

@@ -261,6 +261,17 @@ static void test_errors(void **state)
 		     "contexts: [{name: x, context: {cluster: c}}]\n"
 		     "clusters: [{name: c, cluster: {server: ftp://a}}]\n",
 		     ND_EPARSE, "not an http");
+	/* Found by fuzz_kubeconfig: a scheme without a host became "https:". */
+	expect_error(d,
+		     "current-context: x\n"
+		     "contexts: [{name: x, context: {cluster: c}}]\n"
+		     "clusters: [{name: c, cluster: {server: 'https://'}}]\n",
+		     ND_EPARSE, "server \"https://\" has no host");
+	expect_error(d,
+		     "current-context: x\n"
+		     "contexts: [{name: x, context: {cluster: c}}]\n"
+		     "clusters: [{name: c, cluster: {server: 'http:///api'}}]\n",
+		     ND_EPARSE, "has no host");
 	expect_error(d,
 		     "current-context: x\n"
 		     "contexts: [{name: x, context: {cluster: c}}]\n"
