@@ -71,7 +71,9 @@ static void log_slow(struct nd_daemon *d, const struct nd_query_event *ev)
 
 void nd_observers_run(struct nd_daemon *d, const struct nd_query_event *ev)
 {
-	if (query_log != NULL) {
+	/* Off (the default), a query costs one load here, not the
+	 * runtime's upstream names. */
+	if (nd_query_log_is_on(query_log)) {
 		struct nd_runtime *rt = nd_daemon_runtime(d);
 		const char *up = NULL;
 

@@ -127,6 +127,11 @@ static struct nd_line_ring *claim(struct nd_query_log *q)
 	return tl_ring;
 }
 
+bool nd_query_log_is_on(const struct nd_query_log *q)
+{
+	return q != NULL && __atomic_load_n(&q->is_on, __ATOMIC_RELAXED);
+}
+
 void nd_query_log_record(struct nd_query_log *q,
 			 const struct nd_query_event *ev,
 			 const char *upstream)

@@ -44,6 +44,10 @@ void nd_query_log_record(struct nd_query_log *q,
 			 const struct nd_query_event *ev,
 			 const char *upstream);
 
+/* Is the query log on (--query-log)? One relaxed load: the workers ask
+ * before they gather what a line needs. */
+bool nd_query_log_is_on(const struct nd_query_log *q);
+
 /* Lines written out, and lines dropped (buffer full), since start. */
 uint64_t nd_query_log_written(const struct nd_query_log *q);
 uint64_t nd_query_log_dropped(const struct nd_query_log *q);
